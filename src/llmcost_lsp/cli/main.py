@@ -1,0 +1,63 @@
+"""`llm-cost` entry point: argument parsing and dispatch to one module per command.
+
+Command modules import the core lazily inside `run`, so `llm-cost --version` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from llmcost_lsp import __version__
+from llmcost_lsp.core.errors import LlmCostError
+
+# command name -> module in llmcost_lsp.cli with `register(subparsers)` and `run(args) -> int`
+COMMANDS: dict[str, str] = {
+    "estimate": "estimate",
+    "init": "init",
+    "check": "check",
+    "tokens": "tokens",
+    "pricing": "pricing",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llm-cost",
+        description="What every prompt in this repository will cost, offline.",
+    )
+    parser.add_argument("--version", action="version", version=f"llm-cost {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMANDS.values():
+        try:
+            module = importlib.import_module(f"llmcost_lsp.cli.{module_name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"llmcost_lsp.cli.{module_name}":
+                raise
+            continue  # a command not built yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.run(args)
+    except LlmCostError as error:
+        print(f"llm-cost: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""`llm-cost pricing …`: the price DB (list, show) and its trust (verify, update, …)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from typing import Any
+
+# sub-command groups, each a module with `register(subparsers)`
+_GROUPS = ("pricing_db", "pricing_trust")
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "pricing", help="inspect, verify and update the price DB"
+    )
+    parser.set_defaults(run=lambda _args: (parser.print_help(), 2)[1])
+    actions = parser.add_subparsers(dest="pricing_command", metavar="ACTION")
+    for name in _GROUPS:
+        try:
+            module = importlib.import_module(f"llmcost_lsp.cli.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"llmcost_lsp.cli.{name}":
+                raise
+            continue
+        module.register(actions)

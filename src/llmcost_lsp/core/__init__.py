@@ -1,0 +1,1 @@
+"""The llm-cost library: tokens, prices, estimates. Imports no pygls; never prints or exits."""
