@@ -1,0 +1,23 @@
+"""Fixtures for trust tests: the maintainer signing script and keys generated at test time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from types import ModuleType
+
+import pytest
+from trust_helpers import KeyPair, load_sign_module
+
+
+@pytest.fixture(scope="session")
+def sign_module() -> ModuleType:
+    return load_sign_module()
+
+
+@pytest.fixture
+def make_key(sign_module: ModuleType) -> Callable[[], KeyPair]:
+    def make() -> KeyPair:
+        return KeyPair(os.urandom(32), os.urandom(8), sign_module)
+
+    return make
