@@ -1,0 +1,168 @@
+"""Shipped tiktoken vocabularies: SHA-256-checked, loaded into tiktoken, never downloaded."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import importlib
+import threading
+import types
+import zlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmcost_lsp.core.errors import TokenizerDataError
+
+if TYPE_CHECKING:
+    import tiktoken
+
+
+@dataclass(frozen=True)
+class VocabFile:
+    """One shipped vocabulary: gzipped file name and SHA-256 of its decompressed bytes."""
+
+    encoding: str
+    filename: str
+    sha256: str
+
+
+# The hashes are tiktoken's own expected hashes for OpenAI's published files.
+VOCABULARIES: dict[str, VocabFile] = {
+    "cl100k_base": VocabFile(
+        "cl100k_base",
+        "cl100k_base.tiktoken.gz",
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    ),
+    "o200k_base": VocabFile(
+        "o200k_base",
+        "o200k_base.tiktoken.gz",
+        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    ),
+}
+
+_LOCK = threading.Lock()
+_ENCODINGS: dict[str, tiktoken.Encoding] = {}
+
+
+def data_dir() -> Path:
+    """The package's data directory, where the `.tiktoken.gz` files live."""
+    return Path(str(resources.files("llmcost_lsp.data")))
+
+
+def vocab_file(encoding: str) -> VocabFile:
+    try:
+        return VOCABULARIES[encoding]
+    except KeyError:
+        known = ", ".join(sorted(VOCABULARIES))
+        raise TokenizerDataError(
+            f"no shipped vocabulary for encoding {encoding!r} (shipped: {known})"
+        ) from None
+
+
+def read_vocab_bytes(encoding: str, directory: Path | None = None) -> bytes:
+    """Decompressed vocabulary bytes, checked against the pinned SHA-256."""
+    vocab = vocab_file(encoding)
+    path = (directory or data_dir()) / vocab.filename
+    hint = "reinstall llm-cost (pip install --force-reinstall llm-cost)"
+    try:
+        raw = gzip.decompress(path.read_bytes())
+    except FileNotFoundError:
+        raise TokenizerDataError(
+            f"vocabulary file {path} is missing (expected sha256 {vocab.sha256})", hint=hint
+        ) from None
+    except (OSError, EOFError, zlib.error) as error:
+        raise TokenizerDataError(
+            f"vocabulary file {path} is unreadable ({error}); expected sha256 {vocab.sha256}",
+            hint=hint,
+        ) from None
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != vocab.sha256:
+        raise TokenizerDataError(
+            f"vocabulary file {path} is corrupted: expected sha256 {vocab.sha256}, got {actual}",
+            hint=hint,
+        )
+    return raw
+
+
+def parse_ranks(raw: bytes, source: str = "<vocabulary>") -> dict[bytes, int]:
+    """Parse tiktoken's `base64-token rank` lines into mergeable ranks."""
+    ranks: dict[bytes, int] = {}
+    try:
+        for line in raw.splitlines():
+            if line:
+                token, rank = line.split()
+                ranks[base64.b64decode(token, validate=True)] = int(rank)
+    except (ValueError, binascii.Error) as error:
+        raise TokenizerDataError(f"vocabulary {source} is malformed: {error}") from None
+    return ranks
+
+
+def _tiktoken_params(encoding: str, ranks: dict[bytes, int]) -> dict[str, Any]:
+    """`pat_str` and special tokens from the installed `tiktoken_ext.openai_public`.
+
+    Its constructors call `load_tiktoken_bpe(url, expected_hash=...)`, which would download. We run
+    a copy of the constructor whose `load_tiktoken_bpe` returns our ranks instead, after checking
+    that tiktoken expects the very hash we verified: the module itself is never modified.
+    """
+    expected = vocab_file(encoding).sha256
+    module = importlib.import_module("tiktoken_ext.openai_public")
+    constructor = getattr(module, "ENCODING_CONSTRUCTORS", {}).get(encoding)
+    if not isinstance(constructor, types.FunctionType):
+        raise TokenizerDataError(
+            f"the installed tiktoken does not define encoding {encoding!r}",
+            hint="install a tiktoken release between 0.8 and 1.0",
+        )
+
+    def load_shipped(_url: str, expected_hash: str | None = None) -> dict[bytes, int]:
+        if expected_hash != expected:
+            raise TokenizerDataError(
+                f"the installed tiktoken expects {encoding} with sha256 {expected_hash}, "
+                f"but llm-cost ships {expected}",
+                hint="install a tiktoken release matching this llm-cost version",
+            )
+        return ranks
+
+    isolated = types.FunctionType(
+        constructor.__code__,
+        {**constructor.__globals__, "load_tiktoken_bpe": load_shipped},
+        constructor.__name__,
+        constructor.__defaults__,
+        constructor.__closure__,
+    )
+    params: dict[str, Any] = isolated()
+    return params
+
+
+def build_encoding(encoding: str, directory: Path | None = None) -> tiktoken.Encoding:
+    """Build a fresh `tiktoken.Encoding` from the shipped (or `directory`'s) vocabulary."""
+    import tiktoken
+
+    ranks = parse_ranks(read_vocab_bytes(encoding, directory), vocab_file(encoding).filename)
+    params = _tiktoken_params(encoding, ranks)
+    return tiktoken.Encoding(
+        name=encoding,
+        pat_str=params["pat_str"],
+        mergeable_ranks=ranks,
+        special_tokens=params["special_tokens"],
+        explicit_n_vocab=params.get("explicit_n_vocab"),
+    )
+
+
+def get_encoding(encoding: str) -> tiktoken.Encoding:
+    """The process-wide encoding, loaded on first use only (about 0.1–0.3 s each)."""
+    cached = _ENCODINGS.get(encoding)
+    if cached is not None:
+        return cached
+    with _LOCK:
+        if encoding not in _ENCODINGS:
+            _ENCODINGS[encoding] = build_encoding(encoding)
+        return _ENCODINGS[encoding]
+
+
+def loaded_encodings() -> frozenset[str]:
+    """Names of the encodings this process has loaded so far."""
+    return frozenset(_ENCODINGS)
