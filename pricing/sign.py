@@ -42,7 +42,7 @@ def load_secret_key(text: str) -> tuple[bytes, bytes]:
             raise SigningKeyError("not a minisign secret key")
         if raw[2:4] != b"\0\0":
             raise SigningKeyError(
-                "encrypted minisign key: sign with `minisign -S -t \"$(python pricing/sign.py "
+                'encrypted minisign key: sign with `minisign -S -t "$(python pricing/sign.py '
                 '--print-comment DB)"`, or use an unencrypted (-W) key'
             )
         key_id, secret = raw[54:62], raw[62:126]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 
 import pytest
-from trust_helpers import KeyPair, load_sign_module
+from trust_helpers import KeyPair, LocalHttpsServer, load_sign_module
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +21,10 @@ def make_key(sign_module: ModuleType) -> Callable[[], KeyPair]:
         return KeyPair(os.urandom(32), os.urandom(8), sign_module)
 
     return make
+
+
+@pytest.fixture
+def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHttpsServer]:
+    server = LocalHttpsServer(tmp_path_factory.mktemp("https"))
+    yield server
+    server.close()

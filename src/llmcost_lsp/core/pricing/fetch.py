@@ -152,7 +152,7 @@ def _read_capped(
         # The socket timeout bounds each read; the deadline bounds a server that trickles.
         if time.monotonic() > deadline:
             raise _timeout(url, timeout_s)
-        chunk: bytes = response.read(_CHUNK)
+        chunk: bytes = response.read1(_CHUNK)  # read() would block until _CHUNK bytes arrive
         if not chunk:
             return b"".join(chunks)
         total += len(chunk)
