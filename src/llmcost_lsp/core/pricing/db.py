@@ -357,9 +357,12 @@ def _bundled() -> PriceDB:
 
 
 def load_price_db(path: Path | None = None) -> PriceDB:
-    """The price DB at `path`, or the bundled one (parsed once per process)."""
+    """The price DB at `path`, or the DB in use: a verified installed update not older than the
+    bundled DB, else the bundled one (chosen once per process; see store.py)."""
     if path is None:
-        return _bundled()
+        from llmcost_lsp.core.pricing.store import active_price_db
+
+        return active_price_db()
     try:
         data = Path(path).read_bytes()
     except OSError as error:
