@@ -58,7 +58,10 @@ def _tokens(n: int) -> str:
 def _scaled(value: Decimal | None, multiplier: Decimal | None) -> Decimal | None:
     if value is None or multiplier is None:
         return value
-    return value * multiplier
+    # drop the trailing zeros a product picks up (0.2 x 0.5 = 0.10) but never use exponent notation
+    product = (value * multiplier).normalize()
+    exponent = product.as_tuple().exponent
+    return product.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else product
 
 
 @dataclass(frozen=True)
