@@ -1,0 +1,147 @@
+"""`llm-cost tokens FILE|- --model M`: the token count of one prompt file for one model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llmcost_lsp.core.tokens.spec import TokenCount
+
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+JSON_SCHEMA = "llm-cost.tokens/1"
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "tokens",
+        help="count the tokens of one prompt file for a model",
+        description=(
+            "Count the tokens of FILE (or standard input with -) as MODEL's tokenizer sees them: "
+            "exact for OpenAI models and installed open-weight tokenizers, approximate with an "
+            "error band otherwise. Offline; no chat overhead is added."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="prompt file to count, or - for stdin")
+    parser.add_argument("--model", "-m", required=True, help="model id or alias, e.g. gpt-4o")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the persistent count cache"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.pricing.db import load_price_db
+    from llmcost_lsp.core.settings import Settings
+    from llmcost_lsp.core.tokens.cache import CountCache, count_text_cached
+    from llmcost_lsp.core.tokens.registry import count_text
+
+    db = load_price_db()
+    entry = db.resolve(args.model)
+    spec = db.tokenizer_for(entry)
+    shown = "<stdin>" if args.file == "-" else args.file
+    data = _read_input(args.file, shown)
+    text = _decode(data, shown)
+    if args.no_cache:
+        count = count_text(text, spec)
+    else:
+        with CountCache(Settings.from_env()) as cache:
+            count = count_text_cached(text, spec, cache)
+    if not text:
+        print(f"llm-cost: note: {shown} is empty", file=sys.stderr)
+    report = {
+        "schema": JSON_SCHEMA,
+        "model": entry.id,
+        "provider": entry.provider,
+        "tokenizer": count.tokenizer,
+        "tokens": count.tokens,
+        "method": count.method,
+        "error_band_pct": _decimal(count.error_band_pct),
+        "input": {"path": shown, "bytes": len(data), "characters": len(text)},
+    }
+    if args.format == "json":
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(_table(entry.id, count))
+    return 0
+
+
+def _read_input(name: str, shown: str) -> bytes:
+    from llmcost_lsp.core.errors import InputError, Location
+
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        else:
+            with open(name, "rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError("no such file", location=Location(path=shown), code="not-found") from None
+    except IsADirectoryError:
+        raise InputError(
+            "is a directory, not a prompt file", location=Location(path=shown), code="unreadable"
+        ) from None
+    except OSError as error:
+        raise InputError(
+            f"cannot read: {error.strerror or error}",
+            location=Location(path=shown),
+            code="unreadable",
+        ) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"input is larger than the size limit of {_size(MAX_INPUT_BYTES)}",
+            location=Location(path=shown),
+            code="too-large",
+            hint="count a smaller file; prompts this large exceed every model's context window",
+        )
+    return data
+
+
+def _decode(data: bytes, shown: str) -> str:
+    """UTF-8 text with the BOM dropped and CRLF/CR made LF, as every other command reads prompts."""
+    from llmcost_lsp.core.errors import InputError, Location
+
+    nul = data.find(b"\x00")
+    if nul != -1:
+        raise InputError(
+            f"binary file (NUL byte at offset {nul})", location=Location(path=shown), code="binary"
+        )
+    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = error.start + len(data) - len(body)
+        head = data[:offset]
+        line = head.count(b"\n") + 1
+        column = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        raise InputError(
+            f"invalid UTF-8 at byte offset {offset} (byte 0x{data[offset]:02x})",
+            location=Location(path=shown, line=line, column=column),
+            code="invalid-utf8",
+            hint="re-save the file as UTF-8",
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _size(n_bytes: int) -> str:
+    mib = 1024 * 1024
+    return f"{n_bytes // mib} MiB" if n_bytes % mib == 0 else f"{n_bytes:,} bytes"
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _table(model: str, count: TokenCount) -> str:
+    from llmcost_lsp.cli.table import render_table
+
+    method = count.method
+    if count.error_band_pct is not None:
+        method = f"approximate (±{_decimal(count.error_band_pct)}%)"
+    row = [model, count.tokenizer, method, f"{count.tokens:,}"]
+    return render_table(["model", "tokenizer", "method", "tokens"], [row], right_align=[3])
