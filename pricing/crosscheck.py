@@ -69,6 +69,8 @@ def compare(db: dict[str, Any], other: dict[str, Any], today: date) -> list[str]
         key, entry = found
         schedule = current(model["prices"], today)
         for ours, theirs in FIELDS.items():
+            if model["provider"] == "openai" and ours.startswith("cache_write"):
+                continue  # OpenAI's 30-minute/12-hour cache writes are deliberately not stored
             mine = schedule.get(ours)
             other_value = per_mtok(entry.get(theirs))
             differ = mine is not None and other_value is not None and Decimal(mine) != other_value
