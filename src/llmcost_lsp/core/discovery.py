@@ -1,0 +1,400 @@
+"""Finding prompt files in a workspace: globs, .gitignore, manifest paths, ids and content hashes.
+
+One walk with os.scandir; globs (gitignore syntax) are compiled once. Ignored directories are not
+entered, so a large `node_modules` costs nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from llmcost_lsp.core.errors import InputError, Location
+from llmcost_lsp.core.formats import PromptFormat, detect_format
+from llmcost_lsp.core.issues import Issue
+from llmcost_lsp.core.manifest import DEFAULT_INCLUDE, MANIFEST_FILENAME, Manifest
+from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, content_hash, read_text_file
+
+__all__ = [
+    "DiscoveryResult",
+    "PromptFile",
+    "Skipped",
+    "content_hash",
+    "discover",
+    "prompt_id_for",
+]
+
+# Never prompts, never worth a look: VCS data, dependencies, caches, virtualenvs.
+SKIPPED_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".gradle", "site-packages",
+    }
+)  # fmt: skip
+_EXTENSIONS = frozenset(
+    {
+        ".md", ".markdown", ".mdx", ".txt", ".text", ".prompt", ".prompty", ".yml", ".yaml",
+        ".j2", ".jinja", ".jinja2", ".hbs", ".handlebars", ".mustache", ".tmpl", ".tpl",
+    }
+)  # fmt: skip
+_ODD = re.compile(r"[^\w.-]+")
+
+
+@dataclass(frozen=True)
+class PromptFile:
+    """A prompt found in the workspace, read and decoded (LF-normalised)."""
+
+    id: str
+    path: str  # relative to the root, with "/"
+    absolute_path: Path
+    format: PromptFormat
+    explicit_id: bool
+    text: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that looked like a prompt but is not estimated, and why."""
+
+    path: str
+    reason: str
+    code: str
+
+
+@dataclass(frozen=True)
+class DiscoveryResult:
+    prompts: tuple[PromptFile, ...]
+    skipped: tuple[Skipped, ...] = ()
+    issues: tuple[Issue, ...] = field(default=())
+
+    def by_id(self) -> dict[str, PromptFile]:
+        return {prompt.id: prompt for prompt in self.prompts}
+
+
+def _normalise_segment(segment: str) -> str:
+    cleaned = _ODD.sub("-", segment.strip().lower())
+    cleaned = re.sub(r"-{2,}", "-", cleaned).strip("-.")
+    return cleaned or "_"
+
+
+def _strip_extensions(name: str) -> str:
+    stem = name
+    while True:
+        base, dot, ext = stem.rpartition(".")
+        if not dot or not base or f".{ext.lower()}" not in _EXTENSIONS:
+            return stem
+        stem = base
+
+
+def _id_segments(rel_path: str) -> list[str]:
+    """Every path segment normalised, the file name without its prompt extensions."""
+    parts = [p for p in rel_path.split("/") if p]
+    parts[-1] = _strip_extensions(parts[-1])
+    return [_normalise_segment(p) for p in parts]
+
+
+def prompt_id_for(rel_path: str) -> str:
+    """`src/prompts/search.txt` → `search`; `prompts/support/triage.txt` → `support/triage`.
+
+    After the last `prompts/` directory when there is one, else the file name alone; known prompt
+    extensions dropped, lowercased, runs of odd characters become `-`."""
+    segments = _id_segments(rel_path)
+    original = [p.lower() for p in rel_path.split("/") if p][:-1]
+    last = max((i for i, name in enumerate(original) if name == "prompts"), default=None)
+    kept = segments[last + 1 :] if last is not None else segments[-1:]
+    return "/".join(kept)
+
+
+class _Ignore:
+    """Nested .gitignore files: the deepest file with a matching pattern decides."""
+
+    def __init__(self) -> None:
+        self.specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+
+    def with_dir(self, directory: str, rel_dir: str) -> _Ignore:
+        gitignore = os.path.join(directory, ".gitignore")
+        try:
+            with open(gitignore, encoding="utf-8", errors="replace") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            return self
+        child = _Ignore()
+        child.specs = [*self.specs, (rel_dir, pathspec.GitIgnoreSpec.from_lines(lines))]
+        return child
+
+    def ignored(self, rel_path: str, is_dir: bool) -> bool:
+        for base, spec in reversed(self.specs):
+            local = rel_path[len(base) + 1 :] if base else rel_path
+            result = spec.check_file(local + "/" if is_dir else local)
+            if result.include is not None:
+                return bool(result.include)
+        return False
+
+
+@dataclass
+class _Walk:
+    root: Path
+    include: pathspec.PathSpec[Any]
+    exclude: pathspec.PathSpec[Any]
+    limit_bytes: int
+    found: dict[str, PromptFile] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def run(self) -> None:
+        root = str(self.root)
+        stack: list[tuple[str, str, _Ignore]] = [(root, "", _Ignore().with_dir(root, ""))]
+        while stack:
+            directory, rel_dir, ignore = stack.pop()
+            try:
+                entries = list(os.scandir(directory))
+            except OSError as error:
+                self.skipped.append(
+                    Skipped(rel_dir or ".", f"cannot list: {error.strerror}", "unreadable")
+                )
+                continue
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                self.visit(entry, rel, ignore, stack)
+
+    def visit(
+        self,
+        entry: os.DirEntry[str],
+        rel: str,
+        ignore: _Ignore,
+        stack: list[tuple[str, str, _Ignore]],
+    ) -> None:
+        try:
+            is_link = entry.is_symlink()
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            return
+        if is_dir and (
+            entry.name in SKIPPED_DIRS or os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+        ):
+            return
+        if ignore.ignored(rel, is_dir):
+            return
+        if is_link:
+            self.symlink(entry, rel)
+            return
+        if is_dir:
+            stack.append((entry.path, rel, ignore.with_dir(entry.path, rel)))
+        elif entry.is_file(follow_symlinks=False) and rel != MANIFEST_FILENAME:
+            self.candidate(rel, Path(entry.path))
+
+    def symlink(self, entry: os.DirEntry[str], rel: str) -> None:
+        try:
+            target = Path(os.path.realpath(entry.path, strict=True))
+        except OSError as error:
+            reason = (
+                "symlink loop"
+                if "loop" in str(error).lower() or error.errno == 40
+                else "broken symlink"
+            )
+            if self.include.match_file(rel):
+                self.skipped.append(Skipped(rel, reason, "symlink"))
+            return
+        if not target.is_relative_to(self.root):
+            if self.include.match_file(rel) or target.is_dir():
+                self.skipped.append(
+                    Skipped(rel, f"symlink to {target}, outside the workspace", "outside-workspace")
+                )
+            return
+        if target.is_dir():
+            return  # the target is inside the workspace and is walked where it really is
+        self.candidate(rel, Path(entry.path))
+
+    def candidate(self, rel: str, absolute: Path) -> None:
+        if not self.include.match_file(rel) or self.exclude.match_file(rel):
+            return
+        self.add(rel, absolute)
+
+    def add(self, rel: str, absolute: Path, prompt_id: str = "", explicit: bool = False) -> bool:
+        fmt = detect_format(rel)
+        if fmt is None:
+            ext = os.path.splitext(rel)[1] or "(none)"
+            self.skipped.append(
+                Skipped(rel, f"not a prompt format (extension {ext})", "not-a-prompt")
+            )
+            return False
+        try:
+            text = read_text_file(absolute, self.limit_bytes, display_path=rel).text
+        except InputError as error:
+            self.skipped.append(Skipped(rel, error.message, error.code))
+            return False
+        self.found[rel] = PromptFile(
+            prompt_id, rel, absolute, fmt, explicit, text, content_hash(text)
+        )
+        return True
+
+
+def _spec(patterns: Iterable[str]) -> pathspec.PathSpec[Any]:
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+def _explicit_paths(walk: _Walk, manifest: Manifest, issues: list[Issue]) -> dict[str, str]:
+    """Bind manifest entries that name a `path`; returns relative path → explicit id."""
+    claimed: dict[str, str] = {}
+    for prompt_id, entry in manifest.prompts.items():
+        if entry.path is None:
+            continue
+        where = manifest.location_of("prompts", prompt_id, "path")
+        absolute = Path(os.path.normpath(walk.root / entry.path))
+        if not absolute.is_relative_to(walk.root):
+            issues.append(
+                Issue(
+                    "outside-workspace",
+                    f"prompts.{prompt_id}.path {entry.path!r} is outside the workspace",
+                    where,
+                    "error",
+                )
+            )
+            continue
+        rel = absolute.relative_to(walk.root).as_posix()
+        if rel in claimed:
+            issues.append(
+                Issue(
+                    "duplicate-id",
+                    f"prompts.{prompt_id} points at the same file as "
+                    f"prompts.{claimed[rel]} ({rel}); both are estimated",
+                    manifest.location_of("prompts", prompt_id),
+                    "warning",
+                    "remove one entry unless the file really runs under two settings",
+                )
+            )
+            continue
+        if not absolute.is_file():
+            issues.append(
+                Issue(
+                    "missing-path",
+                    f"prompts.{prompt_id}.path {entry.path!r} does not exist",
+                    where,
+                    "error",
+                    "fix the path or remove the entry",
+                )
+            )
+            continue
+        if rel not in walk.found and not walk.add(rel, absolute):
+            continue
+        claimed[rel] = prompt_id
+    return claimed
+
+
+def _assign_ids(
+    paths: Sequence[str], taken: set[str], issues: list[Issue], display_root: str | None
+) -> dict[str, str]:
+    """Heuristic ids; colliding ones get the shortest unique parent path and a warning."""
+    groups: dict[str, list[str]] = {}
+    for rel in paths:
+        groups.setdefault(prompt_id_for(rel), []).append(rel)
+    result: dict[str, str] = {}
+    for base, members in sorted(groups.items()):
+        if len(members) == 1 and base not in taken:
+            result[members[0]] = base
+            taken.add(base)
+            continue
+        chosen = _disambiguate(base, sorted(members), taken)
+        result.update(chosen)
+        listing = ", ".join(f"{rel!r} -> {chosen[rel]!r}" for rel in sorted(members))
+        issues.append(
+            Issue(
+                "id-collision",
+                f"prompt id {base!r} is not unique; using {listing}",
+                Location(path=sorted(members)[0]),
+                "warning",
+                "name them in llm-cost.toml ([prompts.<id>] with path) to choose stable ids",
+            )
+        )
+    return result
+
+
+def _disambiguate(base: str, members: list[str], taken: set[str]) -> dict[str, str]:
+    depth = base.count("/") + 1
+    segments = {rel: _id_segments(rel) for rel in members}
+    chosen: dict[str, str] = {}
+    pending = list(members)
+    longest = max(len(s) for s in segments.values())
+    for k in range(depth + 1, longest + 1):
+        candidates = {rel: "/".join(segments[rel][-k:]) for rel in pending}
+        counts: dict[str, int] = {}
+        for value in candidates.values():
+            counts[value] = counts.get(value, 0) + 1
+        for rel in list(pending):
+            value = candidates[rel]
+            if counts[value] == 1 and value not in taken:
+                chosen[rel] = value
+                taken.add(value)
+                pending.remove(rel)
+    for rel in pending:  # same path but for the extension or case: keep the full name
+        value = "/".join(_normalise_segment(p) for p in rel.split("/"))
+        suffix = 2
+        unique = value
+        while unique in taken:
+            unique, suffix = f"{value}~{suffix}", suffix + 1
+        chosen[rel] = unique
+        taken.add(unique)
+    return chosen
+
+
+def discover(
+    root: Path, manifest: Manifest | None = None, *, limit_bytes: int = DEFAULT_LIMIT_BYTES
+) -> DiscoveryResult:
+    """Every prompt under `root` (zero-config without a manifest), plus skips and located issues."""
+    root = Path(os.path.realpath(root))
+    config = manifest.discovery if manifest else None
+    walk = _Walk(
+        root,
+        _spec(config.include if config else DEFAULT_INCLUDE),
+        _spec(config.exclude if config else ()),
+        limit_bytes,
+    )
+    walk.run()
+    issues: list[Issue] = []
+    claimed = _explicit_paths(walk, manifest, issues) if manifest else {}
+    unclaimed = [rel for rel in walk.found if rel not in claimed]
+    taken = set(claimed.values())
+    # Entries without `path` name a discovered prompt by its heuristic id.
+    by_heuristic: dict[str, list[str]] = {}
+    for rel in unclaimed:
+        by_heuristic.setdefault(prompt_id_for(rel), []).append(rel)
+    bound: dict[str, str] = {}
+    if manifest:
+        for prompt_id, entry in manifest.prompts.items():
+            if entry.path is not None:
+                continue
+            matches = by_heuristic.get(prompt_id, [])
+            if len(matches) == 1:
+                bound[matches[0]] = prompt_id
+                taken.add(prompt_id)
+            else:
+                problem = "no discovered prompt has" if not matches else "several prompts share"
+                issues.append(
+                    Issue(
+                        "unmatched-entry",
+                        f"prompts.{prompt_id} has no `path` and {problem} the id {prompt_id!r}",
+                        manifest.location_of("prompts", prompt_id),
+                        "warning",
+                        'add `path = "…"` to the entry',
+                    )
+                )
+    heuristic = _assign_ids(
+        sorted(rel for rel in unclaimed if rel not in bound), taken, issues, None
+    )
+    prompts = []
+    for rel, prompt in walk.found.items():
+        explicit_id = claimed.get(rel) or bound.get(rel)
+        prompt_id = explicit_id or heuristic[rel]
+        prompts.append(
+            PromptFile(prompt_id, rel, prompt.absolute_path, prompt.format, explicit_id is not None,
+                       prompt.text, prompt.content_hash)
+        )  # fmt: skip
+    prompts.sort(key=lambda p: p.path)
+    skipped = sorted(walk.skipped, key=lambda s: s.path)
+    return DiscoveryResult(tuple(prompts), tuple(skipped), tuple(issues))

@@ -1,0 +1,71 @@
+"""Typed values every prompt format parser returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+PromptFormat = Literal["text", "markdown", "prompt-md", "prompty", "prompt-yml", "semantic-kernel"]
+VariableSyntax = Literal["double-brace", "single-brace", "copilot-input"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message as it is sent: role, text (template markers left in), first line in file."""
+
+    role: str
+    text: str
+    start_line: int
+
+
+@dataclass(frozen=True)
+class VariableRef:
+    """A template variable to size from the manifest; 1-based line and column in the file."""
+
+    name: str
+    line: int
+    column: int
+    syntax: VariableSyntax
+    message_index: int = 0
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a setting read from the prompt file came from: a dotted key and its line."""
+
+    key: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know about how the file was read; never fatal."""
+
+    code: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+@dataclass(frozen=True)
+class ParsedPrompt:
+    """What a prompt file sends. `skip_reason` is set when there is nothing to estimate."""
+
+    path: str
+    format: PromptFormat
+    messages: tuple[Message, ...]
+    variables: tuple[VariableRef, ...] = ()
+    model: str | None = None
+    model_origin: Origin | None = None
+    max_tokens: int | None = None
+    max_tokens_origin: Origin | None = None
+    notices: tuple[Notice, ...] = ()
+    skip_reason: str | None = None
+    description: str | None = None
+
+    @property
+    def variable_names(self) -> tuple[str, ...]:
+        """Distinct variable names in order of first use."""
+        return tuple(dict.fromkeys(ref.name for ref in self.variables))

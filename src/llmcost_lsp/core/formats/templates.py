@@ -1,0 +1,114 @@
+"""Template variables: exactly which `{{name}}`, `{name}` and `${input:name}` forms are ours.
+
+Ours (sized from the manifest):
+- double-brace: `{{name}}`, `{{ name }}`, `{{{name}}}`, `{{- name -}}`, dotted `{{user.name}}`;
+  names are `[A-Za-z_][A-Za-z0-9_]*` joined by dots. Not `${{ … }}`, `{{$x}}`, `{{#if}}`,
+  `{{/if}}`, `{{> partial}}`, `{{.Field}}`, `{{ x | filter }}`, `{{else}}`, `{{this}}`:
+  those stay literal text.
+- single-brace (Python `str.format`): `{name}`, only in text files without any `{{`.
+- copilot-input: `${input:name}` / `${input:name:placeholder}`, only in `.prompt.md` files.
+Jinja statements `{% … %}` and comments `{# … #}` are counted as literal text (loops run once).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from llmcost_lsp.core.formats.model import Notice, VariableRef, VariableSyntax
+
+TemplateStyle = Literal["double-brace", "single-brace", "copilot", "none"]
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_RESERVED = frozenset({"else", "this", "true", "false", "none", "null"})
+_DOUBLE = re.compile(r"(\$?)\{\{(\{?)([^{}\n]*)\}\}")
+_SINGLE = re.compile(r"(?<![{$\\])\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+_COPILOT = re.compile(r"\$\{input:([A-Za-z_][\w-]*)(?::[^}\n]*)?\}")
+_JINJA_STATEMENT = re.compile(r"\{%-?\s*(\w+)")
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """Text and where its first character is in the file: lines are 1-based, columns 0-based.
+
+    `indent` is added to the column of every line after the first (YAML block scalars)."""
+
+    text: str
+    line: int
+    column: int = 0
+    indent: int = 0
+
+
+def style_for_text(text: str) -> TemplateStyle:
+    """Plain `.txt`/`.prompt` files: `{{…}}` anywhere means double-brace, else Python format."""
+    return "double-brace" if "{{" in text else "single-brace"
+
+
+def _double_brace_name(dollar: str, inner: str) -> str | None:
+    if dollar:
+        return None  # `${{ … }}`: GitHub Actions or shell, never ours
+    name = inner.strip().strip("-~").strip()
+    if _NAME.fullmatch(name) and name.lower() not in _RESERVED:
+        return name
+    return None
+
+
+def _matches(text: str, style: TemplateStyle) -> Iterator[tuple[int, str, VariableSyntax]]:
+    if style == "double-brace":
+        for match in _DOUBLE.finditer(text):
+            name = _double_brace_name(match.group(1), match.group(3))
+            if name is not None:
+                yield match.start(), name, "double-brace"
+    elif style == "single-brace":
+        for match in _SINGLE.finditer(text):
+            yield match.start(), match.group(1), "single-brace"
+    elif style == "copilot":
+        for match in _COPILOT.finditer(text):
+            yield match.start(), match.group(1), "copilot-input"
+
+
+def find_variables(
+    span: TextSpan, style: TemplateStyle, message_index: int = 0
+) -> list[VariableRef]:
+    """Variables of `style` in the span, located in file coordinates (1-based line and column)."""
+    found: list[VariableRef] = []
+    line_starts = [0] + [i + 1 for i, ch in enumerate(span.text) if ch == "\n"]
+    current = 0
+    for offset, name, syntax in _matches(span.text, style):
+        while current + 1 < len(line_starts) and line_starts[current + 1] <= offset:
+            current += 1
+        column = offset - line_starts[current]
+        column += span.column if current == 0 else span.indent
+        found.append(VariableRef(name, span.line + current, column + 1, syntax, message_index))
+    return found
+
+
+def template_notices(text: str, first_line: int, style: TemplateStyle) -> list[Notice]:
+    """One notice per kind of template logic we count as literal text."""
+    notices: list[Notice] = []
+    if style != "double-brace":
+        return notices
+    statement = _JINJA_STATEMENT.search(text)
+    if statement:
+        line = first_line + text.count("\n", 0, statement.start())
+        notices.append(
+            Notice(
+                "template-logic",
+                f"template statements such as '{{% {statement.group(1)} %}}' are counted as "
+                "literal text: loops run once, both branches of a condition count",
+                line,
+            )
+        )
+    helper = re.search(r"\{\{[#/>]", text)
+    if helper:
+        line = first_line + text.count("\n", 0, helper.start())
+        notices.append(
+            Notice(
+                "template-logic",
+                "Handlebars blocks such as '{{#each}}' are counted as literal text, once",
+                line,
+            )
+        )
+    return notices

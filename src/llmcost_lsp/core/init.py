@@ -1,0 +1,120 @@
+"""`init`: give discovered prompts ids and create or extend llm-cost.toml (CLI and server)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from llmcost_lsp.core.discovery import DiscoveryResult, discover
+from llmcost_lsp.core.errors import InputError, Location
+from llmcost_lsp.core.manifest import MANIFEST_FILENAME, ManifestSchemaError, analyze_manifest
+from llmcost_lsp.core.manifest_edit import PromptStub, add_prompts, write_atomic
+from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, decode_text
+
+HEADER = """\
+# llm-cost.toml: what each prompt in this repository costs. Reference: docs/manifest.md
+#
+# Volumes are yours to state. Until calls_per_month and output_tokens are set (here or per
+# prompt), `llm-cost estimate` shows the input cost per call and reports the monthly total as
+# unknown instead of guessing. Uncomment and edit:
+[defaults]
+# model = "gpt-4o-mini"        # when neither the prompt file nor its entry names a model
+# calls_per_month = 10_000     # calls per month, for each prompt
+# output_tokens = 300          # expected output tokens per call
+
+# [scenarios.launch]           # `llm-cost estimate --scenario launch`
+# calls_multiplier = 3
+# cache_hit_ratio = 0.5        # no caching is assumed unless you say so
+
+# One table per prompt. The key is the prompt's id: keep it when you move the file.
+"""
+
+
+@dataclass(frozen=True)
+class InitMapping:
+    path: str
+    id: str
+    status: Literal["added", "existing"]
+
+
+@dataclass(frozen=True)
+class InitPlan:
+    """What `init` would write; `apply_init` writes it."""
+
+    manifest_path: Path
+    old_text: str | None
+    new_text: str
+    mappings: tuple[InitMapping, ...]
+    discovery: DiscoveryResult
+
+    @property
+    def changed(self) -> bool:
+        return self.old_text != self.new_text
+
+    @property
+    def added(self) -> tuple[InitMapping, ...]:
+        return tuple(m for m in self.mappings if m.status == "added")
+
+    def diff(self) -> str:
+        """Unified diff of the manifest, old to new (empty when nothing changes)."""
+        name = self.manifest_path.name
+        old = (self.old_text or "").splitlines(keepends=True)
+        new = self.new_text.splitlines(keepends=True)
+        before = f"a/{name}" if self.old_text is not None else "/dev/null"
+        return "".join(difflib.unified_diff(old, new, before, f"b/{name}"))
+
+
+def _read_manifest(path: Path) -> tuple[str, str]:
+    """(text without BOM, BOM prefix); newlines are kept exactly as they are on disk."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(
+            f"cannot read: {error.strerror}", location=Location(path=str(path)), code="unreadable"
+        ) from None
+    if len(data) > MANIFEST_LIMIT_BYTES_DEFAULT:
+        raise InputError(
+            "manifest is too large", location=Location(path=str(path)), code="too-large"
+        )
+    decode_text(data, str(path))  # binary and UTF-8 checks, with a located error
+    text = data.decode("utf-8")
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    return text[len(bom) :], bom
+
+
+def plan_init(root: Path, manifest_name: str = MANIFEST_FILENAME) -> InitPlan:
+    """Discover prompts under `root` and compute the manifest text with the missing entries."""
+    if not root.is_dir():
+        raise InputError(
+            f"{root} is not a directory", location=Location(path=str(root)), code="not-a-directory"
+        )
+    manifest_path = root / manifest_name
+    old_text: str | None = None
+    bom = ""
+    manifest = None
+    if manifest_path.exists():
+        old_text, bom = _read_manifest(manifest_path)
+        analysis = analyze_manifest(old_text, manifest_name)
+        if analysis.manifest is None:
+            raise ManifestSchemaError(analysis.errors or analysis.issues)
+        manifest = analysis.manifest
+    result = discover(root, manifest)
+    stubs = [PromptStub(p.id, p.path) for p in result.prompts if not p.explicit_id]
+    mappings = tuple(
+        InitMapping(p.path, p.id, "existing" if p.explicit_id else "added") for p in result.prompts
+    )
+    base = old_text if old_text is not None else HEADER
+    new_text = add_prompts(base, stubs)
+    if old_text is not None:
+        old_text, new_text = bom + old_text, bom + new_text
+    return InitPlan(manifest_path, old_text, new_text, mappings, result)
+
+
+def apply_init(plan: InitPlan) -> bool:
+    """Write the planned manifest atomically; False when there was nothing to change."""
+    if not plan.changed:
+        return False
+    write_atomic(plan.manifest_path, plan.new_text)
+    return True

@@ -1,0 +1,25 @@
+"""Located problems reported as values (not raised): manifest warnings, discovery findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from llmcost_lsp.core.errors import Location
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding with a stable `code`, a severity and where it is (file, and line when known)."""
+
+    code: str
+    message: str
+    location: Location
+    severity: Severity = "warning"
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.severity}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text

@@ -1,0 +1,202 @@
+"""Editing llm-cost.toml without losing a comment: add prompts, set a value, write atomically.
+
+`add_prompts` inserts plain text after the existing `[prompts.*]` tables so every other byte is
+unchanged; it checks the result parses to exactly the old document plus the new entries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import stat
+import tempfile
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.items import Item
+
+from llmcost_lsp.core.errors import Location, ManifestError
+from llmcost_lsp.core.toml_positions import table_headers
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+Scalar = str | int | bool | Decimal
+Value = Scalar | Sequence[Scalar]
+
+
+@dataclass(frozen=True)
+class PromptStub:
+    """A `[prompts.<id>]` table to add, with its `path`."""
+
+    id: str
+    path: str
+
+
+def toml_key(key: str) -> str:
+    """A bare key when allowed, else a quoted one."""
+    return key if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
+def _render(stub: PromptStub, newline: str) -> str:
+    path = json.dumps(stub.path, ensure_ascii=False)
+    return f"[prompts.{toml_key(stub.id)}]{newline}path = {path}{newline}"
+
+
+def _loads(text: str, what: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ManifestError(f"cannot edit {what}: {error}", code="toml-syntax") from None
+
+
+def _insertion_line(text: str, lines: list[str]) -> int | None:
+    """0-based line index just after the last `[prompts.*]` table (before the next section's
+    leading comments), or None when there is no `[prompts…]` header."""
+    headers = table_headers(text)
+    prompt_lines = [line for line, path in headers if path[:1] == ("prompts",)]
+    if not prompt_lines:
+        return None
+    last = max(prompt_lines)
+    following = [line for line, path in headers if line > last and path[:1] != ("prompts",)]
+    index = (min(following) - 1) if following else len(lines)
+    while index > last and (
+        not lines[index - 1].strip() or lines[index - 1].lstrip().startswith("#")
+    ):
+        index -= 1
+    return index
+
+
+def _expected(data: dict[str, Any], stubs: Sequence[PromptStub]) -> dict[str, Any]:
+    prompts = dict(data.get("prompts", {}))
+    for stub in stubs:
+        prompts[stub.id] = {"path": stub.path}
+    return {**data, "prompts": prompts}
+
+
+def add_prompts(text: str, stubs: Sequence[PromptStub]) -> str:
+    """Add the `[prompts.<id>]` tables that are missing (by id or by path); nothing else changes."""
+    data = _loads(text, "the manifest")
+    existing = data.get("prompts", {})
+    known_paths = {str(entry.get("path")) for entry in existing.values() if isinstance(entry, dict)}
+    missing = [s for s in stubs if s.id not in existing and s.path not in known_paths]
+    if not missing:
+        return text
+    newline = "\r\n" if "\r\n" in text else "\n"
+    block = newline.join(_render(stub, newline) for stub in missing)
+    expected = _expected(data, missing)
+    for candidate in (_insert_after_prompts(text, block, newline), _append(text, block, newline)):
+        if candidate is not None and _parses_to(candidate, expected):
+            return candidate
+    return _add_with_tomlkit(text, missing)
+
+
+def _insert_after_prompts(text: str, block: str, newline: str) -> str | None:
+    lines = text.split("\n")
+    index = _insertion_line(text, lines)
+    if index is None or index >= len(lines):
+        return None
+    head = "\n".join(lines[:index]) + "\n"
+    tail = "\n".join(lines[index:])
+    return f"{head}{newline}{block}{tail}"
+
+
+def _append(text: str, block: str, newline: str) -> str:
+    if not text.strip():
+        return block
+    if not text.endswith("\n"):
+        text += newline
+    if not text.endswith(("\n\n", "\r\n\r\n")):
+        text += newline
+    return text + block
+
+
+def _parses_to(text: str, expected: dict[str, Any]) -> bool:
+    try:
+        return tomllib.loads(text) == expected
+    except tomllib.TOMLDecodeError:
+        return False
+
+
+def _add_with_tomlkit(text: str, stubs: Sequence[PromptStub]) -> str:
+    document = tomlkit.parse(text)
+    prompts = document.setdefault("prompts", tomlkit.table(is_super_table=True))
+    for stub in stubs:
+        table = tomlkit.table()
+        table["path"] = stub.path
+        prompts[stub.id] = table
+    return document.as_string()
+
+
+def _item(value: Value) -> Item:
+    if isinstance(value, Decimal):
+        return tomlkit.item(str(value))  # money stays exact as a string
+    if isinstance(value, str | int | bool):
+        return tomlkit.item(value)
+    return tomlkit.item([str(v) if isinstance(v, Decimal) else v for v in value])
+
+
+def set_value(text: str, key_path: Sequence[str], value: Value, comment: str | None = None) -> str:
+    """Set one key (creating its tables) and keep every other comment and byte of formatting."""
+    if not key_path:
+        raise ValueError("key_path must name a key")
+    _loads(text, "the manifest")
+    document = tomlkit.parse(text)
+    container: Any = document
+    for part in key_path[:-1]:
+        if part not in container:
+            container[part] = tomlkit.table()
+        container = container[part]
+        if not hasattr(container, "__setitem__"):
+            raise ManifestError(
+                f"cannot set {'.'.join(key_path)}: {part} is not a table",
+                location=Location(),
+                code="manifest-edit",
+            )
+    item = _item(value)
+    if comment:
+        item.comment(comment)
+    container[key_path[-1]] = item
+    return document.as_string()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory, fsync, then rename; keeps the file's mode."""
+    path = Path(path)
+    directory = path.parent
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temp_name, mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp_name, 0o666 & ~umask)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    try:  # make the rename durable; not every platform can open a directory
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from llmcost_lsp.core.formats.templates import TextSpan, find_variables, style_for_text
+
+
+def names(text: str, style: str = "double-brace") -> list[str]:
+    return [ref.name for ref in find_variables(TextSpan(text, 1), style)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{{name}}", ["name"]),
+        ("{{ name }}", ["name"]),
+        ("{{{name}}}", ["name"]),
+        ("{{- name -}}", ["name"]),
+        ("{{user.first_name}}", ["user.first_name"]),
+        ("a {{x}} b {{y}} c {{x}}", ["x", "y", "x"]),
+    ],
+)
+def test_double_brace_variables_are_ours(text: str, expected: list[str]) -> None:
+    assert names(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "${{ github.event.inputs.name }}",  # GitHub Actions
+        "{{$input}}",  # Semantic Kernel
+        "{{#if ready}}yes{{/if}}",  # Handlebars blocks
+        "{{> partial}}",
+        "{{.Field}}",  # Go templates
+        "{{ name | upper }}",  # Jinja filter: an expression, not a plain name
+        "{{ header ? header : 'Notes' }}",  # Vue expression
+        "{{else}}",
+        "{{this}}",
+        "${VAR}",
+        "{% for item in items %}",
+        "{{ 1 + 2 }}",
+    ],
+)
+def test_other_template_syntaxes_stay_literal(text: str) -> None:
+    assert names(text) == []
+
+
+def test_single_brace_is_python_format_only_without_double_braces() -> None:
+    text = 'Review: {review}\nReply as JSON: {"label": ...} ${HOME} {{not here}}'
+    assert style_for_text(text) == "double-brace"
+    assert names('Review: {review}\nJSON: {"label": 1} ${HOME} {a b}', "single-brace") == ["review"]
+    assert style_for_text("Review: {review}") == "single-brace"
+
+
+def test_copilot_input_variables() -> None:
+    text = "Use ${input:methodName} and ${input:threshold:15}; not ${selection} or {{x}}"
+    assert names(text, "copilot") == ["methodName", "threshold"]
+
+
+def test_positions_are_file_lines_and_columns() -> None:
+    span = TextSpan("first\n  second {{b}}\n{{c}}", line=10, column=4, indent=6)
+    refs = find_variables(span, "double-brace")
+    # The first line starts at column 4 (0-based); later lines are indented by 6.
+    assert [(r.name, r.line, r.column) for r in refs] == [("b", 11, 16), ("c", 12, 7)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("{}$#/.>| ab_\n-%")), max_size=60))
+def test_any_text_is_scanned_without_error_and_refs_point_at_braces(text: str) -> None:
+    for style in ("double-brace", "single-brace", "copilot"):
+        for ref in find_variables(TextSpan(text, 1), style):  # type: ignore[arg-type]
+            line = text.split("\n")[ref.line - 1]
+            assert line[ref.column - 1] in "{$"
+            assert ref.name in line
