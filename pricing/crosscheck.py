@@ -28,6 +28,16 @@ FIELDS = {
     "cache_write_5m": "cache_creation_input_token_cost",
     "cache_write_1h": "cache_creation_input_token_cost_above_1hr",
 }
+TIER_FIELDS = {
+    "input": "input_cost_per_token_above_{label}_tokens",
+    "output": "output_cost_per_token_above_{label}_tokens",
+    "cache_read": "cache_read_input_token_cost_above_{label}_tokens",
+}
+MODE_FIELDS = {
+    "input": "input_cost_per_token",
+    "output": "output_cost_per_token",
+    "cache_read": "cache_read_input_token_cost",
+}
 MODE_SUFFIX = {"batch": "_batches", "flex": "_flex", "priority": "_priority"}
 # where a model's name in LiteLLM's file differs from ours or its aliases
 LITELLM_KEYS = {
@@ -81,29 +91,35 @@ def compare(db: dict[str, Any], other: dict[str, Any], today: date) -> list[str]
         for tier in schedule.get("tiers", []):
             threshold = tier["above_input_tokens"]
             label = f"{round(threshold / 1000)}k"
-            theirs = per_mtok(entry.get(f"input_cost_per_token_above_{label}_tokens"))
-            if theirs is not None and theirs != Decimal(tier["input"]):
-                problems.append(
-                    f"{model['id']}: tier>{threshold} input {tier['input']} vs {theirs}"
-                )
-            if theirs is None:
-                problems.append(f"{model['id']}: tier>{threshold} not in the other source")
+            for ours, theirs_key in TIER_FIELDS.items():
+                theirs = per_mtok(entry.get(theirs_key.format(label=label)))
+                mine = tier.get(ours)
+                if ours == "input" and theirs is None:
+                    problems.append(f"{model['id']}: tier>{threshold} not in the other source")
+                elif mine is not None and theirs is not None and Decimal(mine) != theirs:
+                    problems.append(f"{model['id']}: tier>{threshold} {ours} {mine} vs {theirs}")
         for mode, suffix in MODE_SUFFIX.items():
-            theirs = per_mtok(entry.get(f"input_cost_per_token{suffix}"))
             spec = schedule.get("modes", {}).get(mode)
+            theirs_input = per_mtok(entry.get(f"input_cost_per_token{suffix}"))
             if spec is None:
-                if theirs is not None:
-                    problems.append(f"{model['id']}: {mode} missing here, other has input {theirs}")
+                if theirs_input is not None:
+                    problems.append(
+                        f"{model['id']}: {mode} missing here, other has input {theirs_input}"
+                    )
                 continue
-            mine = (
-                Decimal(schedule["input"]) * Decimal(spec["multiplier"])
-                if "multiplier" in spec
-                else Decimal(spec["prices"]["input"])
-            )
-            if theirs is None:
+            if theirs_input is None:
                 problems.append(f"{model['id']}: {mode} not in the other source")
-            elif mine.normalize() != theirs:
-                problems.append(f"{model['id']}: {mode} input {mine.normalize()} vs {theirs}")
+                continue
+            for ours, theirs_key in MODE_FIELDS.items():
+                theirs = per_mtok(entry.get(theirs_key + suffix))
+                if "multiplier" in spec:
+                    base = schedule.get(ours)
+                    mine = None if base is None else Decimal(base) * Decimal(spec["multiplier"])
+                else:
+                    value = spec["prices"].get(ours)
+                    mine = None if value is None else Decimal(value)
+                if mine is not None and theirs is not None and mine.normalize() != theirs:
+                    problems.append(f"{model['id']}: {mode} {ours} {mine.normalize()} vs {theirs}")
         if entry.get("max_output_tokens") not in (None, model["max_output_tokens"]):
             problems.append(
                 f"{model['id']}: max_output_tokens {model['max_output_tokens']} "
