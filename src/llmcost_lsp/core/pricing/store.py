@@ -334,3 +334,8 @@ def active_price_db() -> PriceDB:
 def forget_active_selection() -> None:
     """Drop the per-process choice (after an install or a rollback)."""
     _ACTIVE.clear()
+
+
+def selection_for(db: PriceDB) -> Selection | None:
+    """The per-process selection that produced `db`, if any (to show its warnings next to it)."""
+    return next((s for s in _ACTIVE.values() if s.db is db), None)

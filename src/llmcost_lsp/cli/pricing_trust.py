@@ -1,0 +1,231 @@
+"""`llm-cost pricing verify|update|status|rollback`: signed price DB updates and their state."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmcost_lsp.cli.table import render_table
+
+if TYPE_CHECKING:  # the core loads lazily, inside `run`
+    from llmcost_lsp.core.pricing.store import PriceStore, VerifiedDb
+
+
+def register(actions: Any) -> None:
+    verify = actions.add_parser(
+        "verify", help="check a price DB's minisign signature against the trusted keys"
+    )
+    verify.add_argument("file", type=Path, metavar="FILE", help="price DB (JSON)")
+    verify.add_argument("--sig", type=Path, metavar="FILE", help="signature (default FILE.minisig)")
+    _legacy_flag(verify)
+    verify.add_argument("--format", choices=("table", "json"), default="table")
+    verify.set_defaults(run=run_verify)
+
+    update = actions.add_parser(
+        "update", help="download, verify and install the latest signed price DB"
+    )
+    update.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL|FILE",
+        help="https:// URL or local file (default: the project's latest release)",
+    )
+    update.add_argument(
+        "--sig", metavar="URL|FILE", help="signature location (default: <source>.minisig)"
+    )
+    update.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="download time limit"
+    )
+    _legacy_flag(update)
+    update.set_defaults(run=run_update)
+
+    status = actions.add_parser(
+        "status", help="which price DB is in use, its date, age, signer and freshness"
+    )
+    status.add_argument("--format", choices=("table", "json"), default="table")
+    status.set_defaults(run=run_status)
+
+    rollback = actions.add_parser("rollback", help="go back to the previously installed price DB")
+    rollback.set_defaults(run=run_rollback)
+
+
+def _legacy_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-legacy",
+        action="store_true",
+        help="accept legacy (non-prehashed 'Ed') minisign signatures",
+    )
+
+
+def _store() -> PriceStore:
+    from llmcost_lsp.core.pricing.store import PriceStore
+    from llmcost_lsp.core.settings import Settings
+
+    return PriceStore(Settings.from_env())
+
+
+def _signer(entry: VerifiedDb) -> str:
+    return f"{entry.verified.key_name} ({entry.verified.key_id})"
+
+
+def _stamp(entry: VerifiedDb) -> str:
+    from llmcost_lsp.core.pricing.trust import format_rfc3339
+
+    return format_rfc3339(entry.db.updated_at)
+
+
+# ---- verify --------------------------------------------------------------------------------
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.errors import InputError, Location
+    from llmcost_lsp.core.pricing.store import verify_db
+
+    sig_path: Path = args.sig or args.file.with_name(args.file.name + ".minisig")
+    contents = []
+    for path in (args.file, sig_path):
+        try:
+            contents.append(path.read_bytes())
+        except OSError as error:
+            raise InputError(
+                f"cannot read: {error.strerror or error}", location=Location(str(path))
+            ) from None
+    entry = verify_db(
+        contents[0],
+        contents[1],
+        _store().keys,
+        origin=str(args.file),
+        signature_origin=str(sig_path),
+        allow_legacy=args.allow_legacy,
+    )
+    if args.format == "json":
+        print(json.dumps(_verified_json(entry, args.file), indent=2))
+        return 0
+    print(f"verified: {args.file}")
+    rows = [
+        ("signed by", _signer(entry)),
+        ("key source", entry.verified.key_source),
+        ("signature", "prehashed (ED)" if entry.verified.prehashed else "legacy (Ed)"),
+        ("trusted comment", entry.verified.trusted_comment.replace("\t", "  ")),
+        ("DB updated_at", _stamp(entry)),
+        ("DB schema", str(entry.db.schema_version)),
+    ]
+    print(render_table(("field", "value"), rows))
+    return 0
+
+
+def _verified_json(entry: VerifiedDb, path: Path) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "verified": True,
+        "key_id": entry.verified.key_id,
+        "key_name": entry.verified.key_name,
+        "key_source": entry.verified.key_source,
+        "prehashed": entry.verified.prehashed,
+        "trusted_comment": entry.verified.trusted_comment,
+        "updated_at": _stamp(entry),
+        "schema_version": entry.db.schema_version,
+        "sha256": entry.sha256,
+    }
+
+
+# ---- update --------------------------------------------------------------------------------
+
+
+def run_update(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.pricing.fetch import DEFAULT_UPDATE_URL, fetch_update
+
+    source = args.source or DEFAULT_UPDATE_URL
+    download = fetch_update(source, signature_source=args.sig, timeout_s=args.timeout)
+    result = _store().install(
+        download.data, download.signature, origin=source, allow_legacy=args.allow_legacy
+    )
+    entry = result.installed
+    if result.already_installed:
+        print(f"price DB already up to date: {_stamp(entry)}, signed by {_signer(entry)}")
+        return 0
+    print(f"installed price DB {_stamp(entry)}, signed by {_signer(entry)}")
+    print(f"  from {source}")
+    print(f"  into {result.path}")
+    if result.replaced is not None:
+        print(
+            f"  previous DB ({_stamp(result.replaced)}) kept: `llm-cost pricing rollback` "
+            "restores it"
+        )
+    return 0
+
+
+# ---- status --------------------------------------------------------------------------------
+
+
+def run_status(args: argparse.Namespace) -> int:
+    import sys
+
+    from llmcost_lsp import __version__
+    from llmcost_lsp.cli.freshness import utc_now
+    from llmcost_lsp.core.pricing.freshness import assess_freshness
+    from llmcost_lsp.core.pricing.trust import format_rfc3339
+    from llmcost_lsp.core.settings import Settings
+
+    settings = Settings.from_env()
+    store = _store()
+    selection = store.select()
+    freshness = assess_freshness(selection.db.updated_at, utc_now(), ci=settings.ci)
+    installed = selection.verified
+    report: dict[str, Any] = {
+        "source": selection.source,
+        "origin": str(selection.path) if selection.path else f"bundled with llm-cost {__version__}",
+        "updated_at": format_rfc3339(selection.db.updated_at),
+        "schema_version": selection.db.schema_version,
+        "age_days": freshness.age_days,
+        "freshness": freshness.level,
+        "freshness_message": freshness.message,
+        "ci": settings.ci,
+        "signer": None
+        if installed is None
+        else {
+            "key_name": installed.verified.key_name,
+            "key_id": installed.verified.key_id,
+            "key_source": installed.verified.key_source,
+        },
+        "previous": None
+        if selection.previous is None
+        else {"updated_at": _stamp(selection.previous), "signer": _signer(selection.previous)},
+        "reason": selection.reason,
+        "store": str(store.root),
+        "warnings": list(selection.warnings),
+    }
+    for warning in selection.warnings:
+        print(f"llm-cost: warning: {warning}", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(report, indent=2))
+        return 0
+    previous = report["previous"]
+    rows = [
+        ("in use", f"{selection.source} DB ({selection.reason})"),
+        ("origin", report["origin"]),
+        ("updated", report["updated_at"]),
+        ("age", f"{freshness.age_days} days"),
+        ("freshness", f"{freshness.level}: {freshness.message}"),
+        ("signer", "— (bundled in the package)" if installed is None else _signer(installed)),
+        ("previous kept", "no" if previous is None else f"{previous['updated_at']}"),
+        ("store", report["store"]),
+    ]
+    print(render_table(("price DB", ""), rows))
+    return 0
+
+
+# ---- rollback ------------------------------------------------------------------------------
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.pricing.trust import format_rfc3339
+
+    selection = _store().rollback()
+    print(
+        f"rolled back: now using the {selection.source} DB "
+        f"({format_rfc3339(selection.db.updated_at)}; {selection.reason})"
+    )
+    return 0

@@ -1,0 +1,246 @@
+"""`llm-cost pricing verify|update|status|rollback` and the staleness helper, as users run them."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from llmcost_lsp.cli.freshness import add_freshness_flags, apply_freshness
+from llmcost_lsp.cli.main import main
+from llmcost_lsp.core.errors import StalePricingError
+from llmcost_lsp.core.pricing.db import bundled_price_bytes, parse_price_db
+from llmcost_lsp.core.pricing.trust import format_trusted_comment
+from llmcost_lsp.core.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUNDLED = parse_price_db(bundled_price_bytes(), "bundled")
+
+
+def _sign_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("llmcost_sign", REPO_ROOT / "pricing" / "sign.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SIGN = _sign_module()
+
+
+class OrgKey:
+    """A key generated at test time and trusted through the user's config.toml."""
+
+    def __init__(self, name: str = "acme-finops") -> None:
+        self.seed, self.key_id = os.urandom(32), os.urandom(8)
+        self.name = name
+        self.key_id_hex = self.key_id[::-1].hex().upper()
+
+    def trust(self) -> None:
+        config = Path(os.environ["LLMCOST_CONFIG_DIR"]) / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        line = SIGN.public_key_text(self.seed, self.key_id).splitlines()[1]
+        with config.open("a") as out:
+            out.write(f'[[pricing.trusted_keys]]\nname = "{self.name}"\npublic_key = "{line}"\n\n')
+
+    def write_db(self, folder: Path, days_after_bundled: float, *, legacy: bool = False) -> Path:
+        document = json.loads(bundled_price_bytes())
+        when = BUNDLED.updated_at + timedelta(days=days_after_bundled)
+        document["updated_at"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for model in document["models"]:
+            if model["id"] == "gpt-4o":
+                model["display_name"] = f"GPT-4o (acme sheet +{days_after_bundled}d)"
+        data = json.dumps(document, indent=2).encode()
+        path = folder / f"prices-{days_after_bundled}.json"
+        path.write_bytes(data)
+        comment = format_trusted_comment(1_800_000_000, path.name, 1, when)
+        signature = SIGN.sign_bytes(data, self.seed, self.key_id, comment, prehashed=not legacy)
+        path.with_name(path.name + ".minisig").write_bytes(signature)
+        return path
+
+
+def fresh_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """A new interpreter: nothing cached in memory, like a user's next command."""
+    return subprocess.run(
+        [sys.executable, "-m", "llmcost_lsp.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CI": "", "GITHUB_ACTIONS": ""},
+    )
+
+
+def stamp(days: float) -> str:
+    return (BUNDLED.updated_at + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_round_trip_update_then_a_fresh_process_uses_the_installed_db(tmp_path: Path) -> None:
+    key = OrgKey()
+    key.trust()
+    update = key.write_db(tmp_path, 2)
+    installed = fresh_process("pricing", "update", "--from", str(update))
+    assert installed.returncode == 0, installed.stderr
+    assert f"installed price DB {stamp(2)}, signed by acme-finops ({key.key_id_hex})" in (
+        installed.stdout
+    )
+    status = fresh_process("pricing", "status", "--format", "json")
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["source"] == "installed"
+    assert report["updated_at"] == stamp(2)
+    assert report["signer"]["key_name"] == "acme-finops"
+    assert report["warnings"] == [] and status.stderr == ""
+    # The DB actually used for prices is the update, not the bundled one.
+    show = fresh_process("pricing", "show", "gpt-4o", "--format", "json")
+    assert show.returncode == 0, show.stderr
+    assert json.loads(show.stdout)["display_name"] == "GPT-4o (acme sheet +2d)"
+
+
+def test_tampered_install_is_reported_and_the_bundled_db_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = OrgKey()
+    key.trust()
+    assert main(["pricing", "update", "--from", str(key.write_db(tmp_path, 2))]) == 0
+    installed = next((Path(os.environ["LLMCOST_CACHE_DIR"]) / "pricing").glob("db-*"))
+    db_file = installed / "prices.json"
+    db_file.write_bytes(db_file.read_bytes().replace(b"acme sheet", b"evil sheet"))
+    capsys.readouterr()
+    status = fresh_process("pricing", "status", "--format", "json")
+    report = json.loads(status.stdout)
+    assert report["source"] == "bundled"
+    assert report["updated_at"] == stamp(0)
+    assert "file signature does not match" in status.stderr
+    assert "llm-cost pricing update" in status.stderr
+    show = fresh_process("pricing", "show", "gpt-4o", "--format", "json")
+    assert "evil" not in show.stdout
+
+
+def test_verify_shows_signer_and_trusted_comment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = OrgKey()
+    key.trust()
+    db = key.write_db(tmp_path, 1)
+    assert main(["pricing", "verify", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert f"acme-finops ({key.key_id_hex})" in out
+    assert f"updated_at:{stamp(1)}" in out and "prehashed (ED)" in out
+
+
+def test_verify_failures_exit_3_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key, stranger = OrgKey(), OrgKey("stranger")
+    key.trust()
+    db = key.write_db(tmp_path, 1)
+    db.write_bytes(db.read_bytes() + b"\n")
+    assert main(["pricing", "verify", str(db)]) == 3
+    assert "file signature does not match" in capsys.readouterr().err
+    foreign = stranger.write_db(tmp_path / "", 5)
+    assert main(["pricing", "verify", str(foreign)]) == 3
+    assert f"untrusted key {stranger.key_id_hex}" in capsys.readouterr().err
+    legacy = key.write_db(tmp_path, 3, legacy=True)
+    assert main(["pricing", "verify", str(legacy)]) == 3
+    assert "legacy" in capsys.readouterr().err
+    assert main(["pricing", "verify", str(legacy), "--allow-legacy"]) == 0
+
+
+def test_pinned_release_key_is_trusted_without_config(tmp_path: Path) -> None:
+    """The bundled DB signed with a throwaway key is refused: only the pinned key is trusted."""
+    db = tmp_path / "prices.json"
+    db.write_bytes(bundled_price_bytes())
+    seed, key_id = os.urandom(32), os.urandom(8)
+    comment = format_trusted_comment(1, "prices.json", 1, BUNDLED.updated_at)
+    sig = SIGN.sign_bytes(db.read_bytes(), seed, key_id, comment)
+    db.with_name("prices.json.minisig").write_bytes(sig)
+    assert main(["pricing", "verify", str(db)]) == 3
+
+
+def test_update_older_than_installed_is_refused_exit_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = OrgKey()
+    key.trust()
+    assert main(["pricing", "update", "--from", str(key.write_db(tmp_path, 5))]) == 0
+    assert main(["pricing", "update", "--from", str(key.write_db(tmp_path, 4))]) == 3
+    err = capsys.readouterr().err
+    assert f"refusing to install a price DB dated {stamp(4)}" in err
+    assert f"older than the installed DB in use ({stamp(5)})" in err
+
+
+def test_update_then_rollback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key = OrgKey()
+    key.trust()
+    assert main(["pricing", "update", "--from", str(key.write_db(tmp_path, 1))]) == 0
+    assert main(["pricing", "update", "--from", str(key.write_db(tmp_path, 2))]) == 0
+    assert f"previous DB ({stamp(1)}) kept" in capsys.readouterr().out
+    assert main(["pricing", "update", "--from", str(key.write_db(tmp_path, 2))]) == 0
+    assert "already up to date" in capsys.readouterr().out
+    assert main(["pricing", "rollback"]) == 0
+    assert f"installed DB ({stamp(1)}" in capsys.readouterr().out
+    assert main(["pricing", "status", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["updated_at"] == stamp(1)
+    assert main(["pricing", "rollback"]) == 2
+    assert "no previous price DB" in capsys.readouterr().err
+
+
+def test_update_refuses_plain_http(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pricing", "update", "--from", "http://127.0.0.1:9/prices.json"]) == 2
+    assert "refusing plain http://" in capsys.readouterr().err
+
+
+def test_status_table_for_the_bundled_db(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pricing", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "bundled DB (no update installed)" in out
+    assert BUNDLED.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ") in out
+
+
+# ---- the staleness helper every pricing command calls ---------------------------------------
+
+
+def flags(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_freshness_flags(parser)
+    return parser.parse_args(list(argv))
+
+
+def check(days: float, *argv: str, ci: bool = False) -> str:
+    stream = io.StringIO()
+    settings = Settings(cache_dir=Path("unused"), config_dir=Path("unused"), ci=ci)
+    now = BUNDLED.updated_at + timedelta(days=days)
+    apply_freshness(flags(*argv), BUNDLED, settings=settings, now=now, stream=stream)
+    return stream.getvalue()
+
+
+def test_fresh_db_prints_nothing() -> None:
+    assert check(3) == ""
+
+
+def test_stale_db_warns_on_stderr_with_the_fix() -> None:
+    out = check(12)
+    assert out.startswith("llm-cost: warning: price DB is 12 days old")
+    assert "run `llm-cost pricing update`" in out
+
+
+def test_critically_stale_db_fails_with_exit_4_locally() -> None:
+    with pytest.raises(StalePricingError, match="31 days old") as info:
+        check(31)
+    assert info.value.exit_code == 4
+
+
+def test_ci_fails_open_and_strict_fails_everywhere() -> None:
+    assert "not failing in CI" in check(31, ci=True)
+    with pytest.raises(StalePricingError):
+        check(31, "--strict", ci=True)
+    assert check(31, "--allow-stale") == ""
