@@ -36,8 +36,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 LIST_TABLE = """\
 MODEL              PROVIDER   INPUT $/Mtok  OUTPUT $/Mtok    CONTEXT  NOTE
------------------  ---------  ------------  -------------  ---------  ------------------
-claude-sonnet-4-5  anthropic             3             15  1,000,000  retires 2026-11-30
+-----------------  ---------  ------------  -------------  ---------  --------------------------
+claude-sonnet-4-5  anthropic             3             15  1,000,000  deprecated from 2026-11-30
 gpt-4o             openai             2.50          10.00    128,000
 """
 

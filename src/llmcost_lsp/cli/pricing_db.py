@@ -134,8 +134,8 @@ def _list_row(entry: ModelEntry, today: date) -> dict[str, Any]:
 def _list_note(row: dict[str, Any], today: date) -> str:
     notes = []
     if row["deprecated_on"]:
-        word = "deprecated" if date.fromisoformat(row["deprecated_on"]) <= today else "retires"
-        notes.append(f"{word} {row['deprecated_on']}")
+        word = "since" if date.fromisoformat(row["deprecated_on"]) <= today else "from"
+        notes.append(f"deprecated {word} {row['deprecated_on']}")
     if row["input"] is None:
         notes.append("no price in effect today")
     return ", ".join(notes)
@@ -221,6 +221,8 @@ def _show_text(
     ]
     if entry.hosted_by:
         facts.append(("hosted by", entry.hosted_by))
+    if entry.note:
+        facts.append(("note", entry.note))
     facts.append(("price DB", f"{db.origin}, updated {_stamp(db)}"))
     width = max(len(key) for key, _ in facts)
     lines = [f"{entry.id} — {entry.display_name} ({entry.provider})", ""]
@@ -295,6 +297,7 @@ def _show_json(
         "max_output_tokens": entry.max_output_tokens,
         "deprecated_on": entry.deprecated_on.isoformat() if entry.deprecated_on else None,
         "hosted_by": entry.hosted_by,
+        "note": entry.note,
         "tokenizer": {
             "family": spec.family,
             "method": "exact" if spec.is_tiktoken_exact else "approximate",
