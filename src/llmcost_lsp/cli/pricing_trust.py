@@ -195,6 +195,7 @@ def run_status(args: argparse.Namespace) -> int:
         else {"updated_at": _stamp(selection.previous), "signer": _signer(selection.previous)},
         "reason": selection.reason,
         "store": str(store.root),
+        "config": str(settings.config_dir / "config.toml"),
         "warnings": list(selection.warnings),
     }
     for warning in selection.warnings:
@@ -212,6 +213,7 @@ def run_status(args: argparse.Namespace) -> int:
         ("signer", "— (bundled in the package)" if installed is None else _signer(installed)),
         ("previous kept", "no" if previous is None else f"{previous['updated_at']}"),
         ("store", report["store"]),
+        ("org keys from", report["config"]),
     ]
     print(render_table(("price DB", ""), rows))
     return 0
