@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from trust_helpers import FIXTURES, KeyPair
 
 from llmcost_lsp.core.errors import SignatureError
@@ -260,3 +263,32 @@ def test_db_comment_must_match_the_db(make_key: Callable[[], KeyPair]) -> None:
 def test_bad_db_comments_refused(comment: str, message: str) -> None:
     with pytest.raises(SignatureError, match=message):
         parse_db_comment(comment)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=340), st.binary(max_size=80))
+def test_inserted_bytes_raise_only_signature_errors(index: int, junk: bytes) -> None:
+    original = (REAL / "data.txt.minisig").read_bytes()
+    with contextlib.suppress(SignatureError):
+        parse_signature(original[:index] + junk + original[index:])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=336), st.integers(min_value=1, max_value=255))
+def test_any_single_byte_change_of_a_real_signature_file_is_caught(index: int, xor: int) -> None:
+    original = (REAL / "data.txt.minisig").read_bytes()
+    if index >= len(original):
+        return
+    changed = original[:index] + bytes([original[index] ^ xor]) + original[index + 1 :]
+    untrusted_line_end = original.index(b"\n")
+    try:
+        verified = verify_signature(
+            (REAL / "data.txt").read_bytes(),
+            parse_signature(changed),
+            [key(REAL / "minisign.pub")],
+        )
+    except SignatureError:
+        return
+    # Only the unauthenticated first line may change without detection.
+    assert index < untrusted_line_end
+    assert verified.trusted_comment.endswith("updated_at:2026-11-23T00:00:00Z")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ DB_FILE = "prices.json"
 SIG_FILE = "prices.json.minisig"
 STATE_FILE = "state.json"
 FIX_COMMAND = "llm-cost pricing update"
+_FOLDER_NAME = re.compile(r"db-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}")
 
 
 class RollbackError(SignatureError):
@@ -135,8 +137,9 @@ class PriceStore:
             result: dict[str, str | None] = {}
             for name in ("current", "previous"):
                 value = state.get(name)
+                # only our own directory names: never a path that could leave the store
                 if value is not None and (
-                    not isinstance(value, str) or "/" in value or "\\" in value or ".." in value
+                    not isinstance(value, str) or not _FOLDER_NAME.fullmatch(value)
                 ):
                     raise ValueError(f"bad {name!r}")
                 result[name] = value
