@@ -171,7 +171,7 @@ def run_status(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     store = _store()
-    selection = store.select()
+    selection = store.select(include_previous=True)
     freshness = assess_freshness(selection.db.updated_at, utc_now(), ci=settings.ci)
     installed = selection.verified
     report: dict[str, Any] = {

@@ -106,7 +106,8 @@ def test_same_date_is_not_a_downgrade_and_reinstall_is_a_no_op(
 def test_previous_is_kept_and_rollback_restores_it(store: PriceStore, pair: KeyPair) -> None:
     first = install(store, pair, 1)
     second = install(store, pair, 2)
-    selection = store.select()
+    assert store.select().previous is None  # not verified unless asked: it costs a parse
+    selection = store.select(include_previous=True)
     assert selection.path == second
     assert selection.previous is not None and selection.previous.db.updated_at == (
         BUNDLED.updated_at + timedelta(days=1)

@@ -169,9 +169,10 @@ class PriceStore:
 
     # -- selection -------------------------------------------------------------------------
 
-    def select(self) -> Selection:
+    def select(self, *, include_previous: bool = False) -> Selection:
         """The DB to use: a verified installed update not older than the bundled DB, else the
-        bundled DB. A broken or tampered install is ignored *and reported* in `warnings`."""
+        bundled DB. A broken or tampered install is ignored *and reported* in `warnings`.
+        `include_previous` also verifies the kept previous DB (for status; costs a parse)."""
         bundled = self._bundled()
         try:
             state = self._read_state()
@@ -184,7 +185,7 @@ class PriceStore:
             installed = self._load(current)
         except LlmCostError as error:
             return self._fallback(bundled, error)
-        previous = self._try_load(state.get("previous"))
+        previous = self._try_load(state.get("previous")) if include_previous else None
         path = self.root / current / DB_FILE
         if installed.db.updated_at < bundled.updated_at:
             return Selection(
@@ -275,7 +276,7 @@ class PriceStore:
         self._write_state(previous, None)
         self._prune(keep={previous})
         forget_active_selection()
-        return self.select()
+        return self.select(include_previous=True)
 
     def _write_folder(self, name: str, data: bytes, signature: bytes) -> None:
         final = self.root / name
