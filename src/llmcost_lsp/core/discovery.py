@@ -217,8 +217,11 @@ class _Walk:
         self.add(rel, absolute)
 
     def add(self, rel: str, absolute: Path, prompt_id: str = "", explicit: bool = False) -> bool:
-        fmt = detect_format(rel)
+        # A path named in the manifest is a prompt whatever its extension.
+        fmt = detect_format(rel) or ("text" if explicit else None)
         if fmt is None:
+            if rel.rsplit("/", 1)[-1].startswith("."):
+                return False  # .gitignore, .DS_Store: hidden files are not worth a line
             ext = os.path.splitext(rel)[1] or "(none)"
             self.skipped.append(
                 Skipped(rel, f"not a prompt format (extension {ext})", "not-a-prompt")
@@ -281,7 +284,7 @@ def _explicit_paths(walk: _Walk, manifest: Manifest, issues: list[Issue]) -> dic
                 )
             )
             continue
-        if rel not in walk.found and not walk.add(rel, absolute):
+        if rel not in walk.found and not walk.add(rel, absolute, explicit=True):
             continue
         claimed[rel] = prompt_id
     return claimed

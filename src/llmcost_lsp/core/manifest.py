@@ -305,15 +305,16 @@ def _locate(
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 
-def _syntax_issue(error: tomllib.TOMLDecodeError, path: str) -> Issue:
+def _syntax_issue(error: tomllib.TOMLDecodeError, text: str, path: str) -> Issue:
     message = str(error)
     match = _TOML_POSITION.search(message)
     if match:
         location = Location(path=path, line=int(match.group(1)), column=int(match.group(2)))
         message = message[: match.start()]
-    else:
-        location = Location(path=path)
-        message = re.sub(r"\s*\(at end of document\)\s*$", " (at end of file)", message)
+    else:  # "(at end of document)": point at the end of the last line
+        lines = text.split("\n")
+        location = Location(path=path, line=len(lines), column=len(lines[-1]) + 1)
+        message = re.sub(r"\s*\(at end of document\)\s*$", " at the end of the file", message)
     return Issue("toml-syntax", f"TOML syntax error: {message}", location, "error")
 
 
@@ -493,7 +494,7 @@ def analyze_manifest(text: str, path: str = MANIFEST_FILENAME) -> ManifestAnalys
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        return ManifestAnalysis(None, (_syntax_issue(error, path),))
+        return ManifestAnalysis(None, (_syntax_issue(error, text, path),))
     positions = key_positions(text)
     try:
         manifest = Manifest.model_validate(data)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.items import Item
+from tomlkit.items import InlineTable, Item
 
 from llmcost_lsp.core.errors import Location, ManifestError
 from llmcost_lsp.core.toml_positions import table_headers
@@ -126,8 +126,9 @@ def _parses_to(text: str, expected: dict[str, Any]) -> bool:
 def _add_with_tomlkit(text: str, stubs: Sequence[PromptStub]) -> str:
     document = tomlkit.parse(text)
     prompts = document.setdefault("prompts", tomlkit.table(is_super_table=True))
+    inline = isinstance(prompts, InlineTable)
     for stub in stubs:
-        table = tomlkit.table()
+        table = tomlkit.inline_table() if inline else tomlkit.table()
         table["path"] = stub.path
         prompts[stub.id] = table
     return document.as_string()

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from llmcost_lsp.cli.main import main
+from llmcost_lsp.core.discovery import discover
+from llmcost_lsp.core.manifest import load_manifest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+EXISTING = """\
+# Our prompts. Ask #ml-platform before changing volumes.
+[defaults]
+model = "gpt-4o-mini"   # evals pass with mini
+calls_per_month = 10_000
+
+[prompts.triage]        # renamed from support/triage on purpose
+path = "prompts/support/triage.txt"
+output_tokens = 120
+
+# Budgets agreed for Q4
+[budgets]
+monthly_usd = "900"     # hard cap
+"""
+
+GOLDEN = """\
+# Our prompts. Ask #ml-platform before changing volumes.
+[defaults]
+model = "gpt-4o-mini"   # evals pass with mini
+calls_per_month = 10_000
+
+[prompts.triage]        # renamed from support/triage on purpose
+path = "prompts/support/triage.txt"
+output_tokens = 120
+
+[prompts.classify]
+path = "prompts/classify.prompt"
+
+[prompts."search/answer"]
+path = "prompts/search/answer.prompt.md"
+
+[prompts."search/rewrite_query"]
+path = "prompts/search/rewrite_query.prompt.yml"
+
+[prompts.summarize]
+path = "src/app/summarize.prompty"
+
+# Budgets agreed for Q4
+[budgets]
+monthly_usd = "900"     # hard cap
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("llm-cost.toml"))
+    return root
+
+
+def test_init_writes_a_manifest_and_prints_the_mapping(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(workspace)]) == 0
+    out = capsys.readouterr().out
+    assert "mapped 'prompts/support/triage.txt' -> id: 'support/triage'" in out
+    assert "mapped 'src/app/summarize.prompty' -> id: 'summarize'" in out
+    manifest = load_manifest(workspace / "llm-cost.toml")
+    assert manifest.prompts["support/triage"].path == "prompts/support/triage.txt"
+    assert manifest.defaults.calls_per_month is None  # volumes are the user's to state
+    text = (workspace / "llm-cost.toml").read_text()
+    assert "# calls_per_month = 10_000" in text
+    # the same ids come back, now explicit
+    result = discover(workspace, manifest)
+    assert all(p.explicit_id for p in result.prompts)
+    assert main(["init", str(workspace)]) == 0
+    assert "llm-cost.toml is up to date" in capsys.readouterr().out
+
+
+def test_init_on_a_commented_manifest_only_adds_missing_prompts(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = workspace / "llm-cost.toml"
+    manifest.write_text(EXISTING)
+    assert main(["init", str(workspace)]) == 0
+    out = capsys.readouterr().out
+    assert "kept   'prompts/support/triage.txt' -> id: 'triage'" in out
+    assert manifest.read_text() == GOLDEN
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = workspace / "llm-cost.toml"
+    manifest.write_text(EXISTING)
+    assert main(["init", str(workspace), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "--- a/llm-cost.toml\n+++ b/llm-cost.toml\n" in out
+    assert '+[prompts.summarize]\n+path = "src/app/summarize.prompty"\n' in out
+    assert out.rstrip().endswith("dry run: nothing written")
+    assert manifest.read_text() == EXISTING
+
+
+def test_dry_run_without_a_manifest_writes_nothing(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(workspace), "--dry-run"]) == 0
+    assert "+++ b/llm-cost.toml" in capsys.readouterr().out
+    assert not (workspace / "llm-cost.toml").exists()
+
+
+def test_invalid_manifest_exits_2_with_file_line(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workspace / "llm-cost.toml").write_text("[defaults]\ncalls_per_mnth = 5\n")
+    assert main(["init", str(workspace)]) == 2
+    err = capsys.readouterr().err
+    assert "llm-cost.toml:2:1: unknown key 'calls_per_mnth' in [defaults]" in err
+    assert "did you mean 'calls_per_month'?" in err
+
+
+def test_missing_directory_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(tmp_path / "nope")]) == 2
+    assert "is not a directory" in capsys.readouterr().err
+
+
+def test_skips_are_explained(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workspace / "prompts/logo.png").write_bytes(b"\x89PNG\x00")
+    assert main(["init", str(workspace), "--dry-run"]) == 0
+    assert "skipped 'prompts/logo.png': not a prompt format (extension .png)" in (
+        capsys.readouterr().out
+    )

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from llmcost_lsp.core.toml_positions import key_positions, table_headers
+
+TEXT = '''# comment with [brackets] and key = "value"
+[defaults]
+model = "gpt-4o"  # trailing
+notes = """
+[not.a.table]
+key = 1
+"""
+literal = \'\'\'a "b" \'\'\'
+
+[prompts."support/triage"]
+path = 'prompts/support/triage.txt'
+variables = { a = 1, b = { sample = "x.txt" } }
+site.tags.team = "t"
+arr = [
+  "x", # comment ]
+  { k = 2 },
+]
+
+[[rules]]
+when_over_budget = "*"
+
+[[rules]]
+suggest = ["a", "b"]
+[rules.extra]
+x = 1
+'''
+
+
+def test_positions_cover_every_toml_construct() -> None:
+    positions = key_positions(TEXT)
+    assert positions[("defaults",)] == (2, 1)
+    assert positions[("defaults", "model")] == (3, 1)
+    assert positions[("defaults", "literal")] == (8, 1)
+    assert ("not", "a", "table") not in positions  # inside a multi-line string
+    triage = ("prompts", "support/triage")
+    assert positions[triage] == (10, 1)
+    assert positions[(*triage, "variables", "b", "sample")] == (12, 28)
+    assert positions[(*triage, "site", "tags", "team")] == (13, 11)
+    assert positions[(*triage, "arr", 1, "k")] == (16, 5)
+    assert positions[("rules", 0, "when_over_budget")] == (20, 1)
+    assert positions[("rules", 1, "suggest", 1)] == (23, 17)
+    assert positions[("rules", 1, "extra", "x")] == (25, 1)
+
+
+def test_table_headers_in_order() -> None:
+    assert [line for line, _ in table_headers(TEXT)] == [2, 10, 19, 22, 24]
+    assert table_headers(TEXT)[-1][1] == ("rules", 1, "extra")
