@@ -13,7 +13,6 @@ if TYPE_CHECKING:
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 JSON_SCHEMA = "llm-cost.tokens/1"
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +37,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.pricing.db import load_price_db
     from llmcost_lsp.core.settings import Settings
+    from llmcost_lsp.core.textfile import decode_text
     from llmcost_lsp.core.tokens.cache import CountCache, count_text_cached
     from llmcost_lsp.core.tokens.registry import count_text
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     spec = db.tokenizer_for(entry)
     shown = "<stdin>" if args.file == "-" else args.file
     data = _read_input(args.file, shown)
-    text = _decode(data, shown)
+    text = decode_text(data, shown).text  # BOM dropped, CRLF/CR -> LF, as every command reads
     if args.no_cache:
         count = count_text(text, spec)
     else:
@@ -100,32 +100,6 @@ def _read_input(name: str, shown: str) -> bytes:
             hint="count a smaller file; prompts this large exceed every model's context window",
         )
     return data
-
-
-def _decode(data: bytes, shown: str) -> str:
-    """UTF-8 text with the BOM dropped and CRLF/CR made LF, as every other command reads prompts."""
-    from llmcost_lsp.core.errors import InputError, Location
-
-    nul = data.find(b"\x00")
-    if nul != -1:
-        raise InputError(
-            f"binary file (NUL byte at offset {nul})", location=Location(path=shown), code="binary"
-        )
-    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        offset = error.start + len(data) - len(body)
-        head = data[:offset]
-        line = head.count(b"\n") + 1
-        column = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
-        raise InputError(
-            f"invalid UTF-8 at byte offset {offset} (byte 0x{data[offset]:02x})",
-            location=Location(path=shown, line=line, column=column),
-            code="invalid-utf8",
-            hint="re-save the file as UTF-8",
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _size(n_bytes: int) -> str:

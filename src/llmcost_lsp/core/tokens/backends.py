@@ -7,7 +7,6 @@ count. Every backend counts ordinary text: special-token strings in a prompt cou
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,6 +115,8 @@ _LOADED: dict[str, CountFn | None] = {}
 
 
 def package_version(backend: Backend) -> str | None:
+    import importlib.metadata  # 10+ ms to import: only when a backend is in use
+
     try:
         return importlib.metadata.version(backend.package)
     except importlib.metadata.PackageNotFoundError:

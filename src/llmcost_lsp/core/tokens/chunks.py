@@ -33,6 +33,8 @@ lines): at a single space between two letters (`(?<=L) (?=L)`). The piece holdin
 prefixes `[^\\r\\n\\p{L}\\p{N}]?` and ` ?` exist only at the *start* of a piece): (A). Attempts
 that reach `q` have just consumed that letter, and their continuations (`\\p{L}+`, `\\p{N}{1,3}`,
 o200k's optional `'s`-style suffix) stop at a space as they stop at the end: (B).
+Neither step looks at the character after the space, so a cut stays valid when an edit
+changes only that character (which is why `apply_edit` may keep the boundary before it).
 
 The Python classes used below are conservative: Python's `\\s` matches every Unicode `White_Space`
 character that the patterns' `\\s` matches (plus `\\x1c`–`\\x1f`), so we only ever cut in fewer

@@ -11,7 +11,6 @@ import threading
 import types
 import zlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +49,8 @@ _ENCODINGS: dict[str, tiktoken.Encoding] = {}
 
 def data_dir() -> Path:
     """The package's data directory, where the `.tiktoken.gz` files live."""
+    from importlib import resources  # ~15 ms to import: only when a vocabulary is loaded
+
     return Path(str(resources.files("llmcost_lsp.data")))
 
 
