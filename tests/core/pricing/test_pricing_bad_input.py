@@ -68,7 +68,6 @@ def test_duplicate_keys_are_rejected(small_document: dict[str, Any]) -> None:
             "exactly one of `multiplier` or `prices`",
         ),
         (lambda d: d.update(updated_at="2026-11-23T00:00:00+02:00"), "UTC"),
-        (lambda d: d.update(schema_version=2), "schema_version"),
     ],
 )
 def test_schema_violation_names_the_field(
@@ -97,3 +96,13 @@ def test_load_from_path_and_missing_file(tmp_path: Path, small_document: dict[st
     assert db.origin == str(path) and len(db.models()) == 2
     with pytest.raises(PricingError, match="cannot read price DB"):
         load_price_db(tmp_path / "missing.json")
+
+
+def test_newer_schema_version_asks_for_an_upgrade(
+    small_document: dict[str, Any], parse_document: Callable[[dict[str, Any]], PriceDB]
+) -> None:
+    small_document["schema_version"] = 2
+    with pytest.raises(PricingError) as error:
+        parse_document(small_document)
+    assert "schema version 2; this llm-cost reads version 1" in str(error.value)
+    assert error.value.hint == "upgrade llm-cost to read this price DB"

@@ -23,6 +23,7 @@ from llmcost_lsp.core.errors import Location, PricingError, UnknownModelError
 from llmcost_lsp.core.pricing.model import (
     MODES,
     PRICE_FIELDS,
+    SCHEMA_VERSION,
     ModelSchema,
     ModeSchema,
     PriceFileSchema,
@@ -332,6 +333,15 @@ def parse_price_db(data: bytes, origin: str) -> PriceDB:
         ) from None
     except ValueError as error:
         raise PricingError(f"price DB: {error}", location=Location(path=origin)) from None
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if isinstance(version, int) and version != SCHEMA_VERSION:
+        raise PricingError(
+            f"price DB has schema version {version}; this llm-cost reads version {SCHEMA_VERSION}",
+            location=Location(path=origin),
+            hint="upgrade llm-cost to read this price DB"
+            if version > SCHEMA_VERSION
+            else "this price DB is older than llm-cost supports",
+        )
     try:
         schema = PriceFileSchema.model_validate(document)
     except ValidationError as error:
