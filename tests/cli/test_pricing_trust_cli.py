@@ -75,7 +75,8 @@ def fresh_process(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "CI": "", "GITHUB_ACTIONS": ""},
+        # CI=true: a stale bundled DB only warns, so these tests keep passing as the calendar moves
+        env={**os.environ, "CI": "true"},
     )
 
 
