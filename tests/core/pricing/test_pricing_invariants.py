@@ -80,9 +80,11 @@ def test_tiers_strictly_increasing_and_prices_sane(model: dict[str, Any]) -> Non
                     assert Decimal(table[name]) >= 0, f"{label}.{name} is negative"
             if table.get("cache_read") is not None:
                 assert Decimal(table["cache_read"]) <= Decimal(table["input"]), label
-        for spec in schedule.get("modes", {}).values():
+        for mode, spec in schedule.get("modes", {}).items():
             if "multiplier" in spec:
-                assert Decimal("0") < Decimal(spec["multiplier"]) < Decimal("1")
+                # batch and flex are discounts, priority a premium
+                discount = Decimal(spec["multiplier"]) < 1
+                assert Decimal(spec["multiplier"]) > 0 and discount == (mode != "priority")
 
 
 @pytest.mark.parametrize("model", MODELS, ids=IDS)
