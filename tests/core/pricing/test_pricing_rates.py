@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -116,7 +116,7 @@ def test_no_price_before_the_first_schedule(bundled: PriceDB) -> None:
 
 def test_prices_at_defaults_to_today(bundled: PriceDB) -> None:
     entry = bundled.resolve("gpt-4o")
-    assert entry.prices_at() == entry.prices_at(date.today())
+    assert entry.prices_at() == entry.prices_at(datetime.now(UTC).date())
 
 
 def test_small_db_modes_and_history(

@@ -105,14 +105,13 @@ class ModelPrices:
         """How a non-standard mode is priced (multiplier or explicit prices); None for standard."""
         if mode == "standard":
             return None
-        spec = self.schedule.modes.get(mode)  # type: ignore[call-overload]
+        spec = next((v for k, v in self.schedule.modes.items() if k == mode), None)
         if spec is None:
             raise PricingError(
                 f"{self.model_id} does not offer {mode!r} processing; "
                 f"available: {', '.join(self.modes())}"
             )
-        result: ModeSchema = spec
-        return result
+        return spec
 
     def rates_for(self, input_tokens: int, mode: str = "standard") -> Rates:
         """The rates for a request with `input_tokens` prompt tokens, under `mode`.
