@@ -6,6 +6,7 @@ entered, so a large `node_modules` costs nothing.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -78,6 +79,7 @@ class DiscoveryResult:
         return {prompt.id: prompt for prompt in self.prompts}
 
 
+@functools.lru_cache(maxsize=4096)
 def _normalise_segment(segment: str) -> str:
     cleaned = _ODD.sub("-", segment.strip().lower())
     cleaned = re.sub(r"-{2,}", "-", cleaned).strip("-.")
@@ -100,6 +102,7 @@ def _id_segments(rel_path: str) -> list[str]:
     return [_normalise_segment(p) for p in parts]
 
 
+@functools.lru_cache(maxsize=65536)
 def prompt_id_for(rel_path: str) -> str:
     """`src/prompts/search.txt` → `search`; `prompts/support/triage.txt` → `support/triage`.
 
@@ -187,7 +190,7 @@ class _Walk:
         if is_dir:
             stack.append((entry.path, rel, ignore.with_dir(entry.path, rel)))
         elif entry.is_file(follow_symlinks=False) and rel != MANIFEST_FILENAME:
-            self.candidate(rel, Path(entry.path))
+            self.candidate(rel, entry.path)
 
     def symlink(self, entry: os.DirEntry[str], rel: str) -> None:
         try:
@@ -209,12 +212,12 @@ class _Walk:
             return
         if target.is_dir():
             return  # the target is inside the workspace and is walked where it really is
-        self.candidate(rel, Path(entry.path))
+        self.candidate(rel, entry.path)
 
-    def candidate(self, rel: str, absolute: Path) -> None:
+    def candidate(self, rel: str, absolute: str) -> None:
         if not self.include.match_file(rel) or self.exclude.match_file(rel):
             return
-        self.add(rel, absolute)
+        self.add(rel, Path(absolute))
 
     def add(self, rel: str, absolute: Path, prompt_id: str = "", explicit: bool = False) -> bool:
         # A path named in the manifest is a prompt whatever its extension.
