@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import sys
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmcost_lsp.core.tokens import chunks, vocab
+from llmcost_lsp.core.tokens import chunks, registry, vocab
 from llmcost_lsp.core.tokens.chunks import ChunkedDocument
+from llmcost_lsp.core.tokens.spec import TokenizerSpec
 
 ENCODINGS = ["cl100k_base", "o200k_base"]
 
@@ -21,6 +23,7 @@ ATOMS = [
     " ", "  ", "/", "//", "'", "'s", "'ll", "'S", "\u2019", "\u200d", "\u0301", "e\u0301",
     "\U0001f468\u200d\U0001f469", "\U0001f600", "1", "123", "4567", "a", "B", "word", "Word",
     "ÉCOLE", "日本語", "\u00bd", ";", "};", "(", "#", "-", ".", ",", "\"", "<|endoftext|>",
+    "\x1c", "\u180e", "\u200b", "_", "a1", "\u0663", "x\u0301y", "Ⅻ",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(ATOMS), max_size=60).map("".join)
 
@@ -115,6 +118,17 @@ def test_non_additive_counter_keeps_one_chunk() -> None:
     assert len(document.chunks) == 1
     document.apply_edit(0, 1, "zz")
     assert document.total == count(document.text)
+
+
+def test_document_for_an_approximate_spec_scales_the_total() -> None:
+    spec = TokenizerSpec(family="claude", ratio=Decimal("1.5"), error_band_pct=Decimal(20))
+    text = "hello world\n" * 1000
+    document = ChunkedDocument.for_spec(text, spec)
+    document.apply_edit(0, 0, "more ")
+    assert document.count == registry.count_text(document.text, spec)
+    assert document.count.method == "approximate"
+    with pytest.raises(ValueError, match="for_spec"):
+        _ = ChunkedDocument("x", len).count
 
 
 def test_invalid_edit_range_is_rejected() -> None:

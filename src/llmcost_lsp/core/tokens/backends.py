@@ -6,6 +6,7 @@ count. Every backend counts ordinary text: special-token strings in a prompt cou
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 from collections.abc import Callable
@@ -114,6 +115,7 @@ _LOCK = threading.Lock()
 _LOADED: dict[str, CountFn | None] = {}
 
 
+@functools.cache
 def package_version(backend: Backend) -> str | None:
     import importlib.metadata  # 10+ ms to import: only when a backend is in use
 

@@ -49,6 +49,9 @@ import itertools
 import re
 from collections.abc import Callable
 
+from llmcost_lsp.core.tokens.registry import Counter, counter_for
+from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
+
 # Cut at match.end(): after "\n", before a character that is not whitespace and not "/".
 NEWLINE_CUT = re.compile(r"\n(?=[^\s/])")
 # Cut at match.start(): a single space between two letters ([^\W\d_] is a letter in `re`).
@@ -119,6 +122,22 @@ class ChunkedDocument:
         self._length = len(text)
         self._total = sum(self._counts)
         self.recounted_chars = len(text)  # characters tokenized by the last operation
+        self.counter: Counter | None = None
+
+    @classmethod
+    def for_spec(cls, text: str, spec: TokenizerSpec) -> ChunkedDocument:
+        """A document counted for `spec`; `count` then gives the labelled `TokenCount`."""
+        counter = counter_for(spec)
+        document = cls(text, counter.count_raw, additive=counter.additive)
+        document.counter = counter
+        return document
+
+    @property
+    def count(self) -> TokenCount:
+        """The total as a labelled count (scaled for approximate tokenizers); needs `for_spec`."""
+        if self.counter is None:
+            raise ValueError("count needs a document built with ChunkedDocument.for_spec")
+        return self.counter.finish(self._total)
 
     @property
     def total(self) -> int:
