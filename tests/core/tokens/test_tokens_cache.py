@@ -135,3 +135,15 @@ def test_two_processes_can_write_the_same_cache(settings: Settings) -> None:
     # A writer that met a lock skips its write rather than failing; most writes land.
     assert len(found) >= 50
     assert cache_module.SCHEMA_VERSION == 1
+
+
+def test_oversized_cache_starts_over(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    with CountCache(settings) as cache:
+        count_texts_cached([f"text number {i}" for i in range(2000)], OPENAI, cache)
+    size = cache_path(settings).stat().st_size
+    monkeypatch.setattr(cache_module, "MAX_CACHE_BYTES", size // 2)
+    with CountCache(settings) as cache:
+        key = cache_key("text number 1", registry.counter_for(OPENAI).cache_key)
+        assert cache.get(key) is None
+        assert count_text_cached("text number 1", OPENAI, cache).tokens == 4
+    assert cache_path(settings).stat().st_size < size

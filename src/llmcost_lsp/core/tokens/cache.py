@@ -18,6 +18,8 @@ from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
 
 SCHEMA_VERSION = 1
 _BATCH = 500  # bound the number of SQL parameters per query
+# Past this size the cache starts over: entries are cheap to recompute, unbounded growth is not.
+MAX_CACHE_BYTES = 64 * 1024 * 1024
 
 
 def cache_path(settings: Settings) -> Path:
@@ -117,6 +119,12 @@ class CountCache:
                     " (key TEXT PRIMARY KEY, tokens INTEGER NOT NULL) WITHOUT ROWID"
                 )
                 connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                (pages,) = connection.execute("PRAGMA page_count").fetchone()
+                (page_size,) = connection.execute("PRAGMA page_size").fetchone()
+                if pages * page_size > MAX_CACHE_BYTES:
+                    connection.execute("DELETE FROM counts")
+            if pages * page_size > MAX_CACHE_BYTES:
+                connection.execute("VACUUM")  # outside the transaction, as SQLite requires
         except sqlite3.Error:
             connection.close()
             self._discard(rebuild=retry)
