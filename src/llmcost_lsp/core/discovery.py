@@ -143,7 +143,8 @@ class _Ignore:
 
 @dataclass
 class _Walk:
-    root: Path
+    root: Path  # absolute, as the caller named it (paths match editor URIs)
+    real_root: Path  # symlinks resolved: what "inside the workspace" means
     include: pathspec.PathSpec[Any]
     exclude: pathspec.PathSpec[Any]
     limit_bytes: int
@@ -204,7 +205,7 @@ class _Walk:
             if self.include.match_file(rel):
                 self.skipped.append(Skipped(rel, reason, "symlink"))
             return
-        if not target.is_relative_to(self.root):
+        if not target.is_relative_to(self.real_root):
             if self.include.match_file(rel) or target.is_dir():
                 self.skipped.append(
                     Skipped(rel, f"symlink to {target}, outside the workspace", "outside-workspace")
@@ -253,7 +254,8 @@ def _explicit_paths(walk: _Walk, manifest: Manifest, issues: list[Issue]) -> dic
             continue
         where = manifest.location_of("prompts", prompt_id, "path")
         absolute = Path(os.path.normpath(walk.root / entry.path))
-        if not absolute.is_relative_to(walk.root):
+        real = Path(os.path.realpath(absolute))
+        if not absolute.is_relative_to(walk.root) or not real.is_relative_to(walk.real_root):
             issues.append(
                 Issue(
                     "outside-workspace",
@@ -293,9 +295,7 @@ def _explicit_paths(walk: _Walk, manifest: Manifest, issues: list[Issue]) -> dic
     return claimed
 
 
-def _assign_ids(
-    paths: Sequence[str], taken: set[str], issues: list[Issue], display_root: str | None
-) -> dict[str, str]:
+def _assign_ids(paths: Sequence[str], taken: set[str], issues: list[Issue]) -> dict[str, str]:
     """Heuristic ids; colliding ones get the shortest unique parent path and a warning."""
     groups: dict[str, list[str]] = {}
     for rel in paths:
@@ -353,10 +353,11 @@ def discover(
     root: Path, manifest: Manifest | None = None, *, limit_bytes: int = DEFAULT_LIMIT_BYTES
 ) -> DiscoveryResult:
     """Every prompt under `root` (zero-config without a manifest), plus skips and located issues."""
-    root = Path(os.path.realpath(root))
+    root = Path(os.path.abspath(root))
     config = manifest.discovery if manifest else None
     walk = _Walk(
         root,
+        Path(os.path.realpath(root)),
         _spec(config.include if config else DEFAULT_INCLUDE),
         _spec(config.exclude if config else ()),
         limit_bytes,
@@ -390,9 +391,7 @@ def discover(
                         'add `path = "…"` to the entry',
                     )
                 )
-    heuristic = _assign_ids(
-        sorted(rel for rel in unclaimed if rel not in bound), taken, issues, None
-    )
+    heuristic = _assign_ids(sorted(rel for rel in unclaimed if rel not in bound), taken, issues)
     prompts = []
     for rel, prompt in walk.found.items():
         explicit_id = claimed.get(rel) or bound.get(rel)

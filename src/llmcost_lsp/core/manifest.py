@@ -33,7 +33,7 @@ from pydantic import (
 from llmcost_lsp.core.errors import Location, ManifestError
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, read_text_file
-from llmcost_lsp.core.toml_positions import KeyPath, key_positions
+from llmcost_lsp.core.toml_positions import KeyPath, Span, key_spans
 
 MANIFEST_FILENAME = "llm-cost.toml"
 MANIFEST_LIMIT_BYTES = MANIFEST_LIMIT_BYTES_DEFAULT
@@ -236,7 +236,7 @@ class Manifest(_Table):
     pricing: PricingConfig = Field(default_factory=PricingConfig)
 
     _path: str | None = PrivateAttr(default=None)
-    _positions: dict[KeyPath, tuple[int, int]] = PrivateAttr(default_factory=dict)
+    _positions: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)
     _warnings: tuple[Issue, ...] = PrivateAttr(default=())
 
     @field_validator("prompts")
@@ -293,12 +293,13 @@ class ManifestSchemaError(ManifestError):
 
 
 def _locate(
-    positions: Mapping[KeyPath, tuple[int, int]], key_path: Sequence[str | int], path: str | None
+    positions: Mapping[KeyPath, Span], key_path: Sequence[str | int], path: str | None
 ) -> Location:
     for end in range(len(key_path), 0, -1):
         found = positions.get(tuple(key_path[:end]))
         if found:
-            return Location(path=path, line=found[0], column=found[1])
+            line, column, end_line, end_column = found
+            return Location(path, line, column, end_line, end_column)
     return Location(path=path)
 
 
@@ -424,7 +425,7 @@ def _phrase(error: Mapping[str, Any]) -> str:
 def _schema_issues(
     error: ValidationError,
     data: Mapping[str, Any],
-    positions: Mapping[KeyPath, tuple[int, int]],
+    positions: Mapping[KeyPath, Span],
     path: str,
 ) -> list[Issue]:
     issues: list[Issue] = []
@@ -454,9 +455,7 @@ def _schema_issues(
     return issues
 
 
-def _cross_checks(
-    manifest: Manifest, positions: Mapping[KeyPath, tuple[int, int]], path: str
-) -> list[Issue]:
+def _cross_checks(manifest: Manifest, positions: Mapping[KeyPath, Span], path: str) -> list[Issue]:
     issues: list[Issue] = []
     names = sorted(manifest.scenarios)
 
@@ -495,7 +494,7 @@ def analyze_manifest(text: str, path: str = MANIFEST_FILENAME) -> ManifestAnalys
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         return ManifestAnalysis(None, (_syntax_issue(error, text, path),))
-    positions = key_positions(text)
+    positions = key_spans(text)
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as error:

@@ -22,7 +22,7 @@ class _Scanner:
         self.i = 0
         self.n = len(text)
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
-        self.positions: dict[KeyPath, tuple[int, int]] = {}
+        self.positions: dict[KeyPath, tuple[int, int]] = {}  # start index, end index
         self.array_tables: dict[KeyPath, int] = {}
         self.headers: list[tuple[int, KeyPath]] = []
 
@@ -30,8 +30,8 @@ class _Scanner:
         line = bisect.bisect_right(self.line_starts, index)
         return line, index - self.line_starts[line - 1] + 1
 
-    def record(self, path: KeyPath, index: int) -> None:
-        self.positions.setdefault(path, self.pos(index))
+    def record(self, path: KeyPath, start: int, end: int) -> None:
+        self.positions.setdefault(path, (start, end))
 
     def peek(self, ahead: int = 0) -> str:
         j = self.i + ahead
@@ -78,18 +78,20 @@ class _Scanner:
             return raw[1:-1]
         return value if isinstance(value, str) else raw[1:-1]
 
-    def key(self) -> list[tuple[str, int]]:
-        parts: list[tuple[str, int]] = []
+    def key(self) -> list[tuple[str, int, int]]:
+        """Key parts with the start and end index of each."""
+        parts: list[tuple[str, int, int]] = []
         while True:
             self.skip_space(newlines=False)
             start = self.i
             if self.peek() in ('"', "'"):
-                parts.append((self.string(), start))
+                name = self.string()
+                parts.append((name, start, self.i))
             else:
                 match = _BARE.match(self.text, self.i)
                 if not match:
                     return parts
-                parts.append((match.group(), start))
+                parts.append((match.group(), start, match.end()))
                 self.i = match.end()
             self.skip_space(newlines=False)
             if self.peek() != ".":
@@ -119,8 +121,9 @@ class _Scanner:
                 if self.peek() == "]":
                     self.i += 1
                     return
-                self.record((*path, index), self.i)
+                start = self.i
                 self.value((*path, index))
+                self.record((*path, index), start, self.i)
                 index += 1
                 self.skip_space(newlines=True)
                 if self.peek() == ",":
@@ -136,9 +139,10 @@ class _Scanner:
             self.i = self.n if end == -1 else end + 1
             return
         path = table
-        for name, start in parts:
+        first = parts[0][1]
+        for name, _, end in parts:
             path = (*path, name)
-            self.record(path, start)
+            self.record(path, first, end)
         self.skip_space(newlines=False)
         if self.peek() == "=":
             self.i += 1
@@ -152,23 +156,24 @@ class _Scanner:
         parts = self.key()
         self.skip_space(newlines=False)
         self.i += 2 if is_array else 1
+        end = self.i
         resolved: KeyPath = ()
-        for position, (name, _) in enumerate(parts):
+        for position, (name, _, _) in enumerate(parts):
             resolved = (*resolved, name)
-            self.record(resolved, start)
+            self.record(resolved, start, end)
             last = position == len(parts) - 1
             if last and is_array:
                 index = self.array_tables.get(resolved, -1) + 1
                 self.array_tables[resolved] = index
-                self.record(resolved, start)
                 resolved = (*resolved, index)
             elif resolved in self.array_tables:
                 resolved = (*resolved, self.array_tables[resolved])
-        self.record(resolved, start)
+        self.record(resolved, start, end)
         self.headers.append((self.pos(start)[0], resolved))
         return resolved
 
     def run(self) -> dict[KeyPath, tuple[int, int]]:
+        """Scan everything; `positions` maps key paths to (start, end) indexes."""
         table: KeyPath = ()
         while True:
             self.skip_space(newlines=True)
@@ -187,9 +192,25 @@ def _escaped(text: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
+Span = tuple[int, int, int, int]
+
+
+def key_spans(text: str) -> dict[KeyPath, Span]:
+    """Every key path (tables, keys, array items) → 1-based (line, column, end_line, end_column).
+
+    A key's span covers the key (dotted keys from their first part); a table's covers its header;
+    an array item's covers the value. The end column is exclusive."""
+    scanner = _Scanner(text)
+    scanner.run()
+    return {
+        path: (*scanner.pos(start), *scanner.pos(end))
+        for path, (start, end) in scanner.positions.items()
+    }
+
+
 def key_positions(text: str) -> dict[KeyPath, tuple[int, int]]:
-    """Map every key path (tables, keys, array items) to its 1-based (line, column)."""
-    return _Scanner(text).run()
+    """Every key path → its 1-based (line, column)."""
+    return {path: span[:2] for path, span in key_spans(text).items()}
 
 
 def table_headers(text: str) -> list[tuple[int, KeyPath]]:

@@ -133,3 +133,15 @@ def test_manifest_file_itself_is_not_a_prompt(tmp_path: Path) -> None:
     write(tmp_path, "llm-cost.toml", "[defaults]\n")
     manifest = parse_manifest('[discovery]\ninclude = ["**/*"]\n')
     assert ids(discover(tmp_path, manifest)) == {}
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
+def test_a_root_reached_through_a_symlink_keeps_the_callers_paths(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    write(real, "prompts/a.txt")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    result = discover(link)
+    [prompt] = result.prompts
+    assert prompt.absolute_path == link / "prompts/a.txt"  # matches the editor's URIs
+    assert result.skipped == ()

@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmcost_lsp.core.formats.templates import TextSpan, find_variables, style_for_text
+from llmcost_lsp.core.formats import parse_prompt
+from llmcost_lsp.core.formats.templates import (
+    TextSpan,
+    find_variables,
+    strip_variables,
+    style_for_text,
+)
 
 
 def names(text: str, style: str = "double-brace") -> list[str]:
@@ -74,3 +80,30 @@ def test_any_text_is_scanned_without_error_and_refs_point_at_braces(text: str) -
             line = text.split("\n")[ref.line - 1]
             assert line[ref.column - 1] in "{$"
             assert ref.name in line
+
+
+def test_strip_variables_leaves_the_literal_text_to_count() -> None:
+    text = "Hi {{ name }}, see {{{raw}}} and {{#if x}}{{x}}{{/if}}."
+    refs = find_variables(TextSpan(text, 1), "double-brace")
+    assert [text[r.offset : r.offset + r.length] for r in refs] == [
+        "{{ name }}",
+        "{{{raw}}}",
+        "{{x}}",
+    ]
+    assert strip_variables(text, refs) == "Hi , see  and {{#if x}}{{/if}}."
+
+
+def test_every_parser_gives_offsets_into_its_message_text() -> None:
+    cases = {
+        "a.txt": "Hi {{ name }}!",
+        "a.prompt": "Hi {name}!",
+        "a.prompt.md": "---\nmodel: x\n---\nGo ${input:task:what to do} now",
+        "a.prompty": "---\nmodel: gpt-4o\n---\nsystem:\nBe brief.\n\nuser:\nQ: {{q}}\n",
+        "a.prompt.yml": 'messages:\n  - role: user\n    content: "Q: {{q}} end"\n',
+    }
+    for path, text in cases.items():
+        parsed = parse_prompt(path, text)
+        for ref in parsed.variables:
+            message = parsed.messages[ref.message_index].text
+            marker = message[ref.offset : ref.offset + ref.length]
+            assert ref.name in marker and marker[0] in "{$" and marker[-1] == "}", (path, marker)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from llmcost_lsp.core.toml_positions import key_positions, table_headers
+from llmcost_lsp.core.toml_positions import key_positions, key_spans, table_headers
 
 TEXT = '''# comment with [brackets] and key = "value"
 [defaults]
@@ -39,7 +39,7 @@ def test_positions_cover_every_toml_construct() -> None:
     triage = ("prompts", "support/triage")
     assert positions[triage] == (10, 1)
     assert positions[(*triage, "variables", "b", "sample")] == (12, 28)
-    assert positions[(*triage, "site", "tags", "team")] == (13, 11)
+    assert positions[(*triage, "site", "tags", "team")] == (13, 1)  # dotted keys: first part
     assert positions[(*triage, "arr", 1, "k")] == (16, 5)
     assert positions[("rules", 0, "when_over_budget")] == (20, 1)
     assert positions[("rules", 1, "suggest", 1)] == (23, 17)
@@ -49,3 +49,12 @@ def test_positions_cover_every_toml_construct() -> None:
 def test_table_headers_in_order() -> None:
     assert [line for line, _ in table_headers(TEXT)] == [2, 10, 19, 22, 24]
     assert table_headers(TEXT)[-1][1] == ("rules", 1, "extra")
+
+
+def test_spans_cover_keys_headers_and_values_for_editor_ranges() -> None:
+    spans = key_spans(TEXT)
+    assert spans[("defaults",)] == (2, 1, 2, 11)  # `[defaults]`
+    assert spans[("defaults", "model")] == (3, 1, 3, 6)  # `model`
+    assert spans[("prompts", "support/triage", "site", "tags")] == (13, 1, 13, 10)
+    assert spans[("rules", 1, "suggest", 0)] == (23, 12, 23, 15)  # `"a"`
+    assert spans[("rules", 1)] == (22, 1, 22, 10)  # `[[rules]]`

@@ -87,7 +87,7 @@ def test_errors_inside_inline_tables_dotted_keys_and_arrays_of_tables() -> None:
     )
     assert errors_of(text) == [
         "llm-cost.toml:2:31: prompts.a.variables.ctx.tokens must be ≥ 0",
-        "llm-cost.toml:3:6: prompts.a.tags.team must be a string",
+        "llm-cost.toml:3:1: prompts.a.tags.team must be a string",
         "llm-cost.toml:9:1: rules[1].suggest must not be empty",
         "llm-cost.toml:11:1: pricing.overrides.\"gpt-4.1\".input 'cheap' is not a decimal number "
         'such as "12.50"',
@@ -194,3 +194,9 @@ def test_blank_prompt_id_is_rejected() -> None:
 def test_json_schema_file_is_current() -> None:
     published = json.loads((REPO / "docs/schema/llm-cost.schema.json").read_text())
     assert published == manifest_json_schema(), "run: python docs/schema/generate.py"
+
+
+def test_issue_locations_carry_the_key_range_for_editors() -> None:
+    [issue] = analyze_manifest("[prompts.search]\n  calls_per_month = -3\n").errors
+    location = issue.location
+    assert (location.line, location.column, location.end_line, location.end_column) == (2, 3, 2, 18)

@@ -20,13 +20,17 @@ class Message:
 
 @dataclass(frozen=True)
 class VariableRef:
-    """A template variable to size from the manifest; 1-based line and column in the file."""
+    """A template variable to size from the manifest; 1-based line and column in the file.
+
+    `offset` and `length` locate the whole marker (`{{ name }}`) in its message's text."""
 
     name: str
     line: int
     column: int
     syntax: VariableSyntax
     message_index: int = 0
+    offset: int = 0
+    length: int = 0
 
 
 @dataclass(frozen=True)

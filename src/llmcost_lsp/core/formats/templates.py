@@ -13,7 +13,7 @@ Jinja statements `{% … %}` and comments `{# … #}` are counted as literal tex
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,18 +55,21 @@ def _double_brace_name(dollar: str, inner: str) -> str | None:
     return None
 
 
-def _matches(text: str, style: TemplateStyle) -> Iterator[tuple[int, str, VariableSyntax]]:
+def _matches(text: str, style: TemplateStyle) -> Iterator[tuple[int, int, str, VariableSyntax]]:
     if style == "double-brace":
         for match in _DOUBLE.finditer(text):
             name = _double_brace_name(match.group(1), match.group(3))
             if name is not None:
-                yield match.start(), name, "double-brace"
+                end = match.end() + (
+                    1 if match.group(2) and text[match.end() : match.end() + 1] == "}" else 0
+                )
+                yield match.start(), end, name, "double-brace"
     elif style == "single-brace":
         for match in _SINGLE.finditer(text):
-            yield match.start(), match.group(1), "single-brace"
+            yield match.start(), match.end(), match.group(1), "single-brace"
     elif style == "copilot":
         for match in _COPILOT.finditer(text):
-            yield match.start(), match.group(1), "copilot-input"
+            yield match.start(), match.end(), match.group(1), "copilot-input"
 
 
 def find_variables(
@@ -76,13 +79,32 @@ def find_variables(
     found: list[VariableRef] = []
     line_starts = [0] + [i + 1 for i, ch in enumerate(span.text) if ch == "\n"]
     current = 0
-    for offset, name, syntax in _matches(span.text, style):
+    for offset, end, name, syntax in _matches(span.text, style):
         while current + 1 < len(line_starts) and line_starts[current + 1] <= offset:
             current += 1
         column = offset - line_starts[current]
         column += span.column if current == 0 else span.indent
-        found.append(VariableRef(name, span.line + current, column + 1, syntax, message_index))
+        found.append(
+            VariableRef(
+                name, span.line + current, column + 1, syntax, message_index, offset, end - offset
+            )
+        )
     return found
+
+
+def strip_variables(text: str, refs: Iterable[VariableRef]) -> str:
+    """The text without its variable markers (`{{name}}` removed), to count the literal part.
+
+    `refs` are the variables found in this very text (their `offset`/`length` index into it)."""
+    pieces: list[str] = []
+    position = 0
+    for ref in sorted(refs, key=lambda r: r.offset):
+        if ref.offset < position:
+            continue
+        pieces.append(text[position : ref.offset])
+        position = ref.offset + ref.length
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def template_notices(text: str, first_line: int, style: TemplateStyle) -> list[Notice]:
