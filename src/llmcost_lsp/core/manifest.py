@@ -23,12 +23,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PrivateAttr,
     ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from llmcost_lsp.core.errors import Location, ManifestError
 from llmcost_lsp.core.issues import Issue
@@ -73,15 +76,24 @@ def _to_decimal(value: Any) -> Decimal:
     return result
 
 
-_DECIMAL_SCHEMA = WithJsonSchema(
-    {
+_DECIMAL_JSON: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*$"},
+        {"type": "number", "minimum": 0},
+    ],
+    "description": 'A decimal amount; strings ("0.10") keep it exact.',
+}
+_DECIMAL_SCHEMA = WithJsonSchema(_DECIMAL_JSON)
+_TAG_BUDGETS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": 'Tag key → tag value → monthly USD; `"team.search" = "800"` also accepted.',
+    "additionalProperties": {
         "anyOf": [
-            {"type": "string", "pattern": r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*$"},
-            {"type": "number", "minimum": 0},
-        ],
-        "description": 'A decimal amount; strings ("0.10") keep it exact.',
-    }
-)
+            {"type": "object", "additionalProperties": _DECIMAL_JSON},
+            *_DECIMAL_JSON["anyOf"],
+        ]
+    },
+}
 Money = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0), _DECIMAL_SCHEMA]
 Ratio = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=1), _DECIMAL_SCHEMA]
 Multiplier = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0), _DECIMAL_SCHEMA]
@@ -121,6 +133,14 @@ class Variable(_Table):
         if isinstance(value, int) and not isinstance(value, bool):
             return {"tokens": value}
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # `query = 40` is short for `query = { tokens = 40 }`: editors must accept both.
+        table = handler.resolve_ref_schema(handler(core_schema))
+        return {"anyOf": [{"type": "integer", "minimum": 0}, table]}
 
     @model_validator(mode="after")
     def _one_of(self) -> Variable:
@@ -194,9 +214,11 @@ class Budgets(_Table):
     """`[budgets]`: global, per tag (`tags.<key>.<value> = "USD"`), per call, forbidden models."""
 
     monthly_usd: Money | None = None
-    tags: Annotated[dict[str, dict[str, Money]], BeforeValidator(_split_dotted_tags)] = Field(
-        default_factory=dict
-    )
+    tags: Annotated[
+        dict[str, dict[str, Money]],
+        BeforeValidator(_split_dotted_tags),
+        WithJsonSchema(_TAG_BUDGETS_SCHEMA),
+    ] = Field(default_factory=dict)
     max_cost_per_call_usd: Money | None = None
     forbidden_models: tuple[str, ...] = ()
 

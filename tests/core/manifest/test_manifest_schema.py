@@ -200,3 +200,14 @@ def test_issue_locations_carry_the_key_range_for_editors() -> None:
     [issue] = analyze_manifest("[prompts.search]\n  calls_per_month = -3\n").errors
     location = issue.location
     assert (location.line, location.column, location.end_line, location.end_column) == (2, 3, 2, 18)
+
+
+def test_example_manifest_validates_against_the_published_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    import tomllib
+
+    schema = json.loads((REPO / "docs/schema/llm-cost.schema.json").read_text())
+    example = tomllib.loads((REPO / "examples/llm-cost.toml").read_text())
+    jsonschema.validate(example, schema)  # includes `query = 40` shorthand and tag budgets
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"defaults": {"calls_per_mnth": 1}}, schema)
