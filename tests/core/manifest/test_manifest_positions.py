@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import tomllib
+
+import tomlkit
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from llmcost_lsp.core.toml_positions import key_positions, key_spans, table_headers
 
 TEXT = '''# comment with [brackets] and key = "value"
@@ -58,3 +64,36 @@ def test_spans_cover_keys_headers_and_values_for_editor_ranges() -> None:
     assert spans[("prompts", "support/triage", "site", "tags")] == (13, 1, 13, 10)
     assert spans[("rules", 1, "suggest", 0)] == (23, 12, 23, 15)  # `"a"`
     assert spans[("rules", 1)] == (22, 1, 22, 10)  # `[[rules]]`
+
+
+_keys = st.text(alphabet=st.sampled_from(list("ab_-. #=\"'[]")), min_size=1, max_size=6)
+_scalars = st.one_of(
+    st.integers(-5, 5), st.booleans(), st.text(alphabet="ab\"'#[]{}=\n\\", max_size=8)
+)
+_tables = st.recursive(
+    st.dictionaries(_keys, _scalars, max_size=3),
+    lambda children: st.dictionaries(_keys, st.one_of(_scalars, children), max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(_keys, _tables, min_size=1, max_size=3))
+def test_every_key_written_by_tomlkit_is_found_on_its_line(data: dict[str, object]) -> None:
+    text = tomlkit.dumps(data)
+    assert tomllib.loads(text) == data
+    positions = key_positions(text)
+    lines = text.split("\n")
+
+    def walk(prefix: tuple[str, ...], value: object) -> None:
+        if isinstance(value, dict):
+            for key, child in value.items():
+                walk((*prefix, key), child)
+        if prefix:
+            line, column = positions[prefix]
+            # the key (bare or quoted) starts where the position says, or the table header does
+            assert lines[line - 1][column - 1] in "[\"'" or lines[line - 1][
+                column - 1 :
+            ].startswith(prefix[-1]), (prefix, lines[line - 1])
+
+    walk((), data)
