@@ -14,7 +14,12 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "pricing", help="inspect, verify and update the price DB"
     )
-    parser.set_defaults(run=lambda _args: (parser.print_help(), 2)[1])
+
+    def show_help(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    parser.set_defaults(run=show_help)
     actions = parser.add_subparsers(dest="pricing_command", metavar="ACTION")
     for name in _GROUPS:
         try:

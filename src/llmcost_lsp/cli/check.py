@@ -1,0 +1,69 @@
+"""`llm-cost check [PATH]`: budgets and policy; exit 1 on a violation, 2 on broken input."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from llmcost_lsp.cli.workspace_args import add_workspace_args
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check budgets, per-call limits and model policy",
+        description="Check every prompt under PATH against the budgets and policy of "
+        "llm-cost.toml. Exit 0 when clean, 1 on a violation, 2 when the input is broken.",
+    )
+    add_workspace_args(parser)
+    parser.add_argument("--format", "-f", choices=("text", "json", "github"), default="text")
+    parser.add_argument(
+        "--show-info", action="store_true", help="also print informational findings"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from llmcost_lsp.cli.report_formats import issue_json, money
+    from llmcost_lsp.cli.workspace_args import open_workspace
+    from llmcost_lsp.core.check import check_report
+
+    workspace = open_workspace(args)
+    result = check_report(workspace.report(args.scenario), workspace.manifest)
+    code = result.exit_code(strict=args.strict)
+    shown = [i for i in result.issues if args.show_info or i.severity != "info"]
+    if args.format == "json":
+        data = {
+            "schema": "llm-cost.check/1",
+            "scenario": result.report.scenario.name,
+            "exit_code": code,
+            "monthly_usd": str(result.report.monthly_usd),
+            "issues": [issue_json(i) for i in result.issues],
+        }
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return code
+    for issue in shown:
+        print(_line(issue, args.format))
+    errors, warnings = len(result.errors), len(result.warnings)
+    summary = (
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} · "
+        f"{money(result.report.monthly_usd)}/month (scenario {result.report.scenario.name})"
+    )
+    print(summary if args.format == "text" else f"::notice::{summary}", file=sys.stderr)
+    return code
+
+
+def _line(issue: Any, fmt: str) -> str:
+    loc = issue.location
+    if fmt == "github":
+        level = {"error": "error", "warning": "warning"}.get(issue.severity, "notice")
+        message = issue.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return (
+            f"::{level} file={loc.path},line={loc.line or 1},col={loc.column or 1},"
+            f"title=llm-cost {issue.code}::{message}"
+        )
+    where = f"{loc.path}:{loc.line or 1}:{loc.column or 1}"
+    text = f"{where}: {issue.severity}: {issue.code}: {issue.message}"
+    return f"{text}\n  hint: {issue.hint}" if issue.hint else text

@@ -1,0 +1,54 @@
+"""`llm-cost estimate [PATH]`: what every prompt costs per call and per month."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from llmcost_lsp.cli.workspace_args import add_workspace_args
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "estimate",
+        help="estimate the cost of every prompt in a workspace",
+        description="Estimate per-call and monthly cost of every prompt under PATH, offline. "
+        "Works without llm-cost.toml; the manifest adds volumes, variables and scenarios.",
+    )
+    add_workspace_args(parser)
+    parser.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from llmcost_lsp.cli import report_formats as formats
+
+    workspace = open_workspace_for(args)
+    report = workspace.report(args.scenario)
+    if args.format == "json":
+        print(json.dumps(formats.report_json(report, workspace.db), indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        print(formats.render_markdown_report(report, workspace.db))
+    else:
+        print(formats.render_table_report(report, workspace.db))
+        _print_problems(report)
+    return 0
+
+
+def open_workspace_for(args: argparse.Namespace) -> Any:
+    from llmcost_lsp.cli.workspace_args import open_workspace
+
+    return open_workspace(args)
+
+
+def _print_problems(report: Any) -> None:
+    import sys
+
+    problems = [i for i in report.issues if i.severity != "info"]
+    for result in report.results:
+        problems += [i for i in result.issues if i.severity == "error"]
+    for issue in problems:
+        print(f"{issue.location}: {issue.severity}: {issue.message}", file=sys.stderr)
+    if problems:
+        print("Run `llm-cost check` for budgets and policy.", file=sys.stderr)

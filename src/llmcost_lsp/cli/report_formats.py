@@ -1,0 +1,278 @@
+"""Renderers of a workspace report for people (table, markdown) and machines (json).
+
+The JSON shape is stable and documented in docs/estimate-json.md; money and token fractions are
+decimal strings so no reader loses precision to binary floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from llmcost_lsp.cli.table import render_table
+from llmcost_lsp.core.estimate import Estimate
+from llmcost_lsp.core.issues import Issue
+from llmcost_lsp.core.pricing.db import PriceDB
+from llmcost_lsp.core.tokens.spec import TokenCount
+from llmcost_lsp.core.workspace import PromptResult, Report
+
+JSON_SCHEMA = "llm-cost.estimate/1"
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """Exact decimal as text without exponent or trailing zeros ("0.0031", "12")."""
+    if value is None:
+        return None
+    return format(value.normalize(), "f")
+
+
+def money(value: Decimal | None, *, per_call: bool = False) -> str:
+    """Dollars for people: cents for monthly sums, 4 significant digits for small per-call costs."""
+    if value is None:
+        return "?"
+    if per_call and abs(value) < 1:
+        if value == 0:
+            return "$0"
+        digits = max(2, -value.adjusted() + 3)
+        return f"${value.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)}"
+    return f"${value.quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+
+
+def tokens_text(count: TokenCount | Decimal | int | None) -> str:
+    if count is None:
+        return "?"
+    if isinstance(count, TokenCount):
+        return ("" if count.is_exact else "≈") + f"{count.tokens:,}"
+    return f"{Decimal(count).quantize(Decimal(1), ROUND_HALF_UP):,}"
+
+
+def _calls(estimate: Estimate | None) -> str:
+    if estimate is None or estimate.monthly_calls is None:
+        return "?"
+    return f"{estimate.monthly_calls.quantize(Decimal(1), ROUND_HALF_UP):,}"
+
+
+# -- table ---------------------------------------------------------------------------------
+
+
+def render_table_report(report: Report, db: PriceDB) -> str:
+    headers = ["PROMPT", "MODEL", "IN TOK", "OUT TOK", "PER CALL", "CALLS/MO", "PER MONTH"]
+    rows: list[list[str]] = []
+    for result in report.results:
+        e = result.estimate
+        if e is None:
+            reason = next((i.message for i in result.issues), "not estimated")
+            rows.append([result.prompt_id, "-", "-", "-", "-", "-", f"({_short(reason)})"])
+            continue
+        rows.append(
+            [
+                result.prompt_id,
+                e.model_entry.id + (" *" if e.contracted else ""),
+                tokens_text(e.input_tokens),
+                tokens_text(e.effective_output_tokens),
+                money(e.per_call_usd if e.per_call_usd is not None else None, per_call=True),
+                _calls(e),
+                money(e.monthly_usd),
+            ]
+        )
+    table = render_table(headers, rows, right_align=(2, 3, 4, 5, 6))
+    lines = [table, "", _total_line(report)]
+    lines += _footnotes(report, db)
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _total_line(report: Report) -> str:
+    count = len(report.results)
+    incomplete = len(report.incomplete)
+    total = f"Total: {money(report.monthly_usd)}/month for {count} prompt{'s' * (count != 1)}"
+    total += f" (scenario {report.scenario.name})"
+    if incomplete:
+        total += f"; {incomplete} without a monthly cost (see below)"
+    return total
+
+
+def _footnotes(report: Report, db: PriceDB) -> list[str]:
+    notes: list[str] = []
+    bands = sorted(
+        {
+            e.input_tokens.error_band_pct
+            for e in report.estimates
+            if not e.input_tokens.is_exact and e.input_tokens.error_band_pct is not None
+        }
+    )
+    if bands:
+        notes.append(
+            f"≈ approximate token count (no public tokenizer): ±{decimal_text(bands[-1])}% at most"
+        )
+    if any(e.contracted for e in report.estimates):
+        notes.append("* contracted prices from [pricing.overrides]")
+    for result in report.incomplete:
+        if result.estimate is not None:
+            missing = [
+                n
+                for n, v in (
+                    ("calls_per_month", result.estimate.calls_per_month),
+                    ("output_tokens", result.estimate.output_tokens),
+                )
+                if v is None
+            ]
+            notes.append(
+                f"? {result.prompt_id}: {' and '.join(missing)} unknown; input alone costs "
+                f"{money(result.estimate.input_per_call_usd, per_call=True)}/call"
+            )
+    notes.append(f"Prices: price DB {db.origin}, updated {db.updated_at:%Y-%m-%d}; USD.")
+    return notes
+
+
+# -- markdown ------------------------------------------------------------------------------
+
+
+def render_markdown_report(report: Report, db: PriceDB) -> str:
+    lines = [
+        f"### LLM cost estimate: {money(report.monthly_usd)}/month",
+        "",
+        f"Scenario **{report.scenario.name}** · {len(report.results)} prompts · "
+        f"price DB updated {db.updated_at:%Y-%m-%d}",
+        "",
+        "| Prompt | Model | Input tokens | Output tokens | Per call | Calls/month | Per month |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
+    for result in report.results:
+        e = result.estimate
+        if e is None:
+            reason = next((i.message for i in result.issues), "not estimated")
+            lines.append(f"| `{result.prompt_id}` | – | – | – | – | – | {_md(_short(reason))} |")
+            continue
+        lines.append(
+            f"| `{result.prompt_id}` | {e.model_entry.id}{_MD_STAR if e.contracted else ''} | "
+            f"{tokens_text(e.input_tokens)} | "
+            f"{tokens_text(e.effective_output_tokens)} | {money(e.per_call_usd, per_call=True)} | "
+            f"{_calls(e)} | {money(e.monthly_usd)} |"
+        )
+    notes = (_md(note).replace("* ", "\\* ", 1) for note in _footnotes(report, db))
+    lines += ["", *(f"- {note}" for note in notes)]
+    return "\n".join(lines)
+
+
+_MD_STAR = " \\*"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+# -- json ----------------------------------------------------------------------------------
+
+
+def report_json(
+    report: Report, db: PriceDB, issues: Sequence[Issue] | None = None
+) -> dict[str, Any]:
+    return {
+        "schema": JSON_SCHEMA,
+        "scenario": {
+            "name": report.scenario.name,
+            "calls_multiplier": decimal_text(report.scenario.calls_multiplier),
+            "cache_hit_ratio": decimal_text(report.scenario.cache_hit_ratio),
+            "cache_write_ratio": decimal_text(report.scenario.cache_write_ratio),
+            "cache_ttl": report.scenario.cache_ttl,
+            "mode": report.scenario.mode,
+            "output_tokens_multiplier": decimal_text(report.scenario.output_tokens_multiplier),
+        },
+        "price_db": {
+            "origin": db.origin,
+            "updated_at": db.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "prompts": [_result_json(r) for r in report.results],
+        "totals": {
+            "monthly_usd": decimal_text(report.monthly_usd),
+            "prompts": len(report.results),
+            "without_monthly_cost": [r.prompt_id for r in report.incomplete],
+        },
+        "issues": [issue_json(i) for i in (issues if issues is not None else report.issues)],
+    }
+
+
+def issue_json(issue: Issue) -> dict[str, Any]:
+    loc = issue.location
+    return {
+        "code": issue.code,
+        "severity": issue.severity,
+        "message": issue.message,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+        "hint": issue.hint,
+    }
+
+
+def _result_json(result: PromptResult) -> dict[str, Any]:
+    e = result.estimate
+    data: dict[str, Any] = {
+        "id": result.prompt_id,
+        "path": result.prompt.path,
+        "format": result.prompt.format,
+        "content_hash": result.prompt.content_hash,
+        "tags": result.tags,
+        "estimate": None,
+        "issues": [issue_json(i) for i in result.issues],
+    }
+    if e is None:
+        return data
+    data["estimate"] = {
+        "model": {
+            "id": e.model_entry.id,
+            "provider": e.model_entry.provider,
+            "as_written": e.model.value,
+            "source": e.model.source,
+        },
+        "tokens": {
+            "input": e.input_tokens.tokens,
+            "method": e.input_tokens.method,
+            "tokenizer": e.input_tokens.tokenizer,
+            "error_band_pct": decimal_text(e.input_tokens.error_band_pct),
+            "cached_input": decimal_text(e.cached_tokens),
+            "output": decimal_text(e.effective_output_tokens),
+        },
+        "output_tokens": _sourced(e.output_tokens),
+        "calls_per_month": _sourced(e.calls_per_month),
+        "price": {
+            "tier": e.rates.tier,
+            "mode": e.rates.mode,
+            "input_per_mtok": decimal_text(e.rates.input),
+            "output_per_mtok": decimal_text(e.rates.output),
+            "cache_read_per_mtok": decimal_text(e.rates.cache_read),
+            "cache_write_5m_per_mtok": decimal_text(e.rates.cache_write_5m),
+            "cache_write_1h_per_mtok": decimal_text(e.rates.cache_write_1h),
+            "contracted": e.contracted,
+            "source": e.price_source,
+            "effective_from": e.price_effective_from,
+        },
+        "components": [
+            {
+                "kind": c.kind,
+                "tokens": decimal_text(c.tokens),
+                "per_mtok": decimal_text(c.per_mtok),
+                "list_per_mtok": decimal_text(c.list_per_mtok),
+                "usd": decimal_text(c.usd),
+                "list_usd": decimal_text(c.list_usd),
+            }
+            for c in e.components
+        ],
+        "cost": {
+            "input_per_call_usd": decimal_text(e.input_per_call_usd),
+            "per_call_usd": decimal_text(e.per_call_usd),
+            "monthly_calls": decimal_text(e.monthly_calls),
+            "monthly_usd": decimal_text(e.monthly_usd),
+        },
+        "notes": list(e.notes),
+    }
+    return data
+
+
+def _sourced(value: Any) -> dict[str, Any] | None:
+    return None if value is None else {"value": value.value, "source": value.source}

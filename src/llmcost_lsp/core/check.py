@@ -1,0 +1,308 @@
+"""Budgets and policy over a workspace report: every finding is a located Issue with a stable code.
+
+Codes (documented in docs/check.md): budget-exceeded, budget-near, tag-budget-exceeded,
+tag-budget-near, workspace-budget-exceeded, workspace-budget-near, per-call-limit,
+forbidden-model, context-overflow, max-tokens-over-limit, output-over-limit, deprecated-model,
+tag-cardinality, unknown-volume — plus the workspace's own (manifest, discovery, unknown-model,
+unsized-variable …).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from llmcost_lsp.core.errors import Location
+from llmcost_lsp.core.issues import Issue, Severity
+from llmcost_lsp.core.manifest import MANIFEST_FILENAME, Manifest
+from llmcost_lsp.core.workspace import PromptResult, Report
+
+NEAR_BUDGET = Decimal("0.8")
+TAG_CARDINALITY_LIMIT = 100
+# Codes that mean the input itself is broken (exit 2), not that a policy was violated (exit 1).
+INPUT_ERROR_CODES = frozenset(
+    {"toml-syntax", "schema", "unknown-key", "unknown-scenario", "manifest-error", "input-error"}
+)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    report: Report
+    issues: tuple[Issue, ...]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 ok, 1 policy violated (warnings too when strict), 2 broken input."""
+        if any(i.code in INPUT_ERROR_CODES for i in self.errors):
+            return 2
+        if self.errors or (strict and self.warnings):
+            return 1
+        return 0
+
+
+def usd(amount: Decimal) -> str:
+    """Money for messages: cents for amounts ≥ $1, four significant decimals below."""
+    if abs(amount) >= 1:
+        return f"${amount:,.2f}"
+    return f"${amount:.4f}" if amount else "$0"
+
+
+def check_report(
+    report: Report, manifest: Manifest | None, today: date | None = None
+) -> CheckResult:
+    """All findings for a report: the workspace's, each prompt's, and the policy's."""
+    issues: list[Issue] = list(report.issues)
+    for result in report.results:
+        issues.extend(result.issues)
+        issues.extend(_prompt_limits(result, manifest, today or date.today()))
+    if manifest is not None:
+        issues.extend(_prompt_budgets(report, manifest))
+        issues.extend(_tag_budgets(report, manifest))
+        issues.extend(_workspace_budget(report, manifest))
+        issues.extend(_forbidden(report, manifest))
+    issues.extend(_tag_cardinality(report, manifest))
+    unique = list(dict.fromkeys(issues))
+    unique.sort(key=_sort_key)
+    return CheckResult(report, tuple(unique))
+
+
+def _sort_key(issue: Issue) -> tuple[int, str, int, int, str]:
+    order = {"error": 0, "warning": 1, "info": 2}[issue.severity]
+    loc = issue.location
+    return (order, loc.path or "", loc.line or 0, loc.column or 0, issue.code)
+
+
+def _entry_location(result: PromptResult, manifest: Manifest | None, *key: str) -> Location:
+    """The manifest line of the prompt's key when it is written there, else the prompt file."""
+    if manifest is not None and result.prompt_id in manifest.prompts:
+        return manifest.location_of("prompts", result.prompt_id, *key)
+    return result.location
+
+
+def _level(spent: Decimal, budget: Decimal) -> Severity | None:
+    if spent > budget:
+        return "error"
+    if budget > 0 and spent >= budget * NEAR_BUDGET:
+        return "warning"
+    return None
+
+
+def _budget_message(what: str, spent: Decimal, budget: Decimal, scenario: str) -> str:
+    share = f"{spent / budget:.0%}" if budget else "over 100%"
+    verb = "over" if spent > budget else "near"
+    return (
+        f"{what} is {verb} budget: {usd(spent)}/mo is {share} of {usd(budget)}/mo "
+        f"(scenario {scenario})"
+    )
+
+
+def _prompt_budgets(report: Report, manifest: Manifest) -> Iterator[Issue]:
+    for result in report.results:
+        entry, estimate = result.entry, result.estimate
+        if entry is None or entry.budget_monthly_usd is None:
+            continue
+        budget = entry.budget_monthly_usd
+        if estimate is None or estimate.monthly_usd is None:
+            continue  # unknown volume is reported on its own
+        level = _level(estimate.monthly_usd, budget)
+        if level:
+            yield Issue(
+                "budget-exceeded" if level == "error" else "budget-near",
+                _budget_message(
+                    f"prompt {result.prompt_id!r}",
+                    estimate.monthly_usd,
+                    budget,
+                    report.scenario.name,
+                ),
+                _entry_location(result, manifest, "budget_monthly_usd"),
+                level,
+                "a cheaper model may fit: see the code action or `llm-cost estimate --format json`",
+            )
+
+
+def _tag_budgets(report: Report, manifest: Manifest) -> Iterator[Issue]:
+    for key, budgets in manifest.budgets.tags.items():
+        spent: dict[str, Decimal] = defaultdict(Decimal)
+        for result in report.results:
+            value = result.tags.get(key)
+            if value is not None and result.estimate and result.estimate.monthly_usd:
+                spent[value] += result.estimate.monthly_usd
+        for value, budget in budgets.items():
+            level = _level(spent[value], budget)
+            if level:
+                yield Issue(
+                    "tag-budget-exceeded" if level == "error" else "tag-budget-near",
+                    _budget_message(
+                        f"tag {key}={value}", spent[value], budget, report.scenario.name
+                    ),
+                    manifest.location_of("budgets", "tags", key, value),
+                    level,
+                )
+
+
+def _workspace_budget(report: Report, manifest: Manifest) -> Iterator[Issue]:
+    budget = manifest.budgets.monthly_usd
+    if budget is None:
+        return
+    level = _level(report.monthly_usd, budget)
+    if level:
+        yield Issue(
+            "workspace-budget-exceeded" if level == "error" else "workspace-budget-near",
+            _budget_message("all prompts", report.monthly_usd, budget, report.scenario.name),
+            manifest.location_of("budgets", "monthly_usd"),
+            level,
+        )
+
+
+def _forbidden(report: Report, manifest: Manifest) -> Iterator[Issue]:
+    forbidden = {name.strip().lower() for name in manifest.budgets.forbidden_models}
+    for result in report.results:
+        estimate = result.estimate
+        if estimate is None:
+            continue
+        names = {estimate.model.value.strip().lower(), estimate.model_entry.id.lower()}
+        names |= {alias.lower() for alias in estimate.model_entry.aliases}
+        if names & forbidden:
+            yield Issue(
+                "forbidden-model",
+                f"prompt {result.prompt_id!r} uses {estimate.model_entry.id}, which "
+                f"budgets.forbidden_models forbids",
+                _model_location(result, manifest),
+                "error",
+            )
+
+
+def _model_location(result: PromptResult, manifest: Manifest | None) -> Location:
+    estimate = result.estimate
+    source = estimate.model.source if estimate else ""
+    if manifest is not None and source == "manifest: defaults.model":
+        return manifest.location_of("defaults", "model")
+    if source.startswith("manifest"):
+        return _entry_location(result, manifest, "model")
+    origin = result.parsed.model_origin
+    return Location(result.prompt.path, origin.line, 1) if origin else result.location
+
+
+def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date) -> Iterator[Issue]:
+    estimate = result.estimate
+    if estimate is None:
+        return
+    model = estimate.model_entry
+    for note in estimate.notes:
+        yield Issue("pricing-note", note, result.location, "info")
+    if estimate.calls_per_month is None or estimate.output_tokens is None:
+        missing = [
+            name
+            for name, value in (
+                ("calls_per_month", estimate.calls_per_month),
+                ("output_tokens", estimate.output_tokens),
+            )
+            if value is None
+        ]
+        yield Issue(
+            "unknown-volume",
+            f"prompt {result.prompt_id!r}: {' and '.join(missing)} unknown, so its monthly "
+            f"cost is unknown (input alone: {usd(estimate.input_per_call_usd)}/call)",
+            _entry_location(result, manifest),
+            "info",
+            f"set them in [prompts.{result.prompt_id}] or [defaults] of {MANIFEST_FILENAME}",
+        )
+    limit = _per_call_limit(result, manifest)
+    if limit is not None and estimate.per_call_usd is not None and estimate.per_call_usd > limit[0]:
+        yield Issue(
+            "per-call-limit",
+            f"prompt {result.prompt_id!r} costs {usd(estimate.per_call_usd)} per call, over "
+            f"the limit of {usd(limit[0])}",
+            limit[1],
+            "error",
+        )
+    output = estimate.effective_output_tokens or Decimal(0)
+    needed = Decimal(estimate.input_tokens.tokens) + output
+    if needed > model.context_window:
+        approx = "" if estimate.input_tokens.is_exact else " (approximate count)"
+        yield Issue(
+            "context-overflow",
+            f"prompt {result.prompt_id!r} needs {needed:,.0f} tokens{approx}, over the "
+            f"{model.context_window:,}-token context window of {model.id}",
+            result.location,
+            "error",
+        )
+    max_tokens = result.entry.max_tokens if result.entry else None
+    if max_tokens is None:
+        max_tokens = result.parsed.max_tokens
+    if max_tokens is not None and max_tokens > model.max_output_tokens:
+        yield Issue(
+            "max-tokens-over-limit",
+            f"max_tokens {max_tokens:,} is above {model.id}'s maximum output of "
+            f"{model.max_output_tokens:,} tokens",
+            _max_tokens_location(result, manifest),
+            "error",
+        )
+    if estimate.output_tokens is not None and output > model.max_output_tokens:
+        yield Issue(
+            "output-over-limit",
+            f"expected output of {output:,.0f} tokens is above {model.id}'s maximum output of "
+            f"{model.max_output_tokens:,}",
+            _entry_location(result, manifest, "output_tokens"),
+            "error",
+        )
+    if model.deprecated_on is not None:
+        when = model.deprecated_on
+        past = when <= today  # the provider's date: deprecation or shutdown, see the price DB
+        yield Issue(
+            "deprecated-model",
+            f"{model.id} {'is deprecated since' if past else 'is deprecated from'} "
+            f"{when.isoformat()}",
+            _model_location(result, manifest),
+            "warning",
+            "choose a current model: `llm-cost pricing list`",
+        )
+
+
+def _per_call_limit(
+    result: PromptResult, manifest: Manifest | None
+) -> tuple[Decimal, Location] | None:
+    if result.entry is not None and result.entry.max_cost_per_call_usd is not None:
+        return result.entry.max_cost_per_call_usd, _entry_location(
+            result, manifest, "max_cost_per_call_usd"
+        )
+    if manifest is not None and manifest.budgets.max_cost_per_call_usd is not None:
+        return manifest.budgets.max_cost_per_call_usd, manifest.location_of(
+            "budgets", "max_cost_per_call_usd"
+        )
+    return None
+
+
+def _max_tokens_location(result: PromptResult, manifest: Manifest | None) -> Location:
+    if result.entry is not None and result.entry.max_tokens is not None:
+        return _entry_location(result, manifest, "max_tokens")
+    origin = result.parsed.max_tokens_origin
+    return Location(result.prompt.path, origin.line, 1) if origin else result.location
+
+
+def _tag_cardinality(report: Report, manifest: Manifest | None) -> Iterator[Issue]:
+    values: dict[str, set[str]] = defaultdict(set)
+    for result in report.results:
+        for key, value in result.tags.items():
+            values[key].add(value)
+    for key, seen in sorted(values.items()):
+        if len(seen) > TAG_CARDINALITY_LIMIT:
+            where = manifest.location_of("prompts") if manifest else Location(MANIFEST_FILENAME)
+            yield Issue(
+                "tag-cardinality",
+                f"tag {key!r} has {len(seen)} distinct values (over {TAG_CARDINALITY_LIMIT}): "
+                "cost reports grouped by it will be unreadable",
+                where,
+                "warning",
+                "use tags for a few stable groups (team, env), not for ids",
+            )

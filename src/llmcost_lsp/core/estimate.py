@@ -1,0 +1,234 @@
+"""The one cost formula: tokens × rates × volume, in Decimal, with provenance on every input.
+
+    input_tokens  = prompt tokens (+ variables + chat overhead), counted elsewhere
+    cached        = input × cache_hit_ratio           billed at cache_read
+    written       = input × cache_write_ratio         billed at cache_write (5m/1h), not input
+    uncached      = input − cached − written          billed at input
+    per_call      = uncached·input + cached·cache_read + written·cache_write + output·output
+    monthly       = per_call × calls_per_month × calls_multiplier
+
+The tier is chosen by the prompt's whole input size (cached and written tokens included), so
+crossing a long-context threshold reprices every token. Unknown volume stays unknown (None):
+the per-call cost of the input alone is still given, never a silent zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Generic, Literal, TypeVar
+
+from llmcost_lsp.core.errors import InputError
+from llmcost_lsp.core.pricing.db import ModelEntry, Rates
+from llmcost_lsp.core.tokens.spec import TokenCount
+
+T = TypeVar("T")
+MILLION = Decimal(1_000_000)
+ComponentKind = Literal["input", "cached_input", "cache_write", "output"]
+CacheTtl = Literal["5m", "1h"]
+
+
+@dataclass(frozen=True)
+class Sourced(Generic[T]):
+    """A value and where it came from, e.g. `manifest: prompts.search`, `prompt file`, `default`."""
+
+    value: T
+    source: str
+
+
+@dataclass(frozen=True)
+class ScenarioTerms:
+    """The terms of a scenario that change the formula; the default is the plain baseline."""
+
+    name: str = "baseline"
+    calls_multiplier: Decimal = Decimal(1)
+    cache_hit_ratio: Decimal = Decimal(0)
+    cache_write_ratio: Decimal = Decimal(0)
+    cache_ttl: CacheTtl = "5m"
+    mode: str = "standard"
+    output_tokens_multiplier: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class RateOverrides:
+    """Org-negotiated prices per Mtok (ContractedCost); None keeps the list price."""
+
+    input: Decimal | None = None
+    output: Decimal | None = None
+    cache_read: Decimal | None = None
+    cache_write_5m: Decimal | None = None
+    cache_write_1h: Decimal | None = None
+    source: str = "manifest: pricing.overrides"
+
+    def apply(self, rates: Rates) -> Rates:
+        changes = {
+            field: value
+            for field in ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h")
+            if (value := getattr(self, field)) is not None
+        }
+        return replace(rates, **changes) if changes else rates
+
+
+@dataclass(frozen=True)
+class CostComponent:
+    """One priced line of a call: tokens at a rate. `list_usd` is before org overrides."""
+
+    kind: ComponentKind
+    tokens: Decimal
+    per_mtok: Decimal
+    list_per_mtok: Decimal
+    usd: Decimal
+    list_usd: Decimal
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Cost of one prompt under one scenario, with everything needed to explain it."""
+
+    prompt_id: str
+    model: Sourced[str]
+    model_entry: ModelEntry
+    scenario: ScenarioTerms
+    input_tokens: TokenCount
+    output_tokens: Sourced[int] | None
+    calls_per_month: Sourced[int] | None
+    rates: Rates
+    list_rates: Rates
+    price_source: str
+    price_effective_from: str
+    contracted: bool
+    components: tuple[CostComponent, ...]
+    input_per_call_usd: Decimal
+    per_call_usd: Decimal | None
+    monthly_calls: Decimal | None
+    monthly_usd: Decimal | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def cached_tokens(self) -> Decimal:
+        return sum((c.tokens for c in self.components if c.kind == "cached_input"), Decimal(0))
+
+    @property
+    def effective_output_tokens(self) -> Decimal | None:
+        return next((c.tokens for c in self.components if c.kind == "output"), None)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.monthly_usd is not None
+
+
+def _ratio(name: str, value: Decimal) -> Decimal:
+    if not Decimal(0) <= value <= Decimal(1):
+        raise InputError(f"scenario {name} must be between 0 and 1, got {value}")
+    return value
+
+
+def price_call(
+    *,
+    prompt_id: str,
+    model: Sourced[str],
+    entry: ModelEntry,
+    input_tokens: TokenCount,
+    output_tokens: Sourced[int] | None,
+    calls_per_month: Sourced[int] | None,
+    scenario: ScenarioTerms,
+    overrides: RateOverrides | None = None,
+    on: date | None = None,
+) -> Estimate:
+    """Apply the formula for one prompt, at the prices in effect `on` (default today).
+
+    Raises InputError for impossible scenario terms, PricingError for a mode the model lacks.
+    """
+    hit = _ratio("cache_hit_ratio", scenario.cache_hit_ratio)
+    write = _ratio("cache_write_ratio", scenario.cache_write_ratio)
+    if hit + write > 1:
+        raise InputError(
+            f"scenario {scenario.name!r}: cache_hit_ratio + cache_write_ratio "
+            f"exceed 1 ({hit + write})"
+        )
+    prices = entry.prices_at(on)
+    list_rates = prices.rates_for(input_tokens.tokens, scenario.mode)
+    rates = overrides.apply(list_rates) if overrides else list_rates
+
+    total_in = Decimal(input_tokens.tokens)
+    cached = total_in * hit
+    written = total_in * write
+    notes: list[str] = []
+    parts: list[tuple[ComponentKind, Decimal, Decimal, Decimal]] = [
+        ("input", total_in - cached - written, rates.input, list_rates.input)
+    ]
+    if cached:
+        if rates.cache_read is None or list_rates.cache_read is None:
+            notes.append(f"{entry.id} has no prompt-cache price: cached tokens billed as input")
+        parts.append(
+            ("cached_input", cached, _or(rates.cache_read, rates.input),
+             _or(list_rates.cache_read, list_rates.input))
+        )  # fmt: skip
+    if written:
+        write_rate, list_write = (
+            (rates.cache_write_1h, list_rates.cache_write_1h)
+            if scenario.cache_ttl == "1h"
+            else (rates.cache_write_5m, list_rates.cache_write_5m)
+        )
+        if write_rate is None or list_write is None:
+            notes.append(
+                f"{entry.id} has no {scenario.cache_ttl} cache-write price: "
+                "written tokens billed as input, as its provider does"
+            )
+        parts.append(
+            ("cache_write", written, _or(write_rate, rates.input),
+             _or(list_write, list_rates.input))
+        )  # fmt: skip
+    if output_tokens is not None:
+        out = Decimal(output_tokens.value) * scenario.output_tokens_multiplier
+        parts.append(("output", out, rates.output, list_rates.output))
+
+    components = tuple(_component(*part) for part in parts)
+    input_usd = sum((c.usd for c in components if c.kind != "output"), Decimal(0))
+    per_call = sum((c.usd for c in components), Decimal(0)) if output_tokens is not None else None
+    monthly_calls = (
+        Decimal(calls_per_month.value) * scenario.calls_multiplier
+        if calls_per_month is not None
+        else None
+    )
+    monthly = (
+        per_call * monthly_calls if per_call is not None and monthly_calls is not None else None
+    )
+    return Estimate(
+        prompt_id=prompt_id,
+        model=model,
+        model_entry=entry,
+        scenario=scenario,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        calls_per_month=calls_per_month,
+        rates=rates,
+        list_rates=list_rates,
+        price_source=prices.source,
+        price_effective_from=prices.effective_from.isoformat(),
+        contracted=rates != list_rates,
+        components=components,
+        input_per_call_usd=input_usd,
+        per_call_usd=per_call,
+        monthly_calls=monthly_calls,
+        monthly_usd=monthly,
+        notes=tuple(notes),
+    )
+
+
+def _or(value: Decimal | None, fallback: Decimal) -> Decimal:
+    return fallback if value is None else value
+
+
+def _component(
+    kind: ComponentKind, tokens: Decimal, per_mtok: Decimal, list_per_mtok: Decimal
+) -> CostComponent:
+    return CostComponent(
+        kind=kind,
+        tokens=tokens,
+        per_mtok=per_mtok,
+        list_per_mtok=list_per_mtok,
+        usd=tokens * per_mtok / MILLION,
+        list_usd=tokens * list_per_mtok / MILLION,
+    )

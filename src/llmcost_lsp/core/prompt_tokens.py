@@ -1,0 +1,124 @@
+"""Input tokens of a parsed prompt: its messages, filled variables and chat overhead, cached.
+
+A variable with a sample text is substituted into the message, so the count is that of the
+text actually sent. A variable sized in tokens has its placeholder removed and its size added
+after tokenizing. An unsized variable keeps its placeholder, counted as literal text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from llmcost_lsp.core.formats import ParsedPrompt, VariableRef
+from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.core.tokens.cache import CountCache, cache_key
+from llmcost_lsp.core.tokens.registry import Counter, chat_overhead, counter_for
+from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
+
+_MEMO_LIMIT = 200_000  # distinct texts kept in memory before the memo starts over
+
+
+@dataclass(frozen=True)
+class VariableSize:
+    """How big a filled variable is: a token count, or a sample text to substitute."""
+
+    tokens: int | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class CountJob:
+    parsed: ParsedPrompt
+    spec: TokenizerSpec
+    sizes: Mapping[str, VariableSize]
+    extra_tokens: int = 0
+
+
+def _placeholder(ref: VariableRef) -> re.Pattern[str]:
+    name = re.escape(ref.name)
+    if ref.syntax == "single-brace":
+        return re.compile(r"(?<![{$\\])\{" + name + r"\}(?!\})")
+    if ref.syntax == "copilot-input":
+        return re.compile(r"\$\{input:" + name + r"(?::[^}\n]*)?\}")
+    return re.compile(r"(?<!\$)\{\{\{?[-~]?\s*" + name + r"\s*[-~]?\}?\}\}")
+
+
+def fill_message(text: str, refs: Sequence[VariableRef], sizes: Mapping[str, VariableSize]) -> str:
+    """The message as sent: sample texts in, token-sized placeholders out, others untouched."""
+    seen: set[tuple[str, str]] = set()
+    for ref in refs:
+        size = sizes.get(ref.name)
+        if size is None or (ref.name, ref.syntax) in seen:
+            continue
+        seen.add((ref.name, ref.syntax))
+        replacement = size.text if size.text is not None else ""
+        text = _placeholder(ref).sub(replacement.replace("\\", "\\\\"), text)
+    return text
+
+
+class TokenCounter:
+    """Counts prompts, answering repeated texts from memory and the persistent cache."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self._cache = CountCache(settings) if settings is not None else None
+        self._memo: dict[str, int] = {}
+        self.tokenized_texts = 0  # texts actually run through a tokenizer (tests, benchmarks)
+
+    def _raw(self, counter: Counter, texts: Sequence[str]) -> list[int]:
+        keys = [cache_key(text, counter.cache_key) for text in texts]
+        if len(self._memo) > _MEMO_LIMIT:
+            self._memo.clear()
+        missing = list(dict.fromkeys(k for k in keys if k not in self._memo))
+        if missing and self._cache is not None:
+            self._memo.update(self._cache.get_many(missing))
+        fresh: dict[str, int] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in self._memo and key not in fresh:
+                fresh[key] = counter.count_raw(text)
+        if fresh:
+            self.tokenized_texts += len(fresh)
+            self._memo.update(fresh)
+            if self._cache is not None:
+                self._cache.put_many(fresh.items())
+        return [self._memo[key] for key in keys]
+
+    def count_prompt(
+        self,
+        parsed: ParsedPrompt,
+        spec: TokenizerSpec,
+        sizes: Mapping[str, VariableSize],
+        extra_tokens: int = 0,
+    ) -> TokenCount:
+        return self.count_many([CountJob(parsed, spec, sizes, extra_tokens)])[0]
+
+    def count_many(self, jobs: Sequence[CountJob]) -> list[TokenCount]:
+        """Counts for many prompts; texts are looked up in the caches in one batch per tokenizer."""
+        counters = [counter_for(job.spec) for job in jobs]
+        texts_by_counter: dict[str, list[str]] = {}
+        job_texts: list[list[str]] = []
+        for job, counter in zip(jobs, counters, strict=True):
+            texts: list[str] = []
+            for index, message in enumerate(job.parsed.messages):
+                refs = [r for r in job.parsed.variables if r.message_index == index]
+                texts += [message.role, fill_message(message.text, refs, job.sizes)]
+            job_texts.append(texts)
+            texts_by_counter.setdefault(counter.cache_key, []).extend(texts)
+        for key, texts in texts_by_counter.items():
+            self._raw(next(c for c in counters if c.cache_key == key), texts)
+        results = []
+        for job, counter, texts in zip(jobs, counters, job_texts, strict=True):
+            raw = sum(self._raw(counter, texts))
+            variable_tokens = sum(
+                job.sizes[ref.name].tokens or 0
+                for ref in job.parsed.variables
+                if ref.name in job.sizes and job.sizes[ref.name].text is None
+            )
+            overhead = chat_overhead(len(job.parsed.messages), job.spec)
+            results.append(counter.finish(raw, overhead + variable_tokens + job.extra_tokens))
+        return results
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()

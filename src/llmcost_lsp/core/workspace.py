@@ -1,0 +1,472 @@
+"""A workspace: manifest + discovered prompts + token caches, and the estimates every shell shows.
+
+The CLI builds one per run; the language server keeps one per folder and feeds it changes through
+`apply_change`, which re-reads one prompt (or the manifest) without recounting the rest.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, discover
+from llmcost_lsp.core.errors import InputError, LlmCostError, Location
+from llmcost_lsp.core.estimate import (
+    Estimate,
+    RateOverrides,
+    ScenarioTerms,
+    Sourced,
+    price_call,
+)
+from llmcost_lsp.core.formats import ParsedPrompt, parse_prompt
+from llmcost_lsp.core.issues import Issue
+from llmcost_lsp.core.manifest import (
+    MANIFEST_FILENAME,
+    MANIFEST_LIMIT_BYTES,
+    Manifest,
+    PromptEntry,
+    analyze_manifest,
+)
+from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
+from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
+from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.core.textfile import content_hash, read_text_file
+from llmcost_lsp.core.tokens.spec import TokenCount
+
+ProgressCallback = Callable[[int, int, str], None]
+"""Called as (done, total, message) while indexing; the CLI draws a bar, the LSP `$/progress`."""
+
+
+@dataclass(frozen=True)
+class PromptResult:
+    """Everything known about one prompt under one scenario: its estimate or why there is none."""
+
+    prompt: PromptFile
+    parsed: ParsedPrompt
+    entry: PromptEntry | None
+    estimate: Estimate | None
+    issues: tuple[Issue, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def prompt_id(self) -> str:
+        return self.prompt.id
+
+    @property
+    def location(self) -> Location:
+        return Location(self.prompt.path, 1, 1)
+
+
+@dataclass(frozen=True)
+class Report:
+    """All prompts of a workspace under one scenario, with totals over the complete estimates."""
+
+    scenario: ScenarioTerms
+    results: tuple[PromptResult, ...]
+    issues: tuple[Issue, ...]
+
+    @property
+    def estimates(self) -> list[Estimate]:
+        return [r.estimate for r in self.results if r.estimate is not None]
+
+    @property
+    def monthly_usd(self) -> Decimal:
+        """Sum of the prompts whose monthly cost is known; see `incomplete` for the rest."""
+        return sum((e.monthly_usd for e in self.estimates if e.monthly_usd), Decimal(0))
+
+    @property
+    def incomplete(self) -> list[PromptResult]:
+        return [r for r in self.results if r.estimate is None or r.estimate.monthly_usd is None]
+
+
+class Workspace:
+    """One folder: its manifest (optional), its prompts and their counts."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        settings: Settings | None = None,
+        db: PriceDB | None = None,
+        use_persistent_cache: bool = True,
+        pricing_date: date | None = None,
+    ) -> None:
+        self.root = root.resolve()
+        self.settings = settings or Settings.from_env()
+        self.db = db or load_price_db()
+        self.pricing_date = pricing_date  # None: the prices in effect today
+        self.counter = TokenCounter(self.settings if use_persistent_cache else None)
+        self.manifest: Manifest | None = None
+        self.manifest_issues: tuple[Issue, ...] = ()
+        self.discovery = DiscoveryResult(())
+        self._prompts: dict[str, PromptFile] = {}
+        self._parsed: dict[str, ParsedPrompt] = {}
+        self._overlays: dict[str, str] = {}  # rel path -> unsaved editor text
+
+    # -- loading -------------------------------------------------------------------------------
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / MANIFEST_FILENAME
+
+    def load(self, progress: ProgressCallback | None = None) -> None:
+        """Read the manifest, discover prompts, parse them and count their tokens."""
+        self._load_manifest()
+        self.discovery = discover(self.root, self.manifest)
+        self._prompts = {p.id: p for p in self.discovery.prompts}
+        self._parsed = {}
+        total = len(self._prompts)
+        for done, prompt in enumerate(self.discovery.prompts, start=1):
+            prompt = self._with_overlay(prompt)
+            self._prompts[prompt.id] = prompt
+            self._parsed[prompt.id] = parse_prompt(prompt.path, prompt.text, prompt.format)
+            if progress and (done % 200 == 0 or done == total):
+                progress(done, total, f"read {done}/{total} prompts")
+        self._prefetch_counts()
+
+    def _load_manifest(self) -> None:
+        self.manifest, self.manifest_issues = None, ()
+        path = self.manifest_path
+        if not path.is_file():
+            return
+        try:
+            overlay = self._overlays.get(MANIFEST_FILENAME)
+            text = (
+                overlay
+                if overlay is not None
+                else read_text_file(path, MANIFEST_LIMIT_BYTES, display_path=MANIFEST_FILENAME).text
+            )
+        except LlmCostError as error:
+            self.manifest_issues = (_issue_from_error(error, MANIFEST_FILENAME),)
+            return
+        analysis = analyze_manifest(text, MANIFEST_FILENAME)
+        self.manifest, self.manifest_issues = analysis.manifest, analysis.issues
+
+    def _with_overlay(self, prompt: PromptFile) -> PromptFile:
+        text = self._overlays.get(prompt.path)
+        if text is None or text == prompt.text:
+            return prompt
+        return _replace_text(prompt, text)
+
+    def _prefetch_counts(self) -> None:
+        """Count every prompt in one batch per tokenizer, so the persistent cache is read once."""
+        jobs = []
+        for prompt_id, parsed in self._parsed.items():
+            model_entry = self._model_entry(prompt_id)
+            if model_entry is None or parsed.skip_reason:
+                continue
+            entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
+            sizes, _ = self._variable_sizes(self._prompts[prompt_id], parsed, entry)
+            spec = self.db.tokenizer_for(model_entry)
+            jobs.append(CountJob(parsed, spec, sizes, self._extra_tokens(entry)))
+        self.counter.count_many(jobs)
+
+    # -- changes -------------------------------------------------------------------------------
+
+    def relative(self, path: Path) -> str | None:
+        """`path` relative to the root with `/`, or None when it is outside the workspace."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def apply_change(self, path: Path, text: str | None = None) -> set[str]:
+        """Take a new text for one file (None: re-read it from disk, or it was deleted).
+
+        Returns the ids of the prompts whose estimate may have changed. A change to the manifest
+        or to a file that is not yet a prompt re-runs discovery; counts stay cached either way.
+        """
+        rel = self.relative(path)
+        if rel is None:
+            return set()
+        if text is None:
+            self._overlays.pop(rel, None)
+        else:
+            self._overlays[rel] = text
+        known = next((p for p in self._prompts.values() if p.path == rel), None)
+        if rel == MANIFEST_FILENAME or known is None or (text is None and not path.exists()):
+            before = {pid: p.content_hash for pid, p in self._prompts.items()}
+            self.load()
+            after = {pid: p.content_hash for pid, p in self._prompts.items()}
+            if rel == MANIFEST_FILENAME:
+                return set(before) | set(after)
+            return {pid for pid in set(before) | set(after) if before.get(pid) != after.get(pid)}
+        if text is None:
+            try:
+                text = read_text_file(path, display_path=rel).text
+            except LlmCostError:
+                self.load()  # unreadable now: discovery reports why
+                return {known.id}
+        updated = _replace_text(known, text)
+        self._prompts[known.id] = updated
+        self._parsed[known.id] = parse_prompt(updated.path, updated.text, updated.format)
+        return {known.id}
+
+    # -- queries -------------------------------------------------------------------------------
+
+    @property
+    def prompts(self) -> list[PromptFile]:
+        return sorted(self._prompts.values(), key=lambda p: p.path)
+
+    def prompt(self, prompt_id: str) -> PromptFile | None:
+        return self._prompts.get(prompt_id)
+
+    def prompt_for_path(self, path: Path) -> PromptFile | None:
+        rel = self.relative(path)
+        return next((p for p in self._prompts.values() if p.path == rel), None)
+
+    def parsed(self, prompt_id: str) -> ParsedPrompt:
+        return self._parsed[prompt_id]
+
+    def scenario_names(self) -> list[str]:
+        return sorted(self.manifest.scenarios) if self.manifest else []
+
+    def scenario(self, name: str | None = None) -> ScenarioTerms:
+        """Terms of a named scenario; None takes `defaults.scenario`, else the baseline."""
+        manifest = self.manifest
+        name = name or (manifest.defaults.scenario if manifest else None)
+        if name is None or (
+            name == "baseline" and (not manifest or "baseline" not in manifest.scenarios)
+        ):
+            return ScenarioTerms()
+        if manifest is None or name not in manifest.scenarios:
+            names = self.scenario_names()
+            close = difflib.get_close_matches(name, names, n=1)
+            defined = ", ".join(names) or "none"
+            raise InputError(
+                f"unknown scenario {name!r}",
+                code="unknown-scenario",
+                hint=f"did you mean {close[0]!r}?"
+                if close
+                else f"scenarios defined in {MANIFEST_FILENAME}: {defined}",
+            )
+        spec = manifest.scenarios[name]
+        return ScenarioTerms(
+            name=name,
+            calls_multiplier=spec.calls_multiplier,
+            cache_hit_ratio=spec.cache_hit_ratio or Decimal(0),
+            cache_write_ratio=spec.cache_write_ratio or Decimal(0),
+            cache_ttl=spec.cache_ttl or "5m",
+            mode=spec.effective_mode,
+            output_tokens_multiplier=spec.output_tokens_multiplier or Decimal(1),
+        )
+
+    def report(self, scenario: str | None = None) -> Report:
+        terms = self.scenario(scenario)
+        results = tuple(self.result(p.id, terms) for p in self.prompts)
+        return Report(terms, results, self.workspace_issues())
+
+    def workspace_issues(self) -> tuple[Issue, ...]:
+        """Manifest and discovery problems (prompt-level ones live on each PromptResult)."""
+        return self.manifest_issues + self.discovery.issues
+
+    def result(self, prompt_id: str, terms: ScenarioTerms | None = None) -> PromptResult:
+        """Estimate one prompt; problems become issues on the result, never exceptions."""
+        terms = terms or self.scenario()
+        prompt = self._prompts[prompt_id]
+        parsed = self._parsed[prompt_id]
+        entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
+        tags = dict(entry.tags) if entry else {}
+        issues: list[Issue] = []
+        if parsed.skip_reason:
+            issue = Issue("not-estimated", parsed.skip_reason, Location(prompt.path, 1, 1), "info")
+            return PromptResult(prompt, parsed, entry, None, (issue,), tags)
+        model = self._model_name(prompt_id, parsed, entry)
+        if model is None:
+            issues.append(
+                Issue(
+                    "no-model",
+                    f"no model for prompt {prompt_id!r}: set `model` in [defaults] or "
+                    f"[prompts.{prompt_id}] of {MANIFEST_FILENAME}",
+                    self._entry_location(prompt_id, prompt),
+                    "warning",
+                    "llm-cost init writes a manifest to start from",
+                )
+            )
+            return PromptResult(prompt, parsed, entry, None, tuple(issues), tags)
+        try:
+            model_entry = self.db.resolve(model.value)
+        except LlmCostError as error:
+            issues.append(
+                Issue(
+                    "unknown-model",
+                    f"{error.message} (from {model.source})",
+                    self._model_location(prompt_id, prompt, parsed, model),
+                    "error",
+                    error.hint,
+                )
+            )
+            return PromptResult(prompt, parsed, entry, None, tuple(issues), tags)
+        sizes, variable_issues = self._variable_sizes(prompt, parsed, entry)
+        issues.extend(variable_issues)
+        tokens = self.counter.count_prompt(
+            parsed, self.db.tokenizer_for(model_entry), sizes, self._extra_tokens(entry)
+        )
+        try:
+            estimate = price_call(
+                prompt_id=prompt_id,
+                model=model,
+                entry=model_entry,
+                input_tokens=tokens,
+                output_tokens=self._output_tokens(prompt_id, parsed, entry),
+                calls_per_month=self._calls(prompt_id, entry),
+                scenario=terms,
+                overrides=self._overrides(model_entry),
+                on=self.pricing_date,
+            )
+        except LlmCostError as error:
+            issues.append(_issue_from_error(error, prompt.path))
+            return PromptResult(prompt, parsed, entry, None, tuple(issues), tags)
+        return PromptResult(prompt, parsed, entry, estimate, tuple(issues), tags)
+
+    # -- resolution of each input, with its source ---------------------------------------------
+
+    def _model_name(
+        self, prompt_id: str, parsed: ParsedPrompt, entry: PromptEntry | None
+    ) -> Sourced[str] | None:
+        if entry and entry.model:
+            return Sourced(entry.model, f"manifest: prompts.{prompt_id}.model")
+        if parsed.model:
+            key = parsed.model_origin.key if parsed.model_origin else "model"
+            return Sourced(parsed.model, f"prompt file: {key}")
+        if self.manifest and self.manifest.defaults.model:
+            return Sourced(self.manifest.defaults.model, "manifest: defaults.model")
+        return None
+
+    def _model_entry(self, prompt_id: str) -> ModelEntry | None:
+        entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
+        model = self._model_name(prompt_id, self._parsed[prompt_id], entry)
+        if model is None or model.value not in self.db:
+            return None
+        return self.db.resolve(model.value)
+
+    def _output_tokens(
+        self, prompt_id: str, parsed: ParsedPrompt, entry: PromptEntry | None
+    ) -> Sourced[int] | None:
+        if entry and entry.output_tokens is not None:
+            return Sourced(entry.output_tokens, f"manifest: prompts.{prompt_id}.output_tokens")
+        if self.manifest and self.manifest.defaults.output_tokens is not None:
+            return Sourced(self.manifest.defaults.output_tokens, "manifest: defaults.output_tokens")
+        if parsed.max_tokens is not None:
+            key = parsed.max_tokens_origin.key if parsed.max_tokens_origin else "max_tokens"
+            return Sourced(parsed.max_tokens, f"prompt file: {key} (upper bound)")
+        return None
+
+    def _calls(self, prompt_id: str, entry: PromptEntry | None) -> Sourced[int] | None:
+        if entry and entry.calls_per_month is not None:
+            return Sourced(entry.calls_per_month, f"manifest: prompts.{prompt_id}.calls_per_month")
+        if self.manifest and self.manifest.defaults.calls_per_month is not None:
+            return Sourced(
+                self.manifest.defaults.calls_per_month, "manifest: defaults.calls_per_month"
+            )
+        return None
+
+    def _extra_tokens(self, entry: PromptEntry | None) -> int:
+        return (entry.extra_input_tokens or 0) if entry else 0
+
+    def _overrides(self, model: ModelEntry) -> RateOverrides | None:
+        if not self.manifest:
+            return None
+        for name, override in self.manifest.pricing.overrides.items():
+            if name == model.id or (name in self.db and self.db.resolve(name).id == model.id):
+                return RateOverrides(
+                    input=override.input,
+                    output=override.output,
+                    cache_read=override.cache_read,
+                    cache_write_5m=override.cache_write,
+                    cache_write_1h=override.cache_write,
+                    source=f'manifest: pricing.overrides."{name}"',
+                )
+        return None
+
+    def _variable_sizes(
+        self, prompt: PromptFile, parsed: ParsedPrompt, entry: PromptEntry | None
+    ) -> tuple[dict[str, VariableSize], list[Issue]]:
+        sizes: dict[str, VariableSize] = {}
+        issues: list[Issue] = []
+        declared = entry.variables if entry else {}
+        for name, variable in declared.items():
+            if variable.tokens is not None:
+                sizes[name] = VariableSize(tokens=variable.tokens)
+            elif variable.sample is not None:
+                sample = self.root / variable.sample
+                key = ("prompts", prompt.id, "variables", name)
+                if self.relative(sample) is None:
+                    issues.append(
+                        self._manifest_issue(
+                            "sample-outside", f"sample {variable.sample!r} is outside", key
+                        )
+                    )
+                    continue
+                try:
+                    sizes[name] = VariableSize(
+                        text=read_text_file(sample, display_path=variable.sample).text
+                    )
+                except LlmCostError as error:
+                    issues.append(self._manifest_issue("bad-sample", error.message, key))
+        used = set(parsed.variable_names)
+        for name in declared:
+            if name not in used:
+                issues.append(
+                    Issue(
+                        "unused-variable",
+                        f"variable {name!r} is sized here but {prompt.path} has no "
+                        f"placeholder for it, so it adds no tokens",
+                        self._manifest_location("prompts", prompt.id, "variables", name),
+                        "warning",
+                        "see docs/manifest.md for the placeholder syntax of each format",
+                    )
+                )
+        for ref in parsed.variables:
+            if ref.name not in sizes and ref.name not in declared:
+                issues.append(
+                    Issue(
+                        "unsized-variable",
+                        f"variable {ref.name!r} has no size: its placeholder is counted as "
+                        f"literal text",
+                        Location(prompt.path, ref.line, ref.column),
+                        "warning",
+                        f"set [prompts.{prompt.id}] variables = {{ {ref.name} = <tokens> }}",
+                    )
+                )
+        return sizes, issues
+
+    def _manifest_location(self, *key: str) -> Location:
+        if self.manifest is None:
+            return Location(MANIFEST_FILENAME)
+        return self.manifest.location_of(*key)
+
+    def _manifest_issue(self, code: str, message: str, key: tuple[str, ...]) -> Issue:
+        return Issue(code, message, self._manifest_location(*key), "error")
+
+    def _entry_location(self, prompt_id: str, prompt: PromptFile) -> Location:
+        if self.manifest and prompt_id in self.manifest.prompts:
+            return self.manifest.location_of("prompts", prompt_id)
+        return Location(prompt.path, 1, 1)
+
+    def _model_location(
+        self, prompt_id: str, prompt: PromptFile, parsed: ParsedPrompt, model: Sourced[str]
+    ) -> Location:
+        if model.source.startswith("manifest") and self.manifest:
+            key = ("defaults", "model") if "defaults" in model.source else ("prompts", prompt_id)
+            return self.manifest.location_of(*key, *(("model",) if key[0] == "prompts" else ()))
+        if parsed.model_origin:
+            return Location(prompt.path, parsed.model_origin.line, 1)
+        return Location(prompt.path, 1, 1)
+
+
+def _replace_text(prompt: PromptFile, text: str) -> PromptFile:
+    return replace(prompt, text=text, content_hash=content_hash(text))
+
+
+def _issue_from_error(error: LlmCostError, path: str) -> Issue:
+    return Issue(
+        error.code, error.message, error.location or Location(path, 1, 1), "error", error.hint
+    )
+
+
+__all__ = ["PromptResult", "Report", "TokenCount", "Workspace"]

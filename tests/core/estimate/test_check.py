@@ -1,0 +1,136 @@
+"""Budgets and policy: each finding's code, severity, location, and the exit codes."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from llmcost_lsp.core.check import CheckResult, check_report
+from llmcost_lsp.core.pricing.db import PriceDB
+from llmcost_lsp.core.workspace import Workspace
+
+# gpt-4o: 1,000 calls × (≈10 input tokens × $2.5/M + 1,000 output × $10/M) ≈ $10.03/month
+BASE = """\
+[defaults]
+model = "gpt-4o"
+calls_per_month = 1_000
+output_tokens = 1_000
+"""
+
+
+def run_check(tmp: Path, db: PriceDB, manifest: str, prompts: dict[str, str] | None = None,
+              scenario: str | None = None) -> CheckResult:  # fmt: skip
+    (tmp / "llm-cost.toml").write_text(manifest)
+    for name, text in (prompts or {"prompts/a.txt": "Summarise the text.\n"}).items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / name).write_text(text)
+    ws = Workspace(tmp, db=db, use_persistent_cache=False, pricing_date=date(2026, 11, 23))
+    ws.load()
+    return check_report(ws.report(scenario), ws.manifest, today=date(2026, 11, 23))
+
+
+def codes(result: CheckResult) -> dict[str, str]:
+    return {i.code: i.severity for i in result.issues}
+
+
+def test_clean_workspace_exits_zero(tmp_path: Path, small_db: PriceDB) -> None:
+    result = run_check(tmp_path, small_db, BASE)
+    assert result.exit_code() == 0
+    assert not result.errors and not result.warnings
+
+
+def test_prompt_budget_exceeded_is_an_error_at_the_budget_line(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    manifest = BASE + '\n[prompts.a]\npath = "prompts/a.txt"\nbudget_monthly_usd = "5"\n'
+    result = run_check(tmp_path, small_db, manifest)
+    issue = next(i for i in result.issues if i.code == "budget-exceeded")
+    assert issue.severity == "error"
+    assert (issue.location.path, issue.location.line) == ("llm-cost.toml", 8)
+    assert "$10.03/mo" in issue.message and "$5.00/mo" in issue.message
+    assert result.exit_code() == 1
+
+
+def test_prompt_near_budget_is_a_warning(tmp_path: Path, small_db: PriceDB) -> None:
+    manifest = BASE + '\n[prompts.a]\npath = "prompts/a.txt"\nbudget_monthly_usd = "11"\n'
+    result = run_check(tmp_path, small_db, manifest)
+    assert codes(result)["budget-near"] == "warning"
+    assert result.exit_code() == 0
+    assert result.exit_code(strict=True) == 1
+
+
+def test_scenario_pushes_a_prompt_over_budget(tmp_path: Path, small_db: PriceDB) -> None:
+    manifest = (
+        BASE
+        + '\n[prompts.a]\npath = "prompts/a.txt"\nbudget_monthly_usd = "20"\n'
+        + '\n[scenarios.launch]\ncalls_multiplier = "3"\n'
+    )
+    assert run_check(tmp_path, small_db, manifest).exit_code() == 0
+    assert codes(run_check(tmp_path, small_db, manifest, scenario="launch"))["budget-exceeded"]
+
+
+def test_tag_and_workspace_budgets(tmp_path: Path, small_db: PriceDB) -> None:
+    manifest = (
+        BASE
+        + '\n[prompts.a]\npath = "prompts/a.txt"\ntags = { team = "search" }\n'
+        + '\n[prompts.b]\npath = "prompts/b.txt"\ntags = { team = "search" }\n'
+        + '\n[budgets]\nmonthly_usd = "15"\ntags = { "team.search" = "12" }\n'
+    )
+    prompts = {"prompts/a.txt": "A\n", "prompts/b.txt": "B\n"}
+    result = run_check(tmp_path, small_db, manifest, prompts)
+    found = codes(result)
+    assert found["tag-budget-exceeded"] == "error"
+    assert found["workspace-budget-exceeded"] == "error"
+
+
+def test_per_call_limit(tmp_path: Path, small_db: PriceDB) -> None:
+    manifest = BASE + '\n[budgets]\nmax_cost_per_call_usd = "0.005"\n'
+    issue = next(
+        i for i in run_check(tmp_path, small_db, manifest).issues if i.code == "per-call-limit"
+    )
+    assert issue.location.line == 7
+    assert "$0.0100" in issue.message
+
+
+def test_forbidden_model_by_alias(tmp_path: Path, small_db: PriceDB) -> None:
+    manifest = BASE + '\n[budgets]\nforbidden_models = ["gpt-4o-2024-08-06"]\n'
+    issue = next(
+        i for i in run_check(tmp_path, small_db, manifest).issues if i.code == "forbidden-model"
+    )
+    assert issue.location.line == 2  # defaults.model
+
+
+def test_context_window_and_max_output(tmp_path: Path, small_db: PriceDB) -> None:
+    manifest = BASE.replace("output_tokens = 1_000", "output_tokens = 130_000")
+    manifest += '\n[prompts.a]\npath = "prompts/a.txt"\nmax_tokens = 20_000\n'
+    found = codes(run_check(tmp_path, small_db, manifest))
+    assert found["context-overflow"] == "error"
+    assert found["max-tokens-over-limit"] == "error"
+    assert found["output-over-limit"] == "error"
+
+
+def test_unknown_volume_is_information_not_failure(tmp_path: Path, small_db: PriceDB) -> None:
+    result = run_check(tmp_path, small_db, '[defaults]\nmodel = "gpt-4o"\n')
+    assert codes(result)["unknown-volume"] == "info"
+    assert result.exit_code() == 0
+
+
+def test_deprecated_model_warns(tmp_path: Path, small_db: PriceDB) -> None:
+    manifest = BASE.replace('"gpt-4o"', '"claude-sonnet-4-5"')
+    assert codes(run_check(tmp_path, small_db, manifest))["deprecated-model"] == "warning"
+
+
+def test_tag_cardinality_over_100_values(tmp_path: Path, small_db: PriceDB) -> None:
+    prompts = {f"prompts/p{i}.txt": "x\n" for i in range(101)}
+    entries = "".join(
+        f'\n[prompts.p{i}]\npath = "prompts/p{i}.txt"\ntags = {{ user = "u{i}" }}\n'
+        for i in range(101)
+    )
+    result = run_check(tmp_path, small_db, BASE + entries, prompts)
+    assert codes(result)["tag-cardinality"] == "warning"
+
+
+def test_broken_manifest_is_an_input_error(tmp_path: Path, small_db: PriceDB) -> None:
+    result = run_check(tmp_path, small_db, "[defaults]\ncalls_per_month = -1\n")
+    assert result.exit_code() == 2
+    assert result.errors[0].location.line == 2
