@@ -115,26 +115,59 @@ def prompt_id_for(rel_path: str) -> str:
     return "/".join(kept)
 
 
-class _Ignore:
-    """Nested .gitignore files: the deepest file with a matching pattern decides."""
+def _read_ignore_file(path: str) -> pathspec.GitIgnoreSpec | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+    except OSError:
+        return None
 
-    def __init__(self) -> None:
-        self.specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+
+class _Ignore:
+    """Nested .gitignore files: the deepest file with a matching pattern decides.
+
+    Each spec is kept with how to turn a root-relative path into one relative to the spec's
+    directory: strip a prefix (a directory below the root) or prepend one (the root's path inside
+    the git repository, for .gitignore files above the root)."""
+
+    def __init__(self, specs: list[tuple[str, str, pathspec.GitIgnoreSpec]] | None = None) -> None:
+        self.specs = specs or []
+
+    @classmethod
+    def for_root(cls, root: str) -> _Ignore:
+        """The .gitignore files (and .git/info/exclude) from the repository root down to `root`."""
+        ancestors: list[str] = []
+        current = root
+        for _ in range(64):
+            ancestors.append(current)
+            if os.path.exists(os.path.join(current, ".git")):
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                return cls().with_dir(root, "")  # not in a git repository: the root's own only
+            current = parent
+        specs: list[tuple[str, str, pathspec.GitIgnoreSpec]] = []
+        repo = ancestors[-1]
+        exclude = _read_ignore_file(os.path.join(repo, ".git", "info", "exclude"))
+        for directory in reversed(ancestors):
+            inside = os.path.relpath(root, directory).replace(os.sep, "/")
+            prepend = "" if inside == "." else inside + "/"
+            if directory == repo and exclude is not None:
+                specs.append(("", prepend, exclude))
+            spec = _read_ignore_file(os.path.join(directory, ".gitignore"))
+            if spec is not None:
+                specs.append(("", prepend, spec))
+        return cls(specs)
 
     def with_dir(self, directory: str, rel_dir: str) -> _Ignore:
-        gitignore = os.path.join(directory, ".gitignore")
-        try:
-            with open(gitignore, encoding="utf-8", errors="replace") as handle:
-                lines = handle.read().splitlines()
-        except OSError:
+        spec = _read_ignore_file(os.path.join(directory, ".gitignore"))
+        if spec is None:
             return self
-        child = _Ignore()
-        child.specs = [*self.specs, (rel_dir, pathspec.GitIgnoreSpec.from_lines(lines))]
-        return child
+        return _Ignore([*self.specs, (rel_dir, "", spec)])
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
-        for base, spec in reversed(self.specs):
-            local = rel_path[len(base) + 1 :] if base else rel_path
+        for strip, prepend, spec in reversed(self.specs):
+            local = prepend + (rel_path[len(strip) + 1 :] if strip else rel_path)
             result = spec.check_file(local + "/" if is_dir else local)
             if result.include is not None:
                 return bool(result.include)
@@ -153,7 +186,7 @@ class _Walk:
 
     def run(self) -> None:
         root = str(self.root)
-        stack: list[tuple[str, str, _Ignore]] = [(root, "", _Ignore().with_dir(root, ""))]
+        stack: list[tuple[str, str, _Ignore]] = [(root, "", _Ignore.for_root(root))]
         while stack:
             directory, rel_dir, ignore = stack.pop()
             try:

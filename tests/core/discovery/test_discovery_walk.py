@@ -145,3 +145,15 @@ def test_a_root_reached_through_a_symlink_keeps_the_callers_paths(tmp_path: Path
     [prompt] = result.prompts
     assert prompt.absolute_path == link / "prompts/a.txt"  # matches the editor's URIs
     assert result.skipped == ()
+
+
+def test_gitignore_files_above_the_root_apply_inside_a_repository(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write(repo, ".git/info/exclude", "*.local.txt\n")
+    write(repo, ".gitignore", "*.draft.txt\nservice/prompts/generated/\n")
+    root = repo / "service"
+    write(root, "prompts/main.txt")
+    write(root, "prompts/idea.draft.txt")
+    write(root, "prompts/mine.local.txt")
+    write(root, "prompts/generated/x.txt")
+    assert list(ids(discover(root))) == ["prompts/main.txt"]
