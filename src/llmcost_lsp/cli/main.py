@@ -18,6 +18,9 @@ COMMANDS: dict[str, str] = {
     "estimate": "estimate",
     "init": "init",
     "check": "check",
+    "diff": "diff",
+    "export": "export",
+    "calibrate": "calibrate",
     "tokens": "tokens",
     "pricing": "pricing",
 }
