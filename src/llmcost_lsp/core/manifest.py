@@ -180,6 +180,9 @@ class Scenario(_Table):
     def _batch_agrees_with_mode(self) -> Scenario:
         if self.batch is True and self.mode not in (None, "batch"):
             raise ValueError(f"batch = true contradicts mode = {self.mode!r}")
+        hit, write = self.cache_hit_ratio or 0, self.cache_write_ratio or 0
+        if hit + write > 1:
+            raise ValueError(f"cache_hit_ratio + cache_write_ratio is {hit + write}, more than 1")
         return self
 
     @property

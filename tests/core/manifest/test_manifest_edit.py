@@ -125,3 +125,22 @@ def test_write_atomic_keeps_mode_and_leaves_no_temp_file(tmp_path: Path) -> None
 def test_write_atomic_creates_a_new_file(tmp_path: Path) -> None:
     write_atomic(tmp_path / "new.toml", "x = 1\n")
     assert (tmp_path / "new.toml").read_text() == "x = 1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # a table defined out of order
+            '[prompts.a]\npath="a"\n\n[budgets]\nmonthly_usd="1"\n\n[prompts.b]  # bee\npath="b"\n',
+            '[prompts.a]\npath="a"\n\n[budgets]\nmonthly_usd="1"\n\n[prompts.b]  # bee\npath="b"\n'
+            'model = "m" # why\n',
+        ),
+        ('prompts.b.path = "b"\n', 'prompts.b.path = "b"\nprompts.b.model = "m" # why\n'),
+        ('[prompts]\nb = { path = "b" }\n', '[prompts]\nb = { path = "b", model = "m"}\n'),
+        ('[prompts.b]\npath="b"\nmodel="old"\n', '[prompts.b]\npath="b"\nmodel="m" # why\n'),
+    ],
+)
+def test_set_value_in_every_shape_of_table(text: str, expected: str) -> None:
+    result = set_value(text, ["prompts", "b", "model"], "m", comment="why")
+    assert result == expected
+    assert tomllib.loads(result)["prompts"]["b"] == {"path": "b", "model": "m"}

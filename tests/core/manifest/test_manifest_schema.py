@@ -161,6 +161,9 @@ def test_scenarios() -> None:
     ]
     assert "must be one of '5m' or '1h'" in errors_of("[scenarios.a]\ncache_ttl = '10m'\n")[0]
     assert "contradicts" in errors_of("[scenarios.a]\nbatch = true\nmode = 'flex'\n")[0]
+    assert errors_of("[scenarios.a]\ncache_hit_ratio = 0.7\ncache_write_ratio = '0.4'\n") == [
+        "llm-cost.toml:1:1: scenarios.a cache_hit_ratio + cache_write_ratio is 1.1, more than 1"
+    ]
 
 
 def test_unknown_scenario_reference_suggests_the_close_one() -> None:
