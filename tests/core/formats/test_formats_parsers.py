@@ -113,7 +113,7 @@ def test_broken_prompt_yml_is_counted_as_text_with_a_located_notice() -> None:
 def test_prompt_md_front_matter_is_not_sent_and_placeholder_model_is_surfaced() -> None:
     text = (
         "---\nmode: agent\nmodel: GPT-5 mini (copilot)\ntools: ['codebase']\n---\n"
-        "Refactor ${input:methodName:the method} below.\nKeep {{braces}} as text.\n"
+        "Refactor ${input:methodName:the method} below.\nStyle guide: {{guide}}\n"
     )
     parsed = parse_prompt(".github/prompts/refactor.prompt.md", text)
     assert parsed.format == "prompt-md"
@@ -123,7 +123,8 @@ def test_prompt_md_front_matter_is_not_sent_and_placeholder_model_is_surfaced() 
     assert message.start_line == 6
     assert "mode: agent" not in message.text
     assert [(v.name, v.line, v.syntax) for v in parsed.variables] == [
-        ("methodName", 6, "copilot-input")
+        ("methodName", 6, "copilot-input"),
+        ("guide", 7, "double-brace"),
     ]
 
 

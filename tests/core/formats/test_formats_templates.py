@@ -61,8 +61,8 @@ def test_single_brace_is_python_format_only_without_double_braces() -> None:
 
 
 def test_copilot_input_variables() -> None:
-    text = "Use ${input:methodName} and ${input:threshold:15}; not ${selection} or {{x}}"
-    assert names(text, "copilot") == ["methodName", "threshold"]
+    text = "Use ${input:methodName} and ${input:threshold:15}; not ${selection}; and {{x}}"
+    assert names(text, "copilot") == ["methodName", "threshold", "x"]
 
 
 def test_positions_are_file_lines_and_columns() -> None:

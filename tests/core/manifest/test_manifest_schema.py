@@ -34,7 +34,7 @@ def test_example_manifest_is_valid_and_typed() -> None:
     assert manifest.scenarios["launch"].calls_multiplier == Decimal(3)
     assert manifest.scenarios["launch"].cache_hit_ratio is None  # never a default ratio
     assert manifest.scenarios["nightly"].effective_mode == "batch"
-    assert manifest.budgets.tags == {"team": {"search": Decimal(3000), "support": Decimal(200)}}
+    assert manifest.budgets.tags == {"team": {"search": Decimal(3000), "support": Decimal(450)}}
     assert manifest.pricing.overrides["gpt-4o"].input == Decimal("2.00")
     assert manifest.rules[0].suggest == ("gpt-4o-mini", "claude-haiku-4-5")
 

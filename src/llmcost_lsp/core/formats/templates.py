@@ -6,7 +6,8 @@ Ours (sized from the manifest):
   `{{/if}}`, `{{> partial}}`, `{{.Field}}`, `{{ x | filter }}`, `{{else}}`, `{{this}}`:
   those stay literal text.
 - single-brace (Python `str.format`): `{name}`, only in text files without any `{{`.
-- copilot-input: `${input:name}` / `${input:name:placeholder}`, only in `.prompt.md` files.
+- copilot-input: `${input:name}` / `${input:name:placeholder}`, in `.prompt.md` files (which
+  also take double-brace variables).
 Jinja statements `{% … %}` and comments `{# … #}` are counted as literal text (loops run once).
 """
 
@@ -68,8 +69,11 @@ def _matches(text: str, style: TemplateStyle) -> Iterator[tuple[int, int, str, V
         for match in _SINGLE.finditer(text):
             yield match.start(), match.end(), match.group(1), "single-brace"
     elif style == "copilot":
-        for match in _COPILOT.finditer(text):
-            yield match.start(), match.end(), match.group(1), "copilot-input"
+        found: list[tuple[int, int, str, VariableSyntax]] = [
+            (m.start(), m.end(), m.group(1), "copilot-input") for m in _COPILOT.finditer(text)
+        ]
+        found.extend(_matches(text, "double-brace"))
+        yield from sorted(found)
 
 
 def find_variables(
@@ -110,7 +114,7 @@ def strip_variables(text: str, refs: Iterable[VariableRef]) -> str:
 def template_notices(text: str, first_line: int, style: TemplateStyle) -> list[Notice]:
     """One notice per kind of template logic we count as literal text."""
     notices: list[Notice] = []
-    if style != "double-brace":
+    if style not in ("double-brace", "copilot"):
         return notices
     statement = _JINJA_STATEMENT.search(text)
     if statement:

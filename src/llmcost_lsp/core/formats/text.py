@@ -97,5 +97,5 @@ def parse_markdown(path: str, text: str) -> ParsedPrompt:
 def parse_prompt_md(path: str, text: str) -> ParsedPrompt:
     """Copilot `.prompt.md`: front matter (`model`, `mode`, `tools`…) then the prompt body.
 
-    Copilot fills `${input:name}` itself; `{{…}}` in these files is text shown to the model."""
+    Variables: Copilot's `${input:name}` and, as in every format, `{{name}}`."""
     return build_single_message(path, "prompt-md", text, "copilot", allow_front_matter=True)
