@@ -133,3 +133,22 @@ def test_skips_are_explained(workspace: Path, capsys: pytest.CaptureFixture[str]
     assert "skipped 'prompts/logo.png': not a prompt format (extension .png)" in (
         capsys.readouterr().out
     )
+
+
+def test_core_plan_uses_an_unsaved_editor_buffer(workspace: Path) -> None:
+    from llmcost_lsp.core.init import apply_init, plan_init
+
+    (workspace / "llm-cost.toml").write_text("# on disk\n")
+    buffer = EXISTING.replace("\n", "\r\n")  # what the editor holds, with CRLF
+    plan = plan_init(workspace, manifest_text=buffer)
+    assert plan.old_text == buffer
+    assert plan.new_text.startswith(buffer.split("# Budgets")[0])
+    assert '[prompts.summarize]\r\npath = "src/app/summarize.prompty"\r\n' in plan.new_text
+    assert [m.id for m in plan.added] == [
+        "classify",
+        "search/answer",
+        "search/rewrite_query",
+        "summarize",
+    ]
+    assert apply_init(plan)
+    assert (workspace / "llm-cost.toml").read_bytes().decode() == plan.new_text

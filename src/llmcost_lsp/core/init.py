@@ -84,8 +84,12 @@ def _read_manifest(path: Path) -> tuple[str, str]:
     return text[len(bom) :], bom
 
 
-def plan_init(root: Path, manifest_name: str = MANIFEST_FILENAME) -> InitPlan:
-    """Discover prompts under `root` and compute the manifest text with the missing entries."""
+def plan_init(
+    root: Path, manifest_name: str = MANIFEST_FILENAME, manifest_text: str | None = None
+) -> InitPlan:
+    """Discover prompts under `root` and compute the manifest text with the missing entries.
+
+    `manifest_text` stands for the file's content when an editor holds unsaved changes."""
     if not root.is_dir():
         raise InputError(
             f"{root} is not a directory", location=Location(path=str(root)), code="not-a-directory"
@@ -94,8 +98,12 @@ def plan_init(root: Path, manifest_name: str = MANIFEST_FILENAME) -> InitPlan:
     old_text: str | None = None
     bom = ""
     manifest = None
-    if manifest_path.exists():
+    if manifest_text is not None:
+        bom = "\ufeff" if manifest_text.startswith("\ufeff") else ""
+        old_text = manifest_text[len(bom) :]
+    elif manifest_path.exists():
         old_text, bom = _read_manifest(manifest_path)
+    if old_text is not None:
         analysis = analyze_manifest(old_text, manifest_name)
         if analysis.manifest is None:
             raise ManifestSchemaError(analysis.errors or analysis.issues)
