@@ -7,7 +7,6 @@ after tokenizing. An unsized variable keeps its placeholder, counted as literal 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -36,26 +35,20 @@ class CountJob:
     extra_tokens: int = 0
 
 
-def _placeholder(ref: VariableRef) -> re.Pattern[str]:
-    name = re.escape(ref.name)
-    if ref.syntax == "single-brace":
-        return re.compile(r"(?<![{$\\])\{" + name + r"\}(?!\})")
-    if ref.syntax == "copilot-input":
-        return re.compile(r"\$\{input:" + name + r"(?::[^}\n]*)?\}")
-    return re.compile(r"(?<!\$)\{\{\{?[-~]?\s*" + name + r"\s*[-~]?\}?\}\}")
-
-
 def fill_message(text: str, refs: Sequence[VariableRef], sizes: Mapping[str, VariableSize]) -> str:
-    """The message as sent: sample texts in, token-sized placeholders out, others untouched."""
-    seen: set[tuple[str, str]] = set()
-    for ref in refs:
+    """The message as sent: sample texts in, token-sized placeholders out, others untouched.
+
+    `refs` are the variables found in this message; their offset/length locate each marker."""
+    pieces: list[str] = []
+    position = 0
+    for ref in sorted(refs, key=lambda r: r.offset):
         size = sizes.get(ref.name)
-        if size is None or (ref.name, ref.syntax) in seen:
-            continue
-        seen.add((ref.name, ref.syntax))
-        replacement = size.text if size.text is not None else ""
-        text = _placeholder(ref).sub(replacement.replace("\\", "\\\\"), text)
-    return text
+        if size is None or ref.offset < position:
+            continue  # unsized: the placeholder stays, counted as literal text
+        pieces += [text[position : ref.offset], size.text or ""]
+        position = ref.offset + ref.length
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 class TokenCounter:
