@@ -39,17 +39,26 @@ def register(actions: Any) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
+    from llmcost_lsp.cli.freshness import add_freshness_flags
+
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument(
         "--db", type=Path, metavar="FILE", help="read this price file instead of the installed DB"
     )
+    add_freshness_flags(parser)
 
 
 def _load(args: argparse.Namespace) -> PriceDB:
+    """The DB asked for; the one in use is judged by the staleness policy (an explicit file,
+    being looked at rather than used for estimates, is not)."""
+    from llmcost_lsp.cli.freshness import apply_freshness
     from llmcost_lsp.core.pricing.db import load_price_db
 
     db_path: Path | None = args.db
-    return load_price_db(db_path)
+    db = load_price_db(db_path)
+    if db_path is None:
+        apply_freshness(args, db)
+    return db
 
 
 def money(value: Decimal | None) -> str:

@@ -8,6 +8,8 @@ import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmcost_lsp.cli.freshness import add_freshness_flags
+
 if TYPE_CHECKING:
     from llmcost_lsp.core.tokens.spec import TokenCount
 
@@ -31,10 +33,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="do not read or write the persistent count cache"
     )
+    add_freshness_flags(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from llmcost_lsp.cli.freshness import apply_freshness
     from llmcost_lsp.core.pricing.db import load_price_db
     from llmcost_lsp.core.settings import Settings
     from llmcost_lsp.core.textfile import decode_text
@@ -42,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.tokens.registry import count_text
 
     db = load_price_db()
+    apply_freshness(args, db)
     entry = db.resolve(args.model)
     spec = db.tokenizer_for(entry)
     shown = "<stdin>" if args.file == "-" else args.file
