@@ -7,16 +7,23 @@ after tokenizing. An unsized variable keeps its placeholder, counted as literal 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from llmcost_lsp.core.formats import ParsedPrompt, VariableRef
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.tokens.cache import CountCache, cache_key
+from llmcost_lsp.core.tokens.chunks import MAX_CHARS, NEWLINE_CUT, split
 from llmcost_lsp.core.tokens.registry import Counter, chat_overhead, counter_for
 from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
 
 _MEMO_LIMIT = 200_000  # distinct texts kept in memory before the memo starts over
+# Texts at least this long are counted chunk by chunk, each chunk remembered by its content, so
+# an edit in a long prompt re-tokenizes only the chunks it touched (see `content_chunks`).
+CHUNKED_MIN_CHARS = 16_384
+_MIN_CHUNK_CHARS = 512
+_CUT_ONE_IN = 16  # about one safe newline cut in 16 is taken: chunks of ~16 lines
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,32 @@ def fill_message(text: str, refs: Sequence[VariableRef], sizes: Mapping[str, Var
     return "".join(pieces)
 
 
+def content_chunks(text: str) -> list[str]:
+    """`text` cut at safe newline points chosen by their content, not by their offset.
+
+    Each cut is one of `chunks.NEWLINE_CUT`'s provably exact positions; whether a position is
+    taken depends only on the 32 characters before it (and the distance to the previous cut),
+    so an edit changes the chunks around it and the rest keep their content and cached counts.
+    A greedy cut from a fixed offset would move every later boundary after an insertion.
+    """
+    cuts: list[int] = []
+    last = 0
+    for match in NEWLINE_CUT.finditer(text):
+        position = match.end()
+        if position - last < _MIN_CHUNK_CHARS:
+            continue
+        window = text[position - 32 : position].encode("utf-8", "surrogatepass")
+        if zlib.crc32(window) % _CUT_ONE_IN == 0:
+            cuts.append(position)
+            last = position
+    pieces: list[str] = []
+    for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True):
+        piece = text[start:end]
+        # no newline cut for a long stretch (one huge line): the secondary cut of chunks.py
+        pieces.extend(split(piece) if len(piece) > 4 * MAX_CHARS else [piece])
+    return pieces
+
+
 class TokenCounter:
     """Counts prompts, answering repeated texts from memory and the persistent cache."""
 
@@ -58,6 +91,7 @@ class TokenCounter:
         self._cache = CountCache(settings) if settings is not None else None
         self._memo: dict[str, int] = {}
         self.tokenized_texts = 0  # texts actually run through a tokenizer (tests, benchmarks)
+        self.tokenized_chars = 0  # characters actually run through a tokenizer
 
     def _raw(self, counter: Counter, texts: Sequence[str]) -> list[int]:
         keys = [cache_key(text, counter.cache_key) for text in texts]
@@ -69,13 +103,29 @@ class TokenCounter:
         fresh: dict[str, int] = {}
         for key, text in zip(keys, texts, strict=True):
             if key not in self._memo and key not in fresh:
-                fresh[key] = counter.count_raw(text)
+                fresh[key] = self._count_text(counter, text)
         if fresh:
             self.tokenized_texts += len(fresh)
             self._memo.update(fresh)
             if self._cache is not None:
                 self._cache.put_many(fresh.items())
         return [self._memo[key] for key in keys]
+
+    def _count_text(self, counter: Counter, text: str) -> int:
+        """One text's raw count; long texts of additive tokenizers by content-defined chunks."""
+        if len(text) < CHUNKED_MIN_CHARS or not counter.additive:
+            self.tokenized_chars += len(text)
+            return counter.count_raw(text)
+        total = 0
+        for chunk in content_chunks(text):
+            key = "chunk:" + cache_key(chunk, counter.cache_key)
+            known = self._memo.get(key)
+            if known is None:
+                known = counter.count_raw(chunk)
+                self.tokenized_chars += len(chunk)
+                self._memo[key] = known
+            total += known
+        return total
 
     def count_prompt(
         self,

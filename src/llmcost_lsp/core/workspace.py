@@ -106,6 +106,8 @@ class Workspace:
         self._prompts: dict[str, PromptFile] = {}
         self._parsed: dict[str, ParsedPrompt] = {}
         self._overlays: dict[str, str] = {}  # rel path -> unsaved editor text
+        # (prompt id, scenario, what-if model) -> result; an edit drops only its prompt's entries
+        self._results: dict[tuple[str, ScenarioTerms, str | None], PromptResult] = {}
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -115,6 +117,7 @@ class Workspace:
 
     def load(self, progress: ProgressCallback | None = None) -> None:
         """Read the manifest, discover prompts, parse them and count their tokens."""
+        self._results.clear()
         self._load_manifest()
         self.discovery = discover(self.root, self.manifest)
         self._prompts = {p.id: p for p in self.discovery.prompts}
@@ -200,11 +203,18 @@ class Workspace:
                 text = read_text_file(path, display_path=rel).text
             except LlmCostError:
                 self.load()  # unreadable now: discovery reports why
-                return {known.id}
+                return {known.id} | set(self._prompts)
+        if text == known.text:
+            return set()  # saved or reopened unchanged: keep the cached results
         updated = _replace_text(known, text)
         self._prompts[known.id] = updated
         self._parsed[known.id] = parse_prompt(updated.path, updated.text, updated.format)
+        self._forget_results({known.id})
         return {known.id}
+
+    def _forget_results(self, prompt_ids: set[str]) -> None:
+        for key in [k for k in self._results if k[0] in prompt_ids]:
+            del self._results[key]
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -264,9 +274,24 @@ class Workspace:
         """Manifest and discovery problems (prompt-level ones live on each PromptResult)."""
         return self.manifest_issues + self.discovery.issues
 
-    def result(self, prompt_id: str, terms: ScenarioTerms | None = None) -> PromptResult:
-        """Estimate one prompt; problems become issues on the result, never exceptions."""
+    def result(
+        self, prompt_id: str, terms: ScenarioTerms | None = None, *, model: str | None = None
+    ) -> PromptResult:
+        """Estimate one prompt; problems become issues on the result, never exceptions.
+
+        `model` prices the prompt on another model (what-if: hover comparisons, swap
+        suggestions). Results are cached until the prompt, the manifest or discovery changes.
+        """
         terms = terms or self.scenario()
+        key = (prompt_id, terms, model)
+        cached = self._results.get(key)
+        if cached is None:
+            cached = self._results[key] = self._compute_result(prompt_id, terms, model)
+        return cached
+
+    def _compute_result(
+        self, prompt_id: str, terms: ScenarioTerms, what_if: str | None
+    ) -> PromptResult:
         prompt = self._prompts[prompt_id]
         parsed = self._parsed[prompt_id]
         entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
@@ -275,7 +300,11 @@ class Workspace:
         if parsed.skip_reason:
             issue = Issue("not-estimated", parsed.skip_reason, Location(prompt.path, 1, 1), "info")
             return PromptResult(prompt, parsed, entry, None, (issue,), tags)
-        model = self._model_name(prompt_id, parsed, entry)
+        model = (
+            Sourced(what_if, "what-if")
+            if what_if is not None
+            else self._model_name(prompt_id, parsed, entry)
+        )
         if model is None:
             issues.append(
                 Issue(

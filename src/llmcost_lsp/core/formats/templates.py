@@ -42,6 +42,9 @@ class TextSpan:
     indent: int = 0
 
 
+_NEWLINE = re.compile("\n")
+
+
 def style_for_text(text: str) -> TemplateStyle:
     """Plain `.txt`/`.prompt` files: `{{…}}` anywhere means double-brace, else Python format."""
     return "double-brace" if "{{" in text else "single-brace"
@@ -81,9 +84,12 @@ def find_variables(
 ) -> list[VariableRef]:
     """Variables of `style` in the span, located in file coordinates (1-based line and column)."""
     found: list[VariableRef] = []
-    line_starts = [0] + [i + 1 for i, ch in enumerate(span.text) if ch == "\n"]
+    matches = list(_matches(span.text, style))
+    if not matches:
+        return found  # most prompts: skip indexing the lines of a long text
+    line_starts = [0] + [m.end() for m in _NEWLINE.finditer(span.text)]
     current = 0
-    for offset, end, name, syntax in _matches(span.text, style):
+    for offset, end, name, syntax in matches:
         while current + 1 < len(line_starts) and line_starts[current + 1] <= offset:
             current += 1
         column = offset - line_starts[current]

@@ -1,0 +1,87 @@
+"""Long prompts are counted by content-defined chunks; results are cached per prompt; swaps."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from llmcost_lsp.core.pricing.db import load_price_db
+from llmcost_lsp.core.prompt_tokens import CHUNKED_MIN_CHARS, TokenCounter, content_chunks
+from llmcost_lsp.core.suggest import compare_models, swap_suggestions
+from llmcost_lsp.core.tokens.registry import counter_for
+from llmcost_lsp.core.workspace import Workspace
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def _long_text(seed: int, size: int = 60_000) -> str:
+    rng = random.Random(seed)
+    words = ["cost", "token", "日本語", "  x", "/path", "'s", "\t", "a.b", "12345", "émoji 🙂"]
+    lines = []
+    while sum(len(line) + 1 for line in lines) < size:
+        lines.append(" ".join(rng.choice(words) for _ in range(rng.randint(0, 14))))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_chunked_count_equals_whole_count_and_edits_recount_little(seed: int) -> None:
+    db = load_price_db()
+    counter = counter_for(db.tokenizer_for(db.resolve("gpt-4o")))
+    text = _long_text(seed)
+    assert "".join(content_chunks(text)) == text
+    tokens = TokenCounter()
+    assert tokens._count_text(counter, text) == counter.count_raw(text)
+    middle = len(text) // 2
+    edited = text[:middle] + "Z" + text[middle:]
+    before = tokens.tokenized_chars
+    assert tokens._count_text(counter, edited) == counter.count_raw(edited)
+    assert tokens.tokenized_chars - before < len(text) // 5  # only the chunks near the edit
+
+
+def test_short_texts_are_counted_whole() -> None:
+    assert CHUNKED_MIN_CHARS > 1000
+    assert content_chunks("short\ntext") == ["short\ntext"]
+
+
+@pytest.fixture
+def examples(tmp_path: Path) -> Workspace:
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root)
+    workspace = Workspace(root, use_persistent_cache=False)
+    workspace.load()
+    return workspace
+
+
+def test_results_are_cached_until_their_prompt_changes(examples: Workspace) -> None:
+    first = examples.result("classify")
+    assert examples.result("classify") is first
+    other = examples.result("summarize")
+    path = examples.root / "prompts/classify.prompt"
+    examples.apply_change(path, path.read_text() + "\nOne more instruction.\n")
+    changed = examples.result("classify")
+    assert changed is not first
+    assert changed.estimate and first.estimate
+    assert changed.estimate.input_tokens.tokens > first.estimate.input_tokens.tokens
+    assert examples.result("summarize") is other
+
+
+def test_swap_suggestions_bring_the_prompt_under_budget(examples: Workspace) -> None:
+    terms = examples.scenario("launch")
+    swaps = swap_suggestions(examples, "search/answer", terms)
+    assert swaps, "the example goes over budget under launch; the rules offer cheaper models"
+    assert swaps[0].source.startswith("rule")
+    assert all(s.fits_budget for s in swaps)
+    monthly = [s.estimate.monthly_usd for s in swaps]
+    assert monthly == sorted(monthly)  # type: ignore[type-var]
+    assert all((s.saving_monthly_usd or 0) > 0 for s in swaps)
+
+
+def test_compare_models_lists_cheaper_models_only(examples: Workspace) -> None:
+    base = examples.result("search/answer").estimate
+    assert base is not None and base.per_call_usd is not None
+    cheaper = compare_models(examples, "search/answer", limit=3)
+    assert 0 < len(cheaper) <= 3
+    assert all((a.estimate.per_call_usd or 0) < base.per_call_usd for a in cheaper)
