@@ -1,7 +1,8 @@
 """Finding prompt files in a workspace: globs, .gitignore, manifest paths, ids and content hashes.
 
 One walk with os.scandir; globs (gitignore syntax) are compiled once. Ignored directories are not
-entered, so a large `node_modules` costs nothing.
+entered, so a large `node_modules` costs nothing. The same matching and id rules run on a
+`TreeListing` (a commit's files from git objects, see core/gitobjects.py) for `diff`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,20 @@ from llmcost_lsp.core.errors import InputError, Location
 from llmcost_lsp.core.formats import PromptFormat, detect_format
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import DEFAULT_INCLUDE, MANIFEST_FILENAME, Manifest
-from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, content_hash, read_text_file
+from llmcost_lsp.core.textfile import (
+    DEFAULT_LIMIT_BYTES,
+    TextFile,
+    content_hash,
+    decode_text,
+    read_text_file,
+)
 
 __all__ = [
     "DiscoveryResult",
     "PromptFile",
     "Skipped",
+    "TreeFile",
+    "TreeListing",
     "content_hash",
     "discover",
     "prompt_id_for",
@@ -67,6 +76,35 @@ class Skipped:
     path: str
     reason: str
     code: str
+
+
+@dataclass(frozen=True)
+class TreeFile:
+    """A file of a tree that is not on disk (a git commit): its bytes come from `load`."""
+
+    path: str  # relative to the workspace root, with "/"
+    kind: str  # "file" or "symlink" (symlinks in a tree are not followed)
+    size: int
+    load: Callable[[], bytes]
+
+    def read_text(self, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> TextFile:
+        """Decoded like a file on disk; InputError (too-large, binary, invalid-utf8) if not."""
+        if self.size > limit_bytes:
+            raise InputError(
+                f"file is larger than the {limit_bytes:,}-byte limit for prompt files",
+                location=Location(path=self.path),
+                code="too-large",
+            )
+        return decode_text(self.load(), self.path)
+
+
+@dataclass(frozen=True)
+class TreeListing:
+    """The files below a workspace root in a tree, and the ignore files that apply from above
+    it: (path of the root relative to the ignore file's folder + "/", file bytes)."""
+
+    files: Mapping[str, TreeFile]
+    outer_ignores: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,7 +198,9 @@ class _Ignore:
         return cls(specs)
 
     def with_dir(self, directory: str, rel_dir: str) -> _Ignore:
-        spec = _read_ignore_file(os.path.join(directory, ".gitignore"))
+        return self.with_spec(rel_dir, _read_ignore_file(os.path.join(directory, ".gitignore")))
+
+    def with_spec(self, rel_dir: str, spec: pathspec.GitIgnoreSpec | None) -> _Ignore:
         if spec is None:
             return self
         return _Ignore([*self.specs, (rel_dir, "", spec)])
@@ -181,10 +221,14 @@ class _Walk:
     include: pathspec.PathSpec[Any]
     exclude: pathspec.PathSpec[Any]
     limit_bytes: int
+    tree: TreeListing | None = None  # None: the filesystem under root
     found: dict[str, PromptFile] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
 
     def run(self) -> None:
+        if self.tree is not None:
+            self.run_tree(self.tree)
+            return
         root = str(self.root)
         stack: list[tuple[str, str, _Ignore]] = [(root, "", _Ignore.for_root(root))]
         while stack:
@@ -199,6 +243,43 @@ class _Walk:
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 self.visit(entry, rel, ignore, stack)
+
+    def run_tree(self, tree: TreeListing) -> None:
+        """The walk over a tree's file list: same skipped folders, ignore files and globs."""
+        outer = [("", prepend, _ignore_spec(data)) for prepend, data in tree.outer_ignores]
+        folders: dict[str, _Ignore | None] = {
+            "": _Ignore(outer).with_spec("", _tree_ignore(tree, ""))
+        }
+        for rel in sorted(tree.files):
+            ignore = self._tree_folder(rel.rpartition("/")[0], folders, tree)
+            if ignore is None or rel == MANIFEST_FILENAME or ignore.ignored(rel, False):
+                continue
+            if tree.files[rel].kind == "symlink":
+                if self.include.match_file(rel):
+                    self.skipped.append(
+                        Skipped(rel, "symlink in a git tree: not followed", "symlink")
+                    )
+                continue
+            self.candidate(rel, str(self.root / rel))
+
+    def _tree_folder(
+        self, folder: str, folders: dict[str, _Ignore | None], tree: TreeListing
+    ) -> _Ignore | None:
+        """The ignore rules inside `folder`, or None when the folder is skipped or ignored."""
+        if folder in folders:
+            return folders[folder]
+        parent = self._tree_folder(folder.rpartition("/")[0], folders, tree)
+        name = folder.rpartition("/")[2]
+        state: _Ignore | None = None
+        if (
+            parent is not None
+            and name not in SKIPPED_DIRS
+            and f"{folder}/pyvenv.cfg" not in tree.files
+            and not parent.ignored(folder, True)
+        ):
+            state = parent.with_spec(folder, _tree_ignore(tree, folder))
+        folders[folder] = state
+        return state
 
     def visit(
         self,
@@ -265,7 +346,7 @@ class _Walk:
             )
             return False
         try:
-            text = read_text_file(absolute, self.limit_bytes, display_path=rel).text
+            text = self.read(rel, absolute)
         except InputError as error:
             self.skipped.append(Skipped(rel, error.message, error.code))
             return False
@@ -273,6 +354,31 @@ class _Walk:
             prompt_id, rel, absolute, fmt, explicit, text, content_hash(text)
         )
         return True
+
+    def read(self, rel: str, absolute: Path) -> str:
+        if self.tree is None:
+            return read_text_file(absolute, self.limit_bytes, display_path=rel).text
+        file = self.tree.files[rel]
+        if file.kind == "symlink":
+            raise InputError("symlink in a git tree: not followed", code="symlink")
+        return file.read_text(self.limit_bytes).text
+
+    def is_file(self, rel: str, absolute: Path) -> bool:
+        return absolute.is_file() if self.tree is None else rel in self.tree.files
+
+
+def _ignore_spec(data: bytes) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", "replace").splitlines())
+
+
+def _tree_ignore(tree: TreeListing, folder: str) -> pathspec.GitIgnoreSpec | None:
+    file = tree.files.get(f"{folder}/.gitignore" if folder else ".gitignore")
+    if file is None or file.kind != "file":
+        return None
+    try:
+        return _ignore_spec(file.load())
+    except InputError:
+        return None
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.PathSpec[Any]:
@@ -287,8 +393,10 @@ def _explicit_paths(walk: _Walk, manifest: Manifest, issues: list[Issue]) -> dic
             continue
         where = manifest.location_of("prompts", prompt_id, "path")
         absolute = Path(os.path.normpath(walk.root / entry.path))
-        real = Path(os.path.realpath(absolute))
-        if not absolute.is_relative_to(walk.root) or not real.is_relative_to(walk.real_root):
+        # a tree's paths are checked as text: its symlinks are never followed
+        real = Path(os.path.realpath(absolute)) if walk.tree is None else absolute
+        real_root = walk.real_root if walk.tree is None else walk.root
+        if not absolute.is_relative_to(walk.root) or not real.is_relative_to(real_root):
             issues.append(
                 Issue(
                     "outside-workspace",
@@ -311,7 +419,7 @@ def _explicit_paths(walk: _Walk, manifest: Manifest, issues: list[Issue]) -> dic
                 )
             )
             continue
-        if not absolute.is_file():
+        if not walk.is_file(rel, absolute):
             issues.append(
                 Issue(
                     "missing-path",
@@ -383,9 +491,15 @@ def _disambiguate(base: str, members: list[str], taken: set[str]) -> dict[str, s
 
 
 def discover(
-    root: Path, manifest: Manifest | None = None, *, limit_bytes: int = DEFAULT_LIMIT_BYTES
+    root: Path,
+    manifest: Manifest | None = None,
+    *,
+    limit_bytes: int = DEFAULT_LIMIT_BYTES,
+    tree: TreeListing | None = None,
 ) -> DiscoveryResult:
-    """Every prompt under `root` (zero-config without a manifest), plus skips and located issues."""
+    """Every prompt under `root` (zero-config without a manifest), plus skips and located issues.
+
+    With `tree`, the files are those of the listing (a git commit) instead of the disk's."""
     root = Path(os.path.abspath(root))
     config = manifest.discovery if manifest else None
     walk = _Walk(
@@ -394,6 +508,7 @@ def discover(
         _spec(config.include if config else DEFAULT_INCLUDE),
         _spec(config.exclude if config else ()),
         limit_bytes,
+        tree,
     )
     walk.run()
     issues: list[Issue] = []

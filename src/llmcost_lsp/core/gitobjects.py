@@ -1,0 +1,257 @@
+"""Reading a commit's tree and blobs straight from git objects: no checkout, no worktree.
+
+`git ls-tree -r -z --long` lists a tree once; one long-lived `git cat-file --batch` process
+serves every blob. Works in a shallow CI clone as long as the commit itself was fetched.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from llmcost_lsp.core.discovery import TreeFile, TreeListing
+from llmcost_lsp.core.errors import InputError
+
+__all__ = ["GitError", "GitRepo", "TreeEntry"]
+
+_GIT_TIMEOUT_S = 60
+_REGULAR_MODES = frozenset({"100644", "100755"})
+
+
+class GitError(InputError):
+    """git is missing, the folder is not a repository, or a ref/object is not there: exit 2."""
+
+    default_code = "git-error"
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One line of `git ls-tree --long`: path relative to the repository root."""
+
+    mode: str
+    kind: str  # blob, tree, commit (submodule)
+    oid: str
+    size: int | None
+    path: str
+
+
+def _run_git(args: list[str], cwd: Path) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            timeout=_GIT_TIMEOUT_S,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
+    except FileNotFoundError:
+        raise GitError(
+            "git is not installed or not on PATH", hint="install git; diff reads git objects"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"`git {' '.join(args)}` took over {_GIT_TIMEOUT_S}s") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
+        raise GitError(f"`git {' '.join(args)}` failed: {message}")
+    return done.stdout
+
+
+class GitRepo:
+    """A git repository found from any folder inside it; close() ends the blob reader."""
+
+    def __init__(self, toplevel: Path) -> None:
+        self.toplevel = toplevel
+        self._batch: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self.blobs_read = 0  # blobs fetched through cat-file (tests, benchmarks)
+
+    @classmethod
+    def containing(cls, folder: Path) -> GitRepo:
+        if not folder.is_dir():
+            raise GitError(f"{folder}: no such folder")
+        try:
+            out = _run_git(["rev-parse", "--show-toplevel"], folder)
+        except GitError:
+            raise GitError(
+                f"{folder} is not inside a git repository",
+                hint="diff compares git commits; run it inside a clone (git init for a new one)",
+            ) from None
+        return cls(Path(out.decode("utf-8", "surrogateescape").strip()).resolve())
+
+    def __enter__(self) -> GitRepo:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def resolve(self, ref: str) -> str:
+        """The commit id `ref` names, or a GitError saying what to fetch."""
+        if not ref or ref.startswith("-"):
+            raise GitError(f"invalid git ref {ref!r}")
+        try:
+            out = _run_git(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                            f"{ref}^{{commit}}"], self.toplevel)  # fmt: skip
+        except GitError:
+            out = b""
+        commit = out.decode().strip()
+        if commit:
+            return commit
+        raise GitError(f"git ref {ref!r} is not in this clone", hint=self._fetch_hint(ref))
+
+    def _fetch_hint(self, ref: str) -> str:
+        try:
+            shallow = _run_git(["rev-parse", "--is-shallow-repository"], self.toplevel) == b"true\n"
+        except GitError:
+            shallow = False
+        name = ref.removeprefix("origin/").removeprefix("refs/heads/")
+        if "~" in name or "^" in name:
+            what = "git fetch --deepen=50" if shallow else "git fetch origin"
+        elif len(name) >= 7 and all(c in "0123456789abcdef" for c in name.lower()):
+            what = f"git fetch --depth=1 origin {name}"
+        else:
+            what = f"git fetch --depth=1 origin {name}:refs/remotes/origin/{name}"
+        why = " (this is a shallow clone)" if shallow else ""
+        return f"fetch it first{why}: `{what}`, or in GitHub Actions checkout with fetch-depth: 0"
+
+    def describe(self, commit: str) -> str:
+        return _run_git(["rev-parse", "--short", commit], self.toplevel).decode().strip()
+
+    def ls_tree(self, commit: str, prefix: str = "") -> list[TreeEntry]:
+        """Every entry below `prefix` (a folder relative to the top, "" for all) in `commit`."""
+        args = ["ls-tree", "-r", "-z", "--long", "--full-tree", commit]
+        if prefix:
+            args += ["--", prefix.rstrip("/") + "/"]
+        entries = []
+        for record in _run_git(args, self.toplevel).split(b"\0"):
+            if not record:
+                continue
+            meta, _, raw_path = record.partition(b"\t")
+            mode, kind, oid, size = meta.decode().split(maxsplit=3)
+            path = raw_path.decode("utf-8", "surrogateescape")
+            entries.append(TreeEntry(mode, kind, oid, None if size == "-" else int(size), path))
+        return entries
+
+    def read_blob(self, oid: str) -> bytes:
+        """One blob's bytes through the long-lived `git cat-file --batch` process."""
+        with self._lock:
+            batch = self._batch_process()
+            stdin, stdout = _pipes(batch)
+            stdin.write(oid.encode() + b"\n")
+            stdin.flush()
+            header = stdout.readline()
+            if not header:
+                self.close()
+                raise GitError(f"git cat-file stopped while reading object {oid}")
+            parts = header.split()
+            if len(parts) < 3 or parts[1] != b"blob":
+                raise GitError(
+                    f"git object {oid} is not in this clone ({header.decode().strip()})",
+                    hint="a partial or shallow clone may lack it: fetch the commit with "
+                    "`git fetch --depth=1 origin <commit>`",
+                )
+            size = int(parts[2])
+            data = stdout.read(size)
+            stdout.read(1)  # the LF after each object
+            self.blobs_read += 1
+            return data
+
+    def _batch_process(self) -> subprocess.Popen[bytes]:
+        if self._batch is None or self._batch.poll() is not None:
+            self._batch = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.toplevel,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+            )
+        return self._batch
+
+    def close(self) -> None:
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        if batch.stdin:
+            batch.stdin.close()
+        try:
+            batch.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            batch.kill()
+            batch.wait()
+        if batch.stdout:
+            batch.stdout.close()
+
+    def listing(self, commit: str, root: Path) -> TreeListing:
+        """The files of `commit` below the workspace folder `root`, for discovery.
+
+        Paths are relative to `root`; the .gitignore files of the folders above `root` come
+        along so the same ignore rules apply as to a working tree walk."""
+        root = root.resolve()
+        try:
+            inside = root.relative_to(self.toplevel).as_posix()
+        except ValueError:
+            raise GitError(f"{root} is not inside the repository {self.toplevel}") from None
+        prefix = "" if inside == "." else inside + "/"
+        files: dict[str, TreeFile] = {}
+        for entry in self.ls_tree(commit, prefix):
+            rel = entry.path[len(prefix) :]
+            if entry.kind != "blob":
+                continue  # submodules are other repositories
+            files[rel] = TreeFile(
+                rel,
+                "symlink" if entry.mode == "120000" else "file",
+                entry.size or 0,
+                _Loader(self, entry.oid),
+            )
+        outer: list[tuple[str, bytes]] = []
+        if prefix:
+            parts = prefix.rstrip("/").split("/")
+            wanted = {"/".join([*parts[:i], ".gitignore"]) for i in range(len(parts))}
+            for entry in self.ls_tree_paths(commit, sorted(wanted)):
+                folder = entry.path.rpartition("/")[0]
+                below = prefix[len(folder) + 1 :] if folder else prefix
+                outer.append((below, self.read_blob(entry.oid)))
+        exclude = self.toplevel / ".git" / "info" / "exclude"
+        if exclude.is_file():
+            outer.insert(0, (prefix, exclude.read_bytes()))
+        return TreeListing(files, tuple(outer))
+
+    def ls_tree_paths(self, commit: str, paths: list[str]) -> list[TreeEntry]:
+        """The entries at exactly these paths (those that exist)."""
+        if not paths:
+            return []
+        out = _run_git(["ls-tree", "-z", "--long", "--full-tree", commit, "--", *paths],
+                       self.toplevel)  # fmt: skip
+        entries = []
+        for record in out.split(b"\0"):
+            if record:
+                meta, _, raw = record.partition(b"\t")
+                mode, kind, oid, size = meta.decode().split(maxsplit=3)
+                entries.append(TreeEntry(mode, kind, oid, None if size == "-" else int(size),
+                                         raw.decode("utf-8", "surrogateescape")))  # fmt: skip
+        return [e for e in entries if e.kind == "blob"]
+
+
+@dataclass(frozen=True)
+class _Loader:
+    repo: GitRepo
+    oid: str
+
+    def __call__(self) -> bytes:
+        return self.repo.read_blob(self.oid)
+
+
+def _pipes(batch: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+    assert batch.stdin is not None and batch.stdout is not None  # opened with PIPE
+    return batch.stdin, batch.stdout
