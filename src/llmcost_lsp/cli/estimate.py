@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from llmcost_lsp.cli.workspace_args import add_workspace_args
@@ -27,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     workspace = open_workspace_for(args)
     report = workspace.report(args.scenario)
     if args.format == "json":
-        print(json.dumps(formats.report_json(report, workspace.db), indent=2, ensure_ascii=False))
+        print(formats.dump_report_json(formats.report_json(report, workspace.db)))
     elif args.format == "markdown":
         print(formats.render_markdown_report(report, workspace.db))
     else:

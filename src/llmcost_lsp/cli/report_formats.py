@@ -6,6 +6,7 @@ decimal strings so no reader loses precision to binary floats.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -195,6 +196,25 @@ def report_json(
         },
         "issues": [issue_json(i) for i in (issues if issues is not None else report.issues)],
     }
+
+
+def dump_report_json(data: dict[str, Any], rows_key: str = "prompts") -> str:
+    """JSON with one row of `rows_key` per line: readable and diffable, and encoded by the C
+    encoder (indenting the whole document is ~10x slower on 10,000 prompts)."""
+
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    parts = []
+    for key, value in data.items():
+        if key == rows_key:
+            rows = "".join(f"\n    {compact(row)}," for row in value).rstrip(",")
+            parts.append(
+                f"  {json.dumps(key)}: [{rows}\n  ]" if rows else f"  {json.dumps(key)}: []"
+            )
+        else:
+            parts.append(f"  {json.dumps(key)}: {compact(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}"
 
 
 def issue_json(issue: Issue) -> dict[str, Any]:
