@@ -14,6 +14,7 @@ import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -98,6 +99,8 @@ Money = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0), _DECIMAL_S
 Ratio = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=1), _DECIMAL_SCHEMA]
 Multiplier = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0), _DECIMAL_SCHEMA]
 Count = Annotated[int, Field(ge=0, strict=True)]
+TokenRatio = Annotated[Decimal, BeforeValidator(_to_decimal), Field(gt=0, le=10), _DECIMAL_SCHEMA]
+CalibratedKey = Literal["calls_per_month", "output_tokens"]
 ScenarioMode = Literal["standard", "batch", "flex", "priority"]
 
 
@@ -163,6 +166,13 @@ class PromptEntry(_Table):
     budget_monthly_usd: Money | None = None
     max_cost_per_call_usd: Money | None = None
     scenario: str | None = None
+    locked: bool | tuple[CalibratedKey, ...] = Field(
+        default=False,
+        description="`llm-cost calibrate --write` never changes these keys (true: all of them).",
+    )
+
+    def is_locked(self, key: str) -> bool:
+        return self.locked is True or (isinstance(self.locked, tuple) and key in self.locked)
 
 
 class Scenario(_Table):
@@ -249,6 +259,21 @@ class PricingConfig(_Table):
     overrides: dict[str, PriceOverride] = Field(default_factory=dict)
 
 
+class TokenizerCalibration(_Table):
+    """`[calibration.tokenizers.<family>]`: an approximate tokenizer's ratio learned from bills."""
+
+    ratio: TokenRatio
+    source: str | None = None
+    calibrated_on: date | None = None
+    locked: bool = False
+
+
+class CalibrationConfig(_Table):
+    """`[calibration]`: values `llm-cost calibrate --write` learned from actual usage."""
+
+    tokenizers: dict[str, TokenizerCalibration] = Field(default_factory=dict)
+
+
 class Manifest(_Table):
     """A validated `llm-cost.toml`. `location_of(...)` says where any key was written."""
 
@@ -259,6 +284,7 @@ class Manifest(_Table):
     budgets: Budgets = Field(default_factory=Budgets)
     rules: tuple[Rule, ...] = ()
     pricing: PricingConfig = Field(default_factory=PricingConfig)
+    calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
 
     _path: str | None = PrivateAttr(default=None)
     _positions: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)
