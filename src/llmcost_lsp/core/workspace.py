@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, discover
+from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, TreeListing, discover
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.estimate import (
     Estimate,
@@ -34,7 +34,7 @@ from llmcost_lsp.core.manifest import (
 from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
 from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.core.textfile import content_hash, read_text_file
+from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, content_hash, read_text_file
 from llmcost_lsp.core.tokens.spec import TokenCount
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -94,12 +94,17 @@ class Workspace:
         db: PriceDB | None = None,
         use_persistent_cache: bool = True,
         pricing_date: date | None = None,
+        counter: TokenCounter | None = None,
+        tree: TreeListing | None = None,
     ) -> None:
+        """`counter` shares token caches between workspaces (diff: base and head); `tree` reads
+        the files of a git commit (core/gitobjects.py) instead of the disk."""
         self.root = root.resolve()
         self.settings = settings or Settings.from_env()
         self.db = db or load_price_db()
         self.pricing_date = pricing_date  # None: the prices in effect today
-        self.counter = TokenCounter(self.settings if use_persistent_cache else None)
+        self.counter = counter or TokenCounter(self.settings if use_persistent_cache else None)
+        self.tree = tree
         self.manifest: Manifest | None = None
         self.manifest_issues: tuple[Issue, ...] = ()
         self.discovery = DiscoveryResult(())
@@ -119,7 +124,7 @@ class Workspace:
         """Read the manifest, discover prompts, parse them and count their tokens."""
         self._results.clear()
         self._load_manifest()
-        self.discovery = discover(self.root, self.manifest)
+        self.discovery = discover(self.root, self.manifest, tree=self.tree)
         self._prompts = {p.id: p for p in self.discovery.prompts}
         self._parsed = {}
         total = len(self._prompts)
@@ -134,14 +139,14 @@ class Workspace:
     def _load_manifest(self) -> None:
         self.manifest, self.manifest_issues = None, ()
         path = self.manifest_path
-        if not path.is_file():
+        if not (path.is_file() if self.tree is None else MANIFEST_FILENAME in self.tree.files):
             return
         try:
             overlay = self._overlays.get(MANIFEST_FILENAME)
             text = (
                 overlay
                 if overlay is not None
-                else read_text_file(path, MANIFEST_LIMIT_BYTES, display_path=MANIFEST_FILENAME).text
+                else self._read_text(path, MANIFEST_FILENAME, MANIFEST_LIMIT_BYTES)
             )
         except LlmCostError as error:
             self.manifest_issues = (_issue_from_error(error, MANIFEST_FILENAME),)
@@ -432,9 +437,7 @@ class Workspace:
                     )
                     continue
                 try:
-                    sizes[name] = VariableSize(
-                        text=read_text_file(sample, display_path=variable.sample).text
-                    )
+                    sizes[name] = VariableSize(text=self._read_text(sample, variable.sample))
                 except LlmCostError as error:
                     issues.append(self._manifest_issue("bad-sample", error.message, key))
         used = set(parsed.variable_names)
@@ -463,6 +466,17 @@ class Workspace:
                     )
                 )
         return sizes, issues
+
+    def _read_text(self, path: Path, shown: str, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> str:
+        """A file of the workspace, from the tree when there is one, else from the disk."""
+        if self.tree is None:
+            return read_text_file(path, limit_bytes, display_path=shown).text
+        file = self.tree.files.get(self.relative(path) or "")
+        if file is None:
+            raise InputError(
+                "no such file in the commit", location=Location(shown), code="unreadable"
+            )
+        return file.read_text(limit_bytes).text
 
     def _manifest_location(self, *key: str) -> Location:
         if self.manifest is None:
