@@ -35,7 +35,7 @@ from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
 from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, content_hash, read_text_file
-from llmcost_lsp.core.tokens.spec import TokenCount
+from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as (done, total, message) while indexing; the CLI draws a bar, the LSP `$/progress`."""
@@ -169,7 +169,7 @@ class Workspace:
                 continue
             entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
             sizes, _ = self._variable_sizes(self._prompts[prompt_id], parsed, entry)
-            spec = self.db.tokenizer_for(model_entry)
+            spec = self._tokenizer(model_entry)
             jobs.append(CountJob(parsed, spec, sizes, self._extra_tokens(entry)))
         self.counter.count_many(jobs)
 
@@ -338,7 +338,7 @@ class Workspace:
         sizes, variable_issues = self._variable_sizes(prompt, parsed, entry)
         issues.extend(variable_issues)
         tokens = self.counter.count_prompt(
-            parsed, self.db.tokenizer_for(model_entry), sizes, self._extra_tokens(entry)
+            parsed, self._tokenizer(model_entry), sizes, self._extra_tokens(entry)
         )
         try:
             estimate = price_call(
@@ -377,6 +377,16 @@ class Workspace:
         if model is None or model.value not in self.db:
             return None
         return self.db.resolve(model.value)
+
+    def _tokenizer(self, model: ModelEntry) -> TokenizerSpec:
+        """The model's tokenizer; an approximate one takes its ratio from [calibration]."""
+        spec = self.db.tokenizer_for(model)
+        tuned = self.manifest.calibration.tokenizers.get(spec.family) if self.manifest else None
+        if tuned is None or spec.is_tiktoken_exact:
+            return spec
+        return replace(
+            spec, ratio=tuned.ratio, source=f"manifest: calibration.tokenizers.{spec.family}"
+        )
 
     def _output_tokens(
         self, prompt_id: str, parsed: ParsedPrompt, entry: PromptEntry | None
