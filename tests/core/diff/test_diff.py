@@ -1,0 +1,216 @@
+"""Cost diff: every kind of change is named precisely, deltas add up to the totals, budgets newly
+crossed are reported, and unchanged prompts are never tokenized twice."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from diff_gitrepo import GitRepoBuilder
+
+from llmcost_lsp.core.diff import CostDiff, Threshold, diff_git, parse_threshold
+from llmcost_lsp.core.errors import InputError
+from llmcost_lsp.core.gitobjects import GitError
+from llmcost_lsp.core.pricing.db import PriceDB
+from llmcost_lsp.core.prompt_tokens import TokenCounter
+from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.core.workspace import Workspace
+
+DAY = date(2026, 11, 23)
+BASE_MANIFEST = """\
+[defaults]
+model = "gpt-4o"
+calls_per_month = 1_000
+output_tokens = 100
+
+[prompts.ident]
+path = "old/ident.txt"
+
+[prompts.vol]
+path = "prompts/vol.txt"
+
+[prompts.model]
+path = "prompts/model.txt"
+
+[prompts.search]
+path = "prompts/search.txt"
+calls_per_month = 100_000
+budget_monthly_usd = "300"
+
+[scenarios.launch]
+calls_multiplier = 3
+"""
+VOL = '[prompts.vol]\npath = "prompts/vol.txt"'
+MODEL = 'path = "prompts/model.txt"'
+HEAD_MANIFEST = (
+    BASE_MANIFEST.replace('path = "old/ident.txt"', 'path = "new/ident.txt"')
+    .replace(VOL, VOL + "\ncalls_per_month = 4_000")
+    .replace(MODEL, MODEL + '\nmodel = "claude-sonnet-4-5"')
+    + '\n[pricing.overrides."claude-sonnet-4-5"]\ninput = "2"\n'
+)
+BASE_FILES: dict[str, str | bytes | None] = {
+    "llm-cost.toml": BASE_MANIFEST,
+    "old/ident.txt": "Identify the user.\n",
+    "prompts/vol.txt": "Volume prompt.\n",
+    "prompts/model.txt": "Model prompt.\n",
+    "prompts/search.txt": "Search the docs.\n",
+    "prompts/edit.txt": "Short.\n",
+    "prompts/gone.txt": "Removed soon.\n",
+    "prompts/move.txt": "I will move.\n",
+    "prompts/claude.prompty": "---\nmodel: claude-sonnet-4-5\n---\nClaude prompt.\n",
+    **{f"prompts/same/s{i}.txt": f"Unchanged prompt number {i}.\n" for i in range(8)},
+}
+HEAD_FILES: dict[str, str | bytes | None] = {
+    "llm-cost.toml": HEAD_MANIFEST,
+    "old/ident.txt": None,
+    "new/ident.txt": "Identify the user, politely.\n",
+    "prompts/search.txt": "Search the docs. " * 300 + "\n",
+    "prompts/edit.txt": "Much longer than before. " * 20 + "\n",
+    "prompts/gone.txt": None,
+    "prompts/move.txt": None,
+    "prompts/moved/elsewhere.txt": "I will move.\n",
+    "prompts/fresh.txt": "A new prompt.\n",
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepoBuilder:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    builder.commit(BASE_FILES, "base")
+    builder.commit(HEAD_FILES, "head")
+    return builder
+
+
+def run(builder: GitRepoBuilder, db: PriceDB, **kwargs: object) -> CostDiff:
+    return diff_git(builder.root, "HEAD~1", "HEAD", db=db, pricing_date=DAY, **kwargs)  # type: ignore[arg-type]
+
+
+def test_every_kind_of_change_is_named(repo: GitRepoBuilder, small_db: PriceDB) -> None:
+    diff = run(repo, small_db, use_persistent_cache=False)
+    kinds = {d.prompt_id: d.changes for d in diff.prompts}
+    assert kinds == {
+        "ident": ("renamed", "content-changed"),
+        "vol": ("volume-changed",),
+        "model": ("model-changed",),
+        "claude": ("price-changed",),
+        "search": ("content-changed",),
+        "edit": ("content-changed",),
+        "gone": ("removed",),
+        "fresh": ("added",),
+        "moved/elsewhere": ("renamed",),  # same content at a new path and id
+    }
+    moved = next(d for d in diff.prompts if d.prompt_id == "moved/elsewhere")
+    assert (moved.base_id, moved.base_path) == ("move", "prompts/move.txt")
+    assert moved.monthly_usd_delta == 0
+    assert diff.unchanged == 8
+    assert diff.head_label.startswith("HEAD (") and diff.base_label.startswith("HEAD~1 (")
+
+
+def test_deltas_add_up_and_are_sorted_by_impact(repo: GitRepoBuilder, small_db: PriceDB) -> None:
+    diff = run(repo, small_db, use_persistent_cache=False)
+    deltas = [d.monthly_usd_delta for d in diff.prompts]
+    assert all(d is not None for d in deltas)
+    assert sum(d for d in deltas if d is not None) == diff.monthly_usd_delta
+    assert diff.monthly_usd_delta == diff.head.monthly_usd - diff.base.monthly_usd
+    impacts = [abs(d) for d in deltas if d is not None]
+    assert impacts == sorted(impacts, reverse=True)
+    assert diff.prompts[0].prompt_id == "search"
+    gone = next(d for d in diff.prompts if d.prompt_id == "gone")
+    assert gone.head_monthly_usd == 0 and gone.monthly_usd_delta == -gone.base_monthly_usd  # type: ignore[operator]
+    pct = diff.monthly_pct_delta
+    assert pct is not None and pct == diff.monthly_usd_delta / diff.base.monthly_usd * 100
+
+
+def test_a_budget_newly_crossed_is_reported_once(repo: GitRepoBuilder, small_db: PriceDB) -> None:
+    diff = run(repo, small_db, use_persistent_cache=False)
+    codes = [(i.code, i.location.path) for i in diff.budget_issues]
+    assert codes == [("budget-exceeded", "llm-cost.toml")]
+    assert "prompt 'search'" in diff.budget_issues[0].message
+    same = diff_git(repo.root, "HEAD", "HEAD", db=small_db, pricing_date=DAY)
+    assert same.prompts == () and same.new_issues == () and same.monthly_usd_delta == 0
+
+
+def test_scenario_applies_to_both_sides(repo: GitRepoBuilder, small_db: PriceDB) -> None:
+    base = run(repo, small_db, use_persistent_cache=False)
+    launch = run(repo, small_db, use_persistent_cache=False, scenario="launch")
+    assert launch.scenario == "launch"
+    assert launch.monthly_usd_delta == base.monthly_usd_delta * 3
+
+
+def test_a_scenario_missing_at_the_base_is_explained(
+    repo: GitRepoBuilder, small_db: PriceDB
+) -> None:
+    repo.commit({"llm-cost.toml": HEAD_MANIFEST + "\n[scenarios.peak]\ncalls_multiplier = 2\n"})
+    with pytest.raises(InputError) as caught:
+        run(repo, small_db, scenario="peak")
+    assert "scenario 'peak' is not defined at HEAD~1" in caught.value.message
+
+
+def test_working_tree_is_the_default_head(repo: GitRepoBuilder, small_db: PriceDB) -> None:
+    repo.write({"prompts/fresh.txt": "A new prompt, edited but not committed.\n"})
+    diff = diff_git(repo.root, "HEAD", db=small_db, pricing_date=DAY)
+    assert diff.head_label == "working tree"
+    assert [(d.prompt_id, d.changes) for d in diff.prompts] == [("fresh", ("content-changed",))]
+
+
+def test_unchanged_prompts_are_never_tokenized_twice(tmp_path: Path, small_db: PriceDB) -> None:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    count, changed = 40, 4
+    manifest = '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 10\noutput_tokens = 5\n'
+    builder.commit(
+        {"llm-cost.toml": manifest}
+        | {f"prompts/p{i}.txt": f"Prompt {i}: summarise the ticket.\n" for i in range(count)}
+    )
+    builder.commit({f"prompts/p{i}.txt": f"Prompt {i}, now changed.\n" for i in range(changed)})
+    # cold: one counter for both sides, so the unchanged texts are tokenized once, not twice
+    cold = TokenCounter()
+    diff_git(builder.root, "HEAD~1", "HEAD", db=small_db, counter=cold)
+    assert cold.tokenized_texts == 1 + count + changed  # the role "user", then each text once
+    # warm: an earlier estimate of the base filled the persistent cache, as after one CI run
+    settings = Settings.from_env()
+    builder.git("checkout", "-q", "HEAD~1")
+    Workspace(builder.root, db=small_db, settings=settings).load()
+    builder.git("checkout", "-q", "main")
+    warm = TokenCounter(settings)
+    diff = diff_git(builder.root, "HEAD~1", "HEAD", db=small_db, counter=warm)
+    assert warm.tokenized_texts == changed
+    assert len(diff.prompts) == changed and diff.unchanged == count - changed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10%", Threshold(Decimal(10), "pct")),
+        ("2.5 %", Threshold(Decimal("2.5"), "pct")),
+        ("50", Threshold(Decimal(50), "usd")),
+        ("$1,200", Threshold(Decimal(1200), "usd")),
+        ("50usd", Threshold(Decimal(50), "usd")),
+    ],
+)
+def test_thresholds_parse(text: str, expected: Threshold) -> None:
+    assert parse_threshold(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "ten", "-5", "5%%", "nan", "inf%"])
+def test_bad_thresholds_are_usage_errors(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_threshold(text)
+    assert "--fail-on-increase" in caught.value.message
+
+
+def test_thresholds_against_the_total(repo: GitRepoBuilder, small_db: PriceDB) -> None:
+    diff = run(repo, small_db, use_persistent_cache=False)
+    delta, pct = diff.monthly_usd_delta, diff.monthly_pct_delta
+    assert delta > 0 and pct is not None
+    assert Threshold(delta - 1, "usd").exceeded_by(diff)
+    assert not Threshold(delta, "usd").exceeded_by(diff)
+    assert Threshold(pct - 1, "pct").exceeded_by(diff)
+    assert not Threshold(pct + 1, "pct").exceeded_by(diff)
+
+
+def test_diff_outside_a_repository_is_an_input_error(tmp_path: Path, small_db: PriceDB) -> None:
+    with pytest.raises(GitError) as caught:
+        diff_git(tmp_path, "main", db=small_db)
+    assert caught.value.exit_code == 2
