@@ -225,10 +225,8 @@ def _changes(base: PromptResult, head: PromptResult) -> tuple[ChangeKind, ...]:
         kinds.append("model-changed")
     elif b.rates != h.rates:
         kinds.append("price-changed")  # same model, another rate: override, tier or date
-    if (
-        kinds[-1:] not in (["content-changed"], ["model-changed"])
-        and b.input_tokens != h.input_tokens
-    ):
+    explained = {"content-changed", "model-changed"}.intersection(kinds)
+    if not explained and b.input_tokens != h.input_tokens:
         kinds.append("tokens-changed")  # same text and model: variables or samples changed
     if b.monthly_calls != h.monthly_calls or b.effective_output_tokens != h.effective_output_tokens:
         kinds.append("volume-changed")
