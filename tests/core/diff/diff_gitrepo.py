@@ -57,3 +57,60 @@ class GitRepoBuilder:
         self.git("commit", "-q", "--allow-empty", "-m", message)
         self.commits += 1
         return self.git("rev-parse", "HEAD")
+
+
+# A base and a head commit with one change of every kind (tests/core/diff, tests/cli golden).
+BASE_MANIFEST = """\
+[defaults]
+model = "gpt-4o"
+calls_per_month = 1_000
+output_tokens = 100
+
+[prompts.ident]
+path = "old/ident.txt"
+
+[prompts.vol]
+path = "prompts/vol.txt"
+
+[prompts.model]
+path = "prompts/model.txt"
+
+[prompts.search]
+path = "prompts/search.txt"
+calls_per_month = 100_000
+budget_monthly_usd = "300"
+
+[scenarios.launch]
+calls_multiplier = 3
+"""
+VOL = '[prompts.vol]\npath = "prompts/vol.txt"'
+MODEL = 'path = "prompts/model.txt"'
+HEAD_MANIFEST = (
+    BASE_MANIFEST.replace('path = "old/ident.txt"', 'path = "new/ident.txt"')
+    .replace(VOL, VOL + "\ncalls_per_month = 4_000")
+    .replace(MODEL, MODEL + '\nmodel = "claude-sonnet-4-5"')
+    + '\n[pricing.overrides."claude-sonnet-4-5"]\ninput = "2"\n'
+)
+BASE_FILES: dict[str, str | bytes | None] = {
+    "llm-cost.toml": BASE_MANIFEST,
+    "old/ident.txt": "Identify the user.\n",
+    "prompts/vol.txt": "Volume prompt.\n",
+    "prompts/model.txt": "Model prompt.\n",
+    "prompts/search.txt": "Search the docs.\n",
+    "prompts/edit.txt": "Short.\n",
+    "prompts/gone.txt": "Removed soon.\n",
+    "prompts/move.txt": "I will move.\n",
+    "prompts/claude.prompty": "---\nmodel: claude-sonnet-4-5\n---\nClaude prompt.\n",
+    **{f"prompts/same/s{i}.txt": f"Unchanged prompt number {i}.\n" for i in range(8)},
+}
+HEAD_FILES: dict[str, str | bytes | None] = {
+    "llm-cost.toml": HEAD_MANIFEST,
+    "old/ident.txt": None,
+    "new/ident.txt": "Identify the user, politely.\n",
+    "prompts/search.txt": "Search the docs. " * 300 + "\n",
+    "prompts/edit.txt": "Much longer than before. " * 20 + "\n",
+    "prompts/gone.txt": None,
+    "prompts/move.txt": None,
+    "prompts/moved/elsewhere.txt": "I will move.\n",
+    "prompts/fresh.txt": "A new prompt.\n",
+}

@@ -1,0 +1,158 @@
+"""`llm-cost diff`: golden files of every format on a repository built here with fixed dates,
+exit codes of --fail-on-increase, and clear errors for what CI gets wrong (missing base ref).
+
+Regenerate after an intended change with `LLMCOST_UPDATE_GOLDEN=1 python -m pytest tests/cli`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core" / "diff"))
+from diff_gitrepo import BASE_FILES, HEAD_FILES, GitRepoBuilder
+
+from llmcost_lsp.cli.main import main
+
+GOLDEN = Path(__file__).parent / "golden"
+PRICE_DATE = "2026-11-23"
+
+
+def assert_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("LLMCOST_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with LLMCOST_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepoBuilder:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    builder.commit(BASE_FILES, "base")
+    builder.commit(HEAD_FILES, "head")
+    return builder
+
+
+def diff(
+    repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, str, str]:
+    args = ["diff", str(repo.root), "--base", "HEAD~1", "--head", "HEAD"]
+    code = main([*args, "--price-date", PRICE_DATE, *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("fmt", "golden"),
+    [("table", "diff_example.txt"), ("markdown", "diff_example.md"), ("json", "diff_example.json")],
+)
+def test_diff_formats_match_golden_files(
+    repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str], fmt: str, golden: str
+) -> None:
+    code, out, _ = diff(repo, capsys, "--format", fmt)
+    assert code == 0
+    assert_golden(golden, out)
+
+
+def test_markdown_is_a_sticky_comment_with_the_biggest_change_first(
+    repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = diff(repo, capsys, "-f", "markdown", "--fail-on-increase", "1000%")
+    lines = out.splitlines()
+    assert lines[0] == "<!-- llm-cost-diff -->"
+    assert lines[1].startswith("### LLM cost: +$") and lines[1].endswith("%)")
+    rows = [line for line in lines if line.startswith("| `")]
+    assert rows[0].startswith("| `search` |")
+    assert "#### Budgets crossed" in out and "budget-exceeded" in out
+    assert "<details><summary>Details</summary>" in out and out.rstrip().endswith("</details>")
+    assert "Within `--fail-on-increase 1000%`" in out
+
+
+def test_json_deltas_add_up(repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = diff(repo, capsys, "-f", "json")
+    data = json.loads(out)
+    assert data["schema"] == "llm-cost.diff/1"
+    deltas = sum(Decimal(p["delta"]["monthly_usd"]) for p in data["prompts"])
+    totals = data["totals"]
+    assert deltas == Decimal(totals["delta_monthly_usd"])
+    assert Decimal(totals["head_monthly_usd"]) - Decimal(totals["base_monthly_usd"]) == deltas
+    kinds = {p["id"]: p["changes"] for p in data["prompts"]}
+    assert kinds["claude"] == ["price-changed"] and kinds["vol"] == ["volume-changed"]
+
+
+@pytest.mark.parametrize(("limit", "code"), [("10%", 1), ("100000%", 0), ("50", 1), ("$100000", 0)])
+def test_fail_on_increase(
+    repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str], limit: str, code: int
+) -> None:
+    got, _, err = diff(repo, capsys, "--fail-on-increase", limit)
+    assert got == code
+    if code:
+        assert "over --fail-on-increase" in err and "monthly cost rises by +$" in err
+
+
+def test_no_change_exits_0_even_with_a_zero_limit(
+    repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["diff", str(repo.root), "--base", "HEAD", "--fail-on-increase", "0"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "no change" in out and "0 prompts changed, 16 unchanged" in out
+
+
+def test_working_tree_with_an_uncommitted_edit(
+    repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.write({"prompts/fresh.txt": "A new prompt. " * 100})
+    code = main(["diff", str(repo.root), "--base", "HEAD", "--price-date", PRICE_DATE])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "HEAD (" in out and "→ working tree" in out
+    assert "fresh" in out and "content-changed" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base", "origin/main"], "git fetch --depth=1 origin main"),
+        (["--base", "HEAD", "--fail-on-increase", "lots"], "is not a percentage"),
+        (["--base", "HEAD", "-s", "nope"], "not defined at HEAD"),
+    ],
+)
+def test_bad_input_exits_2_with_the_fix(
+    repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code = main(["diff", str(repo.root), *args])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert message in err
+
+
+def test_outside_a_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["diff", str(tmp_path), "--base", "main"])
+    assert code == 2
+    assert "not inside a git repository" in capsys.readouterr().err
+
+
+def test_shallow_ci_clone_with_the_base_fetched(repo: GitRepoBuilder, tmp_path: Path) -> None:
+    """What the GitHub Action does: clone the PR head at depth 1, fetch the base commit, diff."""
+    base = repo.git("rev-parse", "HEAD~1")
+    clone = tmp_path / "ci"
+    env = {**repo.env(), "CI": "true"}
+    subprocess.run(["git", "clone", "-q", "--depth=1", f"file://{repo.root}", str(clone)],
+                   check=True, env=env)  # fmt: skip
+    command = [sys.executable, "-m", "llmcost_lsp.cli.main", "diff", "--base", base, "-f", "json"]
+    missing = subprocess.run(command, cwd=clone, env=env, capture_output=True, text=True)
+    assert missing.returncode == 2
+    assert f"git fetch --depth=1 origin {base}" in missing.stderr
+    subprocess.run(["git", "fetch", "-q", "--depth=1", "origin", base], cwd=clone, check=True,
+                   env=env)  # fmt: skip
+    done = subprocess.run(command, cwd=clone, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["prompts"]) == 9
