@@ -1,0 +1,140 @@
+"""`llmcost-lsp --check [PATH]`: the server's analysis without an editor, for CI and scripts.
+
+Prints exactly the findings the server publishes as diagnostics (same `analyze`), one per line
+as `file:line:col: severity: code: message`, or GitHub annotations, or JSON. Exit codes as
+`llm-cost check`: 0 clean, 1 policy violated (warnings too with --strict), 2 broken input,
+4 price DB critically stale (outside CI, unless --allow-stale).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from llmcost_lsp.core.errors import LlmCostError
+from llmcost_lsp.core.issues import Issue
+from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.present import money
+from llmcost_lsp.server.analysis import Findings, analyze
+
+SCHEMA = "llm-cost.lsp-check/1"
+
+
+def utc_now() -> datetime:
+    """The clock of the staleness check; tests replace it."""
+    return datetime.now(UTC)
+
+
+def findings_for(
+    root: Path,
+    scenario: str | None,
+    *,
+    strict: bool = False,
+    now: datetime | None = None,
+    ci: bool | None = None,
+    use_persistent_cache: bool = True,
+) -> Findings:
+    from llmcost_lsp.core.workspace import Workspace
+
+    settings = Settings.from_env()
+    workspace = Workspace(root, settings=settings, use_persistent_cache=use_persistent_cache)
+    workspace.load()
+    return analyze(
+        workspace,
+        scenario,
+        now=now or utc_now(),
+        ci=settings.ci if ci is None else ci,
+        strict=strict,
+    )
+
+
+def _display(base: str, issue: Issue) -> str:
+    path = issue.location.path
+    if path is None:
+        return base
+    return os.path.normpath(os.path.join(base, path)) if base not in ("", ".") else path
+
+
+def issue_line(base: str, issue: Issue, fmt: str) -> str:
+    loc = issue.location
+    path = _display(base, issue)
+    if fmt == "github":
+        level = {"error": "error", "warning": "warning"}.get(issue.severity, "notice")
+        message = issue.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return (
+            f"::{level} file={path},line={loc.line or 1},col={loc.column or 1},"
+            f"title=llm-cost {issue.code}::{message}"
+        )
+    where = f"{path}:{loc.line or 1}:{loc.column or 1}"
+    return f"{where}: {issue.severity}: {issue.code}: {issue.message}"
+
+
+def _json(base: str, findings: Findings) -> dict[str, Any]:
+    report = findings.check.report
+    return {
+        "schema": SCHEMA,
+        "scenario": report.scenario.name,
+        "exit_code": findings.exit_code,
+        "monthly_usd": str(report.monthly_usd),
+        "issues": [
+            {
+                "code": i.code,
+                "severity": i.severity,
+                "message": i.message,
+                "hint": i.hint,
+                "path": _display(base, i) if i.location.path else None,
+                "line": i.location.line,
+                "column": i.location.column,
+                "end_line": i.location.end_line,
+                "end_column": i.location.end_column,
+            }
+            for i in findings.issues
+        ],
+    }
+
+
+def run_check(
+    path: str,
+    *,
+    fmt: str = "text",
+    scenario: str | None = None,
+    strict: bool = False,
+    allow_stale: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    root = Path(path)
+    if not root.is_dir():
+        print(f"llmcost-lsp: {path}: not a folder", file=err)
+        return 2
+    try:
+        findings = findings_for(root, scenario, strict=strict)
+    except LlmCostError as error:
+        print(f"llmcost-lsp: error: {error}", file=err)
+        return error.exit_code
+    code = findings.exit_code
+    if findings.freshness.level == "error" and not allow_stale:
+        print(f"llmcost-lsp: error: {findings.freshness.message}", file=err)
+        code = 4
+    if fmt == "json":
+        data = _json(path, findings)
+        data["exit_code"] = code
+        print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
+        return code
+    for issue in findings.issues:
+        print(issue_line(path, issue, fmt), file=out)
+    errors = sum(1 for i in findings.issues if i.severity == "error")
+    warnings = sum(1 for i in findings.issues if i.severity == "warning")
+    report = findings.check.report
+    summary = (
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} · "
+        f"{money(report.monthly_usd)}/month (scenario {report.scenario.name})"
+    )
+    print(summary if fmt == "text" else f"::notice::{summary}", file=err)
+    return code

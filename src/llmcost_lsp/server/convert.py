@@ -1,0 +1,79 @@
+"""Core values to protocol values: paths and URIs, locations and ranges, issues and diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from llmcost_lsp.core.errors import Location
+from llmcost_lsp.core.issues import Issue
+
+SOURCE = "llm-cost"
+_SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
+
+
+def uri_to_path(uri: str) -> Path | None:
+    """The file of a `file:` URI (None for other schemes, e.g. an unsaved buffer)."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return Path(path) if path else None
+
+
+def path_to_uri(path: Path) -> str:
+    return from_fs_path(str(path)) or path.as_uri()
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def to_range(location: Location, line_text: Callable[[int], str | None]) -> types.Range:
+    """A 1-based core location as a 0-based range; without an end, to the end of its line."""
+    line = max((location.line or 1) - 1, 0)
+    text = line_text(line) or ""
+    column = max((location.column or 1) - 1, 0)
+    start = types.Position(line, utf16_length(text[:column]))
+    if location.end_line is not None and location.end_column is not None:
+        end_line = max(location.end_line - 1, line)
+        end_text = text if end_line == line else (line_text(end_line) or "")
+        end = types.Position(end_line, utf16_length(end_text[: max(location.end_column - 1, 0)]))
+        if (end.line, end.character) > (start.line, start.character):
+            return types.Range(start, end)
+    end_char = utf16_length(text)
+    if end_char <= start.character:
+        end_char = start.character + 1 if not text else end_char
+        if end_char <= start.character:
+            start = types.Position(line, 0)
+    return types.Range(start, types.Position(line, max(end_char, start.character)))
+
+
+def to_diagnostic(issue: Issue, line_text: Callable[[int], str | None]) -> types.Diagnostic:
+    message = issue.message + (f"\nhint: {issue.hint}" if issue.hint else "")
+    return types.Diagnostic(
+        range=to_range(issue.location, line_text),
+        message=message,
+        severity=_SEVERITY[issue.severity],
+        code=issue.code,
+        source=SOURCE,
+    )
+
+
+def line_getter(text: str | None) -> Callable[[int], str | None]:
+    """Line `n` (0-based) of `text` without its line break; lines are split lazily, once."""
+    lines: list[str] | None = None
+
+    def get(line: int) -> str | None:
+        nonlocal lines
+        if text is None:
+            return None
+        if lines is None:
+            lines = text.splitlines()
+        return lines[line] if 0 <= line < len(lines) else None
+
+    return get

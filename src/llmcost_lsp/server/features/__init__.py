@@ -1,0 +1,1 @@
+"""One module per editor feature; each has `register(ls)` and keeps no state of its own."""

@@ -1,0 +1,59 @@
+"""`llmcost.check`: run the shared check on every folder; return the findings, show a summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from llmcost_lsp.core.issues import Issue
+from llmcost_lsp.present import money
+from llmcost_lsp.server.features.commands import Command
+from llmcost_lsp.server.features.diagnostics import folder_findings, refresh
+from llmcost_lsp.server.state import LlmCostServer
+
+
+def issue_data(issue: Issue) -> dict[str, Any]:
+    loc = issue.location
+    return {
+        "code": issue.code,
+        "severity": issue.severity,
+        "message": issue.message,
+        "hint": issue.hint,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+    }
+
+
+async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
+    folders: list[dict[str, Any]] = []
+    errors = warnings = 0
+    parts: list[str] = []
+    for folder in ls.folders:
+        await folder.ready.wait()
+        findings = await ls.run(folder_findings, ls, folder)
+        if findings is None:
+            continue
+        await refresh(ls, folder)
+        errors += sum(1 for i in findings.issues if i.severity == "error")
+        warnings += sum(1 for i in findings.issues if i.severity == "warning")
+        report = findings.check.report
+        parts.append(f"{money(report.monthly_usd)}/month (scenario {report.scenario.name})")
+        folders.append(
+            {
+                "root": str(folder.root),
+                "scenario": report.scenario.name,
+                "exitCode": findings.exit_code,
+                "monthlyUsd": str(report.monthly_usd),
+                "issues": [issue_data(i) for i in findings.issues],
+            }
+        )
+    summary = f"llm-cost check: {errors} error(s), {warnings} warning(s)"
+    summary += "".join(f" · {part}" for part in parts)
+    kind = types.MessageType.Error if errors else types.MessageType.Info
+    ls.window_show_message(types.ShowMessageParams(kind, summary))
+    return {"folders": folders, "errors": errors, "warnings": warnings, "summary": summary}
+
+
+COMMAND = Command("llmcost.check", "llm-cost: check budgets and policy", run)

@@ -1,0 +1,37 @@
+"""Code actions: model swaps on budget breaches, `llm-cost init` on a prompt without a manifest."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from llmcost_lsp.server.features import init_command, switch_model
+from llmcost_lsp.server.state import Folder, LlmCostServer
+
+
+def compute_actions(
+    ls: LlmCostServer, folder: Folder, params: types.CodeActionParams
+) -> list[types.CodeAction]:
+    """Worker-side."""
+    ours = [d for d in params.context.diagnostics if d.source == "llm-cost"]
+    actions = switch_model.code_actions(ls, folder, ours)
+    actions += init_command.code_actions(ls, folder, params.text_document.uri)
+    only = params.context.only
+    if only:
+        actions = [
+            a for a in actions if a.kind and any(str(a.kind).startswith(str(k)) for k in only)
+        ]
+    return actions
+
+
+def register(ls: LlmCostServer) -> None:
+    @ls.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]
+        ),
+    )
+    async def code_action(params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        folder = await ls.ready_folder(params.text_document.uri)
+        if folder is None:
+            return None
+        return await ls.run(compute_actions, ls, folder, params) or None

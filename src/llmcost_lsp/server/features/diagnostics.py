@@ -1,0 +1,89 @@
+"""Diagnostics: the shared findings published per file, cleared when fixed, after a debounce.
+
+A refresh runs on the worker after the last change settles; if another change arrived while it
+computed, its result belongs to an older document version and is dropped (the newer refresh
+publishes). Inlay hints are refreshed at the same moment when the client supports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lsprotocol import types
+
+from llmcost_lsp.core.manifest import MANIFEST_FILENAME
+from llmcost_lsp.server.analysis import Findings, analyze
+from llmcost_lsp.server.convert import line_getter, path_to_uri, to_diagnostic
+from llmcost_lsp.server.state import Folder, LlmCostServer
+
+log = logging.getLogger(__name__)
+
+
+def folder_findings(ls: LlmCostServer, folder: Folder) -> Findings | None:
+    """Worker-side: the findings of a folder under the selected scenario."""
+    if folder.workspace is None:
+        return None
+    return analyze(folder.workspace, ls.config.scenario, now=ls.pricing_now(), ci=ls.ci)
+
+
+def folder_diagnostics(
+    ls: LlmCostServer, folder: Folder, findings: Findings
+) -> dict[str, list[types.Diagnostic]]:
+    """Worker-side: diagnostics per URI. Findings without a file go on the manifest, if any."""
+    grouped = findings.by_path()
+    loose = grouped.pop(None, [])
+    if loose and (folder.root / MANIFEST_FILENAME).is_file():
+        grouped.setdefault(MANIFEST_FILENAME, []).extend(loose)
+    result: dict[str, list[types.Diagnostic]] = {}
+    for rel, issues in grouped.items():
+        if rel is None:
+            continue
+        lines = line_getter(ls.file_text(folder, rel))
+        uri = path_to_uri(folder.root / rel)
+        result[uri] = [to_diagnostic(issue, lines) for issue in issues]
+    return result
+
+
+async def refresh(ls: LlmCostServer, folder: Folder) -> None:
+    """Publish the folder's diagnostics now (clearing fixed files) and refresh inlay hints."""
+    edits = folder.edits
+    findings = await ls.run(folder_findings, ls, folder)
+    if findings is None:
+        return
+    by_uri = await ls.run(folder_diagnostics, ls, folder, findings)
+    if folder.edits != edits:
+        log.debug("dropping diagnostics computed before a newer change")
+        return
+    for uri in folder.published - set(by_uri):
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
+    for uri, diagnostics in by_uri.items():
+        version = ls.versions.get(uri)
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
+    folder.published = set(by_uri)
+    if ls.client_supports("workspace", "inlay_hint", "refresh_support"):
+        try:
+            await ls.workspace_inlay_hint_refresh_async(None)
+        except Exception as error:  # a client may refuse; hints still come on the next request
+            log.debug("inlay hint refresh failed: %s", error)
+
+
+def schedule_refresh(ls: LlmCostServer, folder: Folder) -> None:
+    """Refresh after `debounce_ms` without further changes (a burst of keystrokes: one refresh)."""
+    folder.edits += 1
+    if folder.refresh_task is not None and not folder.refresh_task.done():
+        folder.refresh_task.cancel()
+
+    async def later() -> None:
+        await asyncio.sleep(ls.config.debounce_ms / 1000)
+        await refresh(ls, folder)
+
+    folder.refresh_task = ls.spawn(later())
+
+
+def register(ls: LlmCostServer) -> None:
+    """Diagnostics are pushed (publishDiagnostics); nothing to register."""

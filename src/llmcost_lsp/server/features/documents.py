@@ -1,0 +1,69 @@
+"""Text sync: open, change, save and close feed the folder's Workspace, then a debounced refresh.
+
+Incremental sync: pygls applies each change to its copy of the document; the Workspace gets the
+new text and recounts only that prompt, whose long texts are counted by cached chunks. A change
+with an older version than one already seen is logged; the document text stays the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from lsprotocol import types
+
+from llmcost_lsp.server.convert import uri_to_path
+from llmcost_lsp.server.features.diagnostics import schedule_refresh
+from llmcost_lsp.server.state import Folder, LlmCostServer
+
+log = logging.getLogger(__name__)
+
+
+def _apply(folder: Folder, path: Path, text: str | None) -> set[str]:
+    """Worker-side: give the Workspace the editor's text (None: back to the disk's)."""
+    if folder.workspace is None or not folder.is_tracked(path):
+        return set()
+    return folder.workspace.apply_change(path, text)
+
+
+async def _changed(ls: LlmCostServer, uri: str, text: str | None) -> None:
+    folder = await ls.ready_folder(uri)
+    path = uri_to_path(uri)
+    if folder is None or path is None:
+        return
+    if not folder.is_tracked(path):
+        return
+    await ls.run(_apply, folder, path, text)
+    schedule_refresh(ls, folder)
+
+
+def register(ls: LlmCostServer) -> None:
+    @ls.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        document = params.text_document
+        ls.versions[document.uri] = document.version
+        await _changed(ls, document.uri, document.text)
+
+    @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        uri, version = params.text_document.uri, params.text_document.version
+        seen = ls.versions.get(uri)
+        if seen is not None and version is not None and version <= seen:
+            log.warning("%s: change for version %s after version %s", uri, version, seen)
+        ls.versions[uri] = max(version or 0, seen or 0)
+        folder = ls.folder_for(uri)
+        if folder is not None:
+            folder.edits += 1  # results computed before this change are now stale
+        await _changed(ls, uri, ls.workspace.get_text_document(uri).source)
+
+    @ls.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        text = params.text if params.text is not None else ls.open_text_of(uri)
+        await _changed(ls, uri, text)
+
+    @ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.versions.pop(uri, None)
+        await _changed(ls, uri, None)  # closing without saving: the disk's text counts again

@@ -1,0 +1,104 @@
+"""`llmcost.init` and its code action: write llm-cost.toml with the same code as `llm-cost init`.
+
+Applied through `workspace/applyEdit` (create the file, insert the text) when the client takes
+resource operations, else written atomically to disk; either way the folder re-indexes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from llmcost_lsp.core.init import InitPlan, apply_init, plan_init
+from llmcost_lsp.core.manifest import MANIFEST_FILENAME
+from llmcost_lsp.server.convert import path_to_uri, uri_to_path
+from llmcost_lsp.server.edits import text_edit
+from llmcost_lsp.server.features.commands import Command, CommandError
+from llmcost_lsp.server.features.diagnostics import refresh
+from llmcost_lsp.server.state import Folder, LlmCostServer
+
+NAME = "llmcost.init"
+TITLE = "Create llm-cost.toml for this workspace (llm-cost init)"
+
+
+def code_actions(ls: LlmCostServer, folder: Folder, uri: str) -> list[types.CodeAction]:
+    """Worker-side: offered on a prompt file while the folder has no manifest."""
+    path = uri_to_path(uri)
+    workspace = folder.workspace
+    if workspace is None or path is None or workspace.manifest_path.exists():
+        return []
+    if workspace.prompt_for_path(path) is None:
+        return []
+    command = types.Command(title=TITLE, command=NAME, arguments=[path_to_uri(folder.root)])
+    return [types.CodeAction(title=TITLE, kind=types.CodeActionKind.Source, command=command)]
+
+
+def _create_edit(plan: InitPlan) -> types.WorkspaceEdit:
+    uri = path_to_uri(plan.manifest_path)
+    insert = types.TextEdit(
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)), new_text=plan.new_text
+    )
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)),
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                edits=[insert],
+            ),
+        ]
+    )
+
+
+def _can_create(ls: LlmCostServer) -> bool:
+    edit = getattr(getattr(ls.client_capabilities, "workspace", None), "workspace_edit", None)
+    operations = getattr(edit, "resource_operations", None) or []
+    return bool(getattr(edit, "document_changes", False)) and any(
+        str(getattr(op, "value", op)) == "create" for op in operations
+    )
+
+
+def _reload(folder: Folder) -> None:
+    if folder.workspace is not None:
+        folder.workspace.load()
+
+
+async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
+    """Arguments: [folder URI] (default: the first folder)."""
+    uri = args[0] if args and isinstance(args[0], str) else None
+    folder = ls.folder_for(uri) if uri else (ls.folders[0] if ls.folders else None)
+    if folder is None:
+        raise CommandError("no workspace folder to initialise")
+    await folder.ready.wait()
+    plan = await ls.run(plan_init, folder.root)
+    mapped = [{"path": m.path, "id": m.id, "status": m.status} for m in plan.mappings]
+    if not plan.changed:
+        return {"changed": False, "mapped": mapped, "applied": None}
+    how = "written"
+    if plan.old_text is None and _can_create(ls):
+        result = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=_create_edit(plan), label="llm-cost init")
+        )
+        if not (result and result.applied):
+            raise CommandError(f"the editor did not create {MANIFEST_FILENAME}")
+        how = "applyEdit"
+    elif plan.old_text is not None and ls.open_text(plan.manifest_path) is not None:
+        edit = text_edit(ls, plan.manifest_path, plan.old_text, plan.new_text)
+        if edit is not None:
+            await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit))
+        how = "applyEdit"
+    else:
+        await ls.run(apply_init, plan)
+    await ls.run(_reload, folder)
+    await refresh(ls, folder)
+    added = len(plan.added)
+    ls.window_show_message(
+        types.ShowMessageParams(
+            types.MessageType.Info,
+            f"llm-cost: {MANIFEST_FILENAME} maps {added} prompt{'s' * (added != 1)}",
+        )
+    )
+    return {"changed": True, "mapped": mapped, "applied": how}
+
+
+COMMAND = Command(NAME, TITLE, run)

@@ -1,0 +1,138 @@
+"""Start-up and shut-down: folders from `initialize`, settings, indexing with `$/progress`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from llmcost_lsp.core.workspace import Workspace
+from llmcost_lsp.server.config import SECTION
+from llmcost_lsp.server.convert import uri_to_path
+from llmcost_lsp.server.features import watching
+from llmcost_lsp.server.features.diagnostics import refresh
+from llmcost_lsp.server.state import Folder, LlmCostServer
+
+log = logging.getLogger(__name__)
+
+
+def _roots(params: types.InitializeParams) -> list[Path]:
+    uris = [f.uri for f in params.workspace_folders or []]
+    if not uris and params.root_uri:
+        uris = [params.root_uri]
+    roots = [p.resolve() for p in (uri_to_path(u) for u in uris) if p is not None]
+    if not roots and params.root_path:
+        roots = [Path(params.root_path).resolve()]
+    return [root for root in dict.fromkeys(roots) if root.is_dir()]
+
+
+def apply_settings(ls: LlmCostServer, options: Any) -> None:
+    ls.config, problems = ls.config.merged(options)
+    for problem in problems:
+        log.warning(problem)
+        ls.window_log_message(types.LogMessageParams(types.MessageType.Warning, problem))
+
+
+async def pull_configuration(ls: LlmCostServer) -> None:
+    """Ask the client for the `llmcost` section (when it answers `workspace/configuration`)."""
+    if not ls.client_supports("workspace", "configuration"):
+        return
+    try:
+        answer = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+            ),
+            5,
+        )
+    except Exception as error:
+        log.warning("workspace/configuration failed: %s", error)
+        return
+    if answer and isinstance(answer[0], dict):
+        apply_settings(ls, answer[0])
+
+
+def _index(ls: LlmCostServer, folder: Folder, report: Any) -> None:
+    """Worker-side: build and load the folder's Workspace."""
+    workspace = Workspace(folder.root, use_persistent_cache=ls.config.persistent_cache)
+    workspace.load(report)
+    folder.workspace = workspace
+
+
+async def index_folder(ls: LlmCostServer, folder: Folder, token: str) -> None:
+    loop = asyncio.get_running_loop()
+    progress = ls.client_supports("window", "work_done_progress")
+    if progress:
+        try:
+            await asyncio.wait_for(ls.work_done_progress.create_async(token), 5)
+        except Exception as error:
+            log.debug("no progress bar: %s", error)
+            progress = False
+    if progress:
+        ls.work_done_progress.begin(
+            token,
+            types.WorkDoneProgressBegin(
+                title="llm-cost", message=f"indexing {folder.root.name}", percentage=0
+            ),
+        )
+
+    def report(done: int, total: int, message: str) -> None:
+        if progress:
+            value = types.WorkDoneProgressReport(
+                message=message, percentage=int(100 * done / total) if total else 100
+            )
+            loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
+
+    try:
+        await ls.run(_index, ls, folder, report)
+        log.info("indexed %s", folder.root)
+    except Exception as error:
+        log.exception("could not index %s", folder.root)
+        ls.window_show_message(
+            types.ShowMessageParams(
+                types.MessageType.Error, f"llm-cost: could not index {folder.root}: {error}"
+            )
+        )
+    finally:
+        folder.ready.set()
+        if progress:
+            count = len(folder.workspace.prompts) if folder.workspace else 0
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{count} prompts"))
+
+
+def register(ls: LlmCostServer) -> None:
+    @ls.feature(types.INITIALIZE)
+    def initialize(params: types.InitializeParams) -> None:
+        apply_settings(ls, params.initialization_options)
+        ls.folders = [Folder(root) for root in _roots(params)]
+        log.info("folders: %s", ", ".join(str(f.root) for f in ls.folders) or "none")
+
+    @ls.feature(types.INITIALIZED)
+    async def initialized(params: types.InitializedParams) -> None:
+        await pull_configuration(ls)
+        for number, folder in enumerate(ls.folders):
+            await index_folder(ls, folder, f"llmcost-index-{number}")
+            await refresh(ls, folder)
+        await watching.start(ls)
+
+    @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+        if ls.client_supports("workspace", "configuration"):
+            await pull_configuration(ls)
+        else:
+            apply_settings(ls, params.settings)
+        for folder in ls.folders:
+            await folder.ready.wait()
+            await refresh(ls, folder)
+
+    @ls.feature(types.SHUTDOWN)
+    def shutdown(params: None) -> None:
+        for stop in ls.on_shutdown:
+            stop()
+        for task in list(ls.background):
+            task.cancel()
+        for folder in ls.folders:
+            if folder.workspace is not None:
+                folder.workspace.counter.close()

@@ -1,0 +1,106 @@
+"""`llmcost.switchModel` and its code actions: on a budget breach, the cheapest models from the
+manifest's `[[rules]]` (or the same provider) that bring the prompt under budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from llmcost_lsp.core.manifest import MANIFEST_FILENAME
+from llmcost_lsp.core.suggest import Alternative, swap_suggestions
+from llmcost_lsp.present import money
+from llmcost_lsp.server.analysis import resolve_scenario
+from llmcost_lsp.server.edits import switch_model_edit
+from llmcost_lsp.server.features.commands import Command, CommandError
+from llmcost_lsp.server.lookup import prompt_table_at
+from llmcost_lsp.server.state import Folder, LlmCostServer
+
+NAME = "llmcost.switchModel"
+BREACH_CODES = frozenset({"budget-exceeded"})
+
+
+def title(prompt_id: str, alternative: Alternative) -> str:
+    saving = alternative.saving_monthly_usd
+    saves = f" (saves {money(saving)}/mo)" if saving is not None else ""
+    return f"Switch '{prompt_id}' to {alternative.model_id}{saves}"
+
+
+def suggestions(ls: LlmCostServer, folder: Folder, prompt_id: str) -> list[Alternative]:
+    """Worker-side."""
+    workspace = folder.workspace
+    if workspace is None or workspace.prompt(prompt_id) is None:
+        return []
+    terms, _ = resolve_scenario(workspace, ls.config.scenario)
+    return swap_suggestions(workspace, prompt_id, terms)
+
+
+def code_actions(
+    ls: LlmCostServer, folder: Folder, diagnostics: list[types.Diagnostic]
+) -> list[types.CodeAction]:
+    """Worker-side: one quick fix per suggested model, for each budget breach in the manifest."""
+    text = ls.file_text(folder, MANIFEST_FILENAME)
+    actions: list[types.CodeAction] = []
+    for diagnostic in diagnostics:
+        if diagnostic.code not in BREACH_CODES or text is None:
+            continue
+        prompt_id = prompt_table_at(text, diagnostic.range.start.line)
+        if prompt_id is None:
+            continue
+        for alternative in suggestions(ls, folder, prompt_id):
+            edit = switch_model_edit(ls, folder, prompt_id, alternative.model_id)
+            if edit is None:
+                continue
+            actions.append(
+                types.CodeAction(
+                    title=title(prompt_id, alternative),
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    edit=edit,
+                    is_preferred=not actions,
+                )
+            )
+    return actions
+
+
+async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
+    """Arguments: [folder or manifest URI, prompt id, model id?]; without a model, ask."""
+    if len(args) < 2 or not all(isinstance(a, str) for a in args[:3]):
+        raise CommandError(f"{NAME} takes [folderUri, promptId, modelId?]")
+    folder = await ls.ready_folder(args[0])
+    if folder is None:
+        raise CommandError(f"{args[0]} is not in an open workspace folder")
+    prompt_id = args[1]
+    model = args[2] if len(args) > 2 else None
+    if model is None:
+        options = await ls.run(suggestions, ls, folder, prompt_id)
+        if not options:
+            ls.window_show_message(
+                types.ShowMessageParams(
+                    types.MessageType.Info, f"no cheaper model fits the budget of '{prompt_id}'"
+                )
+            )
+            return {"applied": False}
+        titles = {title(prompt_id, o): o.model_id for o in options}
+        choice = await ls.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                types.MessageType.Info,
+                f"Switch '{prompt_id}' to:",
+                [types.MessageActionItem(t) for t in titles],
+            )
+        )
+        if choice is None:
+            return {"applied": False}
+        model = titles[choice.title]
+    if folder.workspace is None or model not in folder.workspace.db:
+        raise CommandError(f"unknown model {model!r}")
+    edit = await ls.run(switch_model_edit, ls, folder, prompt_id, model)
+    if edit is None:
+        raise CommandError(f"no {MANIFEST_FILENAME} to edit in {folder.root}")
+    result = await ls.workspace_apply_edit_async(
+        types.ApplyWorkspaceEditParams(edit=edit, label=f"llm-cost: {prompt_id} → {model}")
+    )
+    return {"applied": bool(result and result.applied), "promptId": prompt_id, "model": model}
+
+
+COMMAND = Command(NAME, "llm-cost: switch a prompt to a cheaper model", run)

@@ -1,0 +1,65 @@
+"""Which prompt a place in an editor is about: a prompt file, or a `[prompts.<id>]` table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmcost_lsp.core.manifest import MANIFEST_FILENAME
+from llmcost_lsp.core.toml_positions import table_headers
+from llmcost_lsp.core.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class PromptPlace:
+    prompt_id: str
+    in_manifest: bool
+    line: int  # 0-based line the hint goes after: the file's first line or the table header
+
+
+def manifest_prompt_lines(workspace: Workspace) -> dict[str, int]:
+    """0-based line of each prompt entry in the (valid) manifest: its header or its key."""
+    manifest = workspace.manifest
+    if manifest is None:
+        return {}
+    lines: dict[str, int] = {}
+    for prompt_id in manifest.prompts:
+        location = manifest.location_of("prompts", prompt_id)
+        if location.line is not None:
+            lines[prompt_id] = location.line - 1
+    return lines
+
+
+def prompt_table_at(manifest_text: str, line: int) -> str | None:
+    """The id of the `[prompts.<id>]` table (or sub-table) holding 0-based `line`."""
+    try:
+        headers = table_headers(manifest_text)
+    except Exception:  # a half-typed manifest: no table, no hover
+        return None
+    current: tuple[str | int, ...] | None = None
+    for header_line, key_path in headers:
+        if header_line - 1 > line:
+            break
+        current = key_path
+    if current and len(current) >= 2 and current[0] == "prompts" and isinstance(current[1], str):
+        return current[1]
+    return None
+
+
+def place_at(
+    workspace: Workspace, path: Path, line: int, manifest_text: str | None
+) -> PromptPlace | None:
+    """The prompt at a position: the first line of a prompt file, or inside its manifest table."""
+    rel = workspace.relative(path)
+    if rel == MANIFEST_FILENAME:
+        if manifest_text is None or workspace.manifest is None:
+            return None
+        prompt_id = prompt_table_at(manifest_text, line)
+        if prompt_id is None or workspace.prompt(prompt_id) is None:
+            return None
+        header = manifest_prompt_lines(workspace).get(prompt_id, line)
+        return PromptPlace(prompt_id, True, header)
+    prompt = workspace.prompt_for_path(path)
+    if prompt is None or line != 0:
+        return None
+    return PromptPlace(prompt.id, False, 0)

@@ -1,0 +1,172 @@
+"""Server state: one `Folder` (a core `Workspace`) per workspace folder, settings, the work queue.
+
+Every read or change of a Workspace runs on one worker thread, in arrival order, so the event
+loop stays responsive while a folder indexes and no two handlers touch a Workspace at once.
+Features are functions of this state; they never keep state of their own here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from llmcost_lsp import __version__
+from llmcost_lsp.core.errors import LlmCostError
+from llmcost_lsp.core.manifest import MANIFEST_FILENAME
+from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.core.textfile import read_text_file
+from llmcost_lsp.core.workspace import Workspace
+from llmcost_lsp.server.config import ServerConfig
+from llmcost_lsp.server.convert import path_to_uri, uri_to_path
+
+T = TypeVar("T")
+log = logging.getLogger("llmcost_lsp.server")
+
+
+@dataclass
+class Folder:
+    """A workspace folder; `workspace` is set once indexing is done (await `ready`)."""
+
+    root: Path
+    workspace: Workspace | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    published: set[str] = field(default_factory=set)  # URIs holding our diagnostics
+    edits: int = 0  # bumped on every change; a refresh computed for an older value is dropped
+    refresh_task: asyncio.Task[None] | None = None
+
+    def contains(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root)
+        except ValueError:
+            return False
+        return True
+
+    def relative(self, path: Path) -> str | None:
+        return self.workspace.relative(path) if self.workspace else None
+
+    def is_tracked(self, path: Path) -> bool:
+        """The manifest or a known prompt: files whose text changes an estimate."""
+        workspace = self.workspace
+        if workspace is None:
+            return False
+        rel = workspace.relative(path)
+        return rel == MANIFEST_FILENAME or workspace.prompt_for_path(path) is not None
+
+
+class LlmCostServer(LanguageServer):
+    """The pygls server plus llm-cost's state; features get it as their first argument."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "llmcost-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
+        self.config = ServerConfig()
+        self.folders: list[Folder] = []
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmcost-worker")
+        self.versions: dict[str, int] = {}
+        self.env_settings = Settings.from_env()
+        self.background: set[asyncio.Task[Any]] = set()
+        self.on_shutdown: list[Callable[[], Any]] = []
+
+    # -- work queue ----------------------------------------------------------------------------
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function(*args)` on the worker thread, after everything queued before it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(function, *args))
+
+    def spawn(self, coroutine: Any) -> asyncio.Task[Any]:
+        """A background task kept alive until done; its exception is logged, never lost."""
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.background.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self.background.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error("background task failed", exc_info=finished.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    # -- folders and documents -----------------------------------------------------------------
+
+    def folder_for(self, uri: str) -> Folder | None:
+        path = uri_to_path(uri)
+        if path is None:
+            return None
+        matches = [f for f in self.folders if f.contains(path)]
+        return max(matches, key=lambda f: len(f.root.parts), default=None)
+
+    async def ready_folder(self, uri: str) -> Folder | None:
+        """The indexed folder of `uri`, waiting for indexing to finish."""
+        folder = self.folder_for(uri)
+        if folder is None:
+            return None
+        await folder.ready.wait()
+        return folder if folder.workspace is not None else None
+
+    def open_text_of(self, uri: str) -> str | None:
+        """The editor's text of an open document, else None."""
+        if uri not in self.versions:
+            return None
+        return self.workspace.get_text_document(uri).source
+
+    def open_text(self, path: Path) -> str | None:
+        return self.open_text_of(path_to_uri(path))
+
+    def file_text(self, folder: Folder, rel: str | None) -> str | None:
+        """A workspace file's text for ranges: the editor's, the prompt's, or the disk's."""
+        if rel is None:
+            return None
+        path = folder.root / rel
+        text = self.open_text(path)
+        if text is not None:
+            return text
+        workspace = folder.workspace
+        prompt = workspace.prompt_for_path(path) if workspace else None
+        if prompt is not None:
+            return prompt.text
+        try:
+            return read_text_file(path, display_path=rel).text
+        except (LlmCostError, OSError):
+            return None
+
+    # -- settings ------------------------------------------------------------------------------
+
+    @property
+    def ci(self) -> bool:
+        return self.env_settings.ci if self.config.ci is None else self.config.ci
+
+    def pricing_now(self) -> datetime:
+        return self.config.pricing_now or datetime.now(UTC)
+
+    def client_supports(self, *path: str) -> bool:
+        """Whether a nested client capability is present and truthy (False when absent)."""
+        node: Any = self.client_capabilities
+        for name in path:
+            node = getattr(node, name, None)
+            if node is None:
+                return False
+        return bool(node)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # Out-of-band errors (a failed notification handler): log them, no pop-up per keystroke.
+        log.error("error in server (%s): %s", getattr(source, "__name__", source), error)
+        try:
+            self.window_log_message(
+                types.LogMessageParams(types.MessageType.Error, f"llm-cost: {error}")
+            )
+        except Exception:  # the connection itself may be gone
+            log.debug("could not send the error to the client", exc_info=True)

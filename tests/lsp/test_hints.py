@@ -1,0 +1,111 @@
+"""Inlay hints and hovers appear where prompts are and follow the text as it changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lsp_helpers import hints, label, open_doc
+from lsprotocol import types
+
+
+async def test_prompt_file_hint_after_first_line(client: Any, ws: Path) -> None:
+    await client.start(ws)
+    path = ws / "prompts/support/triage.txt"
+    uri = open_doc(client, path)
+    found = await hints(client, uri)
+    assert len(found) == 1
+    first_line = path.read_text().splitlines()[0]
+    assert found[0].position == types.Position(0, len(first_line))
+    text = label(found[0])
+    # claude has no public tokenizer: approximate, so "≈"; volume is known, so a monthly figure
+    assert text.startswith("≈ ") and " tok · $" in text and "/call · $" in text
+    assert text.endswith("/mo") and "?/mo" not in text
+    tooltip = found[0].tooltip
+    assert isinstance(tooltip, types.MarkupContent) and "| Model |" in tooltip.value
+
+
+async def test_exact_count_has_no_approx_sign(client: Any, ws: Path) -> None:
+    await client.start(ws)
+    uri = open_doc(client, ws / "prompts/search/answer.prompt.md")
+    (hint,) = await hints(client, uri)
+    assert not label(hint).startswith("≈") and label(hint).split(" ")[0][0].isdigit()
+
+
+async def test_manifest_hint_after_each_prompt_header(client: Any, ws: Path) -> None:
+    await client.start(ws)
+    manifest = ws / "llm-cost.toml"
+    uri = open_doc(client, manifest)
+    found = await hints(client, uri)
+    lines = manifest.read_text().splitlines()
+    headers = {i for i, line in enumerate(lines) if line.startswith("[prompts.")}
+    assert {h.position.line for h in found} == headers
+    for hint in found:
+        assert hint.position.character == len(lines[hint.position.line])
+
+
+async def test_hint_changes_as_the_text_changes(client: Any, ws: Path) -> None:
+    await client.start(ws)
+    path = ws / "prompts/search/answer.prompt.md"
+    uri = open_doc(client, path)
+    before = label((await hints(client, uri))[0])
+    end = len(path.read_text().splitlines())
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(end, 0), types.Position(end, 0)),
+                    text="Answer in exactly three sentences, citing every passage you use.\n" * 20,
+                )
+            ],
+        )
+    )
+    after = label((await hints(client, uri))[0])
+    assert after != before
+    assert int(after.split(" ")[0].replace(",", "")) > int(before.split(" ")[0].replace(",", ""))
+
+
+async def test_unknown_volume_shows_question_mark(client: Any, ws: Path) -> None:
+    manifest = ws / "llm-cost.toml"
+    text = manifest.read_text().replace("calls_per_month = 20_000\n", "", 1)
+    text = text.replace("calls_per_month = 900\n", "")
+    manifest.write_text(text)
+    await client.start(ws)
+    uri = open_doc(client, ws / "src/app/summarize.prompty")
+    (hint,) = await hints(client, uri)
+    assert label(hint).endswith("?/mo")
+    assert isinstance(hint.tooltip, types.MarkupContent)
+    assert "needs calls_per_month" in hint.tooltip.value
+
+
+async def test_hover_shows_breakdown_and_cheaper_models(client: Any, ws: Path) -> None:
+    await client.start(ws)
+    uri = open_doc(client, ws / "prompts/search/answer.prompt.md")
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 0))
+    )
+    assert hover is not None
+    assert isinstance(hover.contents, types.MarkupContent)
+    value = hover.contents.value
+    for row in ("| Input tokens |", "| Cached tokens |", "| Output tokens |", "| Price per Mtok |"):
+        assert row in value
+    assert "gpt-4o" in value and "Cheaper models for this prompt" in value
+    # away from the first line: nothing
+    assert (
+        await client.text_document_hover_async(
+            types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(3, 0))
+        )
+        is None
+    )
+
+
+async def test_hover_on_manifest_entry(client: Any, ws: Path) -> None:
+    await client.start(ws)
+    manifest = ws / "llm-cost.toml"
+    uri = open_doc(client, manifest)
+    line = manifest.read_text().splitlines().index('[prompts."support/triage"]')
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line + 2, 3))
+    )
+    assert hover is not None and "support/triage" in hover.contents.value  # type: ignore[union-attr]
