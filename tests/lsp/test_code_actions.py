@@ -1,0 +1,184 @@
+"""Code actions and commands: each applies a correct edit, and the re-check agrees."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from lsp_helpers import codes, hints, open_doc, wait_for
+from lsprotocol import types
+
+from conftest import apply_workspace_edit
+
+
+def manifest_diagnostics(client: Any, ws: Path) -> list[types.Diagnostic]:
+    return list(client.diagnostics.get((ws / "llm-cost.toml").as_uri(), []))
+
+
+def notify_changed(
+    client: Any, *paths: Path, kind: types.FileChangeType = types.FileChangeType.Changed
+) -> None:
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams([types.FileEvent(p.as_uri(), kind) for p in paths])
+    )
+
+
+async def actions_for(
+    client: Any, uri: str, diagnostics: list[types.Diagnostic], line: int = 0
+) -> list[types.CodeAction]:
+    found = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=types.Range(types.Position(line, 0), types.Position(line, 0)),
+            context=types.CodeActionContext(diagnostics=diagnostics),
+        )
+    )
+    return [_as_action(a) for a in found or []]
+
+
+def _as_action(item: types.Command | types.CodeAction) -> types.CodeAction:
+    """lsprotocol 2025.0.0's client-side hook reads any result with a `command` key as a
+    Command, so a CodeAction carrying a command arrives as `Command(command="{...}")`."""
+    if isinstance(item, types.CodeAction):
+        return item
+    if item.command.startswith("{"):
+        inner = ast.literal_eval(item.command)
+        return types.CodeAction(
+            title=item.title,
+            command=types.Command(
+                inner["title"], inner["command"], arguments=inner.get("arguments")
+            ),
+        )
+    return types.CodeAction(title=item.title, command=item)
+
+
+async def test_switch_model_quick_fix_brings_prompt_under_budget(client: Any, ws: Path) -> None:
+    await client.start(ws, scenario="launch")
+    manifest = ws / "llm-cost.toml"
+    await wait_for(lambda: "budget-exceeded" in codes(client, manifest))
+    breach = next(d for d in manifest_diagnostics(client, ws) if d.code == "budget-exceeded")
+    actions = await actions_for(client, manifest.as_uri(), [breach], breach.range.start.line)
+    titles = [a.title for a in actions]
+    assert titles and titles[0].startswith("Switch 'search/answer' to gpt-4o-mini (saves $")
+    assert titles[0].endswith("/mo)")
+    assert actions[0].kind == types.CodeActionKind.QuickFix and actions[0].edit is not None
+    before = manifest.read_text()
+    apply_workspace_edit(actions[0].edit)
+    after = manifest.read_text()
+    # only the model line of that prompt changed; every comment kept
+    changed = [
+        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
+    ]
+    assert changed == [('model = "gpt-4o"', 'model = "gpt-4o-mini"')]
+    notify_changed(client, manifest)
+    await wait_for(lambda: "budget-exceeded" not in codes(client, manifest))
+
+
+async def test_switch_model_command_applies_through_the_client(client: Any, ws: Path) -> None:
+    await client.start(ws, scenario="launch")
+    manifest = ws / "llm-cost.toml"
+    await wait_for(lambda: "budget-exceeded" in codes(client, manifest))
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            "llmcost.switchModel", [ws.as_uri(), "search/answer", "claude-haiku-4-5"]
+        )
+    )
+    assert result["applied"] is True
+    assert client.applied_edits
+    entry = '[prompts."search/answer"]\npath = "prompts/search/answer.prompt.md"\n'
+    assert entry + 'model = "claude-haiku-4-5"' in manifest.read_text()
+    notify_changed(client, manifest)
+    await wait_for(lambda: "budget-exceeded" not in codes(client, manifest))
+
+
+async def test_switch_model_adds_model_when_the_entry_has_none(client: Any, ws: Path) -> None:
+    manifest = ws / "llm-cost.toml"
+    text = manifest.read_text()
+    text = text.replace(
+        "# the model (openai/gpt-4o-mini) and max_tokens (40) come from the file itself\n",
+        '# the model comes from the file itself\nbudget_monthly_usd = "1"\n',
+    )
+    manifest.write_text(text)
+    await client.start(ws)
+    await wait_for(lambda: "budget-exceeded" in codes(client, manifest))
+    breach = next(d for d in manifest_diagnostics(client, ws) if d.code == "budget-exceeded")
+    actions = await actions_for(client, manifest.as_uri(), [breach], breach.range.start.line)
+    if not actions:  # nothing cheaper fits a $1 budget: no action is the honest answer
+        return
+    apply_workspace_edit(actions[0].edit)
+    assert "# the model comes from the file itself" in manifest.read_text()
+
+
+async def test_init_code_action_creates_the_manifest(client: Any, ws: Path) -> None:
+    (ws / "llm-cost.toml").unlink()
+    await client.start(ws)
+    prompt = ws / "prompts/support/triage.txt"
+    uri = open_doc(client, prompt)
+    actions = await actions_for(client, uri, [])
+    init = [a for a in actions if a.command and a.command.command == "llmcost.init"]
+    assert len(init) == 1
+    assert init[0].command is not None
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(init[0].command.command, init[0].command.arguments)
+    )
+    manifest = ws / "llm-cost.toml"
+    text = manifest.read_text()
+    assert '[prompts."support/triage"]' in text and 'path = "prompts/support/triage.txt"' in text
+    # VS Code takes resource operations: created through applyEdit; Neovim's edits lack
+    # documentChanges: the server writes the file itself, atomically
+    expected = "applyEdit" if client.client_name == "visual-studio-code" else "written"
+    assert result["applied"] == expected
+    # the same text `llm-cost init` writes
+    from llmcost_lsp.core.init import plan_init
+
+    assert not plan_init(ws).changed
+    # no manifest any more: the action is gone
+    assert not [
+        a
+        for a in await actions_for(client, uri, [])
+        if a.command and a.command.command == "llmcost.init"
+    ]
+
+
+async def test_check_command_returns_findings_and_shows_summary(client: Any, ws: Path) -> None:
+    await client.start(ws, scenario="launch")
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams("llmcost.check", [])
+    )
+    (folder,) = result["folders"]
+    assert folder["exitCode"] == 1 and folder["scenario"] == "launch"
+    assert "budget-exceeded" in {i["code"] for i in folder["issues"]}
+    await wait_for(lambda: any("llm-cost check: " in m.message for m in client.messages))
+
+
+async def test_select_scenario_by_argument_and_by_choice(client: Any, ws: Path) -> None:
+    await client.start(ws)
+    manifest = ws / "llm-cost.toml"
+    uri = open_doc(client, ws / "prompts/search/answer.prompt.md")
+    baseline = (await hints(client, uri))[0].label
+    assert "budget-exceeded" not in codes(client, manifest)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams("llmcost.selectScenario", ["launch"])
+    )
+    assert result == {"scenario": "launch"}
+    await wait_for(lambda: "budget-exceeded" in codes(client, manifest))
+    assert (await hints(client, uri))[0].label != baseline
+    client.choose = "baseline"
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams("llmcost.selectScenario", [])
+    )
+    assert result == {"scenario": "baseline"}
+    await wait_for(lambda: "budget-exceeded" not in codes(client, manifest))
+    assert (await hints(client, uri))[0].label == baseline
+
+
+async def test_commands_are_listed_in_capabilities(client: Any, ws: Path) -> None:
+    result = await client.start(ws)
+    commands = set(result.capabilities.execute_command_provider.commands)
+    assert {
+        "llmcost.init",
+        "llmcost.switchModel",
+        "llmcost.check",
+        "llmcost.selectScenario",
+    } <= commands
