@@ -312,3 +312,20 @@ def test_too_many_distinct_ids_is_a_clear_row_error(tmp_path: Path) -> None:
         module.MAX_DISTINCT_PROMPTS = original
     assert actuals.skipped_rows == 2
     assert actuals.first_problem is not None and "--tag-key" in actuals.first_problem.message
+
+
+def test_export_focus_file_for_the_editor_command(
+    examples_workspace: Workspace, tmp_path: Path
+) -> None:
+    from llmcost_lsp.core.focus.export import export_focus_file
+
+    summary = export_focus_file(
+        examples_workspace, tmp_path / "out.csv", period=BillingPeriod(2026, 11), version="1.3"
+    )
+    assert (summary.rows, summary.prompts, summary.left_out) == (10, 5, ())
+    assert read_actuals(tmp_path / "out.csv").prompts.keys() == {
+        e.prompt_id for e in examples_workspace.report().estimates
+    }
+    with pytest.raises(InputError, match="unknown scenario"):
+        export_focus_file(examples_workspace, tmp_path / "x.csv", scenario="nope")
+    assert not (tmp_path / "x.csv").exists()

@@ -30,7 +30,7 @@ from llmcost_lsp.core.focus.columns import (
 )
 from llmcost_lsp.core.focus.csvsafe import datetime_cell, decimal_cell, neutralise
 from llmcost_lsp.core.pricing.db import ModelEntry
-from llmcost_lsp.core.workspace import PromptResult, Report
+from llmcost_lsp.core.workspace import PromptResult, Report, Workspace
 
 PRICING_UNIT = "1000000 Tokens"  # providers price per million tokens; whole-number Unit Format
 CONSUMED_UNIT = "Tokens"
@@ -173,24 +173,66 @@ class FocusExport:
 
     def rows(self) -> Iterator[list[str | None]]:
         """Cell texts in header order; None is a null (an empty CSV field)."""
+        constant = self._constant_cells()
         for result in self.included:
             estimate = result.estimate
             assert estimate is not None and estimate.monthly_calls is not None
+            prompt = {**constant, **self._prompt_cells(result, estimate)}
             for component in estimate.components:
-                cells = self._cells(result, estimate, estimate.monthly_calls, component)
+                cells = {**prompt, **self._component_cells(result, estimate, component)}
                 yield [cells.get(name) for name in self.header]
 
-    def _cells(
-        self, result: PromptResult, estimate: Estimate, calls: Decimal, component: CostComponent
+    def _constant_cells(self) -> dict[str, str | None]:
+        period = self.options.period
+        return {
+            "BillingAccountId": BILLING_ACCOUNT_ID,
+            "BillingAccountName": _text(self.options.billing_account_name or "llm-cost estimate"),
+            "BillingCurrency": "USD",
+            "BillingPeriodEnd": datetime_cell(period.end),
+            "BillingPeriodStart": datetime_cell(period.start),
+            "ChargeCategory": "Usage",
+            "ChargeClass": None,
+            "ChargeFrequency": "Usage-Based",
+            "ChargePeriodEnd": datetime_cell(period.end),
+            "ChargePeriodStart": datetime_cell(period.start),
+            "ConsumedUnit": CONSUMED_UNIT,
+            "InvoiceId": None,
+            "PricingCategory": "Standard",
+            "PricingUnit": PRICING_UNIT,
+            "ResourceType": "Prompt",
+            "ServiceCategory": SERVICE_CATEGORY,
+            "ServiceName": SERVICE_NAME,
+            "ServiceSubcategory": SERVICE_SUBCATEGORY,
+        }
+
+    def _prompt_cells(self, result: PromptResult, estimate: Estimate) -> dict[str, str | None]:
+        who = parties(estimate.model_entry)
+        return {
+            "HostProviderName": _text(who.host),
+            "InvoiceIssuerName": _text(who.invoice_issuer),
+            "ProviderName": _text(who.provider),
+            "PublisherName": _text(who.publisher),
+            "ResourceId": _text(result.prompt_id),
+            "ResourceName": _text(result.prompt.path),
+            "ServiceProviderName": _text(who.provider),
+            "Tags": _json(self._tags(result)),
+            "x_PromptContentHash": result.prompt.content_hash,
+            "x_Scenario": _text(estimate.scenario.name),
+            "x_Model": _text(estimate.model_entry.id),
+            "x_PriceSource": _text(estimate.price_source),
+            "x_PriceEffectiveFrom": estimate.price_effective_from + "T00:00:00Z",
+        }
+
+    def _component_cells(
+        self, result: PromptResult, estimate: Estimate, component: CostComponent
     ) -> dict[str, str | None]:
-        options = self.options
-        period = options.period
+        calls = estimate.monthly_calls
+        assert calls is not None
         quantity = _exact(lambda: component.tokens * calls)
         pricing_quantity = quantity.scaleb(MILLION_EXPONENT, _EXACT)
         list_cost = _exact(lambda: component.list_per_mtok * pricing_quantity)
         contracted_cost = _exact(lambda: component.per_mtok * pricing_quantity)
-        billed = contracted_cost if options.hack_billed_cost else Decimal(0)
-        who = parties(estimate.model_entry)
+        billed = contracted_cost if self.options.hack_billed_cost else Decimal(0)
         model_id = estimate.model_entry.id
         rates = estimate.rates
         tier = (
@@ -200,68 +242,33 @@ class FocusExport:
         if component.kind == "cache_write":
             price_details["x_CacheTtl"] = estimate.scenario.cache_ttl
         counted = component.kind != "output"
-        cells: dict[str, str | None] = {
+        band = estimate.input_tokens.error_band_pct
+        return {
             "BilledCost": decimal_cell(billed, 2),
-            "BillingAccountId": BILLING_ACCOUNT_ID,
-            "BillingAccountName": _text(options.billing_account_name or "llm-cost estimate"),
-            "BillingCurrency": "USD",
-            "BillingPeriodEnd": datetime_cell(period.end),
-            "BillingPeriodStart": datetime_cell(period.start),
-            "ChargeCategory": "Usage",
-            "ChargeClass": None,
             "ChargeDescription": _text(
                 f"Estimate: {METERS[component.kind].lower()} of prompt {result.prompt_id} "
                 f"on {model_id} ({estimate.scenario.name} scenario)"
             ),
-            "ChargeFrequency": "Usage-Based",
-            "ChargePeriodEnd": datetime_cell(period.end),
-            "ChargePeriodStart": datetime_cell(period.start),
             "ConsumedQuantity": decimal_cell(quantity),
-            "ConsumedUnit": CONSUMED_UNIT,
             "ContractedCost": decimal_cell(contracted_cost, 2),
             "ContractedUnitPrice": decimal_cell(component.per_mtok),
             "EffectiveCost": decimal_cell(contracted_cost, 2),
-            "HostProviderName": _text(who.host),
-            "InvoiceId": None,
-            "InvoiceIssuerName": _text(who.invoice_issuer),
             "ListCost": decimal_cell(list_cost, 2),
             "ListUnitPrice": decimal_cell(component.list_per_mtok),
-            "PricingCategory": "Standard",
             "PricingQuantity": decimal_cell(pricing_quantity),
-            "PricingUnit": PRICING_UNIT,
-            "ProviderName": _text(who.provider),
-            "PublisherName": _text(who.publisher),
-            "ResourceId": _text(result.prompt_id),
-            "ResourceName": _text(result.prompt.path),
-            "ResourceType": "Prompt",
-            "ServiceCategory": SERVICE_CATEGORY,
-            "ServiceName": SERVICE_NAME,
-            "ServiceProviderName": _text(who.provider),
-            "ServiceSubcategory": SERVICE_SUBCATEGORY,
             "SkuId": _text(f"{model_id}/{component.kind}"),
             "SkuMeter": METERS[component.kind],
             "SkuPriceDetails": _json(price_details),
             "SkuPriceId": _text(
                 f"{model_id}/{component.kind}/{rates.mode}/{tier}/{estimate.price_effective_from}"
             ),
-            "Tags": _json(self._tags(result)),
-            "x_PromptContentHash": result.prompt.content_hash,
-            "x_Scenario": _text(estimate.scenario.name),
-            "x_Model": _text(model_id),
             "x_CostComponent": component.kind,
             "x_TokensPerRequest": decimal_cell(component.tokens),
             # requests are counted once per prompt: on its input row, which every call has
             "x_Requests": decimal_cell(calls) if component.kind == "input" else None,
             "x_TokenCountMethod": estimate.input_tokens.method if counted else "declared",
-            "x_TokenCountErrorPct": (
-                decimal_cell(estimate.input_tokens.error_band_pct)
-                if counted and estimate.input_tokens.error_band_pct is not None
-                else None
-            ),
-            "x_PriceSource": _text(estimate.price_source),
-            "x_PriceEffectiveFrom": estimate.price_effective_from + "T00:00:00Z",
+            "x_TokenCountErrorPct": decimal_cell(band) if counted and band is not None else None,
         }
-        return cells
 
     def _tags(self, result: PromptResult) -> dict[str, str | bool]:
         tags: dict[str, str | bool] = {ESTIMATE_TAG: "estimate"}
@@ -333,3 +340,40 @@ def write_csv_file(export: FocusExport, path: Path) -> int:
             os.unlink(temp_name)
         raise
     return count
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What `export_focus_file` wrote, for a shell to report (CLI stderr, LSP message)."""
+
+    path: Path
+    rows: int
+    prompts: int
+    left_out: tuple[LeftOut, ...]
+    period: BillingPeriod
+    version: FocusVersion
+    scenario: str
+
+
+def export_focus_file(
+    workspace: Workspace,
+    path: Path,
+    *,
+    period: BillingPeriod | None = None,
+    scenario: str | None = None,
+    version: FocusVersion = "1.2",
+    hack_billed_cost: bool = False,
+) -> ExportSummary:
+    """Export a loaded workspace to `path` atomically (the editor command's one call).
+
+    `period` defaults to the current month (UTC); raises InputError for an unknown scenario.
+    """
+    period = period or BillingPeriod.containing(datetime.now(UTC))
+    options = ExportOptions(
+        period, version, hack_billed_cost, billing_account_name=workspace.root.name or None
+    )
+    export = FocusExport(workspace.report(scenario), options)
+    rows = write_csv_file(export, path)
+    return ExportSummary(
+        path, rows, len(export.included), export.left_out, period, version, export.scenario
+    )
