@@ -88,7 +88,11 @@ def analyze(
     report = workspace.report(terms.name if not scenario_issues else None)
     check = check_report(report, workspace.manifest)
     freshness = assess_freshness(workspace.db.updated_at, now, ci=ci, strict=strict)
-    issues = (*scenario_issues, *check.issues, *pricing_issues(workspace, freshness))
+    skipped = [
+        Issue(skip.code, f"not estimated: {skip.reason}", Location(skip.path, 1, 1), "info")
+        for skip in workspace.discovery.skipped
+    ]  # so an editor can say why a file has no hint
+    issues = (*scenario_issues, *check.issues, *skipped, *pricing_issues(workspace, freshness))
     unique = tuple(dict.fromkeys(issues))
     code = 2 if scenario_issues else check.exit_code(strict=strict)
     return Findings(check, unique, freshness, code)

@@ -29,8 +29,21 @@ def path_to_uri(path: Path) -> str:
     return from_fs_path(str(path)) or path.as_uri()
 
 
-def utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+_encoding = {"name": "utf-16"}  # negotiated at `initialize`; one client per server process
+
+
+def set_position_encoding(name: str) -> None:
+    _encoding["name"] = name if name in ("utf-8", "utf-16", "utf-32") else "utf-16"
+
+
+def units(text: str) -> int:
+    """Length of `text` in the position units agreed with the client (UTF-16 by default)."""
+    name = _encoding["name"]
+    if name == "utf-8":
+        return len(text.encode("utf-8", "surrogatepass"))
+    if name == "utf-32":
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def to_range(location: Location, line_text: Callable[[int], str | None]) -> types.Range:
@@ -38,14 +51,14 @@ def to_range(location: Location, line_text: Callable[[int], str | None]) -> type
     line = max((location.line or 1) - 1, 0)
     text = line_text(line) or ""
     column = max((location.column or 1) - 1, 0)
-    start = types.Position(line, utf16_length(text[:column]))
+    start = types.Position(line, units(text[:column]))
     if location.end_line is not None and location.end_column is not None:
         end_line = max(location.end_line - 1, line)
         end_text = text if end_line == line else (line_text(end_line) or "")
-        end = types.Position(end_line, utf16_length(end_text[: max(location.end_column - 1, 0)]))
+        end = types.Position(end_line, units(end_text[: max(location.end_column - 1, 0)]))
         if (end.line, end.character) > (start.line, start.character):
             return types.Range(start, end)
-    end_char = utf16_length(text)
+    end_char = units(text)
     if end_char <= start.character:
         end_char = start.character + 1 if not text else end_char
         if end_char <= start.character:

@@ -8,14 +8,14 @@ from lsprotocol import types
 
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.manifest_edit import set_value
-from llmcost_lsp.server.convert import path_to_uri, utf16_length
+from llmcost_lsp.server.convert import path_to_uri, units
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 
 def _position(text: str, offset: int) -> types.Position:
     line = text.count("\n", 0, offset)
     line_start = text.rfind("\n", 0, offset) + 1
-    return types.Position(line, utf16_length(text[line_start:offset]))
+    return types.Position(line, units(text[line_start:offset]))
 
 
 def minimal_edit(old: str, new: str) -> types.TextEdit | None:

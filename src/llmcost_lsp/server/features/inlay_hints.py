@@ -14,7 +14,7 @@ from llmcost_lsp.present import money
 from llmcost_lsp.server.analysis import resolve_scenario
 from llmcost_lsp.server.breakdown import breakdown_markdown
 from llmcost_lsp.server.config import HintSettings
-from llmcost_lsp.server.convert import line_getter, uri_to_path, utf16_length
+from llmcost_lsp.server.convert import line_getter, units, uri_to_path
 from llmcost_lsp.server.lookup import manifest_prompt_lines
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
@@ -45,7 +45,7 @@ def _hint(result: PromptResult, line: int, line_text: str, show: HintSettings) -
         label = hint_label(estimate, show) or "llm-cost"
         tooltip = breakdown_markdown(result)
     return types.InlayHint(
-        position=types.Position(line, utf16_length(line_text)),
+        position=types.Position(line, units(line_text)),
         label=label,
         kind=types.InlayHintKind.Type,
         padding_left=True,

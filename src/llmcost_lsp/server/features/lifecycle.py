@@ -11,7 +11,7 @@ from lsprotocol import types
 
 from llmcost_lsp.core.workspace import Workspace
 from llmcost_lsp.server.config import SECTION
-from llmcost_lsp.server.convert import uri_to_path
+from llmcost_lsp.server.convert import set_position_encoding, uri_to_path
 from llmcost_lsp.server.features import watching
 from llmcost_lsp.server.features.diagnostics import refresh
 from llmcost_lsp.server.state import Folder, LlmCostServer
@@ -106,16 +106,22 @@ def register(ls: LlmCostServer) -> None:
     @ls.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
         apply_settings(ls, params.initialization_options)
+        encoding = ls.workspace.position_encoding
+        set_position_encoding(str(getattr(encoding, "value", encoding or "utf-16")))
         ls.folders = [Folder(root) for root in _roots(params)]
         log.info("folders: %s", ", ".join(str(f.root) for f in ls.folders) or "none")
 
     @ls.feature(types.INITIALIZED)
     async def initialized(params: types.InitializedParams) -> None:
         await pull_configuration(ls)
+        # watch first: a change during indexing is applied once the folder is ready
+        how = await watching.start(ls)
+        ls.window_log_message(
+            types.LogMessageParams(types.MessageType.Info, f"llm-cost: file watching: {how}")
+        )
         for number, folder in enumerate(ls.folders):
             await index_folder(ls, folder, f"llmcost-index-{number}")
             await refresh(ls, folder)
-        await watching.start(ls)
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:

@@ -60,7 +60,10 @@ async def on_disk_changes(ls: LlmCostServer, paths: Iterable[Path]) -> None:
     by_folder: dict[int, tuple[Folder, list[Path]]] = {}
     for path in paths:
         folder = ls.folder_for(path.as_uri())
-        if folder is None or folder.workspace is None or ignored(folder, path):
+        if folder is None:
+            continue
+        await folder.ready.wait()
+        if folder.workspace is None or ignored(folder, path):
             continue
         if ls.open_text(path) is not None and path.exists():
             continue  # the editor's buffer is the truth until it is closed
@@ -113,6 +116,7 @@ async def _watchfiles(ls: LlmCostServer, roots: list[Path], stop: asyncio.Event)
     async for changes in awatch(
         *roots, stop_event=stop, debounce=debounce, step=50, watch_filter=keep
     ):
+        log.debug("watchfiles: %s", changes)
         try:
             await on_disk_changes(ls, sorted({Path(path) for _, path in changes}))
         except Exception:
