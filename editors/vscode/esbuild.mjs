@@ -1,0 +1,16 @@
+// Bundles the extension (and, for the in-editor tests, the test module) with esbuild.
+import * as esbuild from "esbuild";
+
+const production = process.argv.includes("--production");
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  external: ["vscode"],
+  sourcemap: !production,
+  minify: production,
+  logLevel: "warning",
+};
+await esbuild.build({ ...common, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js" });
+await esbuild.build({ ...common, entryPoints: ["test/index.ts"], outfile: "out/test/index.js" });

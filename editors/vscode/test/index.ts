@@ -1,0 +1,130 @@
+// In-editor tests: run inside code-server's extension host (the workbench `payload` mechanism,
+// driven by tests/e2e). The pytest side writes what the CLI computed for the same workspace to
+// the JSON file named by LLMCOST_E2E_EXPECT; these tests check the editor shows the same.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as vscode from "vscode";
+
+interface Expect {
+  workspace: string;
+  hintFile: string;
+  hintTokens: string;
+  breachScenario: string;
+  breachFile: string;
+  breachCode: string;
+}
+
+const log = (msg: string) => console.log(`[ext-test] ${msg}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+function labelText(hint: vscode.InlayHint): string {
+  return typeof hint.label === "string" ? hint.label : hint.label.map((p) => p.value).join("");
+}
+
+async function hintsOf(uri: vscode.Uri, lines = 1): Promise<string[]> {
+  const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>(
+    "vscode.executeInlayHintProvider",
+    uri,
+    new vscode.Range(0, 0, lines, 0),
+  );
+  return (hints ?? []).map(labelText);
+}
+
+const tests: Array<[string, (e: Expect) => Promise<void>]> = [
+  [
+    "the extension activates and finds the server",
+    async () => {
+      const ext = vscode.extensions.getExtension("llm-cost.llm-cost");
+      assert.ok(ext, "extension llm-cost.llm-cost is installed");
+      const api = await ext.activate();
+      await api.ready();
+      assert.ok(api.server(), "a server command was located");
+      log(`server: ${api.server().command} ${api.server().args.join(" ")} (${api.server().source})`);
+    },
+  ],
+  [
+    "a prompt file shows its cost as an inlay hint at the end of the first line",
+    async (e) => {
+      const uri = vscode.Uri.file(path.join(e.workspace, e.hintFile));
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      const labels = await until("an inlay hint", async () => {
+        const l = await hintsOf(uri);
+        return l.length ? l : undefined;
+      });
+      log(`hints on ${e.hintFile}: ${JSON.stringify(labels)}`);
+      assert.strictEqual(labels.length, 1, "one hint on the first line");
+      const label = labels[0];
+      assert.match(label, /^(≈ ?)?[\d,]+ tok · \$[\d.,]+\/call · \$[\d.,]+\/mo$/);
+      assert.ok(label.includes(`${e.hintTokens} tok`), `hint ${label} has the CLI's ${e.hintTokens} tokens`);
+    },
+  ],
+  [
+    "selecting a scenario from the palette command reports the budget breach as a diagnostic",
+    async (e) => {
+      const uri = vscode.Uri.file(path.join(e.workspace, e.breachFile));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      const hasBreach = () =>
+        vscode.languages.getDiagnostics(uri).some((d) => String(typeof d.code === "object" ? d.code.value : d.code) === e.breachCode);
+      assert.ok(!hasBreach(), "no breach in the base case");
+      const picked = await vscode.commands.executeCommand("llm-cost.selectScenario", e.breachScenario);
+      assert.strictEqual(picked, e.breachScenario);
+      assert.strictEqual(vscode.workspace.getConfiguration("llmcost").get("scenario"), e.breachScenario);
+      const diag = await until("a budget diagnostic", () =>
+        vscode.languages
+          .getDiagnostics(uri)
+          .find((d) => String(typeof d.code === "object" ? d.code.value : d.code) === e.breachCode),
+      );
+      log(`diagnostic on ${e.breachFile}: [${diag.source}] ${diag.code}: ${diag.message}`);
+      assert.strictEqual(diag.severity, vscode.DiagnosticSeverity.Error);
+      await vscode.commands.executeCommand("llm-cost.selectScenario", "");
+      await until("the breach to clear", () => (hasBreach() ? undefined : true));
+    },
+  ],
+  [
+    "the palette commands are contributed and Check budgets answers with the monthly total",
+    async () => {
+      const all = await vscode.commands.getCommands(true);
+      for (const id of ["llm-cost.init", "llm-cost.check", "llm-cost.selectScenario", "llm-cost.switchModel"]) {
+        assert.ok(all.includes(id), `${id} is registered`);
+      }
+      const result = await vscode.commands.executeCommand("llm-cost.check");
+      assert.ok(result !== undefined, "llmcost.check answered");
+      log(`llmcost.check -> ${JSON.stringify(result).slice(0, 300)}`);
+      const api = vscode.extensions.getExtension("llm-cost.llm-cost")!.exports;
+      const totals = await until("the status-bar total", () => api.totals());
+      log(`status bar total: ${JSON.stringify(totals).slice(0, 300)}`);
+      assert.ok(Number(totals.monthly) > 0);
+    },
+  ],
+];
+
+export async function run(): Promise<void> {
+  const file = process.env.LLMCOST_E2E_EXPECT;
+  assert.ok(file, "LLMCOST_E2E_EXPECT names the expectations file");
+  const expect = JSON.parse(fs.readFileSync(file, "utf8")) as Expect;
+  let failed = 0;
+  for (const [name, fn] of tests) {
+    const t0 = Date.now();
+    try {
+      await fn(expect);
+      log(`PASS ${name} (${Date.now() - t0} ms)`);
+    } catch (err) {
+      failed++;
+      log(`FAIL ${name}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+  }
+  log(`${tests.length - failed} passed, ${failed} failed`);
+  if (failed) throw new Error(`${failed} extension test(s) failed`);
+}

@@ -1,0 +1,85 @@
+"""Helpers for the editor end-to-end tests: install the real editors (cached, idempotent), run
+the CLI for expectations, and give subprocesses private XDG dirs so nothing touches the user's
+editor config."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO_ROOT = E2E_DIR.parent.parent
+EXAMPLES = REPO_ROOT / "examples"
+INSTALL = E2E_DIR / "install_editors.sh"
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+def server_argv() -> list[str]:
+    """The real language server, as this test run's Python runs it."""
+    return [sys.executable, "-m", "llmcost_lsp"]
+
+
+def install(target: str) -> Path:
+    """Runs install_editors.sh for `target`; skips (with the reason) when it cannot install."""
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not available to run tests/e2e/install_editors.sh")
+    proc = subprocess.run(
+        ["bash", str(INSTALL), target],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.splitlines()[-15:])
+        pytest.skip(f"cannot install {target} here (install_editors.sh {target}):\n{tail}")
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+def isolated_env(home: Path, **extra: str) -> dict[str, str]:
+    """The test's environment with private XDG dirs and a non-interactive, non-stale price DB."""
+    env = dict(os.environ)
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        path = home / f"xdg-{name.lower()}"
+        path.mkdir(parents=True, exist_ok=True)
+        env[f"XDG_{name}_HOME"] = str(path)
+    # The staleness policy fails open in CI; the editors' servers must never block on it.
+    env["CI"] = "true"
+    env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What the CLI says about the example workspace: the editors must show the same."""
+
+    hint_file: str
+    hint_tokens: int
+    shot_file: str  # a prompt with a short first line, so the whole hint fits the screenshot
+    shot_tokens: int
+    breach_scenario: str
+    base_monthly_usd: str
+    breach_monthly_usd: str
+    breach_file: str
+    breach_code: str
+
+
+def cli_json(*args: str) -> Any:
+    proc = subprocess.run(
+        [sys.executable, "-m", "llmcost_lsp.cli.main", *args, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "CI": "true"},
+    )
+    assert proc.stdout, proc.stderr
+    return json.loads(proc.stdout)

@@ -1,0 +1,169 @@
+-- Headless Neovim driver for tests/e2e/test_neovim.py: loads the plugin as a user would
+-- (runtimepath + setup()), performs the steps named by E2E_STEPS and prints one
+-- `E2E <json>` line per result. Exits 0 when every step ran, 1 on the first failure.
+local function emit(tbl)
+  io.stdout:write("E2E " .. vim.json.encode(tbl) .. "\n")
+end
+
+local function fail(step, msg)
+  emit({ step = step, ok = false, error = msg })
+  vim.cmd("cq!")
+end
+
+vim.opt.rtp:prepend(os.getenv("LLMCOST_PLUGIN"))
+local llmcost = require("llmcost")
+local setup_opts = vim.json.decode(os.getenv("LLMCOST_SETUP") or "{}")
+llmcost.setup(setup_opts)
+
+local TIMEOUT = tonumber(os.getenv("E2E_TIMEOUT_MS") or "30000")
+
+local function label_of(hint)
+  local label = hint.inlay_hint.label
+  if type(label) == "string" then
+    return label
+  end
+  local parts = {}
+  for _, p in ipairs(label) do
+    table.insert(parts, p.value)
+  end
+  return table.concat(parts)
+end
+
+local function wait_client(bufnr, step)
+  local ok = vim.wait(TIMEOUT, function()
+    return #vim.lsp.get_clients({ name = "llmcost", bufnr = bufnr }) > 0
+  end, 50)
+  if not ok then
+    fail(step, "no llmcost client attached to " .. vim.api.nvim_buf_get_name(bufnr))
+  end
+  return vim.lsp.get_clients({ name = "llmcost", bufnr = bufnr })[1]
+end
+
+local steps = {}
+
+function steps.hints()
+  local file = os.getenv("E2E_HINT_FILE")
+  vim.cmd.edit(vim.fn.fnameescape(file))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = wait_client(bufnr, "hints")
+  local labels = {}
+  local ok = vim.wait(TIMEOUT, function()
+    labels = {}
+    for _, h in ipairs(vim.lsp.inlay_hint.get({ bufnr = bufnr })) do
+      table.insert(labels, { line = h.inlay_hint.position.line, character = h.inlay_hint.position.character, label = label_of(h) })
+    end
+    return #labels > 0
+  end, 50)
+  if not ok then
+    return fail("hints", "no inlay hint within " .. TIMEOUT .. " ms")
+  end
+  emit({
+    step = "hints",
+    ok = true,
+    hints = labels,
+    enabled = vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }),
+    first_line_length = #vim.api.nvim_buf_get_lines(bufnr, 0, 1, false)[1],
+    server = client.server_info,
+    root = client.root_dir or client.config.root_dir,
+  })
+end
+
+local function breach_codes(bufnr, code)
+  local found = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.code == code then
+      table.insert(found, { lnum = d.lnum, message = d.message, severity = d.severity, source = d.source })
+    end
+  end
+  return found
+end
+
+function steps.breach()
+  local file, code, scenario = os.getenv("E2E_BREACH_FILE"), os.getenv("E2E_BREACH_CODE"), os.getenv("E2E_SCENARIO")
+  vim.cmd.edit(vim.fn.fnameescape(file))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait_client(bufnr, "breach")
+  -- Let the base case settle: its diagnostics must not carry the breach.
+  vim.wait(1500, function()
+    return false
+  end, 50)
+  local before = breach_codes(bufnr, code)
+  vim.cmd("LlmCostScenario " .. scenario)
+  local after = {}
+  local ok = vim.wait(TIMEOUT, function()
+    after = breach_codes(bufnr, code)
+    return #after > 0
+  end, 50)
+  if not ok then
+    return fail("breach", "no " .. code .. " diagnostic after :LlmCostScenario " .. scenario)
+  end
+  emit({ step = "breach", ok = true, before = before, after = after, error_severity = vim.diagnostic.severity.ERROR })
+end
+
+-- After `breach`: :LlmCostSwitchModel's quick fixes; apply the first (what vim.ui.select would).
+function steps.switch()
+  local code = os.getenv("E2E_BREACH_CODE")
+  local actions
+  llmcost.switch_model(function(found)
+    actions = found
+  end)
+  if not vim.wait(TIMEOUT, function() return actions ~= nil end, 50) then
+    return fail("switch", "no answer to the code action requests")
+  end
+  if #actions == 0 then
+    return fail("switch", "no switch-model quick fix offered")
+  end
+  local titles = {}
+  for _, a in ipairs(actions) do
+    table.insert(titles, a.title)
+  end
+  local bufnr = vim.api.nvim_get_current_buf()
+  vim.lsp.util.apply_workspace_edit(actions[1].edit, "utf-16")
+  local ok = vim.wait(TIMEOUT, function() return #breach_codes(bufnr, code) == 0 end, 50)
+  if not ok then
+    return fail("switch", "the breach stayed after applying " .. titles[1])
+  end
+  emit({ step = "switch", ok = true, titles = titles, lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false) })
+end
+
+function steps.check()
+  local result
+  llmcost.execute("llmcost.check", {}, function(r)
+    result = r
+  end)
+  if not vim.wait(TIMEOUT, function() return result ~= nil end, 50) then
+    return fail("check", "llmcost.check did not answer")
+  end
+  emit({ step = "check", ok = true, summary = llmcost.format_totals(result), result = result })
+end
+
+function steps.init()
+  local file, manifest = os.getenv("E2E_INIT_FILE"), os.getenv("E2E_INIT_MANIFEST")
+  vim.cmd.edit(vim.fn.fnameescape(file))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait_client(bufnr, "init")
+  vim.cmd("LlmCostInit")
+  local ok = vim.wait(TIMEOUT, function()
+    return vim.uv.fs_stat(manifest) ~= nil
+  end, 50)
+  if not ok then
+    return fail("init", manifest .. " not written within " .. TIMEOUT .. " ms")
+  end
+  emit({ step = "init", ok = true, manifest = manifest })
+end
+
+function steps.health()
+  vim.cmd("checkhealth llmcost")
+  local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+  emit({ step = "health", ok = true, lines = lines })
+end
+
+vim.schedule(function()
+  for step in (os.getenv("E2E_STEPS") or ""):gmatch("[^,]+") do
+    local ok, err = pcall(steps[step])
+    if not ok then
+      return fail(step, tostring(err))
+    end
+  end
+  vim.cmd("qa!")
+end)

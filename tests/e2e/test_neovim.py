@@ -1,0 +1,131 @@
+"""The Neovim plugin in a real headless Neovim 0.11 against the real llmcost-lsp: inlay hints,
+a budget breach under a scenario, :LlmCostInit writing llm-cost.toml, and :checkhealth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import E2E_DIR, REPO_ROOT, Expectations, install, isolated_env, server_argv
+
+pytestmark = pytest.mark.e2e
+
+PLUGIN = REPO_ROOT / "editors" / "neovim"
+DRIVER = E2E_DIR / "nvim" / "driver.lua"
+
+
+@pytest.fixture(scope="module")
+def nvim() -> Path:
+    return install("neovim") / "nvim-venv" / "bin" / "nvim"
+
+
+def run_nvim(
+    nvim: Path, home: Path, cwd: Path, steps: str, setup: dict[str, Any] | None = None, **env: str
+) -> dict[str, dict[str, Any]]:
+    """Runs the driver's `steps` in headless nvim; returns its results by step name."""
+    opts = {"cmd": server_argv(), **(setup or {})}
+    proc = subprocess.run(
+        [str(nvim), "--headless", "--clean", "-u", str(DRIVER)],
+        cwd=cwd,
+        env=isolated_env(
+            home,
+            LLMCOST_PLUGIN=str(PLUGIN),
+            LLMCOST_SETUP=json.dumps(opts),
+            E2E_STEPS=steps,
+            **env,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    results = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("E2E "):
+            result = json.loads(line[4:])
+            results[result["step"]] = result
+    failed = [r for r in results.values() if not r["ok"]]
+    assert proc.returncode == 0 and not failed, (
+        f"nvim exit {proc.returncode}: {failed}\nstdout:\n{proc.stdout[-3000:]}\n"
+        f"stderr:\n{proc.stderr[-3000:]}"
+    )
+    return results
+
+
+def test_hints_and_budget_breach_in_the_example_workspace(
+    nvim: Path, tmp_path: Path, example_workspace: Path, expectations: Expectations
+) -> None:
+    results = run_nvim(
+        nvim,
+        tmp_path / "home",
+        example_workspace,
+        "hints,breach,switch,check,health",
+        E2E_HINT_FILE=str(example_workspace / expectations.hint_file),
+        E2E_BREACH_FILE=str(example_workspace / expectations.breach_file),
+        E2E_BREACH_CODE=expectations.breach_code,
+        E2E_SCENARIO=expectations.breach_scenario,
+    )
+    hints = results["hints"]
+    assert hints["enabled"], "setup() turns inlay hints on for llm-cost buffers"
+    assert Path(hints["root"]) == example_workspace
+    [hint] = hints["hints"]
+    # At the end of the first line, with the CLI's token count for the same prompt.
+    assert (hint["line"], hint["character"]) == (0, hints["first_line_length"])
+    assert f"{expectations.hint_tokens:,} tok" in hint["label"]
+    assert "/call" in hint["label"] and "/mo" in hint["label"]
+
+    breach = results["breach"]
+    assert breach["before"] == [], "no breach in the base case"
+    assert breach["after"][0]["severity"] == breach["error_severity"]
+    assert "over budget" in breach["after"][0]["message"]
+
+    # :LlmCostSwitchModel offers the server's quick fixes; applying one ends the breach.
+    switch = results["switch"]
+    assert all(t.startswith("Switch 'search/answer' to ") for t in switch["titles"]), switch
+    chosen = switch["titles"][0].split(" to ", 1)[1].split(" ")[0]
+    assert f'model = "{chosen}"' in "\n".join(switch["lines"])
+
+    # llmcost.check's total, as :LlmCostCheck reports it (still the launch scenario).
+    check = results["check"]
+    assert check["summary"].endswith("/mo (scenario launch)"), check["summary"]
+
+    health = "\n".join(results["health"]["lines"])
+    assert "server found" in health and "llmcost-lsp" in health, health
+
+
+def test_llmcostinit_writes_a_manifest_for_a_workspace_without_one(
+    nvim: Path, tmp_path: Path, example_workspace: Path
+) -> None:
+    from llmcost_lsp.core.manifest import parse_manifest
+
+    manifest = example_workspace / "llm-cost.toml"
+    manifest.unlink()
+    (example_workspace / ".git").mkdir()  # the workspace root, as in a real repository
+    prompt = example_workspace / "prompts" / "classify.prompt"
+    run_nvim(
+        nvim,
+        tmp_path / "home",
+        example_workspace,
+        "init",
+        E2E_INIT_FILE=str(prompt),
+        E2E_INIT_MANIFEST=str(manifest),
+    )
+    text = manifest.read_text(encoding="utf-8")
+    parse_manifest(text, str(manifest))  # valid: raises with located errors otherwise
+    assert "prompts/classify.prompt" in text, text
+
+
+def test_checkhealth_says_how_to_fix_a_missing_server(nvim: Path, tmp_path: Path) -> None:
+    results = run_nvim(
+        nvim,
+        tmp_path / "home",
+        tmp_path,
+        "health",
+        setup={"cmd": [str(tmp_path / "no-such-llmcost-lsp")]},
+    )
+    health = "\n".join(results["health"]["lines"])
+    assert "llmcost-lsp not found" in health
+    assert "pip install llm-cost" in health

@@ -1,0 +1,226 @@
+"""The VS Code extension in a real VS Code (code-server 4.96.4 = VS Code 1.96.4) driven by headless
+Chromium: the built .vsix is installed, its own tests run inside the editor against the real
+llmcost-lsp, and a screenshot of a prompt file with its inlay hint is saved to test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from e2e_support import (
+    ARTIFACTS,
+    E2E_DIR,
+    EXAMPLES,
+    REPO_ROOT,
+    Expectations,
+    install,
+    isolated_env,
+    server_argv,
+)
+
+pytestmark = pytest.mark.e2e
+
+EXTENSION = REPO_ROOT / "editors" / "vscode"
+DRIVERS = E2E_DIR / "vscode"
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False, env=env
+    )
+    output = f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, f"{' '.join(cmd)} exited {proc.returncode}:\n{output}"
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def vsix() -> Path:
+    """The .vsix, built the way a release is: `npm ci && npm run package` in editors/vscode."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed: cannot build the VS Code extension")
+    if not (EXTENSION / "node_modules" / ".package-lock.json").is_file():
+        _run(["npm", "ci", "--no-audit", "--no-fund"], EXTENSION, 600)
+    _run(["npm", "run", "package"], EXTENSION, 300)
+    return EXTENSION / "llm-cost.vsix"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class CodeServer:
+    url: str
+    workspace: Path
+    extension_dir: Path
+    env: dict[str, str]
+    node_path: str
+    log: Path
+
+
+def _node(
+    cs: CodeServer, script: str, *args: str, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["node", str(DRIVERS / script), *args],
+        env={**cs.env, "NODE_PATH": cs.node_path},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def code_server(
+    vsix: Path, tmp_path_factory: pytest.TempPathFactory, expectations: Expectations
+) -> Iterator[CodeServer]:
+    cache = install("vscode")
+    binary = cache / "code-server" / "node_modules" / ".bin" / "code-server"
+    home = tmp_path_factory.mktemp("code-server")
+    workspace = home / "workspace"
+    shutil.copytree(EXAMPLES, workspace)
+    expect = home / "expect.json"
+    expect.write_text(
+        json.dumps(
+            {
+                "workspace": str(workspace),
+                "hintFile": expectations.hint_file,
+                "hintTokens": f"{expectations.hint_tokens:,}",
+                "breachScenario": expectations.breach_scenario,
+                "breachFile": expectations.breach_file,
+                "breachCode": expectations.breach_code,
+            }
+        )
+    )
+    user = home / "user"
+    (user / "User").mkdir(parents=True)
+    argv = server_argv()
+    settings = {
+        "llmcost.server.python": argv[0] if argv[1:3] == ["-m", "llmcost_lsp"] else "",
+        "llmcost.server.path": "" if argv[1:3] == ["-m", "llmcost_lsp"] else argv[0],
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "security.workspace.trust.enabled": False,
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "editor.inlayHints.enabled": "on",
+    }
+    (user / "User" / "settings.json").write_text(json.dumps(settings, indent=2))
+    env = isolated_env(home, LLMCOST_E2E_EXPECT=str(expect), TMPDIR=str(home))
+    common = ["--user-data-dir", str(user), "--extensions-dir", str(home / "ext")]
+    common += ["--config", str(home / "config.yaml")]
+    _run([str(binary), *common, "--install-extension", str(vsix)], home, 120, env)
+    [extension_dir] = (home / "ext").glob("llm-cost.llm-cost-*")
+
+    port = _free_port()
+    log = home / "code-server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(binary),
+                *common,
+                *("--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry"),
+                *("--disable-update-check", "--disable-workspace-trust", str(workspace)),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: extension hosts and watchers die with it
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"code-server exited:\n{log.read_text()[-3000:]}"
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, f"not up:\n{log.read_text()[-3000:]}"
+                time.sleep(0.3)
+        tools = str(cache / "tools" / "node_modules")
+        yield CodeServer(url, workspace, extension_dir, env, tools, log)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def test_the_extensions_own_tests_pass_inside_vscode(code_server: CodeServer) -> None:
+    proc = _node(
+        code_server,
+        "run_ext_tests.js",
+        code_server.url,
+        str(code_server.workspace),
+        str(code_server.extension_dir),
+        str(EXTENSION / "out" / "test" / "index.js"),
+        timeout=180,
+    )
+    sys.stdout.write(proc.stdout)
+    assert proc.returncode == 0, (
+        f"{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}\ncode-server log:\n"
+        f"{code_server.log.read_text()[-2000:]}"
+    )
+    assert "4 passed, 0 failed" in proc.stdout
+
+
+def test_a_prompt_file_shows_its_cost_hint_screenshot(
+    code_server: CodeServer, expectations: Expectations
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "vscode-prompt-hint.png"
+    shot.unlink(missing_ok=True)
+    proc = _node(
+        code_server,
+        "screenshot.js",
+        f"{code_server.url}/?folder={code_server.workspace}",
+        Path(expectations.shot_file).name,
+        f"{expectations.shot_tokens:,} tok",
+        str(shot),
+        expectations.breach_scenario,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert shot.stat().st_size > 10_000
+    # What a person sees: the first line, then the hint (exact count for gpt-4o: no "≈").
+    assert seen["firstLine"].startswith("---")
+    assert f"{expectations.shot_tokens:,} tok · $" in seen["firstLine"]
+    assert "/mo" in seen["firstLine"]
+    # The status bar carries the workspace's monthly total, the CLI's figure in whole dollars.
+    assert status_total(expectations.base_monthly_usd) in seen["statusBar"], seen["statusBar"]
+
+    # The command palette: "llm-cost: Select scenario", pick the launch scenario; the total
+    # becomes the CLI's total for that scenario and the Problems counter shows the breach.
+    after = seen["afterScenario"]
+    assert after["changed"], after
+    assert status_total(expectations.breach_monthly_usd) in after["statusBar"], after
+    problems = [i for i in after["statusBar"] if re.fullmatch(r"\d+\s+\d+", i)]
+    assert problems and int(problems[0].split()[0]) >= 1, after["statusBar"]
+
+
+def status_total(usd: str) -> str:
+    """How the status bar writes a monthly total: "$1,482/mo" (cents only below $100)."""
+    value = Decimal(usd)
+    text = f"{value:,.2f}" if value < 100 else f"{value.quantize(Decimal(1), ROUND_HALF_UP):,}"
+    return f"${text}/mo"
