@@ -491,6 +491,8 @@ def _parquet_rows(
     path: Path, shown: str
 ) -> Iterator[tuple[int, list[str], dict[str, str] | list[str]]]:
     try:
+        import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        import pyarrow.compute as pc  # type: ignore[import-untyped,import-not-found,unused-ignore]
         import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         raise InputError(
@@ -503,9 +505,17 @@ def _parquet_rows(
         header = [str(name) for name in parquet.schema_arrow.names]
         number = 0
         for batch in parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS):
-            for record in batch.to_pylist():
+            columns = []
+            for column in batch.columns:
+                # one C-level cast per column and batch: numbers, decimals and timestamps
+                # become their exact text; maps and lists go through Python and JSON
+                try:
+                    columns.append(pc.cast(column, pa.string()).to_pylist())
+                except pa.ArrowNotImplementedError:
+                    columns.append([_parquet_cell(v) for v in column.to_pylist()])
+            for values in zip(*columns, strict=True):
                 number += 1
-                yield number, header, {k: _parquet_cell(v) for k, v in record.items()}
+                yield number, header, {k: v or "" for k, v in zip(header, values, strict=True)}
     except InputError:
         raise
     except Exception as error:  # pyarrow raises several types for a broken file
