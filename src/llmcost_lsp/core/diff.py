@@ -17,6 +17,7 @@ from typing import Literal
 
 from llmcost_lsp.core.check import check_report
 from llmcost_lsp.core.errors import InputError
+from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.gitobjects import GitRepo
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.pricing.db import PriceDB
@@ -268,6 +269,38 @@ def _new_issues(old: Sequence[Issue], new: Sequence[Issue]) -> tuple[Issue, ...]
     return tuple(i for i in new if i.severity != "info" and _issue_key(i) not in known)
 
 
+def _base_report(
+    base: Workspace, terms: ScenarioTerms, head: Workspace, head_report: Report
+) -> Report:
+    same_context = (
+        terms == head_report.scenario
+        and base.manifest == head.manifest  # values and key positions
+        and base.manifest_issues == head.manifest_issues
+        and base.root == head.root
+    )
+    reusable = {r.prompt_id: r for r in head_report.results} if same_context else {}
+    results = []
+    for prompt in base.prompts:
+        known = reusable.get(prompt.id)
+        if (
+            known is not None
+            and known.prompt.path == prompt.path
+            and known.prompt.content_hash == prompt.content_hash
+            and not _reads_samples(known)
+        ):
+            results.append(known)
+        else:
+            results.append(base.result(prompt.id, terms))
+    return Report(terms, tuple(results), base.workspace_issues())
+
+
+def _reads_samples(result: PromptResult) -> bool:
+    """Sample files may differ between the sides even when the manifest does not."""
+    return result.entry is not None and any(
+        v.sample is not None for v in result.entry.variables.values()
+    )
+
+
 def diff_workspaces(
     base: Workspace,
     head: Workspace,
@@ -277,9 +310,12 @@ def diff_workspaces(
     head_label: str = "working tree",
     today: date | None = None,
 ) -> CostDiff:
-    """Compare two loaded workspaces under one scenario (each side's own manifest defines it)."""
+    """Compare two loaded workspaces under one scenario (each side's own manifest defines it).
+
+    Base prompts identical to a head prompt (same id, path, text, manifest and scenario) take
+    the head's result instead of being estimated again: same inputs, same estimate."""
     try:
-        base_report = base.report(scenario)
+        terms = base.scenario(scenario)
     except InputError as error:
         if error.code != "unknown-scenario":
             raise
@@ -289,6 +325,7 @@ def diff_workspaces(
             hint="diff compares both sides under one scenario; pick one both manifests define",
         ) from None
     head_report = head.report(scenario)
+    base_report = _base_report(base, terms, head, head_report)
     pairs: list[PromptDiff] = []
     unchanged = 0
     for old, new in _pair(base_report, head_report):

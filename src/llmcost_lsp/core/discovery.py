@@ -105,6 +105,8 @@ class TreeListing:
 
     files: Mapping[str, TreeFile]
     outer_ignores: tuple[tuple[str, bytes], ...] = ()
+    # told every path discovery is about to read, so a source can fetch them in one batch
+    prefetch: Callable[[Sequence[str]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ class _Walk:
         folders: dict[str, _Ignore | None] = {
             "": _Ignore(outer).with_spec("", _tree_ignore(tree, ""))
         }
+        wanted: list[str] = []
         for rel in sorted(tree.files):
             ignore = self._tree_folder(rel.rpartition("/")[0], folders, tree)
             if ignore is None or rel == MANIFEST_FILENAME or ignore.ignored(rel, False):
@@ -260,7 +263,12 @@ class _Walk:
                         Skipped(rel, "symlink in a git tree: not followed", "symlink")
                     )
                 continue
-            self.candidate(rel, str(self.root / rel))
+            if self.include.match_file(rel) and not self.exclude.match_file(rel):
+                wanted.append(rel)
+        if tree.prefetch is not None:
+            tree.prefetch([rel for rel in wanted if detect_format(rel) is not None])
+        for rel in wanted:
+            self.add(rel, self.root / rel)
 
     def _tree_folder(
         self, folder: str, folders: dict[str, _Ignore | None], tree: TreeListing

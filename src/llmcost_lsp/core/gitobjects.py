@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -20,7 +21,7 @@ from llmcost_lsp.core.errors import InputError
 __all__ = ["GitError", "GitRepo", "TreeEntry"]
 
 _GIT_TIMEOUT_S = 60
-_REGULAR_MODES = frozenset({"100644", "100755"})
+_PREFETCH_BYTES = 64 * 1024 * 1024  # read in one batch up to this much; the rest one by one
 
 
 class GitError(InputError):
@@ -166,6 +167,42 @@ class GitRepo:
             self.blobs_read += 1
             return data
 
+    def read_blobs(self, oids: Sequence[str]) -> dict[str, bytes]:
+        """Many blobs in one round trip (a writer thread feeds the ids while this reads);
+        objects the clone lacks are left out, and fail when read one by one."""
+        unique = list(dict.fromkeys(oids))
+        found: dict[str, bytes] = {}
+        if not unique:
+            return found
+        with self._lock:
+            batch = self._batch_process()
+            stdin, stdout = _pipes(batch)
+
+            def feed() -> None:
+                try:
+                    stdin.write(b"".join(oid.encode() + b"\n" for oid in unique))
+                    stdin.flush()
+                except OSError:
+                    pass  # the reader below sees the end of the output
+
+            writer = threading.Thread(target=feed, name="git-cat-file-feed", daemon=True)
+            writer.start()
+            try:
+                for oid in unique:
+                    parts = stdout.readline().split()
+                    if len(parts) < 3:
+                        if not parts:
+                            raise GitError("git cat-file stopped while reading objects")
+                        continue  # "<oid> missing"
+                    data = stdout.read(int(parts[2]))
+                    stdout.read(1)
+                    if parts[1] == b"blob":
+                        found[oid] = data
+            finally:
+                writer.join()
+            self.blobs_read += len(found)
+        return found
+
     def _batch_process(self) -> subprocess.Popen[bytes]:
         if self._batch is None or self._batch.poll() is not None:
             self._batch = subprocess.Popen(
@@ -204,16 +241,30 @@ class GitRepo:
             raise GitError(f"{root} is not inside the repository {self.toplevel}") from None
         prefix = "" if inside == "." else inside + "/"
         files: dict[str, TreeFile] = {}
+        fetched: dict[str, bytes] = {}
+        oids: dict[str, str] = {}
         for entry in self.ls_tree(commit, prefix):
             rel = entry.path[len(prefix) :]
             if entry.kind != "blob":
                 continue  # submodules are other repositories
+            oids[rel] = entry.oid
             files[rel] = TreeFile(
                 rel,
                 "symlink" if entry.mode == "120000" else "file",
                 entry.size or 0,
-                _Loader(self, entry.oid),
+                _Loader(self, entry.oid, fetched),
             )
+
+        def prefetch(paths: Sequence[str]) -> None:
+            budget = _PREFETCH_BYTES
+            chosen = []
+            for rel in paths:
+                file = files.get(rel)
+                if file is not None and file.kind == "file" and file.size <= budget:
+                    chosen.append(oids[rel])
+                    budget -= file.size
+            fetched.update(self.read_blobs(chosen))
+
         outer: list[tuple[str, bytes]] = []
         if prefix:
             parts = prefix.rstrip("/").split("/")
@@ -225,7 +276,7 @@ class GitRepo:
         exclude = self.toplevel / ".git" / "info" / "exclude"
         if exclude.is_file():
             outer.insert(0, (prefix, exclude.read_bytes()))
-        return TreeListing(files, tuple(outer))
+        return TreeListing(files, tuple(outer), prefetch)
 
     def ls_tree_paths(self, commit: str, paths: list[str]) -> list[TreeEntry]:
         """The entries at exactly these paths (those that exist)."""
@@ -247,9 +298,11 @@ class GitRepo:
 class _Loader:
     repo: GitRepo
     oid: str
+    fetched: dict[str, bytes]  # filled by a listing's prefetch
 
     def __call__(self) -> bytes:
-        return self.repo.read_blob(self.oid)
+        data = self.fetched.get(self.oid)
+        return data if data is not None else self.repo.read_blob(self.oid)
 
 
 def _pipes(batch: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:

@@ -10,9 +10,15 @@ from pathlib import Path
 import pytest
 from diff_gitrepo import BASE_FILES, HEAD_FILES, HEAD_MANIFEST, GitRepoBuilder
 
-from llmcost_lsp.core.diff import CostDiff, Threshold, diff_git, parse_threshold
+from llmcost_lsp.core.diff import (
+    CostDiff,
+    Threshold,
+    diff_git,
+    load_commit_workspace,
+    parse_threshold,
+)
 from llmcost_lsp.core.errors import InputError
-from llmcost_lsp.core.gitobjects import GitError
+from llmcost_lsp.core.gitobjects import GitError, GitRepo
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.prompt_tokens import TokenCounter
 from llmcost_lsp.core.settings import Settings
@@ -160,3 +166,34 @@ def test_diff_outside_a_repository_is_an_input_error(tmp_path: Path, small_db: P
     with pytest.raises(GitError) as caught:
         diff_git(tmp_path, "main", db=small_db)
     assert caught.value.exit_code == 2
+
+
+def test_reused_base_results_equal_a_full_estimate_of_the_base(
+    repo: GitRepoBuilder, small_db: PriceDB
+) -> None:
+    # an unchanged manifest lets the base take the head's results for identical prompts
+    repo.commit({"prompts/same/s0.txt": "Now different.\n"})
+    diff = run(repo, small_db, use_persistent_cache=False)
+    with GitRepo.containing(repo.root) as git:
+        full = load_commit_workspace(git, git.resolve("HEAD~1"), repo.root, db=small_db,
+                                     counter=TokenCounter(), pricing_date=DAY)  # fmt: skip
+        expected = {r.prompt_id: r.estimate for r in full.report().results}
+    assert {r.prompt_id: r.estimate for r in diff.base.results} == expected
+    assert [(d.prompt_id, d.changes) for d in diff.prompts] == [("same/s0", ("content-changed",))]
+
+
+def test_a_changed_sample_is_seen_though_the_manifest_is_the_same(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    manifest = (
+        '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 100\noutput_tokens = 10\n'
+        '[prompts.ask]\npath = "prompts/ask.txt"\n'
+        'variables = { doc = { sample = "samples/doc.txt" } }\n'
+    )
+    builder.commit({"llm-cost.toml": manifest, "prompts/ask.txt": "Read {{doc}}\n",
+                    "samples/doc.txt": "short\n"})  # fmt: skip
+    builder.commit({"samples/doc.txt": "a much longer sample document " * 40})
+    diff = diff_git(builder.root, "HEAD~1", "HEAD", db=small_db, pricing_date=DAY)
+    assert [(d.prompt_id, d.changes) for d in diff.prompts] == [("ask", ("tokens-changed",))]
+    assert (diff.prompts[0].input_tokens_delta or 0) > 100

@@ -159,3 +159,17 @@ def test_not_a_repository_is_explained(tmp_path: Path) -> None:
     with pytest.raises(GitError) as caught:
         GitRepo.containing(tmp_path)
     assert "not inside a git repository" in caught.value.message
+
+
+def test_batch_read_skips_missing_objects_and_single_reads_explain_them(tmp_path: Path) -> None:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    builder.commit({"prompts/a.txt": "a\n", "prompts/b.txt": "b\n"})
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    with GitRepo.containing(builder.root) as repo:
+        entries = {e.path: e.oid for e in repo.ls_tree(repo.resolve("HEAD"))}
+        found = repo.read_blobs([entries["prompts/a.txt"], missing, entries["prompts/b.txt"]])
+        assert sorted(found.values()) == [b"a\n", b"b\n"]
+        with pytest.raises(GitError) as caught:
+            repo.read_blob(missing)
+        assert "is not in this clone" in caught.value.message
+        assert repo.read_blob(entries["prompts/a.txt"]) == b"a\n"  # the process still serves
