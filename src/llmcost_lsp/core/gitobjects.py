@@ -125,6 +125,25 @@ class GitRepo:
         why = " (this is a shallow clone)" if shallow else ""
         return f"fetch it first{why}: `{what}`, or in GitHub Actions checkout with fetch-depth: 0"
 
+    def default_base(self) -> tuple[str, str]:
+        """(commit, label) of the merge base of HEAD with the default branch: `origin/HEAD`,
+        else origin/main, origin/master, main, master. GitError when none exists."""
+        for ref in ("origin/HEAD", "origin/main", "origin/master", "main", "master"):
+            try:
+                out = _run_git(["merge-base", "HEAD", ref], self.toplevel)
+            except GitError:
+                continue
+            label = ref.removeprefix("origin/")
+            if label == "HEAD":
+                target = _run_git(["rev-parse", "--abbrev-ref", "origin/HEAD"], self.toplevel)
+                label = target.decode().strip().removeprefix("origin/") or "origin/HEAD"
+            return out.decode().strip(), label
+        raise GitError(
+            "no default branch to compare with (tried origin/HEAD, origin/main, origin/master, "
+            "main, master)",
+            hint="pass a base ref, e.g. HEAD~1, or `git remote set-head origin --auto`",
+        )
+
     def describe(self, commit: str) -> str:
         return _run_git(["rev-parse", "--short", commit], self.toplevel).decode().strip()
 

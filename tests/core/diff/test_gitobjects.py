@@ -173,3 +173,19 @@ def test_batch_read_skips_missing_objects_and_single_reads_explain_them(tmp_path
             repo.read_blob(missing)
         assert "is not in this clone" in caught.value.message
         assert repo.read_blob(entries["prompts/a.txt"]) == b"a\n"  # the process still serves
+
+
+def test_default_base_is_the_merge_base_with_the_default_branch(tmp_path: Path) -> None:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    fork_point = builder.commit({"prompts/a.txt": "a\n"})
+    builder.git("checkout", "-q", "-b", "feature")
+    builder.commit({"prompts/a.txt": "feature\n"})
+    builder.git("checkout", "-q", "main")
+    builder.commit({"prompts/b.txt": "main moved on\n"})
+    builder.git("checkout", "-q", "feature")
+    with GitRepo.containing(builder.root) as repo:
+        assert repo.default_base() == (fork_point, "main")
+    builder.git("branch", "-q", "-m", "main", "trunk")
+    with GitRepo.containing(builder.root) as repo, pytest.raises(GitError) as caught:
+        repo.default_base()
+    assert "pass a base ref" in (caught.value.hint or "")
