@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from llmcost_lsp.core.errors import LlmCostError
-from llmcost_lsp.core.estimate import Estimate, ScenarioTerms
+from llmcost_lsp.core.estimate import Estimate, ScenarioTerms, Sourced, price_call
 from llmcost_lsp.core.pricing.db import ModelEntry
 from llmcost_lsp.core.workspace import Workspace
-
-_PREFILTER = 4  # candidates priced in full per alternative wanted
 
 
 @dataclass(frozen=True)
@@ -85,33 +83,65 @@ def _cost_key(estimate: Estimate) -> Decimal:
     )
 
 
+def _repriced(
+    workspace: Workspace, base: Estimate, model: ModelEntry, terms: ScenarioTerms
+) -> Estimate | None:
+    """The base estimate's very tokens and volumes at another model's prices."""
+    try:
+        return price_call(
+            prompt_id=base.prompt_id,
+            model=Sourced(model.id, "what-if: same tokens"),
+            entry=model,
+            input_tokens=base.input_tokens,
+            output_tokens=base.output_tokens,
+            calls_per_month=base.calls_per_month,
+            scenario=terms,
+            overrides=workspace.overrides_for(model),
+            on=workspace.pricing_date,
+        )
+    except LlmCostError:
+        return None  # no price on that date, or not offered in the scenario's mode
+
+
 def compare_models(
     workspace: Workspace, prompt_id: str, terms: ScenarioTerms | None = None, limit: int = 3
 ) -> list[Alternative]:
-    """The `limit` cheapest current models for this prompt that cost less than its own."""
+    """The `limit` cheapest current models for this prompt that cost less than its own.
+
+    The same token count is re-priced (no other tokenizer is loaded, so a hover stays fast);
+    `tokenizer_differs` flags the models whose own count would differ.
+    """
     terms = terms or workspace.scenario()
     base = workspace.result(prompt_id, terms).estimate
     if base is None or limit <= 0:
         return []
-    tokens = base.input_tokens.tokens
-    output = base.effective_output_tokens or Decimal(0)
-    rough: list[tuple[Decimal, ModelEntry]] = []
-    for model in workspace.db.models():
-        if model.is_deprecated(workspace.pricing_date) or model.id == base.model_entry.id:
-            continue
-        try:
-            rates = model.prices_at(workspace.pricing_date).rates_for(tokens, terms.mode)
-        except LlmCostError:
-            continue  # no price today, or not offered in this mode
-        rough.append((Decimal(tokens) * rates.input + output * rates.output, model))
-    rough.sort(key=lambda pair: (pair[0], pair[1].id))
+    forbidden = _forbidden(workspace)
     found: list[Alternative] = []
-    for _, model in rough[: limit * _PREFILTER]:
-        alternative = _alternative(workspace, prompt_id, terms, base, model, "price DB")
-        if alternative is not None and _cost_key(alternative.estimate) < _cost_key(base):
-            found.append(alternative)
+    for model in workspace.db.models():
+        if model.id == base.model_entry.id or model.id.lower() in forbidden:
+            continue
+        if model.is_deprecated(workspace.pricing_date):
+            continue
+        estimate = _repriced(workspace, base, model, terms)
+        if estimate is None or _cost_key(estimate) >= _cost_key(base):
+            continue
+        found.append(
+            Alternative(
+                model.id,
+                estimate,
+                _minus(base.per_call_usd, estimate.per_call_usd),
+                _minus(base.monthly_usd, estimate.monthly_usd),
+                None,
+                model.tokenizer != base.model_entry.tokenizer,
+                "price DB",
+            )
+        )
     found.sort(key=lambda a: (_cost_key(a.estimate), a.model_id))
     return found[:limit]
+
+
+def _minus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return a - b if a is not None and b is not None else None
 
 
 def swap_suggestions(

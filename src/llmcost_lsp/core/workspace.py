@@ -412,6 +412,10 @@ class Workspace:
     def _extra_tokens(self, entry: PromptEntry | None) -> int:
         return (entry.extra_input_tokens or 0) if entry else 0
 
+    def overrides_for(self, model: ModelEntry) -> RateOverrides | None:
+        """The manifest's contracted prices for `model`, if any."""
+        return self._overrides(model)
+
     def _overrides(self, model: ModelEntry) -> RateOverrides | None:
         if not self.manifest:
             return None

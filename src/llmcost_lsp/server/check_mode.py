@@ -70,7 +70,8 @@ def issue_line(base: str, issue: Issue, fmt: str) -> str:
             f"title=llm-cost {issue.code}::{message}"
         )
     where = f"{path}:{loc.line or 1}:{loc.column or 1}"
-    return f"{where}: {issue.severity}: {issue.code}: {issue.message}"
+    text = f"{where}: {issue.severity}: {issue.code}: {issue.message}"
+    return f"{text}\n  hint: {issue.hint}" if issue.hint else text
 
 
 def _json(base: str, findings: Findings) -> dict[str, Any]:

@@ -134,11 +134,16 @@ def register(ls: LlmCostServer) -> None:
             await refresh(ls, folder)
 
     @ls.feature(types.SHUTDOWN)
-    def shutdown(params: None) -> None:
+    async def shutdown(params: None) -> None:
         for stop in ls.on_shutdown:
             stop()
         for task in list(ls.background):
             task.cancel()
-        for folder in ls.folders:
-            if folder.workspace is not None:
-                folder.workspace.counter.close()
+        # the count cache's SQLite connection belongs to the worker thread
+        await ls.run(_close, ls.folders)
+
+
+def _close(folders: list[Folder]) -> None:
+    for folder in folders:
+        if folder.workspace is not None:
+            folder.workspace.counter.close()

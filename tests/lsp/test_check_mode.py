@@ -1,0 +1,121 @@
+"""`llmcost-lsp --check`: the server's findings without an editor, exactly as published."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsp_helpers import codes, wait_for
+from lsprotocol import types
+
+from conftest import pinned_now
+from llmcost_lsp.server import check_mode
+from llmcost_lsp.server.convert import uri_to_path
+
+SEVERITY = {
+    types.DiagnosticSeverity.Error: "error",
+    types.DiagnosticSeverity.Warning: "warning",
+    types.DiagnosticSeverity.Information: "info",
+}
+
+
+def _messy(ws: Path) -> None:
+    """A workspace with findings of many kinds, in the manifest and in prompt files."""
+    manifest = ws / "llm-cost.toml"
+    text = manifest.read_text()
+    text = text.replace('model = "claude-haiku-4-5"', 'model = "claude-haiku-4-55"')
+    text = text.replace(
+        "calls_per_month = 30_000", "calls_per_month = 30_000\nmax_tokens = 9_000_000"
+    )
+    manifest.write_text(text)
+    triage = ws / "prompts/support/triage.txt"
+    triage.write_text(triage.read_text() + "\nMention {{unsized_thing}} too.\n")
+    (ws / "prompts/blob.txt").write_bytes(b"\x00binary")
+
+
+async def test_check_reports_exactly_what_the_server_publishes(
+    client: Any, ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _messy(ws)
+    await client.start(ws, scenario="launch")
+    manifest = ws / "llm-cost.toml"
+    await wait_for(lambda: "unknown-model" in codes(client, manifest))
+    await wait_for(lambda: (ws / "prompts/blob.txt").as_uri() in client.diagnostics)
+    published = set()
+    for uri, diagnostics in client.diagnostics.items():
+        path = uri_to_path(uri)
+        assert path is not None
+        for d in diagnostics:
+            published.add(
+                (
+                    path.relative_to(ws).as_posix(),
+                    d.range.start.line + 1,
+                    d.range.start.character + 1,
+                    SEVERITY[d.severity],  # type: ignore[index]
+                    d.code,
+                    d.message,
+                )
+            )
+    monkeypatch.setattr(check_mode, "utc_now", lambda: datetime.fromisoformat(pinned_now()))
+    out = io.StringIO()
+    code = check_mode.run_check(str(ws), fmt="json", scenario="launch", out=out, err=io.StringIO())
+    data = json.loads(out.getvalue())
+    printed = {
+        (
+            Path(i["path"]).relative_to(ws).as_posix(),
+            i["line"] or 1,
+            i["column"] or 1,
+            i["severity"],
+            i["code"],
+            i["message"] + (f"\nhint: {i['hint']}" if i["hint"] else ""),
+        )
+        for i in data["issues"]
+    }
+    assert printed == published
+    assert {"budget-exceeded", "unknown-model", "unsized-variable", "binary"} <= {
+        p[4] for p in printed
+    }
+    assert code == data["exit_code"] == 1
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CI": "true"}  # a stale bundled DB only warns in CI
+    return subprocess.run(
+        [sys.executable, "-m", "llmcost_lsp", "--check", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_text_and_github_formats_and_exit_codes(ws: Path) -> None:
+    launch = _run(".", "--scenario", "launch", cwd=ws)
+    assert launch.returncode == 1, launch.stderr
+    first = launch.stdout.splitlines()[0]
+    assert first.startswith("llm-cost.toml:32:1: error: budget-exceeded: prompt 'search/answer'")
+    assert "(scenario launch)" in launch.stderr
+    github = _run(".", "--scenario", "launch", "--format", "github", cwd=ws)
+    assert github.stdout.startswith(
+        "::error file=llm-cost.toml,line=32,col=1,title=llm-cost budget-exceeded::"
+    )
+    assert _run(".", "--scenario", "nope", cwd=ws).returncode == 2
+    manifest = ws / "llm-cost.toml"
+    manifest.write_text(manifest.read_text().replace("[defaults]", "[defaults", 1))
+    broken = _run(".", cwd=ws)
+    assert broken.returncode == 2
+    assert "llm-cost.toml:6:" in broken.stdout and "toml-syntax" in broken.stdout
+
+
+def test_clean_workspace_exits_zero(ws: Path) -> None:
+    result = _run(str(ws), cwd=ws.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 errors" in result.stderr
