@@ -133,3 +133,32 @@ def test_round_trip_of_our_own_export_shows_no_drift(
     assert code == 0
     assert "warning" not in out and "error" not in out
     assert "are llm-cost estimates, not bills" in out
+
+
+def test_tag_key_period_and_a_workspace_without_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(calibrate_cli, "utc_today", lambda: date(2026, 12, 2))
+    root = tmp_path / "ws"
+    (root / "prompts").mkdir(parents=True)
+    (root / "prompts" / "greet.prompty").write_text(
+        "---\nmodel:\n  id: gpt-4o-mini\n  parameters:\n    max_tokens: 50\n---\nSay hi.\n",
+        encoding="utf-8",
+    )
+    bills = tmp_path / "bills.csv"
+    lines = ["ChargePeriodStart,ChargePeriodEnd,EffectiveCost,x_InputTokens,x_OutputTokens,Tags"]
+    for day in range(1, 31):  # November: 30 days × 10 requests; December rows must not count
+        for month in (11, 12):
+            stamp = f"2026-{month}-{day:02d}T12:00:00Z"
+            tags = '"{""app.prompt"":""greet""}"'
+            lines += [f"{stamp},{stamp},0.001,20,{7 if month == 11 else 900},{tags}"] * 10
+    bills.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["calibrate", "--actuals", str(bills), str(root), "--tag-key", "app.prompt"]
+    code, out, _ = _run([*args, "--period", "2026-11", "--write"], capsys)
+    assert code == 0, out
+    assert "300 rows ignored" in out
+    written = (root / "llm-cost.toml").read_text(encoding="utf-8")
+    # 300 requests over 29 days (first to last request) scale to a 30-day month
+    assert "[prompts.greet]" in written
+    assert "calls_per_month = 310 # calibrated 2026-12-02 from bills.csv" in written
+    assert "output_tokens = 7 # calibrated 2026-12-02 from bills.csv" in written
