@@ -96,6 +96,23 @@ def test_hints_and_budget_breach_in_the_example_workspace(
     assert "server found" in health and "llmcost-lsp" in health, health
 
 
+def test_the_vim_lsp_start_fallback_attaches_and_shows_hints(
+    nvim: Path, tmp_path: Path, example_workspace: Path, expectations: Expectations
+) -> None:
+    """The path Neovim 0.10 takes (no vim.lsp.config), forced on 0.11: same hints."""
+    results = run_nvim(
+        nvim,
+        tmp_path / "home",
+        example_workspace,
+        "hints",
+        setup={"use_lsp_enable": False},
+        E2E_HINT_FILE=str(example_workspace / expectations.hint_file),
+    )
+    [hint] = results["hints"]["hints"]
+    assert f"{expectations.hint_tokens:,} tok" in hint["label"]
+    assert Path(results["hints"]["root"]) == example_workspace
+
+
 def test_llmcostinit_writes_a_manifest_for_a_workspace_without_one(
     nvim: Path, tmp_path: Path, example_workspace: Path
 ) -> None:

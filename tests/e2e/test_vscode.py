@@ -4,6 +4,7 @@ llmcost-lsp, and a screenshot of a prompt file with its inlay hint is saved to t
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -46,15 +47,27 @@ def _run(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None =
     return proc.stdout
 
 
+@dataclass(frozen=True)
+class Build:
+    vsix: Path
+    tests: Path  # the in-editor test module, bundled
+
+
 @pytest.fixture(scope="module")
-def vsix() -> Path:
-    """The .vsix, built the way a release is: `npm ci && npm run package` in editors/vscode."""
+def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The .vsix, built the way a release is: `npm ci && npm run package` in editors/vscode.
+    Under a lock, then copied: test runs sharing the checkout must not build over each other."""
     if shutil.which("npm") is None:
         pytest.skip("npm is not installed: cannot build the VS Code extension")
-    if not (EXTENSION / "node_modules" / ".package-lock.json").is_file():
-        _run(["npm", "ci", "--no-audit", "--no-fund"], EXTENSION, 600)
-    _run(["npm", "run", "package"], EXTENSION, 300)
-    return EXTENSION / "llm-cost.vsix"
+    dest = tmp_path_factory.mktemp("vsix")
+    with (EXTENSION.parent / ".vscode-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (EXTENSION / "node_modules" / ".package-lock.json").is_file():
+            _run(["npm", "ci", "--no-audit", "--no-fund"], EXTENSION, 600)
+        _run(["npm", "run", "package"], EXTENSION, 300)
+        vsix = Path(shutil.copy2(EXTENSION / "llm-cost.vsix", dest))
+        tests = Path(shutil.copy2(EXTENSION / "out" / "test" / "index.js", dest))
+    return Build(vsix, tests)
 
 
 def _free_port() -> int:
@@ -68,6 +81,7 @@ class CodeServer:
     url: str
     workspace: Path
     extension_dir: Path
+    tests: Path
     env: dict[str, str]
     node_path: str
     log: Path
@@ -88,7 +102,7 @@ def _node(
 
 @pytest.fixture(scope="module")
 def code_server(
-    vsix: Path, tmp_path_factory: pytest.TempPathFactory, expectations: Expectations
+    build: Build, tmp_path_factory: pytest.TempPathFactory, expectations: Expectations
 ) -> Iterator[CodeServer]:
     cache = install("vscode")
     binary = cache / "code-server" / "node_modules" / ".bin" / "code-server"
@@ -126,7 +140,7 @@ def code_server(
     env = isolated_env(home, LLMCOST_E2E_EXPECT=str(expect), TMPDIR=str(home))
     common = ["--user-data-dir", str(user), "--extensions-dir", str(home / "ext")]
     common += ["--config", str(home / "config.yaml")]
-    _run([str(binary), *common, "--install-extension", str(vsix)], home, 120, env)
+    _run([str(binary), *common, "--install-extension", str(build.vsix)], home, 120, env)
     [extension_dir] = (home / "ext").glob("llm-cost.llm-cost-*")
 
     port = _free_port()
@@ -156,7 +170,7 @@ def code_server(
                 assert time.monotonic() < deadline, f"not up:\n{log.read_text()[-3000:]}"
                 time.sleep(0.3)
         tools = str(cache / "tools" / "node_modules")
-        yield CodeServer(url, workspace, extension_dir, env, tools, log)
+        yield CodeServer(url, workspace, extension_dir, build.tests, env, tools, log)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -173,7 +187,7 @@ def test_the_extensions_own_tests_pass_inside_vscode(code_server: CodeServer) ->
         code_server.url,
         str(code_server.workspace),
         str(code_server.extension_dir),
-        str(EXTENSION / "out" / "test" / "index.js"),
+        str(code_server.tests),
         timeout=180,
     )
     sys.stdout.write(proc.stdout)

@@ -89,6 +89,14 @@ async function pickScenario(page, scenario, out, failShot) {
     const line = firstLine();
     return line ? line.textContent.replace(/\u00a0/g, " ") : null;
   });
+  // The total comes from a check the extension runs after start; wait for it.
+  await page
+    .waitForFunction(
+      () => [...document.querySelectorAll(".statusbar-item")].some((e) => /^\$[\d,.]+\/mo$/.test(e.textContent.trim())),
+      null,
+      { timeout: 30000 },
+    )
+    .catch(() => undefined);
   const statusBar = await page.evaluate(() => {
     return [...document.querySelectorAll(".statusbar-item")].map((e) => e.textContent.trim()).filter(Boolean);
   });

@@ -27,6 +27,8 @@ M.defaults = {
   },
   -- Server log level (error, warning, info, debug); the log is in :LspLog.
   log_level = "info",
+  -- Register with vim.lsp.config/enable (nil: when Neovim has them, 0.11+); false: vim.lsp.start.
+  use_lsp_enable = nil,
   -- Extra fields merged into the client config (capabilities, on_attach, handlers, ...).
   lsp = {},
 }
@@ -401,7 +403,11 @@ function M.setup(opts)
     return
   end
   M.cmd = cmd
-  if has_011 and vim.lsp.config and vim.lsp.enable then
+  local enable = M.config.use_lsp_enable
+  if enable == nil then
+    enable = has_011 and vim.lsp.config ~= nil and vim.lsp.enable ~= nil
+  end
+  if enable then
     register_011(cmd)
   else
     register_010(cmd)
