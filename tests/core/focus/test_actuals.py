@@ -149,6 +149,34 @@ def test_user_tag_key_and_period_filter(tmp_path: Path) -> None:
     assert set(actuals.prompts) == {"a", "b"}
 
 
+@pytest.mark.parametrize(
+    ("meter", "kind"),
+    [
+        ("gpt-4o-0806 Inp glbl 1K Tokens", "input"),
+        ("gpt-4o-0806 Outp glbl 1K Tokens", "output"),
+        ("USE1-Claude4Sonnet-input-tokens-cache-read", "cached_input"),
+        ("USE1-Claude4Sonnet-input-tokens-cache-write", "cache_write"),
+        ("Completion tokens", "output"),
+        ("Prompt tokens", "input"),
+    ],
+)
+def test_meter_words_tell_the_kind(tmp_path: Path, meter: str, kind: str) -> None:
+    path = tmp_path / "meters.csv"
+    path.write_text(
+        "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,ConsumedQuantity,ConsumedUnit,"
+        f"SkuMeter,ResourceId\n2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,1,2,1K tokens,{meter},p\n",
+        encoding="utf-8",
+    )
+    prompt = read_actuals(path).prompts["p"]
+    found = {
+        "input": prompt.input_tokens - prompt.cached_tokens - prompt.cache_write_tokens,
+        "cached_input": prompt.cached_tokens,
+        "cache_write": prompt.cache_write_tokens,
+        "output": prompt.output_tokens,
+    }
+    assert found == {k: (2000 if k == kind else 0) for k in found}
+
+
 def test_token_rows_without_request_counts_leave_requests_unknown(tmp_path: Path) -> None:
     path = tmp_path / "tokens.csv"
     path.write_text(
@@ -329,3 +357,55 @@ def test_export_focus_file_for_the_editor_command(
     with pytest.raises(InputError, match="unknown scenario"):
         export_focus_file(examples_workspace, tmp_path / "x.csv", scenario="nope")
     assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ({"EffectiveCost": "-1.0"}, "EffectiveCost", "negative cost"),
+        ({"x_CachedInputTokens": "900"}, "x_InputTokens", "less than its cached"),
+        ({"x_OutputTokens": "NaN"}, "x_OutputTokens", "not a finite number"),
+        ({"ChargePeriodEnd": "2026-10-31T00:00:00Z"}, "ChargePeriodEnd", "before"),
+        ({"ChargePeriodStart": ""}, "ChargePeriodStart", "is empty"),
+        ({"Tags": "{not json"}, "Tags", "not a JSON object"),
+        ({"Tags": '["a"]'}, "Tags", "must be a JSON object"),
+    ],
+)
+def test_bad_rows_name_their_column(
+    tmp_path: Path, cells: dict[str, str], column: str, message: str
+) -> None:
+    row = {
+        "ChargePeriodStart": "2026-11-01T00:00:00Z",
+        "ChargePeriodEnd": "2026-11-01T01:00:00Z",
+        "EffectiveCost": "1.0",
+        "x_InputTokens": "800",
+        "x_CachedInputTokens": "100",
+        "x_OutputTokens": "50",
+        "Tags": '{"prompt_id":"p"}',
+        **cells,
+    }
+    path = tmp_path / "row.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(row)
+        writer.writerow(row.values())
+    actuals = read_actuals(path)
+    assert actuals.skipped_rows == 1 and not actuals.prompts
+    problem = actuals.first_problem
+    assert problem is not None and problem.column == column and message in problem.message
+    assert problem.location.line == 2
+
+
+@pytest.mark.parametrize(
+    ("unit", "meter", "message"),
+    [("Bytes", "Input Tokens", "is not Tokens or Requests"), ("Tokens", "Widgets", "cannot tell")],
+)
+def test_bad_meter_rows(tmp_path: Path, unit: str, meter: str, message: str) -> None:
+    path = tmp_path / "meter.csv"
+    path.write_text(
+        "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,ConsumedQuantity,ConsumedUnit,"
+        f"SkuMeter,ResourceId\n2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,1,2,{unit},{meter},p\n",
+        encoding="utf-8",
+    )
+    problem = read_actuals(path).first_problem
+    assert problem is not None and message in problem.message

@@ -35,6 +35,8 @@ _UNIT = re.compile(r"^\s*(?:(\d+)\s*([KkMm])?\s+)?(tokens?|requests?)\s*$", re.I
 _SCALE = {"": 1, "k": 1_000, "m": 1_000_000}
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _CACHE_LIMIT = 4096  # distinct date-time and Tags texts remembered while reading
+_ZERO = Decimal(0)
+ESTIMATE_TAG = "llm-cost-type"
 _KINDS: tuple[TokenKind, ...] = ("input", "cached_input", "cache_write", "output")
 
 
@@ -181,13 +183,14 @@ def _token_kind(row: Mapping[str, str]) -> TokenKind | None:
     words = " ".join(
         row.get(c, "") for c in ("x_TokenType", "SkuMeter", "SkuId", "ChargeDescription")
     ).lower()
-    if "output" in words or "completion" in words:
+    # "outp"/"inp" also catch the abbreviated meters some clouds use ("Outp glbl 1K Tokens")
+    if "outp" in words or "completion" in words:
         return "output"
     if "cache" in words and ("write" in words or "creation" in words):
         return "cache_write"
     if "cache" in words or "cached" in words:
         return "cached_input"
-    if "input" in words or "prompt" in words:
+    if "inp" in words or "prompt" in words:
         return "input"
     return None
 
@@ -246,16 +249,17 @@ class _Aggregator:
             found = self._tag_cache[text] = _tags(row)
         return found
 
-    def _key(self, row: Mapping[str, str]) -> str | None:
+    def _key(self, row: Mapping[str, str]) -> tuple[str | None, dict[str, Any]]:
+        """The row's prompt id (see docs/focus.md for the order) and its parsed Tags."""
         tags = self._tags(row) if "Tags" in row else {}
         if self.tag_key is not None:
             value = tags.get(self.tag_key)
-            return str(value) if value not in (None, "", True) else None
+            return (str(value) if value not in (None, "", True) else None), tags
         value = tags.get(PROMPT_ID_TAG)
         if isinstance(value, str) and value:
-            return value
+            return value, tags
         resource = unneutralise(row.get("ResourceId", "").strip())
-        return resource or None
+        return (resource or None), tags
 
     def add(self, row: Mapping[str, str]) -> None:
         actuals = self.actuals
@@ -272,29 +276,30 @@ class _Aggregator:
         cost = _decimal(row, "EffectiveCost")
         if cost is None:
             cost = _decimal(row, "BilledCost") or Decimal(0)
-        tokens: dict[TokenKind, Decimal] = {}
-        unit_requests = Decimal(0)
+        zero = _ZERO
+        uncached = cached = written = output = unit_requests = zero
         x_requests = _decimal(row, "x_Requests") if self.has_x_requests else None
         if self.wide:
-            total_in = _decimal(row, "x_InputTokens") or Decimal(0)
-            cached = _decimal(row, "x_CachedInputTokens") or Decimal(0)
-            written = _decimal(row, "x_CacheWriteTokens") or Decimal(0)
-            tokens = {
-                "input": total_in - cached - written,
-                "cached_input": cached,
-                "cache_write": written,
-                "output": _decimal(row, "x_OutputTokens") or Decimal(0),
-            }
+            total_in = _decimal(row, "x_InputTokens") or zero
+            cached = _decimal(row, "x_CachedInputTokens") or zero
+            written = _decimal(row, "x_CacheWriteTokens") or zero
+            output = _decimal(row, "x_OutputTokens") or zero
+            uncached = total_in - cached - written
+            if uncached < 0:
+                raise _RowError(
+                    "x_InputTokens", "is less than its cached and cache-write tokens together"
+                )
         else:
             quantity = _decimal(row, "ConsumedQuantity")
-            unit = row.get("ConsumedUnit", "").strip()
             if quantity is not None:
+                unit = row.get("ConsumedUnit", "")
                 match = _UNIT.match(unit)
                 if match is None:
                     raise _RowError("ConsumedUnit", f"{unit[:40]!r} is not Tokens or Requests")
-                scale = Decimal(int(match.group(1) or 1) * _SCALE[(match.group(2) or "").lower()])
-                if match.group(3).lower().startswith("request"):
-                    unit_requests = quantity * scale
+                if match.group(1) or match.group(2):
+                    quantity *= int(match.group(1) or 1) * _SCALE[(match.group(2) or "").lower()]
+                if match.group(3)[0] in "rR":
+                    unit_requests = quantity
                     self.any_unit_requests = True
                 else:
                     kind = _token_kind(row)
@@ -303,12 +308,20 @@ class _Aggregator:
                             "SkuMeter", "cannot tell input from output tokens: set "
                             "x_CostComponent or a SkuMeter naming input/cached/output"
                         )  # fmt: skip
-                    tokens[kind] = quantity * scale
-        for name, value in (("tokens", sum(tokens.values(), Decimal(0))), ("cost", cost)):
-            if value < 0:
-                raise _RowError("ConsumedQuantity" if name == "tokens" else "EffectiveCost",
-                                f"negative {name} on a usage row")  # fmt: skip
-        key = self._key(row)
+                    if kind == "input":
+                        uncached = quantity
+                    elif kind == "cached_input":
+                        cached = quantity
+                    elif kind == "cache_write":
+                        written = quantity
+                    else:
+                        output = quantity
+        if uncached < 0 or cached < 0 or written < 0 or output < 0 or unit_requests < 0:
+            column = "x_InputTokens" if self.wide else "ConsumedQuantity"
+            raise _RowError(column, "negative usage on a usage row")
+        if cost < 0:
+            raise _RowError("EffectiveCost", "negative cost on a usage row")
+        key, tags = self._key(row)
         if key is None or (self.known_ids is not None and key not in self.known_ids):
             actuals.unmatched_rows += 1
             shown = key or "(no prompt id)"
@@ -325,20 +338,26 @@ class _Aggregator:
                     "ResourceId", f"more than {MAX_DISTINCT_PROMPTS:,} distinct prompt ids: "
                     "is ResourceId a request id? use --tag-key"
                 )  # fmt: skip
-            prompt = actuals.prompts[key] = PromptActuals(key)
+            prompt = actuals.prompts[key] = PromptActuals(key, start=start, end=end)
         prompt.rows += 1
         prompt.cost_usd += cost
-        prompt.input_tokens += tokens.get("input", 0) + tokens.get("cached_input", 0)
-        prompt.input_tokens += tokens.get("cache_write", 0)
-        prompt.cached_tokens += tokens.get("cached_input", 0)
-        prompt.cache_write_tokens += tokens.get("cache_write", 0)
-        prompt.output_tokens += tokens.get("output", 0)
-        prompt._x_requests += x_requests or 0
-        prompt._unit_requests += unit_requests
-        prompt._request_rows += 1 if self.wide else 0
-        prompt.start = start if prompt.start is None else min(prompt.start, start)
-        prompt.end = end if prompt.end is None else max(prompt.end, end)
-        if '"llm-cost-type":"estimate"' in row.get("Tags", "").replace(" ", ""):
+        prompt.input_tokens += uncached + cached + written
+        if cached:
+            prompt.cached_tokens += cached
+        if written:
+            prompt.cache_write_tokens += written
+        prompt.output_tokens += output
+        if x_requests:
+            prompt._x_requests += x_requests
+        if unit_requests:
+            prompt._unit_requests += unit_requests
+        if self.wide:
+            prompt._request_rows += 1
+        if prompt.start is not None and start < prompt.start:
+            prompt.start = start
+        if prompt.end is not None and end > prompt.end:
+            prompt.end = end
+        if tags.get(ESTIMATE_TAG) == "estimate":
             prompt.estimate_rows += 1
 
     def finish(self) -> None:
