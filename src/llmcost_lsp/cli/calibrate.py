@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
         description="Read a FOCUS actuals file (CSV, gzip CSV or Parquet), compare each "
         "prompt's requests, tokens and cost with its estimate, and with --write store the "
         "learned calls_per_month, output_tokens and tokenizer ratios in llm-cost.toml. "
-        "Drift ≥ 20%% warns, ≥ 50%% is an error (exit 1 unless --write). See docs/focus.md.",
+        "Drift ≥ 20% warns, ≥ 50% is an error (exit 1 unless --write). See docs/focus.md.",
     )
     add_workspace_args(parser)
     parser.add_argument(
