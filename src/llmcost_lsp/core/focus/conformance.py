@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 
 from llmcost_lsp.core.focus.columns import (
@@ -40,6 +40,7 @@ _COUNT_UNITS = {
 }
 _UNIT_COLUMNS = ("PricingUnit", "ConsumedUnit", "CommitmentDiscountUnit")
 _MAX_VIOLATIONS = 1000
+_WIDE = Context(prec=400)
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ class _RowChecker:
         ):
             if quantity is None or price not in numbers or cost not in numbers or correction:
                 continue
-            expected = numbers[price] * quantity
+            expected = numbers[price].fma(quantity, 0, _WIDE)  # no rounding at 28 digits
             if numbers[cost] != expected:
                 self.add(number, cost, "cost-identity",
                          f"{numbers[cost]} ≠ {price} × PricingQuantity = {expected}")  # fmt: skip

@@ -11,24 +11,26 @@ undo the apostrophe with `unneutralise`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _GUARD = "'"
 
 
+def _triggers(text: str) -> bool:
+    # apostrophes already in front count as part of the guard, so the guard can be undone
+    return text.lstrip(_GUARD).startswith(FORMULA_TRIGGERS)
+
+
 def neutralise(text: str) -> str:
-    """Text safe to open in a spreadsheet: an apostrophe before a formula trigger."""
-    if text.startswith(FORMULA_TRIGGERS):
-        return _GUARD + text
-    return text
+    """Text safe to open in a spreadsheet: an apostrophe before a formula trigger (also before
+    `'=…`, so that `unneutralise` always gives back exactly the input)."""
+    return _GUARD + text if _triggers(text) else text
 
 
 def unneutralise(text: str) -> str:
-    """The text before `neutralise` (only an apostrophe followed by a trigger is ours)."""
-    if text.startswith(_GUARD) and text[1:].startswith(FORMULA_TRIGGERS):
-        return text[1:]
-    return text
+    """The text before `neutralise`."""
+    return text[1:] if text.startswith(_GUARD) and _triggers(text) else text
 
 
 def is_formula_like(text: str) -> bool:
@@ -45,7 +47,9 @@ def decimal_cell(value: Decimal, min_places: int = 1) -> str:
         raise ValueError(f"not a finite decimal: {value}")
     if value == 0:
         value = abs(value)  # no "-0"
-    text = format(value.normalize(), "f")
+    # normalize() rounds to the context's precision: give it room for every digit
+    digits = len(value.as_tuple().digits)
+    text = format(value.normalize(Context(prec=max(digits, 28))), "f")
     whole, _, fraction = text.partition(".")
     return f"{whole}.{fraction.ljust(min_places, '0')}"
 
