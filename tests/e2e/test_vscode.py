@@ -195,7 +195,7 @@ def test_the_extensions_own_tests_pass_inside_vscode(code_server: CodeServer) ->
         f"{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}\ncode-server log:\n"
         f"{code_server.log.read_text()[-2000:]}"
     )
-    assert "4 passed, 0 failed" in proc.stdout
+    assert "5 passed, 0 failed" in proc.stdout
 
 
 def test_a_prompt_file_shows_its_cost_hint_screenshot(

@@ -43,6 +43,7 @@ let server: ServerCommand | undefined;
 let output: vscode.OutputChannel;
 let status: StatusBar;
 let quietChecks = 0;
+let problem: string | undefined;
 
 /** What the extension exports: used by its own tests and by anyone scripting it. */
 export interface LlmCostApi {
@@ -50,6 +51,10 @@ export interface LlmCostApi {
   server(): ServerCommand | undefined;
   totals(): Totals | undefined;
   ready(): Promise<void>;
+  /** Why the server is not running, when it could not be found. */
+  problem(): string | undefined;
+  /** What 'llm-cost: Switch model' offers, without the quick pick. */
+  switchActions(): Promise<vscode.CodeAction[]>;
 }
 
 function settings(): vscode.WorkspaceConfiguration {
@@ -80,21 +85,25 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     status.notFound();
     output.appendLine("llmcost-lsp not found. Tried:\n  " + located.tried.join("\n  "));
     const install = "Copy install command";
-    const configure = "Set server path";
-    const picked = await vscode.window.showErrorMessage(
-      "llm-cost: the language server (llmcost-lsp) was not found. Install it with " +
+    const configure = "Open settings";
+    const message = located.badSetting
+      ? `llm-cost: ${located.tried[located.tried.length - 1]}. Fix or clear the setting ` +
+        `${located.badSetting} (the server installs with: pip install llm-cost).`
+      : "llm-cost: the language server (llmcost-lsp) was not found. Install it with " +
         "`pip install llm-cost` in your project's Python environment, or set " +
-        "`llmcost.server.python` or `llmcost.server.path`.",
-      install,
-      configure,
-    );
-    if (picked === install) await vscode.env.clipboard.writeText("pip install llm-cost");
-    if (picked === configure) {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "llmcost.server");
-    }
+        "`llmcost.server.python` or `llmcost.server.path`.";
+    problem = message;
+    // Not awaited: the message stays until dismissed, and start-up must not wait for that.
+    void vscode.window.showErrorMessage(message, install, configure).then(async (picked) => {
+      if (picked === install) await vscode.env.clipboard.writeText("pip install llm-cost");
+      if (picked === configure) {
+        await vscode.commands.executeCommand("workbench.action.openSettings", located.badSetting ?? "llmcost.server");
+      }
+    });
     return;
   }
   server = located.server;
+  problem = undefined;
   server.args.push("--log-level", settings().get<string>("logLevel", "info"));
   output.appendLine(`starting ${server.command} ${server.args.join(" ")} (from ${server.source})`);
   const serverOptions: ServerOptions = {
@@ -222,7 +231,7 @@ function codeOf(d: vscode.Diagnostic): string {
 }
 
 /** The server's "Switch '<id>' to <model> (saves $X/mo)" quick fixes for every budget breach. */
-async function switchModel(): Promise<boolean> {
+async function switchActions(): Promise<vscode.CodeAction[]> {
   const actions: vscode.CodeAction[] = [];
   for (const [uri, diagnostics] of vscode.languages.getDiagnostics()) {
     for (const d of diagnostics.filter((d) => codeOf(d) === "budget-exceeded")) {
@@ -235,13 +244,17 @@ async function switchModel(): Promise<boolean> {
       actions.push(...found.filter((a) => a.edit && a.title.startsWith("Switch ")));
     }
   }
-  if (actions.length === 0) {
+  return [...new Map(actions.map((a) => [a.title, a])).values()];
+}
+
+async function switchModel(): Promise<boolean> {
+  const unique = await switchActions();
+  if (unique.length === 0) {
     void vscode.window.showInformationMessage(
       "llm-cost: no budget breach a cheaper model would fix in the current scenario.",
     );
     return false;
   }
-  const unique = [...new Map(actions.map((a) => [a.title, a])).values()];
   const picked = await vscode.window.showQuickPick(
     unique.map((a) => ({ label: a.title, action: a })),
     { title: "llm-cost: switch a prompt over budget to a cheaper model (edits llm-cost.toml)" },
@@ -336,6 +349,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<LlmCos
     server: () => server,
     totals: () => status.totals,
     ready: () => started,
+    switchActions,
+    problem: () => problem,
   };
 }
 

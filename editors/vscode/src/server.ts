@@ -13,7 +13,10 @@ export interface ServerCommand {
   source: string;
 }
 
-export type Located = { ok: true; server: ServerCommand } | { ok: false; tried: string[] };
+/** Not found: what was tried, and whether a setting the user made is the culprit. */
+export type Located =
+  | { ok: true; server: ServerCommand }
+  | { ok: false; tried: string[]; badSetting?: string };
 
 function isExecutable(file: string): boolean {
   try {
@@ -78,22 +81,26 @@ export async function locateServer(
     if (isExecutable(file)) {
       return { ok: true, server: { command: file, args: extra, source: "setting llmcost.server.path" } };
     }
+    // An explicit setting that is wrong is an error, not a reason to run some other server.
     tried.push(`llmcost.server.path = ${explicit}: not an executable file`);
+    return { ok: false, tried, badSetting: "llmcost.server.path" };
   }
 
-  const pythons: Array<[string, string]> = [];
+  const viaPython = (python: string, source: string): Located => ({
+    ok: true,
+    server: { command: python, args: ["-m", "llmcost_lsp", ...extra], source: `${source} (${python})` },
+  });
   const configured = (config.get<string>("server.python") ?? "").trim();
-  if (configured) pythons.push([expandHome(configured), "setting llmcost.server.python"]);
+  if (configured) {
+    const python = expandHome(configured);
+    if (pythonHasServer(python)) return viaPython(python, "setting llmcost.server.python");
+    tried.push(`llmcost.server.python = ${configured}: cannot run it or import llmcost_lsp with it`);
+    return { ok: false, tried, badSetting: "llmcost.server.python" };
+  }
   const selected = await pythonFromExtension(resource);
-  if (selected) pythons.push([selected, "the Python extension's interpreter"]);
-  for (const [python, source] of pythons) {
-    if (pythonHasServer(python)) {
-      return {
-        ok: true,
-        server: { command: python, args: ["-m", "llmcost_lsp", ...extra], source: `${source} (${python})` },
-      };
-    }
-    tried.push(`${source} ${python}: cannot import llmcost_lsp`);
+  if (selected) {
+    if (pythonHasServer(selected)) return viaPython(selected, "the Python extension's interpreter");
+    tried.push(`the Python extension's interpreter ${selected}: cannot import llmcost_lsp`);
   }
 
   const found = onPath("llmcost-lsp");

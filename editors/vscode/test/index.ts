@@ -71,7 +71,7 @@ const tests: Array<[string, (e: Expect) => Promise<void>]> = [
     },
   ],
   [
-    "selecting a scenario from the palette command reports the budget breach as a diagnostic",
+    "a scenario selected by command reports the budget breach; Switch model fixes it",
     async (e) => {
       const uri = vscode.Uri.file(path.join(e.workspace, e.breachFile));
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
@@ -88,7 +88,25 @@ const tests: Array<[string, (e: Expect) => Promise<void>]> = [
       );
       log(`diagnostic on ${e.breachFile}: [${diag.source}] ${diag.code}: ${diag.message}`);
       assert.strictEqual(diag.severity, vscode.DiagnosticSeverity.Error);
-      await vscode.commands.executeCommand("llm-cost.selectScenario", "");
+      assert.strictEqual(diag.source, "llm-cost");
+
+      // 'llm-cost: Switch model' offers the server's quick fixes; applying one ends the breach.
+      const api = vscode.extensions.getExtension("llm-cost.llm-cost")!.exports;
+      const actions: vscode.CodeAction[] = await api.switchActions();
+      log(`switch model offers: ${JSON.stringify(actions.map((a) => a.title))}`);
+      assert.ok(actions.length > 0, "at least one cheaper model fits");
+      assert.ok(actions.every((a) => /^Switch '[^']+' to \S+ \(saves \$[\d,.]+\/mo\)$/.test(a.title)));
+      assert.ok(await vscode.workspace.applyEdit(actions[0].edit!));
+      const model = actions[0].title.split(" to ")[1].split(" ")[0];
+      const doc = await vscode.workspace.openTextDocument(uri);
+      assert.ok(doc.getText().includes(`model = "${model}"`), `llm-cost.toml now names ${model}`);
+      await until("the breach to clear after the switch", () => (hasBreach() ? undefined : true));
+      // Undo (the next tests expect the example as shipped): revert the unsaved edit.
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand("workbench.action.files.revert");
+      await until("the breach to return after the revert", () => (hasBreach() ? true : undefined));
+
+      await vscode.commands.executeCommand("llm-cost.selectScenario", "baseline");
       await until("the breach to clear", () => (hasBreach() ? undefined : true));
     },
   ],
@@ -106,6 +124,22 @@ const tests: Array<[string, (e: Expect) => Promise<void>]> = [
       const totals = await until("the status-bar total", () => api.totals());
       log(`status bar total: ${JSON.stringify(totals).slice(0, 300)}`);
       assert.ok(Number(totals.monthly) > 0);
+    },
+  ],
+  [
+    "a wrong llmcost.server.path is reported with the fix, and clearing it recovers",
+    async () => {
+      const api = vscode.extensions.getExtension("llm-cost.llm-cost")!.exports;
+      const config = vscode.workspace.getConfiguration("llmcost");
+      const bogus = path.join(path.sep, "nonexistent", "llmcost-lsp");
+      await config.update("server.path", bogus, vscode.ConfigurationTarget.Workspace);
+      const problem: string = await until("the not-found report", () => api.problem());
+      log(`with server.path=${bogus}: ${problem}`);
+      assert.ok(problem.includes(bogus) && problem.includes("llmcost.server.path"), problem);
+      assert.strictEqual(api.client(), undefined, "no server started from some other place");
+      await config.update("server.path", undefined, vscode.ConfigurationTarget.Workspace);
+      await until("the server to run again", () => (api.client()?.isRunning() ? true : undefined));
+      assert.strictEqual(api.problem(), undefined);
     },
   ],
 ];
