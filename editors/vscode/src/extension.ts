@@ -314,7 +314,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<LlmCos
   register(context, "llm-cost.switchModel", async (...args: unknown[]) =>
     args.length ? execute(SERVER_COMMANDS.switchModel, args) : switchModel(),
   );
-  register(context, "llm-cost.diff", async (...args: unknown[]) => execute(SERVER_COMMANDS.diff, args));
+  // Without arguments: the active file's folder against the default branch (the server's default).
+  register(context, "llm-cost.diff", async (...args: unknown[]) => {
+    if (args.length) return execute(SERVER_COMMANDS.diff, args);
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const folder = active && vscode.workspace.getWorkspaceFolder(active)?.uri;
+    return execute(SERVER_COMMANDS.diff, folder ? [{ folder: folder.toString() }] : []);
+  });
   register(context, "llm-cost.exportFocus", async (...args: unknown[]) =>
     execute(SERVER_COMMANDS.exportFocus, args),
   );

@@ -312,6 +312,14 @@ local function create_commands()
     desc = "llm-cost: select the scenario (no argument: pick from llm-cost.toml)",
   })
 
+  vim.api.nvim_create_user_command("LlmCostDiff", function(opts)
+    local bufnr = vim.api.nvim_get_current_buf()
+    local client = M.client(bufnr)
+    local root = client and (client.root_dir or client.config.root_dir)
+    local args = { base = opts.args ~= "" and opts.args or nil, folder = root and vim.uri_from_fname(root) or nil }
+    M.execute("llmcost.diff", { args }, nil, bufnr)
+  end, { nargs = "?", desc = "llm-cost: cost diff against a git ref (default: the default branch)" })
+
   vim.api.nvim_create_user_command("LlmCostSwitchModel", function()
     M.switch_model()
   end, { desc = "llm-cost: switch a prompt over budget to a cheaper model (edits llm-cost.toml)" })
