@@ -4,7 +4,9 @@ every model, both versions, every scenario, with and without the legacy BilledCo
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,7 @@ from llmcost_lsp.core.focus.columns import CUSTOM_COLUMNS, FocusVersion, mandato
 from llmcost_lsp.core.focus.conformance import check_table
 from llmcost_lsp.core.workspace import Workspace
 
-from .conftest import HOSTILE_NAMES, export_table
+from .conftest import HOSTILE_NAMES, export_table, load
 
 VERSIONS: tuple[FocusVersion, ...] = ("1.2", "1.3")
 
@@ -133,3 +135,22 @@ def test_requests_are_counted_once_per_prompt(examples_workspace: Workspace) -> 
     col = {name: header.index(name) for name in header}
     requests = sum(Decimal(r[col["x_Requests"]]) for r in rows if r[col["x_Requests"]])
     assert requests == sum(e.monthly_calls or 0 for e in export.report.estimates)
+
+
+def test_real_prompt_corpus_export_conforms(corpus: Path, tmp_path: Path) -> None:
+    """158 real prompt files (BOMs, CJK text, odd names, placeholder models) under defaults
+    that give every one a volume: every exported row conforms, the rest is named."""
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus, root)
+    (root / "llm-cost.toml").write_text(
+        '[defaults]\nmodel = "claude-sonnet-4-6"\ncalls_per_month = 1_000\noutput_tokens = 500\n'
+        '[discovery]\ninclude = ["**/*"]\nexclude = ["SOURCES.md"]\n'
+        '[scenarios.cached]\ncache_hit_ratio = "0.5"\n',
+        encoding="utf-8",
+    )
+    workspace = load(root)
+    for version in VERSIONS:
+        header, rows, export = export_table(workspace, "cached", version)
+        assert len(export.included) > 100
+        assert check_table(header, rows, version, house=True) == []
+        assert len(export.included) + len(export.left_out) == len(workspace.prompts)
