@@ -62,11 +62,12 @@ def test_hints_and_budget_breach_in_the_example_workspace(
         nvim,
         tmp_path / "home",
         example_workspace,
-        "hints,breach,switch,check,health",
+        "hints,breach,switch,check,unrelated,health",
         E2E_HINT_FILE=str(example_workspace / expectations.hint_file),
         E2E_BREACH_FILE=str(example_workspace / expectations.breach_file),
         E2E_BREACH_CODE=expectations.breach_code,
         E2E_SCENARIO=expectations.breach_scenario,
+        E2E_UNRELATED_FILE=str(example_workspace / "fixtures" / "ticket_history.txt"),
     )
     hints = results["hints"]
     assert hints["enabled"], "setup() turns inlay hints on for llm-cost buffers"
@@ -91,6 +92,9 @@ def test_hints_and_budget_breach_in_the_example_workspace(
     # llmcost.check's total, as :LlmCostCheck reports it (still the launch scenario).
     check = results["check"]
     assert check["summary"].endswith("/mo (scenario launch)"), check["summary"]
+
+    # A text file outside prompts/ is not a prompt: no client attaches to it.
+    assert results["unrelated"] == {**results["unrelated"], "attached": 0, "filetype": "text"}
 
     health = "\n".join(results["health"]["lines"])
     assert "server found" in health and "llmcost-lsp" in health, health

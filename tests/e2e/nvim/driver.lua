@@ -152,6 +152,19 @@ function steps.init()
   emit({ step = "init", ok = true, manifest = manifest })
 end
 
+-- A file that is no prompt (by path) gets no llm-cost client.
+function steps.unrelated()
+  vim.cmd.edit(vim.fn.fnameescape(os.getenv("E2E_UNRELATED_FILE")))
+  local bufnr = vim.api.nvim_get_current_buf()
+  vim.wait(1000, function() return false end, 50)
+  emit({
+    step = "unrelated",
+    ok = true,
+    attached = #vim.lsp.get_clients({ name = "llmcost", bufnr = bufnr }),
+    filetype = vim.bo[bufnr].filetype,
+  })
+end
+
 function steps.health()
   vim.cmd("checkhealth llmcost")
   local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
