@@ -7,7 +7,6 @@ after tokenizing. An unsized variable keeps its placeholder, counted as literal 
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,8 +21,8 @@ _MEMO_LIMIT = 200_000  # distinct texts kept in memory before the memo starts ov
 # Texts at least this long are counted chunk by chunk, each chunk remembered by its content, so
 # an edit in a long prompt re-tokenizes only the chunks it touched (see `content_chunks`).
 CHUNKED_MIN_CHARS = 16_384
-_MIN_CHUNK_CHARS = 512
-_CUT_ONE_IN = 16  # about one safe newline cut in 16 is taken: chunks of ~16 lines
+_GRID_CHARS = 2048
+_CHUNK_MEMO_CHARS = 64_000_000  # text kept as chunk keys before that memo starts over
 
 
 @dataclass(frozen=True)
@@ -59,29 +58,28 @@ def fill_message(text: str, refs: Sequence[VariableRef], sizes: Mapping[str, Var
 
 
 def content_chunks(text: str) -> list[str]:
-    """`text` cut at safe newline points chosen by their content, not by their offset.
+    """`text` cut at the first safe newline after every `_GRID_CHARS` characters.
 
-    Each cut is one of `chunks.NEWLINE_CUT`'s provably exact positions; whether a position is
-    taken depends only on the 32 characters before it (and the distance to the previous cut),
-    so an edit changes the chunks around it and the rest keep their content and cached counts.
-    A greedy cut from a fixed offset would move every later boundary after an insertion.
+    Each cut is one of `chunks.NEWLINE_CUT`'s provably exact positions. An edit shifts later
+    text by a few characters, but the first safe newline after a grid point stays the same one
+    unless a newline sits within that shift of the grid point: almost every chunk keeps its
+    content, and so its cached count. (A greedy cut measured from the previous cut would move
+    every later boundary once one chunk got shorter.)
     """
     cuts: list[int] = []
-    last = 0
-    for match in NEWLINE_CUT.finditer(text):
-        position = match.end()
-        if position - last < _MIN_CHUNK_CHARS:
+    for grid in range(_GRID_CHARS, len(text), _GRID_CHARS):
+        if cuts and cuts[-1] >= grid:
             continue
-        window = text[position - 32 : position].encode("utf-8", "surrogatepass")
-        if zlib.crc32(window) % _CUT_ONE_IN == 0:
-            cuts.append(position)
-            last = position
+        match = NEWLINE_CUT.search(text, grid)
+        if match is None:
+            break
+        cuts.append(match.end())
     pieces: list[str] = []
     for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True):
         piece = text[start:end]
         # no newline cut for a long stretch (one huge line): the secondary cut of chunks.py
         pieces.extend(split(piece) if len(piece) > 4 * MAX_CHARS else [piece])
-    return pieces
+    return [piece for piece in pieces if piece]
 
 
 class TokenCounter:
@@ -92,6 +90,8 @@ class TokenCounter:
         self._memo: dict[str, int] = {}
         self.tokenized_texts = 0  # texts actually run through a tokenizer (tests, benchmarks)
         self.tokenized_chars = 0  # characters actually run through a tokenizer
+        self._chunk_memo: dict[tuple[str, str], int] = {}
+        self._chunk_chars = 0
 
     def _raw(self, counter: Counter, texts: Sequence[str]) -> list[int]:
         keys = [cache_key(text, counter.cache_key) for text in texts]
@@ -116,14 +116,19 @@ class TokenCounter:
         if len(text) < CHUNKED_MIN_CHARS or not counter.additive:
             self.tokenized_chars += len(text)
             return counter.count_raw(text)
+        if self._chunk_chars > _CHUNK_MEMO_CHARS:
+            self._chunk_memo.clear()
+            self._chunk_chars = 0
         total = 0
         for chunk in content_chunks(text):
-            key = "chunk:" + cache_key(chunk, counter.cache_key)
-            known = self._memo.get(key)
+            # keyed by the chunk itself: a dict hash is far cheaper than a SHA-256 per chunk
+            key = (counter.cache_key, chunk)
+            known = self._chunk_memo.get(key)
             if known is None:
                 known = counter.count_raw(chunk)
                 self.tokenized_chars += len(chunk)
-                self._memo[key] = known
+                self._chunk_memo[key] = known
+                self._chunk_chars += len(chunk)
             total += known
         return total
 

@@ -78,15 +78,21 @@ def to_diagnostic(issue: Issue, line_text: Callable[[int], str | None]) -> types
 
 
 def line_getter(text: str | None) -> Callable[[int], str | None]:
-    """Line `n` (0-based) of `text` without its line break; lines are split lazily, once."""
-    lines: list[str] | None = None
+    """Line `n` (0-based) of `text` without its line break, found without splitting it all."""
+    starts = [0]  # offsets of the lines found so far
 
     def get(line: int) -> str | None:
-        nonlocal lines
-        if text is None:
+        if text is None or line < 0:
             return None
-        if lines is None:
-            lines = text.splitlines()
-        return lines[line] if 0 <= line < len(lines) else None
+        while len(starts) <= line:
+            newline = text.find("\n", starts[-1])
+            if newline < 0:
+                return None
+            starts.append(newline + 1)
+        end = text.find("\n", starts[line])
+        found = text[starts[line] :] if end < 0 else text[starts[line] : end]
+        if starts[line] == len(text) and line > 0:
+            return None
+        return found.rstrip("\r")
 
     return get

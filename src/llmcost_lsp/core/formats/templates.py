@@ -25,7 +25,9 @@ TemplateStyle = Literal["double-brace", "single-brace", "copilot", "none"]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _RESERVED = frozenset({"else", "this", "true", "false", "none", "null"})
 _DOUBLE = re.compile(r"(\$?)\{\{(\{?)([^{}\n]*)\}\}")
-_SINGLE = re.compile(r"(?<![{$\\])\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+# Starts with the literal brace (no lookbehind) so the scan jumps between braces; the character
+# before the brace must not be `{`, `$` or a backslash, checked in `_matches`.
+_SINGLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 _COPILOT = re.compile(r"\$\{input:([A-Za-z_][\w-]*)(?::[^}\n]*)?\}")
 _JINJA_STATEMENT = re.compile(r"\{%-?\s*(\w+)")
 
@@ -60,6 +62,8 @@ def _double_brace_name(dollar: str, inner: str) -> str | None:
 
 
 def _matches(text: str, style: TemplateStyle) -> Iterator[tuple[int, int, str, VariableSyntax]]:
+    if "{" not in text:
+        return  # every syntax needs a brace; skips the regex scan of long plain prompts
     if style == "double-brace":
         for match in _DOUBLE.finditer(text):
             name = _double_brace_name(match.group(1), match.group(3))
@@ -70,7 +74,10 @@ def _matches(text: str, style: TemplateStyle) -> Iterator[tuple[int, int, str, V
                 yield match.start(), end, name, "double-brace"
     elif style == "single-brace":
         for match in _SINGLE.finditer(text):
-            yield match.start(), match.end(), match.group(1), "single-brace"
+            start = match.start()
+            if start and text[start - 1] in "{$\\":
+                continue
+            yield start, match.end(), match.group(1), "single-brace"
     elif style == "copilot":
         found: list[tuple[int, int, str, VariableSyntax]] = [
             (m.start(), m.end(), m.group(1), "copilot-input") for m in _COPILOT.finditer(text)
