@@ -93,8 +93,11 @@ class TokenCounter:
         self._chunk_memo: dict[tuple[str, str], int] = {}
         self._chunk_chars = 0
 
-    def _raw(self, counter: Counter, texts: Sequence[str]) -> list[int]:
-        keys = [cache_key(text, counter.cache_key) for text in texts]
+    def _raw(
+        self, counter: Counter, texts: Sequence[str], keys: Sequence[str] | None = None
+    ) -> list[int]:
+        if keys is None:
+            keys = [cache_key(text, counter.cache_key) for text in texts]
         if len(self._memo) > _MEMO_LIMIT:
             self._memo.clear()
         missing = list(dict.fromkeys(k for k in keys if k not in self._memo))
@@ -144,20 +147,23 @@ class TokenCounter:
     def count_many(self, jobs: Sequence[CountJob]) -> list[TokenCount]:
         """Counts for many prompts; texts are looked up in the caches in one batch per tokenizer."""
         counters = [counter_for(job.spec) for job in jobs]
-        texts_by_counter: dict[str, list[str]] = {}
-        job_texts: list[list[str]] = []
+        texts_by_counter: dict[str, tuple[list[str], list[str]]] = {}
+        job_texts: list[tuple[list[str], list[str]]] = []
         for job, counter in zip(jobs, counters, strict=True):
             texts: list[str] = []
             for index, message in enumerate(job.parsed.messages):
                 refs = [r for r in job.parsed.variables if r.message_index == index]
                 texts += [message.role, fill_message(message.text, refs, job.sizes)]
-            job_texts.append(texts)
-            texts_by_counter.setdefault(counter.cache_key, []).extend(texts)
-        for key, texts in texts_by_counter.items():
-            self._raw(next(c for c in counters if c.cache_key == key), texts)
+            keys = [cache_key(text, counter.cache_key) for text in texts]  # hashed once
+            job_texts.append((texts, keys))
+            batch = texts_by_counter.setdefault(counter.cache_key, ([], []))
+            batch[0].extend(texts)
+            batch[1].extend(keys)
+        for key, (texts, keys) in texts_by_counter.items():
+            self._raw(next(c for c in counters if c.cache_key == key), texts, keys)
         results = []
-        for job, counter, texts in zip(jobs, counters, job_texts, strict=True):
-            raw = sum(self._raw(counter, texts))
+        for job, counter, (texts, keys) in zip(jobs, counters, job_texts, strict=True):
+            raw = sum(self._raw(counter, texts, keys))
             variable_tokens = sum(
                 job.sizes[ref.name].tokens or 0
                 for ref in job.parsed.variables
