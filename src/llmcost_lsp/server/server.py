@@ -7,6 +7,7 @@ from llmcost_lsp.server.features import (
     code_actions,
     commands,
     diagnostics,
+    diff,
     documents,
     hover,
     init_command,
@@ -33,6 +34,7 @@ COMMAND_MODULES = (
     switch_model,
     check_command,
     select_scenario,
+    diff,
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from llmcost_lsp.server.features import init_command, switch_model
+from llmcost_lsp.server.features import diff, init_command, switch_model
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 
@@ -15,6 +15,7 @@ def compute_actions(
     ours = [d for d in params.context.diagnostics if d.source == "llm-cost"]
     actions = switch_model.code_actions(ls, folder, ours)
     actions += init_command.code_actions(ls, folder, params.text_document.uri)
+    actions += diff.code_actions(ls, folder, params.text_document.uri)
     only = params.context.only
     if only:
         actions = [

@@ -15,6 +15,7 @@ from llmcost_lsp.server.analysis import resolve_scenario
 from llmcost_lsp.server.breakdown import breakdown_markdown
 from llmcost_lsp.server.config import HintSettings
 from llmcost_lsp.server.convert import line_getter, units, uri_to_path
+from llmcost_lsp.server.features import diff
 from llmcost_lsp.server.lookup import manifest_prompt_lines
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
@@ -69,7 +70,8 @@ def compute_hints(
         if not window.start.line <= line <= window.end.line or workspace.prompt(prompt_id) is None:
             continue
         result = workspace.result(prompt_id, terms)
-        hints.append(_hint(result, line, lines(line) or "", ls.config.hints))
+        hint = _hint(result, line, lines(line) or "", ls.config.hints)
+        hints.append(diff.decorate(ls, folder, hint, result))  # `· +$41/mo vs main`
     return hints
 
 
