@@ -1,0 +1,140 @@
+"""`llm-cost diff --base HEAD~1` on 10,000 prompts with 10 changed, against a full cold estimate
+of the same repository in the same run (each command a fresh process with its own cache dir).
+
+Measured: cold estimate (baseline), warm estimate, diff with a cold cache, and diff with the
+cache a previous estimate of the base left behind (CI after one run); plus, in process, how many
+texts the warm diff tokenized. Run: python benchmarks/bench_diff.py [PROMPTS] [CHANGED]
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+MANIFEST = '[defaults]\nmodel = "gpt-4o-mini"\ncalls_per_month = 10_000\noutput_tokens = 300\n'
+WORDS = [
+    "customer",
+    "order",
+    "refund",
+    "invoice",
+    "shipping",
+    "warranty",
+    "account",
+    "password",
+    "delivery",
+    "product",
+]
+
+
+def prompt_text(index: int, revision: int = 0) -> str:
+    """A few hundred characters, distinct per prompt, so no two texts share a cache entry."""
+    lines = [f"You are assistant #{index} (revision {revision}) for the support team."]
+    for line in range(12):
+        words = [WORDS[(index * 7 + line * 3 + k) % len(WORDS)] for k in range(9)]
+        lines.append(f"Step {line}: check the {' '.join(words)} for case {index}-{line}.")
+    return "\n".join(lines) + "\n"
+
+
+def git(root: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def build(root: Path, prompts: int) -> None:
+    git(root, "init", "-q", "-b", "main")
+    (root / "llm-cost.toml").write_text(MANIFEST)
+    for index in range(prompts):
+        folder = root / "prompts" / f"team{index % 100}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"p{index}.txt").write_text(prompt_text(index))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+
+
+def change(root: Path, prompts: int, changed: int) -> None:
+    step = prompts // changed
+    for index in range(0, step * changed, step):
+        (root / "prompts" / f"team{index % 100}" / f"p{index}.txt").write_text(
+            prompt_text(index, revision=1) + "Also answer in French.\n"
+        )
+    git(root, "commit", "-q", "-am", "change")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(root: Path, cache: Path, *args: str) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one command in a fresh process. CPU time is the figure
+    compared: wall time swings with whatever else the machine runs."""
+    env = {**os.environ, "LLMCOST_CACHE_DIR": str(cache), "CI": "true"}
+    command = [sys.executable, "-m", "llmcost_lsp.cli.main", *args]
+    cpu, start = _children_cpu(), time.perf_counter()
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return cpu, elapsed
+
+
+def tokenized_by_warm_diff(root: Path, cache: Path) -> tuple[int, int]:
+    """In process: texts tokenized and blobs read by a diff over a copy of the warm cache."""
+    from llmcost_lsp.core.diff import diff_git
+    from llmcost_lsp.core.pricing.db import load_price_db
+    from llmcost_lsp.core.prompt_tokens import TokenCounter
+    from llmcost_lsp.core.settings import Settings
+
+    settings = Settings(cache_dir=cache, config_dir=cache / "config")
+    counter = TokenCounter(settings)
+    diff = diff_git(root, "HEAD~1", db=load_price_db(), settings=settings, counter=counter,
+                    pricing_date=date.today())  # fmt: skip
+    counter.close()
+    return counter.tokenized_texts, len(diff.prompts)
+
+
+def main() -> None:
+    prompts = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    changed = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    with tempfile.TemporaryDirectory() as temp:
+        root, caches = Path(temp) / "repo", Path(temp) / "caches"
+        root.mkdir()
+        build(root, prompts)
+        # the previous CI run: an estimate of the base fills the cache
+        cold_estimate = timed(root, caches / "ci", "estimate", "--format", "json")
+        warm_estimate = timed(root, caches / "ci", "estimate", "--format", "json")
+        change(root, prompts, changed)
+        shutil.copytree(caches / "ci", caches / "ci-copy")
+        warm_diff = timed(root, caches / "ci", "diff", "--base", "HEAD~1")
+        cold_diff = timed(root, caches / "fresh", "diff", "--base", "HEAD~1")
+        texts, found = tokenized_by_warm_diff(root, caches / "ci-copy")
+    print(f"repository: {prompts:,} prompts, {changed} changed in HEAD")
+    print("                                  CPU s   wall s")
+    for name, (cpu, wall) in [
+        ("estimate, cold cache (baseline)", cold_estimate),
+        ("estimate, warm cache", warm_estimate),
+        ("diff --base HEAD~1, cold cache", cold_diff),
+        ("diff --base HEAD~1, warm cache", warm_diff),
+    ]:
+        print(f"{name:32s} {cpu:6.2f}  {wall:7.2f}")
+    print(f"ratio warm diff / cold estimate: {warm_diff[0] / cold_estimate[0]:5.2f}x (CPU)")
+    print(f"ratio cold diff / cold estimate: {cold_diff[0] / cold_estimate[0]:5.2f}x (CPU)")
+    print(f"ratio warm diff / warm estimate: {warm_diff[0] / warm_estimate[0]:5.2f}x (CPU)")
+    print(f"warm diff tokenized {texts} texts ({found} prompts changed of {prompts:,})")
+
+
+if __name__ == "__main__":
+    main()
