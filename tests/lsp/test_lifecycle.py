@@ -79,3 +79,31 @@ async def test_configuration_change_applies_at_once(client: Any, ws: Path) -> No
     await wait_for(
         lambda: "budget-exceeded" in {d.code for d in client.diagnostics.get(manifest.as_uri(), [])}
     )
+
+
+async def test_workspace_folders_added_and_removed(client: Any, ws: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import EXAMPLES
+
+    await client.start(ws)
+    other = tmp_path / "other"
+    shutil.copytree(EXAMPLES, other)
+    folder = types.WorkspaceFolder(uri=other.as_uri(), name="other")
+    client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            types.WorkspaceFoldersChangeEvent(added=[folder], removed=[])
+        )
+    )
+    uri = open_doc(client, other / "prompts/support/triage.txt")
+    assert await hints(client, uri)
+    client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            types.WorkspaceFoldersChangeEvent(added=[], removed=[folder])
+        )
+    )
+    for _ in range(100):
+        if not await hints(client, uri):
+            break
+        await asyncio.sleep(0.05)
+    assert not await hints(client, uri)

@@ -123,6 +123,25 @@ def register(ls: LlmCostServer) -> None:
             await index_folder(ls, folder, f"llmcost-index-{number}")
             await refresh(ls, folder)
 
+    @ls.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersParams) -> None:
+        removed = {p for p in (uri_to_path(f.uri) for f in params.event.removed) if p}
+        for folder in [f for f in ls.folders if f.root in {r.resolve() for r in removed}]:
+            ls.folders.remove(folder)
+            for uri in folder.published:  # its findings go with it
+                ls.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+                )
+        known = {f.root for f in ls.folders}
+        for added in params.event.added:
+            root = uri_to_path(added.uri)
+            if root is None or not root.is_dir() or root.resolve() in known:
+                continue
+            folder = Folder(root.resolve())
+            ls.folders.append(folder)
+            await index_folder(ls, folder, f"llmcost-index-{len(ls.folders)}-{root.name}")
+            await refresh(ls, folder)
+
     @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
         if ls.client_supports("workspace", "configuration"):
