@@ -197,3 +197,15 @@ def test_a_changed_sample_is_seen_though_the_manifest_is_the_same(
     diff = diff_git(builder.root, "HEAD~1", "HEAD", db=small_db, pricing_date=DAY)
     assert [(d.prompt_id, d.changes) for d in diff.prompts] == [("ask", ("tokens-changed",))]
     assert (diff.prompts[0].input_tokens_delta or 0) > 100
+
+
+def test_a_workspace_folder_new_in_head_has_everything_added(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    builder.commit({"README.md": "no prompts yet\n"})
+    builder.commit({"svc/llm-cost.toml": '[defaults]\nmodel = "gpt-4o"\n',
+                    "svc/prompts/a.txt": "Hello.\n"})  # fmt: skip
+    diff = diff_git(builder.root / "svc", "HEAD~1", "HEAD", db=small_db, pricing_date=DAY)
+    assert [(d.prompt_id, d.changes) for d in diff.prompts] == [("a", ("added",))]
+    assert diff.base.results == () and diff.base.issues == ()
