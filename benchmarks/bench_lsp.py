@@ -120,6 +120,14 @@ async def first_hints(root: Path, target: Path, cache: Path) -> tuple[float, flo
     def diagnostics(params: types.PublishDiagnosticsParams) -> None:
         published.append(params.uri)
 
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def log_message(params: types.LogMessageParams) -> None:
+        pass
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE)
+    def show_message(params: types.ShowMessageParams) -> None:
+        pass
+
     env = {**os.environ, "LLMCOST_CACHE_DIR": str(cache), "CI": "true"}
     await client.start_io(sys.executable, "-m", "llmcost_lsp", "--log-level", "error", env=env)
     start = time.perf_counter()
@@ -136,6 +144,8 @@ async def first_hints(root: Path, target: Path, cache: Path) -> tuple[float, flo
     )
     elapsed = time.perf_counter() - start
     assert hints, "no hints"
+    # the whole workspace checked too (diagnostics computed), then the memory it holds
+    await client.workspace_execute_command_async(types.ExecuteCommandParams("llmcost.check", []))
     assert client._server is not None
     memory = rss_mb(client._server.pid)
     await client.shutdown_async(None)

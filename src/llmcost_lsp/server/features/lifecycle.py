@@ -121,6 +121,8 @@ def register(ls: LlmCostServer) -> None:
         )
         for number, folder in enumerate(ls.folders):
             await index_folder(ls, folder, f"llmcost-index-{number}")
+            # let requests that waited for the index (hints, hovers) queue before the full check
+            await asyncio.sleep(0)
             await refresh(ls, folder)
 
     @ls.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
