@@ -15,37 +15,12 @@ from llmcost_lsp.cli.table import render_table
 from llmcost_lsp.core.estimate import Estimate
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.pricing.db import PriceDB
-from llmcost_lsp.core.tokens.spec import TokenCount
 from llmcost_lsp.core.workspace import PromptResult, Report
 
+# money and token text are shared with the server (present.py); re-exported for the commands
+from llmcost_lsp.present import decimal_text, money, tokens_text
+
 JSON_SCHEMA = "llm-cost.estimate/1"
-
-
-def decimal_text(value: Decimal | None) -> str | None:
-    """Exact decimal as text without exponent or trailing zeros ("0.0031", "12")."""
-    if value is None:
-        return None
-    return format(value.normalize(), "f")
-
-
-def money(value: Decimal | None, *, per_call: bool = False) -> str:
-    """Dollars for people: cents for monthly sums, 4 significant digits for small per-call costs."""
-    if value is None:
-        return "?"
-    if per_call and abs(value) < 1:
-        if value == 0:
-            return "$0"
-        digits = max(2, -value.adjusted() + 3)
-        return f"${value.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)}"
-    return f"${value.quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
-
-
-def tokens_text(count: TokenCount | Decimal | int | None) -> str:
-    if count is None:
-        return "?"
-    if isinstance(count, TokenCount):
-        return ("" if count.is_exact else "≈") + f"{count.tokens:,}"
-    return f"{Decimal(count).quantize(Decimal(1), ROUND_HALF_UP):,}"
 
 
 def _calls(estimate: Estimate | None) -> str:
