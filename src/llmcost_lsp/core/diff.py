@@ -153,10 +153,6 @@ class CostDiff:
     def budget_issues(self) -> list[Issue]:
         return [i for i in self.new_issues if i.code in BUDGET_CODES]
 
-    def by_path(self) -> dict[str, PromptDiff]:
-        """Changed prompts by their head path (what an editor decorates)."""
-        return {d.path: d for d in self.prompts if d.head is not None}
-
 
 @dataclass(frozen=True)
 class Threshold:
