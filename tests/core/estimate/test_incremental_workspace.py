@@ -85,3 +85,28 @@ def test_compare_models_lists_cheaper_models_only(examples: Workspace) -> None:
     cheaper = compare_models(examples, "search/answer", limit=3)
     assert 0 < len(cheaper) <= 3
     assert all((a.estimate.per_call_usd or 0) < base.per_call_usd for a in cheaper)
+
+
+def test_swaps_fall_back_to_the_same_provider_and_skip_forbidden(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root)
+    manifest = root / "llm-cost.toml"
+    text = manifest.read_text()
+    text = text[: text.index("[[rules]]")] + text[text.index("# --- contracted prices") :]
+    text = text.replace('forbidden_models = ["gpt-4-32k"]', 'forbidden_models = ["gpt-4o-mini"]')
+    manifest.write_text(text)
+    workspace = Workspace(root, use_persistent_cache=False)
+    workspace.load()
+    swaps = swap_suggestions(workspace, "search/answer", workspace.scenario("launch"))
+    assert swaps, "a cheaper OpenAI model fits the budget"
+    assert all(s.source == "same provider" for s in swaps)
+    assert all(s.estimate.model_entry.provider == "openai" for s in swaps)
+    assert "gpt-4o-mini" not in {s.model_id for s in swaps}
+
+
+def test_swaps_are_always_cheaper_per_month(examples: Workspace) -> None:
+    # baseline: search/answer fits its budget, yet swaps are still only cheaper models
+    swaps = swap_suggestions(examples, "search/answer")
+    base = examples.result("search/answer").estimate
+    assert base is not None and base.monthly_usd is not None
+    assert all((s.estimate.monthly_usd or 0) < base.monthly_usd for s in swaps)
