@@ -22,6 +22,8 @@ from llmcost_lsp.core.estimate import Estimate
 from llmcost_lsp.core.focus.actuals import Actuals, PromptActuals
 from llmcost_lsp.core.manifest import Manifest
 from llmcost_lsp.core.manifest_edit import Value, set_value
+from llmcost_lsp.core.tokens.registry import chat_overhead
+from llmcost_lsp.core.tokens.spec import TokenizerSpec
 from llmcost_lsp.core.workspace import PromptResult, Report, Workspace
 
 Severity = Literal["ok", "warning", "error"]
@@ -225,11 +227,26 @@ def _prompt_changes(
     return changes
 
 
+def _unscaled_tokens(workspace: Workspace, prompt_id: str, spec: TokenizerSpec) -> int:
+    """Input tokens the ratio does not scale, added as prompt_tokens.TokenCounter adds them:
+    chat overhead, variables sized in tokens (per placeholder) and extra_input_tokens."""
+    parsed = workspace.parsed(prompt_id)
+    entry = workspace.manifest.prompts.get(prompt_id) if workspace.manifest else None
+    declared = entry.variables if entry else {}
+    variables = sum(
+        declared[ref.name].tokens or 0 for ref in parsed.variables if ref.name in declared
+    )
+    extra = (entry.extra_input_tokens or 0) if entry else 0
+    return chat_overhead(len(parsed.messages), spec) + variables + extra
+
+
 def _tokenizer_changes(
-    workspace: Workspace, tuned: Iterable[PromptCalibration], comment: str, today: date, source: str
+    workspace: Workspace, tuned: Iterable[PromptCalibration], comment: str
 ) -> list[Change]:
-    """Per approximate tokenizer family: ratio × (actual input tokens / estimated input tokens),
-    weighted by requests, over the prompts with enough data."""
+    """Per approximate tokenizer family, the ratio that makes the scaled part of the estimate
+    (the text, without overhead and token-sized variables) match the bills:
+    ratio × Σ (actual − unscaled) / Σ (estimated − unscaled), weighted by requests, over the
+    prompts with enough data."""
     sums: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
     for prompt in tuned:
         estimate = prompt.estimate
@@ -239,13 +256,18 @@ def _tokenizer_changes(
         spec = workspace.db.tokenizer_for(estimate.model_entry)
         if spec.ratio is None:
             continue
+        fixed = _unscaled_tokens(workspace, prompt.prompt_id, spec)
+        scaled_estimate = Decimal(estimate.input_tokens.tokens - fixed)
+        if scaled_estimate <= 0:
+            continue  # nothing the ratio scales: this prompt cannot tell
         manifest = workspace.manifest
         current = manifest.calibration.tokenizers.get(spec.family) if manifest else None
         ratio = current.ratio if current else spec.ratio
         actual_sum, estimated_sum, _ = sums.get(spec.family, (Decimal(0), Decimal(0), ratio))
+        requests = prompt.actual.requests
         sums[spec.family] = (
-            actual_sum + metric.actual * prompt.actual.requests,
-            estimated_sum + Decimal(estimate.input_tokens.tokens) * prompt.actual.requests,
+            actual_sum + max(metric.actual - fixed, Decimal(0)) * requests,
+            estimated_sum + scaled_estimate * requests,
             ratio,
         )
     changes = []
@@ -257,8 +279,10 @@ def _tokenizer_changes(
             continue
         manifest = workspace.manifest
         entry = manifest.calibration.tokenizers.get(family) if manifest else None
-        refused = "locked" if entry is not None and entry.locked else None
-        if new > 10:
+        refused = None
+        if entry is not None and entry.locked:
+            refused = "locked"
+        elif new > 10:
             refused = f"learned ratio {new} is implausible (more than 10)"
         changes.append(
             Change(("calibration", "tokenizers", family, "ratio"), ratio, new, comment, refused)
@@ -302,7 +326,7 @@ def calibrate(
         scenario=report.scenario.name,
         prompts=tuple(prompts),
         without_actuals=tuple(sorted(set(by_id) - set(actuals.prompts))),
-        tokenizer_changes=tuple(_tokenizer_changes(workspace, tuned, comment, today, source)),
+        tokenizer_changes=tuple(_tokenizer_changes(workspace, tuned, comment)),
     )
 
 
