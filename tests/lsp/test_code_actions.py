@@ -182,3 +182,22 @@ async def test_commands_are_listed_in_capabilities(client: Any, ws: Path) -> Non
         "llmcost.check",
         "llmcost.selectScenario",
     } <= commands
+
+
+async def test_quick_fixes_survive_an_only_quickfix_filter(client: Any, ws: Path) -> None:
+    """VS Code's light bulb asks with `only: ["quickfix"]`; the swap must still be offered."""
+    await client.start(ws, scenario="launch")
+    manifest = ws / "llm-cost.toml"
+    await wait_for(lambda: "budget-exceeded" in codes(client, manifest))
+    breach = next(d for d in manifest_diagnostics(client, ws) if d.code == "budget-exceeded")
+    line = breach.range.start.line
+    for only, expect in (([types.CodeActionKind.QuickFix], True), (["refactor"], False)):
+        found = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(manifest.as_uri()),
+                range=types.Range(types.Position(line, 0), types.Position(line, 0)),
+                context=types.CodeActionContext(diagnostics=[breach], only=only),
+            )
+        )
+        titles = [a.title for a in found or []]
+        assert any(t.startswith("Switch 'search/answer'") for t in titles) is expect, titles

@@ -23,11 +23,14 @@ async def test_budget_breach_appears_and_disappears(client: Any, ws: Path) -> No
     text = manifest.read_text()
     line = text.splitlines()[breach.range.start.line]
     assert line.startswith('budget_monthly_usd = "2500"')  # the key itself, not line 1
+    prompt = ws / "prompts" / "search" / "answer.prompt.md"
+    await wait_for(lambda: "budget-exceeded" in codes(client, prompt))  # on the prompt too
     uri = open_doc(client, manifest)
     replace_all(
         client, uri, 2, text.replace('budget_monthly_usd = "2500"', 'budget_monthly_usd = "99000"')
     )
     await wait_for(lambda: "budget-exceeded" not in codes(client, manifest))
+    await wait_for(lambda: "budget-exceeded" not in codes(client, prompt))
     replace_all(client, uri, 3, text)
     await wait_for(lambda: "budget-exceeded" in codes(client, manifest))
 

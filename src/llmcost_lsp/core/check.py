@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -63,13 +63,14 @@ def check_report(
     """All findings for a report: the workspace's, each prompt's, and the policy's."""
     issues: list[Issue] = list(report.issues)
     for result in report.results:
-        issues.extend(result.issues)
-        issues.extend(_prompt_limits(result, manifest, today or date.today()))
+        own = [*result.issues, *_prompt_limits(result, manifest, today or date.today())]
+        if manifest is not None:
+            own += [*_prompt_budget(result, manifest, report.scenario.name)]
+            own += [*_forbidden(result, manifest)]
+        issues.extend(_about(result, own))
     if manifest is not None:
-        issues.extend(_prompt_budgets(report, manifest))
         issues.extend(_tag_budgets(report, manifest))
         issues.extend(_workspace_budget(report, manifest))
-        issues.extend(_forbidden(report, manifest))
     issues.extend(_tag_cardinality(report, manifest))
     unique = list(dict.fromkeys(issues))
     unique.sort(key=_sort_key)
@@ -106,28 +107,29 @@ def _budget_message(what: str, spent: Decimal, budget: Decimal, scenario: str) -
     )
 
 
-def _prompt_budgets(report: Report, manifest: Manifest) -> Iterator[Issue]:
-    for result in report.results:
-        entry, estimate = result.entry, result.estimate
-        if entry is None or entry.budget_monthly_usd is None:
-            continue
-        budget = entry.budget_monthly_usd
-        if estimate is None or estimate.monthly_usd is None:
-            continue  # unknown volume is reported on its own
-        level = _level(estimate.monthly_usd, budget)
-        if level:
-            yield Issue(
-                "budget-exceeded" if level == "error" else "budget-near",
-                _budget_message(
-                    f"prompt {result.prompt_id!r}",
-                    estimate.monthly_usd,
-                    budget,
-                    report.scenario.name,
-                ),
-                _entry_location(result, manifest, "budget_monthly_usd"),
-                level,
-                "a cheaper model may fit: see the code action or `llm-cost estimate --format json`",
-            )
+def _about(result: PromptResult, issues: list[Issue]) -> Iterator[Issue]:
+    """Mark the prompt's findings located in another file (the manifest) with the prompt."""
+    for issue in issues:
+        elsewhere = issue.location.path != result.prompt.path
+        yield replace(issue, subject=result.prompt.path) if elsewhere else issue
+
+
+def _prompt_budget(result: PromptResult, manifest: Manifest, scenario: str) -> Iterator[Issue]:
+    entry, estimate = result.entry, result.estimate
+    if entry is None or entry.budget_monthly_usd is None:
+        return
+    if estimate is None or estimate.monthly_usd is None:
+        return  # unknown volume is reported on its own
+    budget = entry.budget_monthly_usd
+    level = _level(estimate.monthly_usd, budget)
+    if level:
+        yield Issue(
+            "budget-exceeded" if level == "error" else "budget-near",
+            _budget_message(f"prompt {result.prompt_id!r}", estimate.monthly_usd, budget, scenario),
+            _entry_location(result, manifest, "budget_monthly_usd"),
+            level,
+            "a cheaper model may fit: see the code action or `llm-cost estimate --format json`",
+        )
 
 
 def _tag_budgets(report: Report, manifest: Manifest) -> Iterator[Issue]:
@@ -164,22 +166,21 @@ def _workspace_budget(report: Report, manifest: Manifest) -> Iterator[Issue]:
         )
 
 
-def _forbidden(report: Report, manifest: Manifest) -> Iterator[Issue]:
+def _forbidden(result: PromptResult, manifest: Manifest) -> Iterator[Issue]:
+    estimate = result.estimate
+    if estimate is None:
+        return
     forbidden = {name.strip().lower() for name in manifest.budgets.forbidden_models}
-    for result in report.results:
-        estimate = result.estimate
-        if estimate is None:
-            continue
-        names = {estimate.model.value.strip().lower(), estimate.model_entry.id.lower()}
-        names |= {alias.lower() for alias in estimate.model_entry.aliases}
-        if names & forbidden:
-            yield Issue(
-                "forbidden-model",
-                f"prompt {result.prompt_id!r} uses {estimate.model_entry.id}, which "
-                f"budgets.forbidden_models forbids",
-                _model_location(result, manifest),
-                "error",
-            )
+    names = {estimate.model.value.strip().lower(), estimate.model_entry.id.lower()}
+    names |= {alias.lower() for alias in estimate.model_entry.aliases}
+    if names & forbidden:
+        yield Issue(
+            "forbidden-model",
+            f"prompt {result.prompt_id!r} uses {estimate.model_entry.id}, which "
+            f"budgets.forbidden_models forbids",
+            _model_location(result, manifest),
+            "error",
+        )
 
 
 def _model_location(result: PromptResult, manifest: Manifest | None) -> Location:

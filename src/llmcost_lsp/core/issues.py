@@ -19,6 +19,9 @@ class Issue:
     location: Location
     severity: Severity = "warning"
     hint: str | None = None
+    # The prompt file a finding is about when it is located elsewhere (a manifest budget line):
+    # editors show it on that file too.
+    subject: str | None = None
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.severity}: {self.message}"

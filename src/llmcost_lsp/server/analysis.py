@@ -7,7 +7,7 @@ plus the price DB's age and the installed update's health, which never block in 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from llmcost_lsp.core.check import CheckResult, check_report
@@ -92,7 +92,18 @@ def analyze(
         Issue(skip.code, f"not estimated: {skip.reason}", Location(skip.path, 1, 1), "info")
         for skip in workspace.discovery.skipped
     ]  # so an editor can say why a file has no hint
-    issues = (*scenario_issues, *check.issues, *skipped, *pricing_issues(workspace, freshness))
+    mirrored = [
+        replace(issue, location=Location(issue.subject, 1, 1), subject=None)
+        for issue in check.issues
+        if issue.subject and issue.severity != "info"
+    ]  # a budget breach written on the manifest shows on the prompt file too
+    issues = (
+        *scenario_issues,
+        *check.issues,
+        *mirrored,
+        *skipped,
+        *pricing_issues(workspace, freshness),
+    )
     unique = tuple(dict.fromkeys(issues))
     code = 2 if scenario_issues else check.exit_code(strict=strict)
     return Findings(check, unique, freshness, code)

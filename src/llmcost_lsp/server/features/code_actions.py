@@ -16,12 +16,19 @@ def compute_actions(
     actions = switch_model.code_actions(ls, folder, ours)
     actions += init_command.code_actions(ls, folder, params.text_document.uri)
     actions += diff.code_actions(ls, folder, params.text_document.uri)
-    only = params.context.only
-    if only:
+    only = [_kind(k) for k in params.context.only or ()]
+    if only:  # "quickfix" matches "quickfix" and "quickfix.x", not "quickfixes"
         actions = [
-            a for a in actions if a.kind and any(str(a.kind).startswith(str(k)) for k in only)
+            a
+            for a in actions
+            if a.kind and any(_kind(a.kind) == k or _kind(a.kind).startswith(f"{k}.") for k in only)
         ]
     return actions
+
+
+def _kind(kind: types.CodeActionKind | str) -> str:
+    """The wire value: str() of the enum member is its Python name, not "quickfix"."""
+    return kind.value if isinstance(kind, types.CodeActionKind) else str(kind)
 
 
 def register(ls: LlmCostServer) -> None:
