@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from llmcost_lsp.core.numbers import plain_decimal
 from llmcost_lsp.core.tokens.spec import TokenCount
 
 
@@ -14,7 +15,7 @@ def decimal_text(value: Decimal | None) -> str | None:
     """Exact decimal as text without exponent or trailing zeros ("0.0031", "12")."""
     if value is None:
         return None
-    return format(value.normalize(), "f")
+    return plain_decimal(value)
 
 
 def money(value: Decimal | None, *, per_call: bool = False) -> str:

@@ -113,7 +113,9 @@ def _size(n_bytes: int) -> str:
 
 
 def _decimal(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    from llmcost_lsp.core.numbers import plain_decimal
+
+    return None if value is None else plain_decimal(value)
 
 
 def _table(model: str, count: TokenCount) -> str:

@@ -147,3 +147,13 @@ def test_price_history_picks_the_schedule_in_effect(small_db: PriceDB) -> None:
     later = _estimate(small_db, "claude-sonnet-4-5", 1_000, output=100, on=date(2027, 1, 2))
     assert later.price_effective_from == "2027-01-01"
     assert later.per_call_usd == Decimal("0.006")  # 1,000 × $4 + 100 × $20
+
+
+def test_plain_decimal_never_rounds_or_uses_exponents() -> None:
+    from llmcost_lsp.core.numbers import plain_decimal
+
+    long = Decimal("0." + "1234567891" * 4)  # 40 digits: normalize() alone rounds to 28
+    assert plain_decimal(long) == "0." + "1234567891" * 4
+    assert plain_decimal(Decimal("6.2250E-7")) == "0.0000006225"
+    assert plain_decimal(Decimal("1.2E+3")) == "1200"
+    assert plain_decimal(Decimal("-0.000")) == "0"

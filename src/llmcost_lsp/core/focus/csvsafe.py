@@ -11,7 +11,9 @@ undo the apostrophe with `unneutralise`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Context, Decimal
+from decimal import Decimal
+
+from llmcost_lsp.core.numbers import plain_decimal
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _GUARD = "'"
@@ -45,11 +47,7 @@ def decimal_cell(value: Decimal, min_places: int = 1) -> str:
     """
     if not value.is_finite():
         raise ValueError(f"not a finite decimal: {value}")
-    if value == 0:
-        value = abs(value)  # no "-0"
-    # normalize() rounds to the context's precision: give it room for every digit
-    digits = len(value.as_tuple().digits)
-    text = format(value.normalize(Context(prec=max(digits, 28))), "f")
+    text = plain_decimal(value)  # "0" for any zero: no "-0"
     whole, _, fraction = text.partition(".")
     return f"{whole}.{fraction.ljust(min_places, '0')}"
 
