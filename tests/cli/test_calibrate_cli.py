@@ -13,7 +13,7 @@ import pytest
 
 from llmcost_lsp.cli import calibrate as calibrate_cli
 from llmcost_lsp.cli.main import main
-from llmcost_lsp.core.calibrate import calibration_notes
+from llmcost_lsp.core.manifest_edit import calibration_notes
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "focus"

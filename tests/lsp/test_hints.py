@@ -109,3 +109,21 @@ async def test_hover_on_manifest_entry(client: Any, ws: Path) -> None:
         types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line + 2, 3))
     )
     assert hover is not None and "support/triage" in hover.contents.value  # type: ignore[union-attr]
+
+
+async def test_hover_shows_calibrated_values(client: Any, ws: Path) -> None:
+    """A value `llm-cost calibrate --write` set says so, with its date and source, in the hover."""
+    manifest = ws / "llm-cost.toml"
+    text = manifest.read_text()
+    line = text.splitlines().index('[prompts."support/triage"]')
+    lines = text.splitlines()
+    calls = next(i for i in range(line, len(lines)) if lines[i].startswith("calls_per_month"))
+    lines[calls] = "calls_per_month = 41_000 # calibrated 2026-11-20 from bill.csv"
+    manifest.write_text("\n".join(lines) + "\n")
+    await client.start(ws)
+    uri = open_doc(client, manifest)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, 3))
+    )
+    assert hover is not None
+    assert "calibrated 2026-11-20 from bill.csv" in hover.contents.value  # type: ignore[union-attr]

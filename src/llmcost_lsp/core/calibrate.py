@@ -14,14 +14,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-import tomlkit
-from tomlkit.container import Container
-from tomlkit.items import Item, Table
-
 from llmcost_lsp.core.estimate import Estimate
 from llmcost_lsp.core.focus.actuals import Actuals, PromptActuals
 from llmcost_lsp.core.manifest import Manifest
-from llmcost_lsp.core.manifest_edit import Value, set_value
+from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, Value, set_value
 from llmcost_lsp.core.tokens.registry import chat_overhead
 from llmcost_lsp.core.tokens.spec import TokenizerSpec
 from llmcost_lsp.core.workspace import PromptResult, Report, Workspace
@@ -30,7 +26,6 @@ Severity = Literal["ok", "warning", "error"]
 MetricName = Literal[
     "requests_per_month", "input_tokens_per_request", "output_tokens_per_request", "cost_per_month"
 ]
-CALIBRATED_MARK = "calibrated "
 
 
 @dataclass(frozen=True)
@@ -342,27 +337,3 @@ def apply_changes(text: str, changes: Iterable[Change], *, today: date, source: 
             text = set_value(text, (*table, "source"), f"llm-cost calibrate --actuals {source}")
             text = set_value(text, (*table, "calibrated_on"), today.isoformat())
     return text
-
-
-def calibration_notes(text: str) -> dict[tuple[str, ...], str]:
-    """Keys whose trailing comment says they were calibrated: key path → the comment text,
-    e.g. ("prompts", "search", "calls_per_month") → "calibrated 2026-11-23 from bill.csv".
-    For hovers and provenance; never raises (an unparsable manifest has no notes)."""
-    try:
-        document = tomlkit.parse(text)
-    except Exception:
-        return {}
-    notes: dict[tuple[str, ...], str] = {}
-
-    def walk(container: Container | Table, path: tuple[str, ...]) -> None:
-        for key, item in container.items():
-            here = (*path, str(key))
-            if isinstance(item, Table):
-                walk(item, here)
-            elif isinstance(item, Item):
-                comment = (item.trivia.comment or "").lstrip("#").strip()
-                if comment.startswith(CALIBRATED_MARK):
-                    notes[here] = comment
-
-    walk(document, ())
-    return notes

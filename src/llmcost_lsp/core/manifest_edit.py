@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.items import InlineTable, Item
+from tomlkit.container import Container
+from tomlkit.items import InlineTable, Item, Table
 
 from llmcost_lsp.core.errors import Location, ManifestError
 from llmcost_lsp.core.toml_positions import table_headers
@@ -201,3 +202,30 @@ def write_atomic(path: Path, text: str) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+CALIBRATED_MARK = "calibrated "  # how `calibrate --write` starts the comment it leaves
+
+
+def calibration_notes(text: str) -> dict[tuple[str, ...], str]:
+    """Keys whose trailing comment says they were calibrated: key path → the comment text,
+    e.g. ("prompts", "search", "calls_per_month") → "calibrated 2026-11-23 from bill.csv".
+    For hovers and provenance; never raises (an unparsable manifest has no notes)."""
+    try:
+        document = tomlkit.parse(text)
+    except Exception:
+        return {}
+    notes: dict[tuple[str, ...], str] = {}
+
+    def walk(container: Container | Table, path: tuple[str, ...]) -> None:
+        for key, item in container.items():
+            here = (*path, str(key))
+            if isinstance(item, Table):
+                walk(item, here)
+            elif isinstance(item, Item):
+                comment = (item.trivia.comment or "").lstrip("#").strip()
+                if comment.startswith(CALIBRATED_MARK):
+                    notes[here] = comment
+
+    walk(document, ())
+    return notes

@@ -31,6 +31,7 @@ from llmcost_lsp.core.manifest import (
     PromptEntry,
     analyze_manifest,
 )
+from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, calibration_notes
 from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
 from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
 from llmcost_lsp.core.settings import Settings
@@ -106,6 +107,7 @@ class Workspace:
         self.counter = counter or TokenCounter(self.settings if use_persistent_cache else None)
         self.tree = tree
         self.manifest: Manifest | None = None
+        self._calibrated: dict[tuple[str, ...], str] = {}  # key path -> "calibrated <date> from …"
         self.manifest_issues: tuple[Issue, ...] = ()
         self.discovery = DiscoveryResult(())
         self._prompts: dict[str, PromptFile] = {}
@@ -137,7 +139,7 @@ class Workspace:
         self._prefetch_counts()
 
     def _load_manifest(self) -> None:
-        self.manifest, self.manifest_issues = None, ()
+        self.manifest, self.manifest_issues, self._calibrated = None, (), {}
         path = self.manifest_path
         if not (path.is_file() if self.tree is None else MANIFEST_FILENAME in self.tree.files):
             return
@@ -153,6 +155,7 @@ class Workspace:
             return
         analysis = analyze_manifest(text, MANIFEST_FILENAME)
         self.manifest, self.manifest_issues = analysis.manifest, analysis.issues
+        self._calibrated = calibration_notes(text) if CALIBRATED_MARK in text else {}
 
     def _with_overlay(self, prompt: PromptFile) -> PromptFile:
         text = self._overlays.get(prompt.path)
@@ -388,13 +391,20 @@ class Workspace:
             spec, ratio=tuned.ratio, source=f"manifest: calibration.tokenizers.{spec.family}"
         )
 
+    def _manifest_source(self, *key: str) -> str:
+        """`manifest: a.b.c`, with the calibration note when `calibrate --write` set the value."""
+        note = self._calibrated.get(key)
+        return f"manifest: {'.'.join(key)}" + (f" ({note})" if note else "")
+
     def _output_tokens(
         self, prompt_id: str, parsed: ParsedPrompt, entry: PromptEntry | None
     ) -> Sourced[int] | None:
         if entry and entry.output_tokens is not None:
-            return Sourced(entry.output_tokens, f"manifest: prompts.{prompt_id}.output_tokens")
+            source = self._manifest_source("prompts", prompt_id, "output_tokens")
+            return Sourced(entry.output_tokens, source)
         if self.manifest and self.manifest.defaults.output_tokens is not None:
-            return Sourced(self.manifest.defaults.output_tokens, "manifest: defaults.output_tokens")
+            source = self._manifest_source("defaults", "output_tokens")
+            return Sourced(self.manifest.defaults.output_tokens, source)
         if parsed.max_tokens is not None:
             key = parsed.max_tokens_origin.key if parsed.max_tokens_origin else "max_tokens"
             return Sourced(parsed.max_tokens, f"prompt file: {key} (upper bound)")
@@ -402,11 +412,11 @@ class Workspace:
 
     def _calls(self, prompt_id: str, entry: PromptEntry | None) -> Sourced[int] | None:
         if entry and entry.calls_per_month is not None:
-            return Sourced(entry.calls_per_month, f"manifest: prompts.{prompt_id}.calls_per_month")
+            source = self._manifest_source("prompts", prompt_id, "calls_per_month")
+            return Sourced(entry.calls_per_month, source)
         if self.manifest and self.manifest.defaults.calls_per_month is not None:
-            return Sourced(
-                self.manifest.defaults.calls_per_month, "manifest: defaults.calls_per_month"
-            )
+            source = self._manifest_source("defaults", "calls_per_month")
+            return Sourced(self.manifest.defaults.calls_per_month, source)
         return None
 
     def _extra_tokens(self, entry: PromptEntry | None) -> int:

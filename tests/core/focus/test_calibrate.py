@@ -14,9 +14,9 @@ from llmcost_lsp.core.calibrate import (
     _severity,
     apply_changes,
     calibrate,
-    calibration_notes,
 )
 from llmcost_lsp.core.focus.actuals import read_actuals
+from llmcost_lsp.core.manifest_edit import calibration_notes
 
 from .conftest import REPO, load
 
@@ -143,3 +143,24 @@ def test_a_discovered_prompt_without_a_table_gets_one(tmp_path: Path) -> None:
 def test_calibration_notes_never_raise() -> None:
     assert calibration_notes("[broken") == {}
     assert calibration_notes("a = 1 # hand-tuned\n") == {}
+
+
+def test_calibrated_values_say_so_in_their_source(tmp_path: Path) -> None:
+    """What `--write` marks shows in the estimate's provenance (hover, JSON) on the next run."""
+    from llmcost_lsp.core.workspace import Workspace
+
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "a.txt").write_text("Hello\n")
+    (tmp_path / "llm-cost.toml").write_text(
+        '[defaults]\nmodel = "gpt-4o"\noutput_tokens = 10\n\n[prompts.a]\npath = "prompts/a.txt"\n'
+        "calls_per_month = 4200 # calibrated 2026-11-23 from bill.csv\n"
+    )
+    ws = Workspace(tmp_path, use_persistent_cache=False)
+    ws.load()
+    estimate = ws.result("a").estimate
+    assert estimate is not None and estimate.calls_per_month is not None
+    assert estimate.calls_per_month.source == (
+        "manifest: prompts.a.calls_per_month (calibrated 2026-11-23 from bill.csv)"
+    )
+    assert estimate.output_tokens is not None
+    assert estimate.output_tokens.source == "manifest: defaults.output_tokens"
