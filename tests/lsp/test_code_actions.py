@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lsp_helpers import codes, hints, open_doc, wait_for
 from lsprotocol import types
 
@@ -201,3 +202,34 @@ async def test_quick_fixes_survive_an_only_quickfix_filter(client: Any, ws: Path
         )
         titles = [a.title for a in found or []]
         assert any(t.startswith("Switch 'search/answer'") for t in titles) is expect, titles
+
+
+async def test_export_focus_command_writes_what_the_cli_writes(
+    client: Any, ws: Path, tmp_path: Path
+) -> None:
+    """`llmcost.exportFocus` and `llm-cost export focus` produce the same file."""
+    import subprocess
+    import sys
+
+    await client.start(ws, scenario="launch")
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            "llmcost.exportFocus", [{"period": "2026-11", "path": "out/focus.csv"}]
+        )
+    )
+    written = ws / "out" / "focus.csv"
+    assert result["rows"] > 0 and result["scenario"] == "launch" and result["period"] == "2026-11"
+    assert written.is_file()
+    await wait_for(lambda: any("FOCUS 1.2 export" in m.message for m in client.messages))
+    cli = tmp_path / "cli.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "llmcost_lsp.cli.main", "export", "focus", str(ws),
+         "--period", "2026-11", "--scenario", "launch", "-o", str(cli), "--allow-stale"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert cli.read_text() == written.read_text()
+    escape = types.ExecuteCommandParams("llmcost.exportFocus", [{"path": "../elsewhere.csv"}])
+    with pytest.raises(Exception, match="outside the workspace"):
+        await client.workspace_execute_command_async(escape)
+    assert not (ws.parent / "elsewhere.csv").exists()

@@ -9,6 +9,7 @@ from llmcost_lsp.server.features import (
     diagnostics,
     diff,
     documents,
+    export_focus,
     hover,
     init_command,
     inlay_hints,
@@ -35,6 +36,7 @@ COMMAND_MODULES = (
     check_command,
     select_scenario,
     diff,
+    export_focus,
 )
 
 
