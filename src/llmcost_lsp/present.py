@@ -6,7 +6,9 @@ Neutral ground so the server never imports the CLI; both format the same figures
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.numbers import plain_decimal
 from llmcost_lsp.core.tokens.spec import TokenCount
 
@@ -37,3 +39,33 @@ def tokens_text(count: TokenCount | Decimal | int | None) -> str:
     if isinstance(count, TokenCount):
         return ("" if count.is_exact else "≈") + f"{count.tokens:,}"
     return f"{Decimal(count).quantize(Decimal(1), ROUND_HALF_UP):,}"
+
+
+def issue_data(issue: Issue) -> dict[str, Any]:
+    """A finding as JSON (CLI `--format json`, the server's `llmcost.check` result)."""
+    loc = issue.location
+    return {
+        "code": issue.code,
+        "severity": issue.severity,
+        "message": issue.message,
+        "hint": issue.hint,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.column,
+    }
+
+
+def issue_line(issue: Issue, fmt: str = "text", path: str | None = None) -> str:
+    """`file:line:col: severity: code: message` (+ hint), or a GitHub annotation for "github"."""
+    loc = issue.location
+    shown = path if path is not None else loc.path
+    if fmt == "github":
+        level = {"error": "error", "warning": "warning"}.get(issue.severity, "notice")
+        message = issue.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return (
+            f"::{level} file={shown},line={loc.line or 1},col={loc.column or 1},"
+            f"title=llm-cost {issue.code}::{message}"
+        )
+    where = f"{shown}:{loc.line or 1}:{loc.column or 1}"
+    text = f"{where}: {issue.severity}: {issue.code}: {issue.message}"
+    return f"{text}\n  hint: {issue.hint}" if issue.hint else text

@@ -26,9 +26,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmcost_lsp.cli.report_formats import issue_json, money
     from llmcost_lsp.cli.workspace_args import open_workspace
     from llmcost_lsp.core.check import check_report
+    from llmcost_lsp.present import issue_data, issue_line, money
 
     workspace = open_workspace(args)
     result = check_report(workspace.report(args.scenario), workspace.manifest)
@@ -40,12 +40,12 @@ def run(args: argparse.Namespace) -> int:
             "scenario": result.report.scenario.name,
             "exit_code": code,
             "monthly_usd": str(result.report.monthly_usd),
-            "issues": [issue_json(i) for i in result.issues],
+            "issues": [issue_data(i) for i in result.issues],
         }
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return code
     for issue in shown:
-        print(_line(issue, args.format))
+        print(issue_line(issue, args.format))
     errors, warnings = len(result.errors), len(result.warnings)
     summary = (
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} · "
@@ -53,17 +53,3 @@ def run(args: argparse.Namespace) -> int:
     )
     print(summary if args.format == "text" else f"::notice::{summary}", file=sys.stderr)
     return code
-
-
-def _line(issue: Any, fmt: str) -> str:
-    loc = issue.location
-    if fmt == "github":
-        level = {"error": "error", "warning": "warning"}.get(issue.severity, "notice")
-        message = issue.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return (
-            f"::{level} file={loc.path},line={loc.line or 1},col={loc.column or 1},"
-            f"title=llm-cost {issue.code}::{message}"
-        )
-    where = f"{loc.path}:{loc.line or 1}:{loc.column or 1}"
-    text = f"{where}: {issue.severity}: {issue.code}: {issue.message}"
-    return f"{text}\n  hint: {issue.hint}" if issue.hint else text

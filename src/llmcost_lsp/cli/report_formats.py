@@ -18,7 +18,7 @@ from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import PromptResult, Report
 
 # money and token text are shared with the server (present.py); re-exported for the commands
-from llmcost_lsp.present import decimal_text, money, tokens_text
+from llmcost_lsp.present import decimal_text, issue_data, money, tokens_text
 
 JSON_SCHEMA = "llm-cost.estimate/1"
 
@@ -192,17 +192,7 @@ def dump_report_json(data: dict[str, Any], rows_key: str = "prompts") -> str:
     return "{\n" + ",\n".join(parts) + "\n}"
 
 
-def issue_json(issue: Issue) -> dict[str, Any]:
-    loc = issue.location
-    return {
-        "code": issue.code,
-        "severity": issue.severity,
-        "message": issue.message,
-        "path": loc.path,
-        "line": loc.line,
-        "column": loc.column,
-        "hint": issue.hint,
-    }
+issue_json = issue_data  # the JSON shape of a finding, shared with the server
 
 
 def _result_json(result: PromptResult) -> dict[str, Any]:

@@ -6,23 +6,19 @@ unchanged; it checks the result parses to exactly the old document plus the new 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import stat
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import tomlkit
 from tomlkit.container import Container
 from tomlkit.items import InlineTable, Item, Table
 
+from llmcost_lsp.core.atomic import write_atomic as write_atomic  # re-exported for callers
 from llmcost_lsp.core.errors import Location, ManifestError
 from llmcost_lsp.core.toml_positions import table_headers
 
@@ -165,43 +161,6 @@ def set_value(text: str, key_path: Sequence[str], value: Value, comment: str | N
         item.comment(comment)
     container[key_path[-1]] = item
     return document.as_string()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory, fsync, then rename; keeps the file's mode."""
-    path = Path(path)
-    directory = path.parent
-    try:
-        mode: int | None = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = None
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp_name, mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp_name, 0o666 & ~umask)
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    try:  # make the rename durable; not every platform can open a directory
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 CALIBRATED_MARK = "calibrated "  # how `calibrate --write` starts the comment it leaves

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.present import money
+from llmcost_lsp.present import issue_line, money
 from llmcost_lsp.server.analysis import Findings, analyze
 
 SCHEMA = "llm-cost.lsp-check/1"
@@ -57,21 +57,6 @@ def _display(base: str, issue: Issue) -> str:
     if path is None:
         return base
     return os.path.normpath(os.path.join(base, path)) if base not in ("", ".") else path
-
-
-def issue_line(base: str, issue: Issue, fmt: str) -> str:
-    loc = issue.location
-    path = _display(base, issue)
-    if fmt == "github":
-        level = {"error": "error", "warning": "warning"}.get(issue.severity, "notice")
-        message = issue.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return (
-            f"::{level} file={path},line={loc.line or 1},col={loc.column or 1},"
-            f"title=llm-cost {issue.code}::{message}"
-        )
-    where = f"{path}:{loc.line or 1}:{loc.column or 1}"
-    text = f"{where}: {issue.severity}: {issue.code}: {issue.message}"
-    return f"{text}\n  hint: {issue.hint}" if issue.hint else text
 
 
 def _json(base: str, findings: Findings) -> dict[str, Any]:
@@ -129,7 +114,7 @@ def run_check(
         print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
         return code
     for issue in findings.issues:
-        print(issue_line(path, issue, fmt), file=out)
+        print(issue_line(issue, fmt, _display(path, issue)), file=out)
     errors = sum(1 for i in findings.issues if i.severity == "error")
     warnings = sum(1 for i in findings.issues if i.severity == "warning")
     report = findings.check.report

@@ -8,12 +8,9 @@ PricingQuantity holds digit for digit.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import decimal
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from llmcost_lsp.core.atomic import write_atomic_with
 from llmcost_lsp.core.errors import InputError
 from llmcost_lsp.core.estimate import CostComponent, Estimate
 from llmcost_lsp.core.focus.columns import (
@@ -323,23 +321,8 @@ def write_csv(export: FocusExport, handle: IO[str]) -> int:
 
 
 def write_csv_file(export: FocusExport, path: Path) -> int:
-    """Write to a temp file beside `path`, fsync, then rename: readers never see half a file."""
-    path = Path(path)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            count = write_csv(export, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp_name, 0o666 & ~umask)
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    return count
+    """Write atomically: readers never see half a file. Returns the number of rows."""
+    return write_atomic_with(Path(path), lambda handle: write_csv(export, handle))
 
 
 @dataclass(frozen=True)

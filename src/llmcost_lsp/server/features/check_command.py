@@ -6,24 +6,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from llmcost_lsp.core.issues import Issue
-from llmcost_lsp.present import money
+from llmcost_lsp.present import issue_data, money
 from llmcost_lsp.server.features.commands import Command
 from llmcost_lsp.server.features.diagnostics import folder_findings, refresh
 from llmcost_lsp.server.state import LlmCostServer
-
-
-def issue_data(issue: Issue) -> dict[str, Any]:
-    loc = issue.location
-    return {
-        "code": issue.code,
-        "severity": issue.severity,
-        "message": issue.message,
-        "hint": issue.hint,
-        "path": loc.path,
-        "line": loc.line,
-        "column": loc.column,
-    }
 
 
 async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
