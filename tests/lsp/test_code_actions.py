@@ -233,3 +233,16 @@ async def test_export_focus_command_writes_what_the_cli_writes(
     with pytest.raises(Exception, match="outside the workspace"):
         await client.workspace_execute_command_async(escape)
     assert not (ws.parent / "elsewhere.csv").exists()
+
+
+async def test_breach_on_the_prompt_file_offers_the_same_quick_fix(client: Any, ws: Path) -> None:
+    await client.start(ws, scenario="launch")
+    prompt = ws / "prompts" / "search" / "answer.prompt.md"
+    await wait_for(lambda: "budget-exceeded" in codes(client, prompt))
+    breach = next(d for d in client.diagnostics[prompt.as_uri()] if d.code == "budget-exceeded")
+    actions = await actions_for(client, prompt.as_uri(), [breach])
+    assert actions and actions[0].title.startswith("Switch 'search/answer' to ")
+    assert actions[0].edit is not None
+    apply_workspace_edit(actions[0].edit)
+    notify_changed(client, ws / "llm-cost.toml")
+    await wait_for(lambda: "budget-exceeded" not in codes(client, prompt))

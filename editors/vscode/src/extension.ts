@@ -235,12 +235,19 @@ async function switchActions(): Promise<vscode.CodeAction[]> {
   const actions: vscode.CodeAction[] = [];
   for (const [uri, diagnostics] of vscode.languages.getDiagnostics()) {
     for (const d of diagnostics.filter((d) => codeOf(d) === "budget-exceeded")) {
-      const found =
-        (await vscode.commands.executeCommand<vscode.CodeAction[]>(
-          "vscode.executeCodeActionProvider",
-          uri,
-          d.range,
-        )) ?? [];
+      // A breach shows on llm-cost.toml and on its prompt file; both offer the same fixes. Other
+      // providers of a file (e.g. Markdown's) may throw: one file's failure must not hide the rest.
+      let found: vscode.CodeAction[] = [];
+      try {
+        found =
+          (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+            "vscode.executeCodeActionProvider",
+            uri,
+            d.range,
+          )) ?? [];
+      } catch (error) {
+        output.appendLine(`code actions for ${uri.toString()} failed: ${String(error)}`);
+      }
       actions.push(...found.filter((a) => a.edit && a.title.startsWith("Switch ")));
     }
   }

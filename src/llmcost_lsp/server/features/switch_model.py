@@ -11,6 +11,7 @@ from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.suggest import Alternative, swap_suggestions
 from llmcost_lsp.present import money
 from llmcost_lsp.server.analysis import resolve_scenario
+from llmcost_lsp.server.convert import uri_to_path
 from llmcost_lsp.server.edits import switch_model_edit
 from llmcost_lsp.server.features.commands import Command, CommandError
 from llmcost_lsp.server.lookup import prompt_table_at
@@ -36,15 +37,24 @@ def suggestions(ls: LlmCostServer, folder: Folder, prompt_id: str) -> list[Alter
 
 
 def code_actions(
-    ls: LlmCostServer, folder: Folder, diagnostics: list[types.Diagnostic]
+    ls: LlmCostServer, folder: Folder, diagnostics: list[types.Diagnostic], uri: str
 ) -> list[types.CodeAction]:
-    """Worker-side: one quick fix per suggested model, for each budget breach in the manifest."""
+    """Worker-side: one quick fix per suggested model, for each budget breach — on its manifest
+    line, or on the prompt file it is about."""
     text = ls.file_text(folder, MANIFEST_FILENAME)
+    path = uri_to_path(uri)
+    on_prompt = (
+        folder.workspace.prompt_for_path(path)
+        if folder.workspace is not None and path is not None and path.name != MANIFEST_FILENAME
+        else None
+    )
     actions: list[types.CodeAction] = []
     for diagnostic in diagnostics:
         if diagnostic.code not in BREACH_CODES or text is None:
             continue
-        prompt_id = prompt_table_at(text, diagnostic.range.start.line)
+        prompt_id = (
+            on_prompt.id if on_prompt else prompt_table_at(text, diagnostic.range.start.line)
+        )
         if prompt_id is None:
             continue
         for alternative in suggestions(ls, folder, prompt_id):
