@@ -4,13 +4,13 @@ and the manifest `--write` produces (golden: comments kept, values marked, locks
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from golden import assert_golden
 from llmcost_lsp.cli import calibrate as calibrate_cli
 from llmcost_lsp.cli.main import main
 from llmcost_lsp.core.manifest_edit import calibration_notes
@@ -62,9 +62,7 @@ def test_write_produces_the_golden_manifest(
     assert code == 0
     written = (workspace / "llm-cost.toml").read_text(encoding="utf-8")
     golden = FIXTURES / "calibrate_after.toml"
-    if os.environ.get("LLMCOST_UPDATE_GOLDEN"):
-        golden.write_text(written, encoding="utf-8")
-    assert written == golden.read_text(encoding="utf-8")
+    assert_golden(golden, written)
     assert "# one word" in written  # every comment of the original survives
     notes = calibration_notes(written)
     assert notes[("prompts", "search/answer", "calls_per_month")] == (

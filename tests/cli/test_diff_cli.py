@@ -7,7 +7,6 @@ Regenerate after an intended change with `LLMCOST_UPDATE_GOLDEN=1 python -m pyte
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -18,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core" / "diff"))
 from diff_gitrepo import BASE_FILES, HEAD_FILES, GitRepoBuilder
 
+from golden import assert_golden as check_golden
 from llmcost_lsp.cli.main import main
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -25,11 +25,7 @@ PRICE_DATE = "2026-11-23"
 
 
 def assert_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("LLMCOST_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with LLMCOST_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    check_golden(GOLDEN / name, text)
 
 
 @pytest.fixture

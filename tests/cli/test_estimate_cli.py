@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from golden import assert_golden as check_golden
 from llmcost_lsp.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,11 +23,7 @@ PRICE_DATE = "2026-11-23"
 
 
 def assert_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("LLMCOST_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}; run with LLMCOST_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    check_golden(GOLDEN / name, text)
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

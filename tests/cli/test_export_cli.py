@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from golden import assert_golden
 from llmcost_lsp.cli.main import main
 from llmcost_lsp.core.focus.conformance import check_csv
 
@@ -28,9 +28,7 @@ def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 def test_export_of_examples_matches_golden(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(["export", "focus", str(REPO / "examples"), *ARGS], capsys)
     assert code == 0 and "left out" not in err
-    if os.environ.get("LLMCOST_UPDATE_GOLDEN"):
-        GOLDEN.write_text(out, encoding="utf-8", newline="")
-    assert out == GOLDEN.read_text(encoding="utf-8")
+    assert_golden(GOLDEN, out)
     assert check_csv(GOLDEN, "1.2", house=True) == []
 
 
