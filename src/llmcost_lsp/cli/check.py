@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from llmcost_lsp.cli.workspace_args import add_workspace_args
+from llmcost_lsp.cli.workspace_args import add_workspace_args, open_workspace
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +26,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmcost_lsp.cli.workspace_args import open_workspace
     from llmcost_lsp.core.check import check_report
     from llmcost_lsp.present import issue_data, issue_line, money
 

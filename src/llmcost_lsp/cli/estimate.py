@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from llmcost_lsp.cli.workspace_args import add_workspace_args
+from llmcost_lsp.cli.workspace_args import add_workspace_args, open_workspace
 
 
 def register(subparsers: Any) -> None:
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.cli import report_formats as formats
 
-    workspace = open_workspace_for(args)
+    workspace = open_workspace(args)
     report = workspace.report(args.scenario)
     if args.format == "json":
         print(formats.dump_report_json(formats.report_json(report, workspace.db)))
@@ -35,15 +36,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def open_workspace_for(args: argparse.Namespace) -> Any:
-    from llmcost_lsp.cli.workspace_args import open_workspace
-
-    return open_workspace(args)
-
-
 def _print_problems(report: Any) -> None:
-    import sys
-
     problems = [i for i in report.issues if i.severity != "info"]
     for result in report.results:
         problems += [i for i in result.issues if i.severity == "error"]
