@@ -168,7 +168,7 @@ def _side_json(side: PromptResult | None) -> dict[str, Any] | None:
 
 
 def diff_json(diff: CostDiff, db: PriceDB, threshold: Threshold | None = None) -> dict[str, Any]:
-    from llmcost_lsp.cli.report_formats import decimal_text, issue_json
+    from llmcost_lsp.present import decimal_text, issue_data
 
     pct = diff.monthly_pct_delta
     return {
@@ -206,8 +206,8 @@ def diff_json(diff: CostDiff, db: PriceDB, threshold: Threshold | None = None) -
             }
             for d in diff.prompts
         ],
-        "new_issues": [issue_json(i) for i in diff.new_issues],
-        "resolved_issues": [issue_json(i) for i in diff.resolved_issues],
+        "new_issues": [issue_data(i) for i in diff.new_issues],
+        "resolved_issues": [issue_data(i) for i in diff.resolved_issues],
         "fail_on_increase": None
         if threshold is None
         else {"threshold": str(threshold), "exceeded": threshold.exceeded_by(diff)},

@@ -169,7 +169,7 @@ def report_json(
             "prompts": len(report.results),
             "without_monthly_cost": [r.prompt_id for r in report.incomplete],
         },
-        "issues": [issue_json(i) for i in (issues if issues is not None else report.issues)],
+        "issues": [issue_data(i) for i in (issues if issues is not None else report.issues)],
     }
 
 
@@ -192,9 +192,6 @@ def dump_report_json(data: dict[str, Any], rows_key: str = "prompts") -> str:
     return "{\n" + ",\n".join(parts) + "\n}"
 
 
-issue_json = issue_data  # the JSON shape of a finding, shared with the server
-
-
 def _result_json(result: PromptResult) -> dict[str, Any]:
     e = result.estimate
     data: dict[str, Any] = {
@@ -204,7 +201,7 @@ def _result_json(result: PromptResult) -> dict[str, Any]:
         "content_hash": result.prompt.content_hash,
         "tags": result.tags,
         "estimate": None,
-        "issues": [issue_json(i) for i in result.issues],
+        "issues": [issue_data(i) for i in result.issues],
     }
     if e is None:
         return data
