@@ -66,7 +66,11 @@ class PromptFile:
     format: PromptFormat
     explicit_id: bool
     text: str
-    content_hash: str
+
+    @functools.cached_property
+    def content_hash(self) -> str:
+        """Computed when first asked for: an editor's edit of a 1 MB prompt need not hash it."""
+        return content_hash(self.text)
 
 
 @dataclass(frozen=True)
@@ -358,9 +362,7 @@ class _Walk:
         except InputError as error:
             self.skipped.append(Skipped(rel, error.message, error.code))
             return False
-        self.found[rel] = PromptFile(
-            prompt_id, rel, absolute, fmt, explicit, text, content_hash(text)
-        )
+        self.found[rel] = PromptFile(prompt_id, rel, absolute, fmt, explicit, text)
         return True
 
     def read(self, rel: str, absolute: Path) -> str:
@@ -553,8 +555,10 @@ def discover(
         explicit_id = claimed.get(rel) or bound.get(rel)
         prompt_id = explicit_id or heuristic[rel]
         prompts.append(
-            PromptFile(prompt_id, rel, prompt.absolute_path, prompt.format, explicit_id is not None,
-                       prompt.text, prompt.content_hash)
+            PromptFile(
+                prompt_id, rel, prompt.absolute_path, prompt.format, explicit_id is not None,
+                prompt.text,
+            )
         )  # fmt: skip
     prompts.sort(key=lambda p: p.path)
     skipped = sorted(walk.skipped, key=lambda s: s.path)

@@ -7,13 +7,14 @@ after tokenizing. An unsized variable keeps its placeholder, counted as literal 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from llmcost_lsp.core.formats import ParsedPrompt, VariableRef
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.tokens.cache import CountCache, cache_key
-from llmcost_lsp.core.tokens.chunks import MAX_CHARS, NEWLINE_CUT, split
+from llmcost_lsp.core.tokens.chunks import MAX_CHARS, NEWLINE_CUT, ChunkedDocument, split
 from llmcost_lsp.core.tokens.registry import Counter, chat_overhead, counter_for
 from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
 
@@ -23,6 +24,10 @@ _MEMO_LIMIT = 200_000  # distinct texts kept in memory before the memo starts ov
 CHUNKED_MIN_CHARS = 16_384
 _GRID_CHARS = 2048
 _CHUNK_MEMO_CHARS = 64_000_000  # text kept as chunk keys before that memo starts over
+# Long texts of the same prompt seen in a row (an editor's open document) are kept as chunked
+# documents: a new version is compared chunk by chunk in place, with no hash of the whole text.
+_EDITED_DOCUMENTS = 8
+_LAST_TEXTS = 1024
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class CountJob:
     spec: TokenizerSpec
     sizes: Mapping[str, VariableSize]
     extra_tokens: int = 0
+    # Names the prompt these texts belong to: successive versions of one prompt's long texts
+    # are then counted as edits of the previous version.
+    lineage: str | None = None
 
 
 def fill_message(text: str, refs: Sequence[VariableRef], sizes: Mapping[str, VariableSize]) -> str:
@@ -92,6 +100,8 @@ class TokenCounter:
         self.tokenized_chars = 0  # characters actually run through a tokenizer
         self._chunk_memo: dict[tuple[str, str], int] = {}
         self._chunk_chars = 0
+        self._documents: OrderedDict[tuple[str, str, int], ChunkedDocument] = OrderedDict()
+        self._last_texts: OrderedDict[tuple[str, str, int], str] = OrderedDict()
 
     def _raw(
         self, counter: Counter, texts: Sequence[str], keys: Sequence[str] | None = None
@@ -119,11 +129,14 @@ class TokenCounter:
         if len(text) < CHUNKED_MIN_CHARS or not counter.additive:
             self.tokenized_chars += len(text)
             return counter.count_raw(text)
+        return sum(self._chunk_counts(counter, content_chunks(text)))
+
+    def _chunk_counts(self, counter: Counter, chunks: list[str]) -> list[int]:
         if self._chunk_chars > _CHUNK_MEMO_CHARS:
             self._chunk_memo.clear()
             self._chunk_chars = 0
-        total = 0
-        for chunk in content_chunks(text):
+        counts = []
+        for chunk in chunks:
             # keyed by the chunk itself: a dict hash is far cheaper than a SHA-256 per chunk
             key = (counter.cache_key, chunk)
             known = self._chunk_memo.get(key)
@@ -132,8 +145,39 @@ class TokenCounter:
                 self.tokenized_chars += len(chunk)
                 self._chunk_memo[key] = known
                 self._chunk_chars += len(chunk)
-            total += known
-        return total
+            counts.append(known)
+        return counts
+
+    def _edited_count(
+        self, counter: Counter, lineage: tuple[str, str, int], text: str
+    ) -> int | None:
+        """The count of a long text as an edit of its lineage's previous version, or None when
+        this is the lineage's first version (the caches answer that one)."""
+        document = self._documents.get(lineage)
+        if document is not None:
+            self._documents.move_to_end(lineage)
+            before = self.tokenized_chars
+            total = document.update(text)
+            self.tokenized_chars = before + document.recounted_chars
+            if document.recounted_chars:
+                self.tokenized_texts += 1
+            return total
+        previous = self._last_texts.pop(lineage, None)
+        self._last_texts[lineage] = text
+        if len(self._last_texts) > _LAST_TEXTS:
+            self._last_texts.popitem(last=False)
+        if previous is None or previous == text:
+            return None
+        # edited for the first time: keep it chunked from now on (chunks counted via the memo)
+        chunks = content_chunks(text)
+        document = ChunkedDocument.from_chunks(
+            chunks, self._chunk_counts(counter, chunks), counter.count_raw
+        )
+        self._documents[lineage] = document
+        if len(self._documents) > _EDITED_DOCUMENTS:
+            self._documents.popitem(last=False)
+        self.tokenized_texts += 1
+        return document.total
 
     def count_prompt(
         self,
@@ -141,29 +185,41 @@ class TokenCounter:
         spec: TokenizerSpec,
         sizes: Mapping[str, VariableSize],
         extra_tokens: int = 0,
+        lineage: str | None = None,
     ) -> TokenCount:
-        return self.count_many([CountJob(parsed, spec, sizes, extra_tokens)])[0]
+        return self.count_many([CountJob(parsed, spec, sizes, extra_tokens, lineage)])[0]
 
     def count_many(self, jobs: Sequence[CountJob]) -> list[TokenCount]:
         """Counts for many prompts; texts are looked up in the caches in one batch per tokenizer."""
         counters = [counter_for(job.spec) for job in jobs]
         texts_by_counter: dict[str, tuple[list[str], list[str]]] = {}
-        job_texts: list[tuple[list[str], list[str]]] = []
+        job_texts: list[tuple[list[str], list[str], int]] = []
         for job, counter in zip(jobs, counters, strict=True):
             texts: list[str] = []
+            edited = 0  # raw tokens of the texts counted as edits of their previous version
             for index, message in enumerate(job.parsed.messages):
                 refs = [r for r in job.parsed.variables if r.message_index == index]
-                texts += [message.role, fill_message(message.text, refs, job.sizes)]
+                text = fill_message(message.text, refs, job.sizes)
+                texts.append(message.role)
+                known = None
+                if job.lineage is not None and counter.additive and len(text) >= CHUNKED_MIN_CHARS:
+                    known = self._edited_count(
+                        counter, (counter.cache_key, job.lineage, index), text
+                    )
+                if known is None:
+                    texts.append(text)
+                else:
+                    edited += known
             keys = [cache_key(text, counter.cache_key) for text in texts]  # hashed once
-            job_texts.append((texts, keys))
+            job_texts.append((texts, keys, edited))
             batch = texts_by_counter.setdefault(counter.cache_key, ([], []))
             batch[0].extend(texts)
             batch[1].extend(keys)
         for key, (texts, keys) in texts_by_counter.items():
             self._raw(next(c for c in counters if c.cache_key == key), texts, keys)
         results = []
-        for job, counter, (texts, keys) in zip(jobs, counters, job_texts, strict=True):
-            raw = sum(self._raw(counter, texts, keys))
+        for job, counter, (texts, keys, edited) in zip(jobs, counters, job_texts, strict=True):
+            raw = sum(self._raw(counter, texts, keys)) + edited
             variable_tokens = sum(
                 job.sizes[ref.name].tokens or 0
                 for ref in job.parsed.variables

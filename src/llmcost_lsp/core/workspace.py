@@ -35,7 +35,7 @@ from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, calibration_notes
 from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
 from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, content_hash, read_text_file
+from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, read_text_file
 from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -111,6 +111,8 @@ class Workspace:
         self.manifest_issues: tuple[Issue, ...] = ()
         self.discovery = DiscoveryResult(())
         self._prompts: dict[str, PromptFile] = {}
+        self._ids_by_path: dict[str, str] = {}
+        self._relative_paths: dict[Path, str | None] = {}  # resolve() is a syscall per part
         self._parsed: dict[str, ParsedPrompt] = {}
         self._overlays: dict[str, str] = {}  # rel path -> unsaved editor text
         # (prompt id, scenario, what-if model) -> result; an edit drops only its prompt's entries
@@ -128,6 +130,8 @@ class Workspace:
         self._load_manifest()
         self.discovery = discover(self.root, self.manifest, tree=self.tree)
         self._prompts = {p.id: p for p in self.discovery.prompts}
+        self._ids_by_path = {p.path: p.id for p in self.discovery.prompts}
+        self._relative_paths.clear()  # a symlink may point elsewhere now
         self._parsed = {}
         total = len(self._prompts)
         for done, prompt in enumerate(self.discovery.prompts, start=1):
@@ -173,17 +177,23 @@ class Workspace:
             entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
             sizes, _ = self._variable_sizes(self._prompts[prompt_id], parsed, entry)
             spec = self._tokenizer(model_entry)
-            jobs.append(CountJob(parsed, spec, sizes, self._extra_tokens(entry)))
+            jobs.append(CountJob(parsed, spec, sizes, self._extra_tokens(entry), prompt_id))
         self.counter.count_many(jobs)
 
     # -- changes -------------------------------------------------------------------------------
 
     def relative(self, path: Path) -> str | None:
         """`path` relative to the root with `/`, or None when it is outside the workspace."""
+        if path in self._relative_paths:
+            return self._relative_paths[path]
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            rel: str | None = path.resolve().relative_to(self.root).as_posix()
         except ValueError:
-            return None
+            rel = None
+        if len(self._relative_paths) > 10_000:
+            self._relative_paths.clear()
+        self._relative_paths[path] = rel
+        return rel
 
     def apply_change(self, path: Path, text: str | None = None) -> set[str]:
         """Take a new text for one file (None: re-read it from disk, or it was deleted).
@@ -198,11 +208,11 @@ class Workspace:
             self._overlays.pop(rel, None)
         else:
             self._overlays[rel] = text
-        known = next((p for p in self._prompts.values() if p.path == rel), None)
+        known = self._prompt_at(rel)
         if rel == MANIFEST_FILENAME or known is None or (text is None and not path.exists()):
-            before = {pid: p.content_hash for pid, p in self._prompts.items()}
+            before = {pid: p.text for pid, p in self._prompts.items()}
             self.load()
-            after = {pid: p.content_hash for pid, p in self._prompts.items()}
+            after = {pid: p.text for pid, p in self._prompts.items()}
             if rel == MANIFEST_FILENAME:
                 return set(before) | set(after)
             return {pid for pid in set(before) | set(after) if before.get(pid) != after.get(pid)}
@@ -235,7 +245,11 @@ class Workspace:
 
     def prompt_for_path(self, path: Path) -> PromptFile | None:
         rel = self.relative(path)
-        return next((p for p in self._prompts.values() if p.path == rel), None)
+        return self._prompt_at(rel) if rel is not None else None
+
+    def _prompt_at(self, rel: str) -> PromptFile | None:
+        prompt_id = self._ids_by_path.get(rel)
+        return self._prompts.get(prompt_id) if prompt_id is not None else None
 
     def parsed(self, prompt_id: str) -> ParsedPrompt:
         return self._parsed[prompt_id]
@@ -341,7 +355,7 @@ class Workspace:
         sizes, variable_issues = self._variable_sizes(prompt, parsed, entry)
         issues.extend(variable_issues)
         tokens = self.counter.count_prompt(
-            parsed, self._tokenizer(model_entry), sizes, self._extra_tokens(entry)
+            parsed, self._tokenizer(model_entry), sizes, self._extra_tokens(entry), prompt_id
         )
         try:
             estimate = price_call(
@@ -527,7 +541,7 @@ class Workspace:
 
 
 def _replace_text(prompt: PromptFile, text: str) -> PromptFile:
-    return replace(prompt, text=text, content_hash=content_hash(text))
+    return replace(prompt, text=text)
 
 
 def _issue_from_error(error: LlmCostError, path: str) -> Issue:

@@ -11,6 +11,7 @@ import pytest
 from llmcost_lsp.core.pricing.db import load_price_db
 from llmcost_lsp.core.prompt_tokens import CHUNKED_MIN_CHARS, TokenCounter, content_chunks
 from llmcost_lsp.core.suggest import compare_models, swap_suggestions
+from llmcost_lsp.core.tokens.chunks import MAX_CHARS
 from llmcost_lsp.core.tokens.registry import counter_for
 from llmcost_lsp.core.workspace import Workspace
 
@@ -39,6 +40,39 @@ def test_chunked_count_equals_whole_count_and_edits_recount_little(seed: int) ->
     before = tokens.tokenized_chars
     assert tokens._count_text(counter, edited) == counter.count_raw(edited)
     assert tokens.tokenized_chars - before < len(text) // 5  # only the chunks near the edit
+
+
+def test_an_edited_long_prompt_is_recounted_around_the_edit_only(tmp_path: Path) -> None:
+    """The editor's loop: each new version of a long prompt costs a few chunks, and its count
+    is still exactly what a fresh workspace finds (two prompts edited in turn stay apart)."""
+    root = tmp_path / "ws"
+    (root / "prompts").mkdir(parents=True)
+    (root / "llm-cost.toml").write_text('[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 1\n')
+    texts = {"a": _long_text(1, 200_000), "b": _long_text(2, 200_000)}
+    for name, text in texts.items():
+        (root / "prompts" / f"{name}.txt").write_text(text)
+    workspace = Workspace(root, use_persistent_cache=False)
+    workspace.load()
+    rng = random.Random(5)
+    for step in range(8):
+        name = "ab"[step % 2]
+        text = texts[name]
+        at = rng.randrange(len(text))
+        texts[name] = text[:at] + rng.choice(["x", " ", "\n", ""]) + text[at + 1 :]
+        before = workspace.counter.tokenized_chars
+        workspace.apply_change(root / "prompts" / f"{name}.txt", texts[name])
+        found = workspace.result(name).estimate
+        recounted = workspace.counter.tokenized_chars - before
+        fresh_root = tmp_path / f"fresh{step}"
+        shutil.copytree(root, fresh_root)
+        (fresh_root / "prompts" / f"{name}.txt").write_text(texts[name])
+        fresh = Workspace(fresh_root, use_persistent_cache=False)
+        fresh.load()
+        expected = fresh.result(name).estimate
+        assert found and expected
+        assert found.input_tokens.tokens == expected.input_tokens.tokens
+        if step >= 2:  # each prompt's first edit keeps it chunked; later ones are incremental
+            assert recounted < 4 * MAX_CHARS < len(text) // 10
 
 
 def test_short_texts_are_counted_whole() -> None:

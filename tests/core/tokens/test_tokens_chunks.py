@@ -92,6 +92,50 @@ def test_incremental_total_equals_full_recount_after_every_edit(
         assert document.total == count(expected)
 
 
+@pytest.mark.parametrize("name", ENCODINGS)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts, steps=edits, target=st.sampled_from([1, 4, 64]))
+def test_update_with_a_whole_new_text_equals_a_full_recount(
+    name: str, text: str, steps: list[tuple[float, float, str]], target: int
+) -> None:
+    """`update` finds what changed by itself; the total stays exact after every version."""
+    count = _counter(name)
+    document = ChunkedDocument(text, count, target=target, max_chars=target * 2)
+    expected = text
+    for start_at, end_at, new_text in steps:
+        start = int(start_at * len(expected))
+        end = start + int(end_at * (len(expected) - start))
+        expected = expected[:start] + new_text + expected[end:]
+        assert document.update(expected) == count(expected)
+        assert document.text == expected
+        assert len(document) == len(expected)
+
+
+def test_update_recounts_only_around_the_change() -> None:
+    count = _counter("o200k_base")
+    text = "".join(f"Line {i} says hello to the world.\n" for i in range(3000))
+    document = ChunkedDocument(text, count)
+    position = text.index("Line 1500 ")
+    edited = text[:position] + "x" + text[position:]
+    assert document.update(edited) == count(edited)
+    assert document.recounted_chars <= 2 * chunks.MAX_CHARS
+    shorter = edited[: len(edited) // 3]
+    assert document.update(shorter) == count(shorter)
+    assert document.recounted_chars <= 2 * chunks.MAX_CHARS  # a cut at the end: one chunk
+
+
+def test_from_chunks_takes_counts_without_recounting() -> None:
+    calls: list[str] = []
+
+    def count(text: str) -> int:
+        calls.append(text)
+        return len(text.split())
+
+    document = ChunkedDocument.from_chunks(["one two\n", "three\n"], [2, 1], count)
+    assert (document.total, document.text, len(document), calls) == (3, "one two\nthree\n", 14, [])
+    assert document.update("one two\nthree four\n") == 4
+
+
 def test_edit_recounts_only_the_touched_chunk() -> None:
     count = _counter("o200k_base")
     text = "".join(f"Line {i} says hello to the world.\n" for i in range(3000))

@@ -116,13 +116,26 @@ class ChunkedDocument:
         self._additive = additive
         self._target = target
         self._max_chars = max_chars
-        self._chunks = self._split(text)
-        self._counts = [count(chunk) for chunk in self._chunks]
-        self._starts = self._offsets(self._chunks, 0)
-        self._length = len(text)
-        self._total = sum(self._counts)
+        self._set_chunks(self._split(text), None)
         self.recounted_chars = len(text)  # characters tokenized by the last operation
         self.counter: Counter | None = None
+
+    @classmethod
+    def from_chunks(
+        cls, chunks: list[str], counts: list[int], count: Callable[[str], int]
+    ) -> ChunkedDocument:
+        """A document from chunks already cut at safe positions and counted (no recount)."""
+        document = cls("", count)
+        document._set_chunks(chunks, counts)
+        document.recounted_chars = 0
+        return document
+
+    def _set_chunks(self, chunks: list[str], counts: list[int] | None) -> None:
+        self._chunks = chunks
+        self._counts = [self._count(c) for c in chunks] if counts is None else list(counts)
+        self._starts = self._offsets(chunks, 0)
+        self._length = sum(len(chunk) for chunk in chunks)
+        self._total = sum(self._counts)
 
     @classmethod
     def for_spec(cls, text: str, spec: TokenizerSpec) -> ChunkedDocument:
@@ -185,6 +198,27 @@ class ChunkedDocument:
         self._starts[first:] = self._offsets(pieces, region_start) + tail
         self._length += delta
         return self._total
+
+    def update(self, text: str) -> int:
+        """Take a new version of the whole text; return the new total.
+
+        The chunks it still starts and ends with are found by comparing them in place (no
+        hashing, no copy of the text), so only the region that differs is re-split and
+        recounted: an editor's edit costs a few chunks, whatever the document's size."""
+        chunks, position, first = self._chunks, 0, 0
+        while first < len(chunks) and text.startswith(chunks[first], position):
+            position += len(chunks[first])
+            first += 1
+        if first == len(chunks) and position == len(text):
+            return self._total
+        stop, end = len(chunks), len(text)
+        while stop > first and end - len(chunks[stop - 1]) >= position:
+            if not text.startswith(chunks[stop - 1], end - len(chunks[stop - 1])):
+                break
+            stop -= 1
+            end -= len(chunks[stop])
+        old_end = self._starts[stop] if stop < len(chunks) else self._length
+        return self.apply_edit(position, old_end, text[position:end])
 
     def offset_at(self, line: int, character: int) -> int:
         """Character offset of an LSP position (0-based line, UTF-16 `character`), clamped."""

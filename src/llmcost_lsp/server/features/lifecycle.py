@@ -15,6 +15,7 @@ from llmcost_lsp.server.convert import set_position_encoding, uri_to_path
 from llmcost_lsp.server.features import watching
 from llmcost_lsp.server.features.diagnostics import refresh
 from llmcost_lsp.server.state import Folder, LlmCostServer
+from llmcost_lsp.server.text_document import use_block_documents
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ def register(ls: LlmCostServer) -> None:
         apply_settings(ls, params.initialization_options)
         encoding = ls.workspace.position_encoding
         set_position_encoding(str(getattr(encoding, "value", encoding or "utf-16")))
+        use_block_documents(ls.workspace)
         ls.folders = [Folder(root) for root in _roots(params)]
         log.info("folders: %s", ", ".join(str(f.root) for f in ls.folders) or "none")
 
