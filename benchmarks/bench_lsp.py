@@ -8,6 +8,8 @@
    the first inlay hint response of a real server process over stdio: cold (empty persistent
    cache) and warm (the cache the cold run left).
 3. The server's RSS with those 10,000 files indexed (goal ≤ 250 MB).
+4. The edit of (1) seen from a client: a real server process over stdio, didChange sent to
+   fresh hints received (JSON-RPC of a 1 MB document's hints and all).
 
 Run: python benchmarks/bench_lsp.py [FILES]   (default 10000)
 """
@@ -89,6 +91,86 @@ def bench_edit(tmp: Path, label: str, text: str, edits: int = 40) -> None:
     print(f"  of which the document applying the edit: p50 {pygls_p50:.1f} ms")
     print(f"  full recount of the file (baseline): median {base * 1000:.1f} ms")
     print(f"  ratio: {base / p50:.1f}× at p50, {base / p95:.1f}× at p95 (goal ≥ 10×)")
+
+
+async def edits_over_stdio(
+    root: Path, path: Path, text: str, edits: int, cache: Path
+) -> list[float]:
+    """Client-observed seconds from sending didChange to receiving the fresh hints, per edit,
+    from a real server process (JSON-RPC, the worker thread and all)."""
+    client = LanguageClient("bench", "1")
+    for method in (types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.WINDOW_LOG_MESSAGE):
+        client.feature(method)(lambda params: None)
+    env = {**os.environ, "LLMCOST_CACHE_DIR": str(cache), "CI": "true"}
+    await client.start_io(sys.executable, "-m", "llmcost_lsp", "--log-level", "error", env=env)
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=root.as_uri(),
+            initialization_options={"watch": "off"},
+        )
+    )
+    client.initialized(types.InitializedParams())
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "plaintext", 1, text))
+    )
+    request = types.InlayHintParams(types.TextDocumentIdentifier(uri), WHOLE)
+    assert await client.text_document_inlay_hint_async(request)
+    rng = random.Random(5)
+    lines = text.count("\n")
+    labels: set[str] = set()
+    times: list[float] = []
+    for version in range(2, edits + 2):
+        position = types.Position(rng.randrange(lines), 3)
+        change = types.TextDocumentContentChangePartial(
+            range=types.Range(position, position), text=rng.choice("xyz ")
+        )
+        start = time.perf_counter()
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=uri), [change]
+            )
+        )
+        hints = await client.text_document_inlay_hint_async(request)
+        times.append(time.perf_counter() - start)
+        assert hints
+        labels.add(str(hints[0].label))
+    assert len(labels) > 1, "the hints must follow the edits"
+    floor: list[float] = []  # the same request with nothing changed: JSON-RPC and the hops
+    for _ in range(edits):
+        start = time.perf_counter()
+        await client.text_document_inlay_hint_async(request)
+        floor.append(time.perf_counter() - start)
+    times.append(statistics.median(floor))  # the caller takes it off the end
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return times
+
+
+def bench_edit_over_stdio(tmp: Path, label: str, text: str, edits: int = 40) -> None:
+    root = tmp / f"stdio-{label}"
+    (root / "prompts").mkdir(parents=True)
+    path = root / "prompts" / "big.txt"
+    path.write_text(text)
+    (root / "llm-cost.toml").write_text(
+        '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 1000\noutput_tokens = 100\n'
+    )
+    times = asyncio.run(edits_over_stdio(root, path, text, edits, tmp / f"cache-{label}"))
+    floor = times.pop()
+    counter = counter_for(Workspace(root).db.tokenizer_for(Workspace(root).db.resolve("gpt-4o")))
+    full = []
+    for _ in range(10):
+        start = time.perf_counter()
+        counter.count_raw(text)
+        full.append(time.perf_counter() - start)
+    p50, p95, base = percentile(times, 0.5), percentile(times, 0.95), statistics.median(full)
+    print(f"1 MB {label} prompt over stdio: didChange sent → fresh hints received ({edits} edits)")
+    print(f"  client-observed: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
+    print(f"  of which the protocol (same request, nothing changed): median {floor * 1000:.1f} ms")
+    print(f"  ratio to a full recount ({base * 1000:.1f} ms): {base / p50:.1f}× at p50, "
+          f"{base / p95:.1f}× at p95")  # fmt: skip
 
 
 def build_workspace(root: Path, files: int) -> Path:
@@ -183,6 +265,7 @@ def main() -> None:
         tmp = Path(name)
         bench_edit(tmp, "English-like", english(1_000_000, seed=7))
         bench_edit(tmp, "code-like", code(1_000_000, seed=7))
+        bench_edit_over_stdio(tmp, "English-like", english(1_000_000, seed=7))
         bench_workspace(tmp, files)
 
 
