@@ -1,9 +1,12 @@
 """`llm-cost diff --base HEAD~1` on 10,000 prompts with 10 changed, against a full cold estimate
 of the same repository in the same run (each command a fresh process with its own cache dir).
 
-Measured: cold estimate (baseline), warm estimate, diff with a cold cache, and diff with the
-cache a previous estimate of the base left behind (CI after one run); plus, in process, how many
-texts the warm diff tokenized. Run: python benchmarks/bench_diff.py [PROMPTS] [CHANGED]
+Measured: cold estimate (baseline), warm estimate; diff with an empty cache; diff with the cache
+an estimate of the base left (token counts only); and the warm diff of CI with a cached cache dir:
+the pull request was pushed again with 10 other prompts changed, so the cache holds the previous
+diff's results but nothing about the 10 new texts. In process, for that warm diff: how many
+prompts it parsed and estimated, how many the result cache answered, and how many texts it
+tokenized. Run: python benchmarks/bench_diff.py [PROMPTS] [CHANGED]
 """
 
 from __future__ import annotations
@@ -64,9 +67,9 @@ def build(root: Path, prompts: int) -> None:
     git(root, "commit", "-q", "-m", "base")
 
 
-def change(root: Path, prompts: int, changed: int) -> None:
+def change(root: Path, prompts: int, changed: int, offset: int = 0) -> None:
     step = prompts // changed
-    for index in range(0, step * changed, step):
+    for index in range(offset, step * changed, step):
         (root / "prompts" / f"team{index % 100}" / f"p{index}.txt").write_text(
             prompt_text(index, revision=1) + "Also answer in French.\n"
         )
@@ -91,8 +94,9 @@ def timed(root: Path, cache: Path, *args: str) -> tuple[float, float]:
     return cpu, elapsed
 
 
-def tokenized_by_warm_diff(root: Path, cache: Path) -> tuple[int, int]:
-    """In process: texts tokenized and blobs read by a diff over a copy of the warm cache."""
+def work_of_warm_diff(root: Path, cache: Path) -> tuple[int, int, int, int]:
+    """In process, over a copy of the warm cache: (texts tokenized, prompts estimated, prompts
+    answered by the result cache, prompts changed)."""
     from llmcost_lsp.core.diff import diff_git
     from llmcost_lsp.core.pricing.db import load_price_db
     from llmcost_lsp.core.prompt_tokens import TokenCounter
@@ -103,7 +107,7 @@ def tokenized_by_warm_diff(root: Path, cache: Path) -> tuple[int, int]:
     diff = diff_git(root, "HEAD~1", db=load_price_db(), settings=settings, counter=counter,
                     pricing_date=date.today())  # fmt: skip
     counter.close()
-    return counter.tokenized_texts, len(diff.prompts)
+    return counter.tokenized_texts, diff.estimated_prompts, diff.cached_prompts, len(diff.prompts)
 
 
 def main() -> None:
@@ -113,27 +117,40 @@ def main() -> None:
         root, caches = Path(temp) / "repo", Path(temp) / "caches"
         root.mkdir()
         build(root, prompts)
-        # the previous CI run: an estimate of the base fills the cache
+        # main's CI: an estimate of the base fills the cache dir that pull requests restore
         cold_estimate = timed(root, caches / "ci", "estimate", "--format", "json")
         warm_estimate = timed(root, caches / "ci", "estimate", "--format", "json")
-        change(root, prompts, changed)
+        change(root, prompts, changed)  # the pull request's first push
+        cold_diff = timed(root, caches / "fresh", "diff", "--base", "HEAD~1")
+        after_estimate = timed(root, caches / "ci", "diff", "--base", "HEAD~1")
+        git(root, "reset", "-q", "--hard", "HEAD~1")  # pushed again: 10 other prompts changed
+        change(root, prompts, changed, offset=1)
         shutil.copytree(caches / "ci", caches / "ci-copy")
         warm_diff = timed(root, caches / "ci", "diff", "--base", "HEAD~1")
-        cold_diff = timed(root, caches / "fresh", "diff", "--base", "HEAD~1")
-        texts, found = tokenized_by_warm_diff(root, caches / "ci-copy")
+        texts, estimated, cached, found = work_of_warm_diff(root, caches / "ci-copy")
     print(f"repository: {prompts:,} prompts, {changed} changed in HEAD")
-    print("                                  CPU s   wall s")
-    for name, (cpu, wall) in [
+    print("                                                CPU s   wall s")
+    rows = [
         ("estimate, cold cache (baseline)", cold_estimate),
         ("estimate, warm cache", warm_estimate),
-        ("diff --base HEAD~1, cold cache", cold_diff),
-        ("diff --base HEAD~1, warm cache", warm_diff),
+        ("diff --base HEAD~1, empty cache", cold_diff),
+        ("diff, cache from an estimate of the base", after_estimate),
+        ("diff, cache from the previous diff (warm)", warm_diff),
+    ]
+    for name, (cpu, wall) in rows:
+        print(f"{name:46s} {cpu:6.2f}  {wall:7.2f}")
+    for name, (cpu, _), (baseline, _), base_name in [
+        ("warm diff", warm_diff, cold_estimate, "cold estimate"),
+        ("warm diff", warm_diff, warm_estimate, "warm estimate"),
+        ("empty-cache diff", cold_diff, cold_estimate, "cold estimate"),
+        ("estimate-cache diff", after_estimate, warm_estimate, "warm estimate"),
     ]:
-        print(f"{name:32s} {cpu:6.2f}  {wall:7.2f}")
-    print(f"ratio warm diff / cold estimate: {warm_diff[0] / cold_estimate[0]:5.2f}x (CPU)")
-    print(f"ratio cold diff / cold estimate: {cold_diff[0] / cold_estimate[0]:5.2f}x (CPU)")
-    print(f"ratio warm diff / warm estimate: {warm_diff[0] / warm_estimate[0]:5.2f}x (CPU)")
-    print(f"warm diff tokenized {texts} texts ({found} prompts changed of {prompts:,})")
+        print(f"ratio {name} / {base_name}:".ljust(47) + f"{cpu / baseline:5.2f}x (CPU)")
+    print(
+        f"warm diff: {found} prompts changed of {prompts:,}; {estimated} prompt estimates "
+        f"computed (both sides), {cached:,} unchanged prompts from the result cache, "
+        f"{texts} texts tokenized"
+    )
 
 
 if __name__ == "__main__":

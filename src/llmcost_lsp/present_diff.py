@@ -112,7 +112,7 @@ def totals_line(diff: CostDiff) -> str:
 def counts(diff: CostDiff) -> str:
     changed = len(diff.prompts)
     return f"{changed} prompt{'s' * (changed != 1)} changed, {diff.unchanged} unchanged" + (
-        f"; {len(diff.head.incomplete)} without a monthly cost" if diff.head.incomplete else ""
+        f"; {diff.head_incomplete} without a monthly cost" if diff.head_incomplete else ""
     )
 
 

@@ -1,27 +1,36 @@
 """Cost diff between two states of a workspace (a base commit and the working tree or a head
 commit): per prompt what changed and what it does to tokens and the monthly bill, plus new findings.
 
-Both sides go through the same Workspace/estimate path; they share one TokenCounter, so a text
-present on both sides is tokenized once, and the persistent cache answers for the rest.
+Both sides go through the same Workspace/estimate path. A prompt with the same text, path and
+effective settings on both sides (its result key, `_result_keys`) has the same result on both: it
+is estimated once, or not at all when the persistent result cache (core/result_cache.py) knows its
+monthly cost and findings. Only the other prompts are parsed and estimated on each side.
 """
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+import weakref
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from llmcost_lsp.core.check import check_report
+from llmcost_lsp import __version__
+from llmcost_lsp.core.check import TAG_CARDINALITY_LIMIT, check_report
 from llmcost_lsp.core.errors import InputError
 from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.gitobjects import GitRepo
 from llmcost_lsp.core.issues import Issue
+from llmcost_lsp.core.manifest import Manifest, PromptEntry
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.prompt_tokens import TokenCounter
+from llmcost_lsp.core.result_cache import ResultCache, ResultSummary
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.workspace import ProgressCallback, PromptResult, Report, Workspace
 
@@ -115,39 +124,49 @@ class PromptDiff:
 
 @dataclass(frozen=True)
 class CostDiff:
-    """Base vs head under one scenario: changed prompts, totals and findings new in head."""
+    """Base vs head under one scenario: changed prompts, totals and findings new in head.
+
+    `base` and `head` are the complete reports; a diff that answered unchanged prompts from the
+    result cache computes them on first use (the totals and findings here never need them)."""
 
     base_label: str  # e.g. "main (1a2b3c4)"
     head_label: str  # e.g. "working tree" or "HEAD (5d6e7f8)"
-    base: Report
-    head: Report
+    scenario: str
     prompts: tuple[PromptDiff, ...]  # changed prompts, largest monthly impact first
     unchanged: int
     new_issues: tuple[Issue, ...]  # errors and warnings in head that base did not have
     resolved_issues: tuple[Issue, ...]  # errors and warnings of base gone in head
+    base_monthly_usd: Decimal  # sum of the prompts whose monthly cost is known
+    head_monthly_usd: Decimal
+    head_incomplete: int  # head prompts without a monthly cost
+    estimated_prompts: int = 0  # prompt estimates this diff computed (both sides)
+    cached_prompts: int = 0  # unchanged prompts answered by the result cache
+    reports: Callable[[], tuple[Report, Report]] = field(
+        default=lambda: (Report(ScenarioTerms(), (), ()),) * 2, repr=False, compare=False
+    )
+
+    @cached_property
+    def _reports(self) -> tuple[Report, Report]:
+        return self.reports()
 
     @property
-    def scenario(self) -> str:
-        return self.head.scenario.name
+    def base(self) -> Report:
+        return self._reports[0]
 
     @property
-    def base_monthly_usd(self) -> Decimal:
-        return self.base.monthly_usd
-
-    @property
-    def head_monthly_usd(self) -> Decimal:
-        return self.head.monthly_usd
+    def head(self) -> Report:
+        return self._reports[1]
 
     @property
     def monthly_usd_delta(self) -> Decimal:
-        return self.head.monthly_usd - self.base.monthly_usd
+        return self.head_monthly_usd - self.base_monthly_usd
 
     @property
     def monthly_pct_delta(self) -> Decimal | None:
         """Change in percent of the base total; None when the base total is zero."""
-        if not self.base.monthly_usd:
+        if not self.base_monthly_usd:
             return None
-        return self.monthly_usd_delta / self.base.monthly_usd * 100
+        return self.monthly_usd_delta / self.base_monthly_usd * 100
 
     @property
     def budget_issues(self) -> list[Issue]:
@@ -260,9 +279,12 @@ def _issue_key(issue: Issue) -> tuple[str, str]:
     return issue.code, subject.group(0) if subject else issue.message
 
 
-def _new_issues(old: Sequence[Issue], new: Sequence[Issue]) -> tuple[Issue, ...]:
-    known = {_issue_key(i) for i in old}
-    return tuple(i for i in new if i.severity != "info" and _issue_key(i) not in known)
+def _new_issues(
+    old: Sequence[Issue], new: Sequence[Issue], known: Collection[tuple[str, str]] = ()
+) -> tuple[Issue, ...]:
+    """Errors and warnings of `new` not in `old`; `known`: keys of findings both sides share."""
+    seen = {_issue_key(i) for i in old} | set(known)
+    return tuple(i for i in new if i.severity != "info" and _issue_key(i) not in seen)
 
 
 def _base_report(
@@ -282,7 +304,7 @@ def _base_report(
             known is not None
             and known.prompt.path == prompt.path
             and known.prompt.content_hash == prompt.content_hash
-            and not _reads_samples(known)
+            and not _reads_samples(known.entry)
         ):
             results.append(known)
         else:
@@ -290,11 +312,154 @@ def _base_report(
     return Report(terms, tuple(results), base.workspace_issues())
 
 
-def _reads_samples(result: PromptResult) -> bool:
+def _reads_samples(entry: PromptEntry | None) -> bool:
     """Sample files may differ between the sides even when the manifest does not."""
-    return result.entry is not None and any(
-        v.sample is not None for v in result.entry.variables.values()
+    return entry is not None and any(v.sample is not None for v in entry.variables.values())
+
+
+# Bump when the estimate or check logic changes what a result key stands for.
+_RESULT_KEY_VERSION = 1
+
+
+def _result_keys(workspace: Workspace, terms: ScenarioTerms, today: date) -> dict[str, str | None]:
+    """Per prompt id, a digest of everything that decides its estimate and findings: its text,
+    path and id, its manifest entry, the manifest sections every prompt reads, the scenario, the
+    price DB and where the pricing date and today fall among the DB's dates. Equal keys, equal
+    results. None: no key, because the prompt reads sample files (not in the key).
+
+    `<digest>.<overrides digest>`: the manifest's price overrides come last, so that a change
+    to them can be narrowed down to the prompts of the models concerned (`_same_results`)."""
+    manifest = workspace.manifest
+    digest, dates = _db_fingerprint(workspace.db)
+    pricing_day = workspace.pricing_date or datetime.now(UTC).date()  # as ModelEntry.prices_at
+    shared = repr(
+        (
+            _RESULT_KEY_VERSION,
+            __version__,
+            digest,
+            terms,
+            # prices and deprecations change only on the DB's dates: a cached result stays
+            # valid from one of them to the next, not just for one day
+            _last_date(dates, pricing_day),
+            _last_date(dates, today),
+            None if manifest is None else _shared_sections(manifest),
+        )
+    ).encode()
+    context = hashlib.sha256(shared).hexdigest()
+    pricing = None if manifest is None else manifest.pricing
+    overrides = hashlib.sha256(repr(pricing).encode()).hexdigest()[:16]
+    keys: dict[str, str | None] = {}
+    for prompt in workspace.prompts:
+        entry = manifest.prompts.get(prompt.id) if manifest else None
+        if _reads_samples(entry):
+            keys[prompt.id] = None
+            continue
+        text = "\0".join((context, prompt.id, prompt.path, prompt.content_hash, repr(entry)))
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        keys[prompt.id] = f"{digest}.{overrides}"
+    return keys
+
+
+def _same_results(
+    base: Workspace,
+    head: Workspace,
+    base_keys: Mapping[str, str | None],
+    head_keys: Mapping[str, str | None],
+) -> list[str]:
+    """Ids whose result is the same on both sides: equal keys, or keys that differ only in the
+    price overrides while the override for the prompt's own model is the same (or none)."""
+    same = []
+    for prompt_id, key in head_keys.items():
+        other = base_keys.get(prompt_id)
+        if key is None or other is None:
+            continue
+        if key == other:
+            same.append(prompt_id)
+        elif key.partition(".")[0] == other.partition(".")[0]:
+            model = head.model_entry(prompt_id)
+            if model is None or base.overrides_for(model) == head.overrides_for(model):
+                same.append(prompt_id)
+    return same
+
+
+def _shared_sections(manifest: Manifest) -> tuple[object, ...]:
+    """The parts of a manifest that apply to every prompt's estimate and per-prompt findings."""
+    budgets = manifest.budgets
+    return (
+        manifest.defaults,
+        manifest.calibration,
+        budgets.max_cost_per_call_usd,
+        budgets.forbidden_models,
     )
+
+
+_DB_FINGERPRINTS: weakref.WeakKeyDictionary[PriceDB, tuple[str, tuple[date, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _db_fingerprint(db: PriceDB) -> tuple[str, tuple[date, ...]]:
+    """A digest of the DB's content, and every date on which one of its prices or deprecations
+    takes effect (sorted)."""
+    known = _DB_FINGERPRINTS.get(db)
+    if known is None:
+        digest = hashlib.sha256(db.document.model_dump_json().encode()).hexdigest()
+        dates = {prices.effective_from for model in db.models() for prices in model.history}
+        dates |= {model.deprecated_on for model in db.models() if model.deprecated_on}
+        known = _DB_FINGERPRINTS[db] = (digest, tuple(sorted(dates)))
+    return known
+
+
+def _last_date(dates: Sequence[date], day: date) -> date | None:
+    return dates[bisect.bisect_right(dates, day) - 1] if dates and dates[0] <= day else None
+
+
+def _has_aggregates(manifest: Manifest | None) -> bool:
+    """Findings over many prompts (workspace and tag budgets, too many tag values) need every
+    prompt's full result on both sides; without them each prompt's findings are its own."""
+    if manifest is None:
+        return False
+    if manifest.budgets.monthly_usd is not None or manifest.budgets.tags:
+        return True
+    values: dict[str, set[str]] = {}
+    for entry in manifest.prompts.values():
+        for key, value in entry.tags.items():
+            values.setdefault(key, set()).add(value)
+    return any(len(seen) > TAG_CARDINALITY_LIMIT for seen in values.values())
+
+
+def _summaries(
+    results: Iterable[PromptResult], issues: Iterable[Issue]
+) -> dict[str, ResultSummary]:
+    """Per prompt id, its monthly cost and the keys of the findings about it (located in its
+    file, or naming it as their subject)."""
+    by_path = {r.prompt.path: r for r in results}
+    keys: dict[str, list[tuple[str, str]]] = {r.prompt_id: [] for r in by_path.values()}
+    for issue in issues:
+        owner = by_path.get(issue.subject or issue.location.path or "")
+        if owner is not None:
+            keys[owner.prompt_id].append(_issue_key(issue))
+    return {
+        r.prompt_id: ResultSummary(_monthly(r), tuple(dict.fromkeys(keys[r.prompt_id])))
+        for r in by_path.values()
+    }
+
+
+def _side_totals(
+    workspace: Workspace,
+    results: Mapping[str, PromptResult],
+    summaries: Mapping[str, ResultSummary],
+) -> tuple[Decimal, int]:
+    """(known monthly total, prompts without a monthly cost), summed in report order."""
+    total, incomplete = Decimal(0), 0
+    for prompt in workspace.prompts:
+        result = results.get(prompt.id)
+        monthly = _monthly(result) if result is not None else summaries[prompt.id].monthly_usd
+        if monthly:
+            total += monthly
+        elif monthly is None:
+            incomplete += 1
+    return total, incomplete
 
 
 def diff_workspaces(
@@ -305,11 +470,13 @@ def diff_workspaces(
     base_label: str = "base",
     head_label: str = "working tree",
     today: date | None = None,
+    cache: ResultCache | None = None,
 ) -> CostDiff:
     """Compare two loaded workspaces under one scenario (each side's own manifest defines it).
 
-    Base prompts identical to a head prompt (same id, path, text, manifest and scenario) take
-    the head's result instead of being estimated again: same inputs, same estimate."""
+    A prompt whose result key is the same on both sides is estimated once (on the head), or
+    taken from `cache`; every other prompt is estimated on each side it is on. Workspaces may be
+    loaded with `parse=False`: only what is estimated gets parsed."""
     try:
         terms = base.scenario(scenario)
     except InputError as error:
@@ -320,11 +487,69 @@ def diff_workspaces(
             code="unknown-scenario",
             hint="diff compares both sides under one scenario; pick one both manifests define",
         ) from None
-    head_report = head.report(scenario)
-    base_report = _base_report(base, terms, head, head_report)
+    head_terms = head.scenario(scenario)
+    today = today or date.today()
+    base_keys, head_keys = _result_keys(base, terms, today), _result_keys(head, head_terms, today)
+    same = _same_results(base, head, base_keys, head_keys)
+    same_ids = set(same)
+    summaries: dict[str, ResultSummary] = {}
+    if cache is not None and same:
+        found = cache.get_many([k for i in same for k in {head_keys[i] or "", base_keys[i] or ""}])
+        for prompt_id in same:
+            summary = found.get(head_keys[prompt_id] or "") or found.get(base_keys[prompt_id] or "")
+            if summary is not None:
+                summaries[prompt_id] = summary
+    missing = [i for i in same if i not in summaries]
+    base_ids = [p.id for p in base.prompts if p.id not in same_ids]
+    head_ids = [p.id for p in head.prompts if p.id not in same_ids]
+    head.prefetch([*head_ids, *missing])
+    base.prefetch(base_ids)
+    base_results = {i: base.result(i, terms) for i in base_ids}
+    head_results = {i: head.result(i, head_terms) for i in head_ids}
+    shared_results = [head.result(i, head_terms) for i in missing]
+    shared_issues = check_report(
+        Report(head_terms, tuple(shared_results), ()), head.manifest, today
+    )
+    fresh = _summaries(shared_results, shared_issues.issues)
+    summaries |= fresh
+
+    def full_reports() -> tuple[Report, Report]:
+        head_report = head.report(scenario)
+        return _base_report(base, terms, head, head_report), head_report
+
+    base_check = check_report(
+        Report(terms, tuple(base_results.values()), base.workspace_issues()), base.manifest, today
+    )
+    head_check = check_report(
+        Report(head_terms, tuple(head_results.values()), head.workspace_issues()),
+        head.manifest,
+        today,
+    )
+    if _has_aggregates(base.manifest) or _has_aggregates(head.manifest):
+        base_report, head_report = full_reports()
+        base_issues = check_report(base_report, base.manifest, today).issues
+        head_issues = check_report(head_report, head.manifest, today).issues
+        known: set[tuple[str, str]] = set()
+    else:
+        base_issues, head_issues = base_check.issues, head_check.issues
+        known = {key for i in same for key in summaries[i].finding_keys}
+    if cache is not None:
+        remembered = {key: fresh[i] for i in missing for key in (head_keys[i], base_keys[i])}
+        for keys, results, checked, workspace in (
+            (base_keys, base_results, base_check, base),
+            (head_keys, head_results, head_check, head),
+        ):
+            own = set(workspace.workspace_issues())  # not about one prompt, even when in its file
+            prompt_issues = [i for i in checked.issues if i not in own]
+            for prompt_id, summary in _summaries(results.values(), prompt_issues).items():
+                remembered[keys.get(prompt_id)] = summary
+        cache.put_many((key, summary) for key, summary in remembered.items() if key is not None)
+
     pairs: list[PromptDiff] = []
-    unchanged = 0
-    for old, new in _pair(base_report, head_report):
+    unchanged = len(same)
+    base_touched = Report(terms, tuple(base_results.values()), ())
+    head_touched = Report(head_terms, tuple(head_results.values()), ())
+    for old, new in _pair(base_touched, head_touched):
         if old is None:
             pairs.append(PromptDiff(None, new, ("added",)))
         elif new is None:
@@ -334,17 +559,22 @@ def diff_workspaces(
         else:
             unchanged += 1
     pairs.sort(key=lambda d: (-d.impact, d.prompt_id))
-    base_issues = check_report(base_report, base.manifest, today).issues
-    head_issues = check_report(head_report, head.manifest, today).issues
+    base_total, _ = _side_totals(base, base_results, summaries)
+    head_total, head_incomplete = _side_totals(head, head_results, summaries)
     return CostDiff(
         base_label=base_label,
         head_label=head_label,
-        base=base_report,
-        head=head_report,
+        scenario=head_terms.name,
         prompts=tuple(pairs),
         unchanged=unchanged,
-        new_issues=_new_issues(base_issues, head_issues),
-        resolved_issues=_new_issues(head_issues, base_issues),
+        new_issues=_new_issues(base_issues, head_issues, known),
+        resolved_issues=_new_issues(head_issues, base_issues, known),
+        base_monthly_usd=base_total,
+        head_monthly_usd=head_total,
+        head_incomplete=head_incomplete,
+        estimated_prompts=len(base_ids) + len(head_ids) + len(missing),
+        cached_prompts=len(same) - len(missing),
+        reports=full_reports,
     )
 
 
@@ -358,6 +588,7 @@ def load_commit_workspace(
     settings: Settings | None = None,
     pricing_date: date | None = None,
     progress: ProgressCallback | None = None,
+    parse: bool = True,
 ) -> Workspace:
     """The workspace folder `root` as it is in `commit`, read from git objects."""
     workspace = Workspace(
@@ -368,7 +599,7 @@ def load_commit_workspace(
         counter=counter,
         tree=repo.listing(commit, root),
     )
-    workspace.load(progress)
+    workspace.load(progress, parse=parse)
     return workspace
 
 
@@ -387,17 +618,19 @@ def diff_git(
 ) -> CostDiff:
     """`base_ref` vs `head_ref` (None: the working tree) for the workspace folder `root`.
 
-    One TokenCounter serves both sides (pass one to share it further, e.g. with a server)."""
+    One TokenCounter serves both sides (pass one to share it further, e.g. with a server); with
+    `use_persistent_cache`, the result cache answers for prompts unchanged since a former run."""
     settings = settings or Settings.from_env()
     owned = counter is None
     counter = counter or TokenCounter(settings if use_persistent_cache else None)
+    cache = ResultCache(settings) if use_persistent_cache else None
     try:
         with GitRepo.containing(root) as repo:
 
             def at(commit: str) -> Workspace:
                 return load_commit_workspace(
                     repo, commit, root, db=db, counter=counter, settings=settings,
-                    pricing_date=pricing_date, progress=progress,
+                    pricing_date=pricing_date, progress=progress, parse=False,
                 )  # fmt: skip
 
             base_commit = repo.resolve(base_ref)
@@ -407,7 +640,7 @@ def diff_git(
                 head = Workspace(
                     root, db=db, settings=settings, pricing_date=pricing_date, counter=counter
                 )
-                head.load(progress)
+                head.load(progress, parse=False)
             else:
                 head = at(head_commit)
             # reports read variable samples from the commit: still inside the open repository
@@ -419,8 +652,11 @@ def diff_git(
                 head_label="working tree"
                 if head_ref is None or head_commit is None
                 else ref_label(repo, head_ref, head_commit),
+                cache=cache,
             )
     finally:
+        if cache is not None:
+            cache.close()
         if owned:
             counter.close()
 

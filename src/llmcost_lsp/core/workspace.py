@@ -7,7 +7,7 @@ The CLI builds one per run; the language server keeps one per folder and feeds i
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -124,8 +124,11 @@ class Workspace:
     def manifest_path(self) -> Path:
         return self.root / MANIFEST_FILENAME
 
-    def load(self, progress: ProgressCallback | None = None) -> None:
-        """Read the manifest, discover prompts, parse them and count their tokens."""
+    def load(self, progress: ProgressCallback | None = None, *, parse: bool = True) -> None:
+        """Read the manifest, discover prompts, parse them and count their tokens.
+
+        `parse=False` stops after discovery: each prompt is parsed when first needed (diff
+        estimates only the prompts that changed; `prefetch` counts a chosen few in one batch)."""
         self._results.clear()
         self._load_manifest()
         self.discovery = discover(self.root, self.manifest, tree=self.tree)
@@ -137,10 +140,12 @@ class Workspace:
         for done, prompt in enumerate(self.discovery.prompts, start=1):
             prompt = self._with_overlay(prompt)
             self._prompts[prompt.id] = prompt
-            self._parsed[prompt.id] = parse_prompt(prompt.path, prompt.text, prompt.format)
+            if parse:
+                self._parsed[prompt.id] = parse_prompt(prompt.path, prompt.text, prompt.format)
             if progress and (done % 200 == 0 or done == total):
                 progress(done, total, f"read {done}/{total} prompts")
-        self._prefetch_counts()
+        if parse:
+            self._prefetch_counts()
 
     def _load_manifest(self) -> None:
         self.manifest, self.manifest_issues, self._calibrated = None, (), {}
@@ -167,10 +172,15 @@ class Workspace:
             return prompt
         return _replace_text(prompt, text)
 
-    def _prefetch_counts(self) -> None:
+    def prefetch(self, prompt_ids: Iterable[str]) -> None:
+        """Parse and count these prompts in one batch (after `load(parse=False)`)."""
+        self._prefetch_counts(prompt_ids)
+
+    def _prefetch_counts(self, prompt_ids: Iterable[str] | None = None) -> None:
         """Count every prompt in one batch per tokenizer, so the persistent cache is read once."""
         jobs = []
-        for prompt_id, parsed in self._parsed.items():
+        for prompt_id in self._parsed if prompt_ids is None else prompt_ids:
+            parsed = self.parsed(prompt_id)
             model_entry = self._model_entry(prompt_id)
             if model_entry is None or parsed.skip_reason:
                 continue
@@ -252,7 +262,11 @@ class Workspace:
         return self._prompts.get(prompt_id) if prompt_id is not None else None
 
     def parsed(self, prompt_id: str) -> ParsedPrompt:
-        return self._parsed[prompt_id]
+        parsed = self._parsed.get(prompt_id)
+        if parsed is None:  # loaded with parse=False
+            prompt = self._prompts[prompt_id]
+            parsed = self._parsed[prompt_id] = parse_prompt(prompt.path, prompt.text, prompt.format)
+        return parsed
 
     def scenario_names(self) -> list[str]:
         return sorted(self.manifest.scenarios) if self.manifest else []
@@ -315,7 +329,7 @@ class Workspace:
         self, prompt_id: str, terms: ScenarioTerms, what_if: str | None
     ) -> PromptResult:
         prompt = self._prompts[prompt_id]
-        parsed = self._parsed[prompt_id]
+        parsed = self.parsed(prompt_id)
         entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
         tags = dict(entry.tags) if entry else {}
         issues: list[Issue] = []
@@ -390,7 +404,7 @@ class Workspace:
 
     def _model_entry(self, prompt_id: str) -> ModelEntry | None:
         entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
-        model = self._model_name(prompt_id, self._parsed[prompt_id], entry)
+        model = self._model_name(prompt_id, self.parsed(prompt_id), entry)
         if model is None or model.value not in self.db:
             return None
         return self.db.resolve(model.value)
@@ -435,6 +449,10 @@ class Workspace:
 
     def _extra_tokens(self, entry: PromptEntry | None) -> int:
         return (entry.extra_input_tokens or 0) if entry else 0
+
+    def model_entry(self, prompt_id: str) -> ModelEntry | None:
+        """The DB's model this prompt runs on; None when it names none or an unknown one."""
+        return self._model_entry(prompt_id)
 
     def overrides_for(self, model: ModelEntry) -> RateOverrides | None:
         """The manifest's contracted prices for `model`, if any."""
