@@ -28,6 +28,11 @@ class Findings:
     issues: tuple[Issue, ...]
     freshness: Freshness
     exit_code: int
+    mirrored: frozenset[Issue] = frozenset()  # copies shown on the prompt file as well
+
+    def distinct(self) -> list[Issue]:
+        """The findings once each: without the copies on prompt files (for counts)."""
+        return [issue for issue in self.issues if issue not in self.mirrored]
 
     def by_path(self) -> dict[str | None, list[Issue]]:
         """Issues per file (relative path as the core writes it; None: no file)."""
@@ -106,4 +111,4 @@ def analyze(
     )
     unique = tuple(dict.fromkeys(issues))
     code = 2 if scenario_issues else check.exit_code(strict=strict)
-    return Findings(check, unique, freshness, code)
+    return Findings(check, unique, freshness, code, frozenset(mirrored))

@@ -115,12 +115,15 @@ def run_check(
         return code
     for issue in findings.issues:
         print(issue_line(issue, fmt, _display(path, issue)), file=out)
-    errors = sum(1 for i in findings.issues if i.severity == "error")
-    warnings = sum(1 for i in findings.issues if i.severity == "warning")
+    distinct = findings.distinct()
+    errors = sum(1 for i in distinct if i.severity == "error")
+    warnings = sum(1 for i in distinct if i.severity == "warning")
     report = findings.check.report
+    twice = len(findings.issues) - len(distinct)
     summary = (
-        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} · "
-        f"{money(report.monthly_usd)}/month (scenario {report.scenario.name})"
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        + (f" ({twice} also shown on their prompt file)" if twice else "")
+        + f" · {money(report.monthly_usd)}/month (scenario {report.scenario.name})"
     )
     print(summary if fmt == "text" else f"::notice::{summary}", file=err)
     return code

@@ -22,8 +22,8 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
         if findings is None:
             continue
         await refresh(ls, folder)
-        errors += sum(1 for i in findings.issues if i.severity == "error")
-        warnings += sum(1 for i in findings.issues if i.severity == "warning")
+        errors += sum(1 for i in findings.distinct() if i.severity == "error")
+        warnings += sum(1 for i in findings.distinct() if i.severity == "warning")
         report = findings.check.report
         parts.append(f"{money(report.monthly_usd)}/month (scenario {report.scenario.name})")
         folders.append(
