@@ -71,6 +71,7 @@ def run_action(
         "steps": {},
     }
     log = []
+    job_env: dict[str, str] = {}  # what steps wrote to $GITHUB_ENV, for the steps after them
     for step in ACTION["runs"]["steps"]:
         if "run" not in step or step.get("name") == "Install llm-cost":
             continue
@@ -80,11 +81,13 @@ def run_action(
             if not (context["inputs"]["comment"] == "on" and event.get("pull_request")):
                 continue
         output = runner / f"output-{step['id']}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+        env_file = runner / f"env-{step['id']}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")} | job_env
         env |= {
             "CI": "true",
             "GITHUB_ACTIONS": "true",
             "GITHUB_OUTPUT": str(output),
+            "GITHUB_ENV": str(env_file),
             "GITHUB_STEP_SUMMARY": str(runner / "summary.md"),
             "GITHUB_EVENT_PATH": str(event_file),
             "GITHUB_API_URL": api.url,
@@ -102,6 +105,7 @@ def run_action(
         )
         log.append(f"== {step['name']}\n{done.stdout}{done.stderr}")
         context["steps"][step["id"]] = {"outputs": _outputs(output)}
+        job_env |= _outputs(env_file)
         if done.returncode != 0:
             return done.returncode, "\n".join(log), context
     return 0, "\n".join(log), context
@@ -177,3 +181,32 @@ def test_push_event_without_base_input_is_explained(tmp_path: Path) -> None:
         code, log, _ = run_action(tmp_path / "repo", api, {"ref": "refs/heads/main"}, {}, runner)
     assert code == 2
     assert "no base commit: this is not a pull_request event" in log
+
+
+@pytest.mark.skipif(not INSTALLED, reason="llm-cost is not on PATH")
+def test_the_cache_folder_is_the_one_actions_cache_keeps(
+    tmp_path: Path, pr_clone: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LLMCOST_CACHE_DIR")  # the job sets none: the action picks the folder
+    steps = ACTION["runs"]["steps"]
+    uses = {s["uses"].partition("@")[0]: s for s in steps if "uses" in s}
+    restore, save = uses["actions/cache/restore"], uses["actions/cache/save"]
+    assert restore["with"]["path"] == save["with"]["path"] == "${{ steps.cache-dir.outputs.path }}"
+    assert restore["with"]["key"] == save["with"]["key"]
+    assert restore["if"] == "${{ inputs.cache == 'on' }}"
+    assert save["if"] == "${{ always() && inputs.cache == 'on' }}"  # a failed job keeps it too
+    # restored before the diff, saved after diff and check
+    order = [s.get("id") or s.get("uses") for s in steps]
+    assert order.index(restore["uses"]) < order.index("diff") < order.index("check")
+    assert order.index("check") < order.index(save["uses"]) < order.index("verdict")
+    clone, event = pr_clone
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    with fake_github() as api:
+        code, log, context = run_action(clone, api, event, {"comment": "off"}, runner)
+    assert code == 1, log  # the fixture's budget breach
+    folder = Path(context["steps"]["cache-dir"]["outputs"]["path"])
+    assert folder == runner / "llm-cost-cache"
+    # diff and check ran with it: token counts and the diff's per-prompt results are in it
+    assert (folder / "results" / "summaries-v1.sqlite3").is_file()
+    assert any((folder / "tokens").iterdir())
