@@ -181,17 +181,6 @@ def test_invalid_edit_range_is_rejected() -> None:
         document.apply_edit(2, 5, "x")
 
 
-def test_lsp_positions_use_utf16_units() -> None:
-    text = "first line\n\U0001f600 smile here\nthird\n"
-    document = ChunkedDocument(text, _counter("o200k_base"), target=1, max_chars=1)
-    assert document.offset_at(0, 0) == 0
-    assert document.offset_at(1, 2) == text.index(" smile")  # the emoji is two UTF-16 units
-    assert document.offset_at(1, 999) == text.index("\nthird")  # clamped to the line end
-    assert document.offset_at(9, 0) == len(text)
-    document.apply_lsp_edit((2, 0), (2, 5), "3rd")
-    assert document.text == text.replace("third", "3rd")
-
-
 def test_python_whitespace_covers_unicode_white_space() -> None:
     # The cut regexes rely on Python's \s matching every Unicode White_Space character that the
     # tokenizers' \s matches (PropList.txt, White_Space).

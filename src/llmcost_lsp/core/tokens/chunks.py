@@ -220,41 +220,6 @@ class ChunkedDocument:
         old_end = self._starts[stop] if stop < len(chunks) else self._length
         return self.apply_edit(position, old_end, text[position:end])
 
-    def offset_at(self, line: int, character: int) -> int:
-        """Character offset of an LSP position (0-based line, UTF-16 `character`), clamped."""
-        seen = 0
-        for index, chunk in enumerate(self._chunks):
-            newlines = chunk.count("\n")
-            if seen + newlines < line:
-                seen += newlines
-                continue
-            line_start = self._starts[index]
-            position = 0
-            for _ in range(line - seen):
-                position = chunk.index("\n", position) + 1
-            line_start += position
-            return self._advance_utf16(line_start, character)
-        return self._length
-
-    def apply_lsp_edit(self, start: tuple[int, int], end: tuple[int, int], new_text: str) -> int:
-        """`apply_edit` with LSP (line, character) positions, characters in UTF-16 units."""
-        return self.apply_edit(self.offset_at(*start), self.offset_at(*end), new_text)
-
-    def _advance_utf16(self, offset: int, units: int) -> int:
-        """Move from `offset` by `units` UTF-16 code units, stopping at the end of the line."""
-        text_index = bisect.bisect_right(self._starts, offset) - 1
-        while units > 0 and offset < self._length:
-            chunk_start = self._starts[text_index]
-            chunk = self._chunks[text_index]
-            char = chunk[offset - chunk_start]
-            if char == "\n":
-                break
-            units -= 2 if ord(char) > 0xFFFF else 1
-            offset += 1
-            if offset - chunk_start >= len(chunk):
-                text_index += 1
-        return offset
-
     def _split(self, text: str) -> list[str]:
         if not self._additive:
             return [text] if text else []
