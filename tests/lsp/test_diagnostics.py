@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,39 @@ async def test_prompt_file_diagnostic_published_and_cleared(client: Any, ws: Pat
     await wait_for(lambda: "unsized-variable" in codes(client, path))
     replace_all(client, uri, 3, text)
     await wait_for(lambda: path.as_uri() in client.diagnostics and not codes(client, path))
+
+
+async def test_a_refresh_resends_only_the_files_whose_findings_changed(
+    client: Any, ws: Path
+) -> None:
+    sent: dict[str, int] = {}
+    client.diagnostics = _Counting(sent)
+    other = ws / "prompts/classify.prompt"  # a finding whose text does not depend on costs
+    other.write_text(other.read_text() + "\nAlso weigh {{unsized_other}}.\n")
+    await client.start(ws)
+    await wait_for(lambda: "unsized-variable" in codes(client, other))
+    path = ws / "prompts/support/triage.txt"
+    uri = open_doc(client, path)
+    await asyncio.sleep(0.3)  # the refresh after opening settles
+    before = dict(sent)
+    replace_all(client, uri, 2, path.read_text() + "\nAlso consider {{unsized_thing}}.\n")
+    await wait_for(lambda: "unsized-variable" in codes(client, path))
+    await asyncio.sleep(0.3)  # anything else that refresh sent has arrived
+    assert sent[path.as_uri()] == before.get(path.as_uri(), 0) + 1
+    assert sent[other.as_uri()] == before[other.as_uri()]  # unchanged: not sent again
+    assert "unsized-variable" in codes(client, other)  # and still shown
+
+
+class _Counting(dict[str, Any]):
+    """The client's diagnostics store, counting what each URI was sent."""
+
+    def __init__(self, sent: dict[str, int]) -> None:
+        super().__init__()
+        self.sent = sent
+
+    def __setitem__(self, uri: str, value: Any) -> None:
+        self.sent[uri] = self.sent.get(uri, 0) + 1
+        super().__setitem__(uri, value)
 
 
 async def test_stale_price_db_is_a_warning_never_an_error(client: Any, ws: Path) -> None:

@@ -40,7 +40,8 @@ class Folder:
     root: Path
     workspace: Workspace | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
-    published: set[str] = field(default_factory=set)  # URIs holding our diagnostics
+    # what each URI was last sent: a refresh publishes only what changed
+    published: dict[str, list[types.Diagnostic]] = field(default_factory=dict)
     edits: int = 0  # bumped on every change; a refresh computed for an older value is dropped
     refresh_task: asyncio.Task[None] | None = None
 

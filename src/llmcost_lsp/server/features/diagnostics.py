@@ -2,7 +2,8 @@
 
 A refresh runs on the worker after the last change settles; if another change arrived while it
 computed, its result belongs to an older document version and is dropped (the newer refresh
-publishes). Inlay hints are refreshed at the same moment when the client supports it.
+publishes). Only files whose diagnostics changed are sent again. Inlay hints are refreshed at
+the same moment when the client supports it.
 """
 
 from __future__ import annotations
@@ -55,16 +56,18 @@ async def refresh(ls: LlmCostServer, folder: Folder) -> None:
     if folder.edits != edits:
         log.debug("dropping diagnostics computed before a newer change")
         return
-    for uri in folder.published - set(by_uri):
+    for uri in set(folder.published) - set(by_uri):
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
     for uri, diagnostics in by_uri.items():
+        if folder.published.get(uri) == diagnostics:
+            continue  # a keystroke in one prompt must not resend 10,000 files' findings
         version = ls.versions.get(uri)
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         )
-    folder.published = set(by_uri)
+    folder.published = by_uri
     if ls.client_supports("workspace", "inlay_hint", "refresh_support"):
         try:
             await ls.workspace_inlay_hint_refresh_async(None)

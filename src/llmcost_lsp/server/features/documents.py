@@ -42,6 +42,9 @@ def register(ls: LlmCostServer) -> None:
     async def did_open(params: types.DidOpenTextDocumentParams) -> None:
         document = params.text_document
         ls.versions[document.uri] = document.version
+        folder = ls.folder_for(document.uri)
+        if folder is not None:  # some clients drop a closed buffer's diagnostics: send them again
+            folder.published.pop(document.uri, None)
         await _changed(ls, document.uri, document.text)
 
     @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
