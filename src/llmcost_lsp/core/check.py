@@ -10,7 +10,7 @@ unsized-variable …).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -50,6 +50,37 @@ class CheckResult:
         return 0
 
 
+@dataclass(frozen=True)
+class Spend:
+    """What the findings over many prompts read: the monthly total and the total per tag value
+    (over the prompts whose monthly cost is known), and every tag value seen."""
+
+    monthly_usd: Decimal
+    by_tag: Mapping[str, Mapping[str, Decimal]]
+    tag_values: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, prompts: Iterable[tuple[Mapping[str, str], Decimal | None]]) -> Spend:
+        """From each prompt's (tags, monthly cost), in report order."""
+        total = Decimal(0)
+        by_tag: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        values: dict[str, set[str]] = defaultdict(set)
+        for tags, monthly_usd in prompts:
+            if monthly_usd:
+                total += monthly_usd
+            for key, value in tags.items():
+                values[key].add(value)
+                if monthly_usd:
+                    by_tag[key][value] += monthly_usd
+        return cls(total, by_tag, {key: frozenset(seen) for key, seen in values.items()})
+
+    @classmethod
+    def of_report(cls, report: Report) -> Spend:
+        return cls.of(
+            (r.tags, r.estimate.monthly_usd if r.estimate else None) for r in report.results
+        )
+
+
 def usd(amount: Decimal) -> str:
     """Money for messages: cents for amounts ≥ $1, four significant decimals below."""
     if abs(amount) >= 1:
@@ -58,9 +89,17 @@ def usd(amount: Decimal) -> str:
 
 
 def check_report(
-    report: Report, manifest: Manifest | None, today: date | None = None
+    report: Report,
+    manifest: Manifest | None,
+    today: date | None = None,
+    *,
+    spend: Spend | None = None,
 ) -> CheckResult:
-    """All findings for a report: the workspace's, each prompt's, and the policy's."""
+    """All findings for a report: the workspace's, each prompt's, and the policy's.
+
+    `spend`: the budgets over many prompts are checked against it instead of the report's own
+    results (diff passes the changed prompts as the report, the spend of every prompt)."""
+    spend = spend or Spend.of_report(report)
     issues: list[Issue] = list(report.issues)
     for result in report.results:
         own = [*result.issues, *_prompt_limits(result, manifest, today or date.today())]
@@ -69,9 +108,9 @@ def check_report(
             own += [*_forbidden(result, manifest)]
         issues.extend(_about(result, own))
     if manifest is not None:
-        issues.extend(_tag_budgets(report, manifest))
-        issues.extend(_workspace_budget(report, manifest))
-    issues.extend(_tag_cardinality(report, manifest))
+        issues.extend(_tag_budgets(spend, manifest, report.scenario.name))
+        issues.extend(_workspace_budget(spend, manifest, report.scenario.name))
+    issues.extend(_tag_cardinality(spend, manifest))
     unique = list(dict.fromkeys(issues))
     unique.sort(key=_sort_key)
     return CheckResult(report, tuple(unique))
@@ -132,35 +171,30 @@ def _prompt_budget(result: PromptResult, manifest: Manifest, scenario: str) -> I
         )
 
 
-def _tag_budgets(report: Report, manifest: Manifest) -> Iterator[Issue]:
+def _tag_budgets(spend: Spend, manifest: Manifest, scenario: str) -> Iterator[Issue]:
     for key, budgets in manifest.budgets.tags.items():
-        spent: dict[str, Decimal] = defaultdict(Decimal)
-        for result in report.results:
-            value = result.tags.get(key)
-            if value is not None and result.estimate and result.estimate.monthly_usd:
-                spent[value] += result.estimate.monthly_usd
+        spent = spend.by_tag.get(key, {})
         for value, budget in budgets.items():
-            level = _level(spent[value], budget)
+            amount = spent.get(value, Decimal(0))
+            level = _level(amount, budget)
             if level:
                 yield Issue(
                     "tag-budget-exceeded" if level == "error" else "tag-budget-near",
-                    _budget_message(
-                        f"tag {key}={value}", spent[value], budget, report.scenario.name
-                    ),
+                    _budget_message(f"tag {key}={value}", amount, budget, scenario),
                     manifest.location_of("budgets", "tags", key, value),
                     level,
                 )
 
 
-def _workspace_budget(report: Report, manifest: Manifest) -> Iterator[Issue]:
+def _workspace_budget(spend: Spend, manifest: Manifest, scenario: str) -> Iterator[Issue]:
     budget = manifest.budgets.monthly_usd
     if budget is None:
         return
-    level = _level(report.monthly_usd, budget)
+    level = _level(spend.monthly_usd, budget)
     if level:
         yield Issue(
             "workspace-budget-exceeded" if level == "error" else "workspace-budget-near",
-            _budget_message("all prompts", report.monthly_usd, budget, report.scenario.name),
+            _budget_message("all prompts", spend.monthly_usd, budget, scenario),
             manifest.location_of("budgets", "monthly_usd"),
             level,
         )
@@ -291,12 +325,8 @@ def _max_tokens_location(result: PromptResult, manifest: Manifest | None) -> Loc
     return Location(result.prompt.path, origin.line, 1) if origin else result.location
 
 
-def _tag_cardinality(report: Report, manifest: Manifest | None) -> Iterator[Issue]:
-    values: dict[str, set[str]] = defaultdict(set)
-    for result in report.results:
-        for key, value in result.tags.items():
-            values[key].add(value)
-    for key, seen in sorted(values.items()):
+def _tag_cardinality(spend: Spend, manifest: Manifest | None) -> Iterator[Issue]:
+    for key, seen in sorted(spend.tag_values.items()):
         if len(seen) > TAG_CARDINALITY_LIMIT:
             where = manifest.location_of("prompts") if manifest else Location(MANIFEST_FILENAME)
             yield Issue(

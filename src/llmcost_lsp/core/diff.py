@@ -4,7 +4,8 @@ commit): per prompt what changed and what it does to tokens and the monthly bill
 Both sides go through the same Workspace/estimate path. A prompt with the same text, path and
 effective settings on both sides (its result key, `_result_keys`) has the same result on both: it
 is estimated once, or not at all when the persistent result cache (core/result_cache.py) knows its
-monthly cost and findings. Only the other prompts are parsed and estimated on each side.
+monthly cost and findings. Only the other prompts are parsed and estimated on each side; the
+totals and the budgets over many prompts (check.Spend) take every prompt's monthly cost.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from llmcost_lsp import __version__
-from llmcost_lsp.core.check import TAG_CARDINALITY_LIMIT, check_report
+from llmcost_lsp.core.check import Spend, check_report
 from llmcost_lsp.core.errors import InputError
 from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.gitobjects import GitRepo
@@ -139,11 +140,9 @@ class CostDiff:
     base_monthly_usd: Decimal  # sum of the prompts whose monthly cost is known
     head_monthly_usd: Decimal
     head_incomplete: int  # head prompts without a monthly cost
-    estimated_prompts: int = 0  # prompt estimates this diff computed (both sides)
-    cached_prompts: int = 0  # unchanged prompts answered by the result cache
-    reports: Callable[[], tuple[Report, Report]] = field(
-        default=lambda: (Report(ScenarioTerms(), (), ()),) * 2, repr=False, compare=False
-    )
+    estimated_prompts: int  # prompt estimates this diff computed (both sides)
+    cached_prompts: int  # unchanged prompts answered by the result cache
+    reports: Callable[[], tuple[Report, Report]] = field(repr=False, compare=False)
 
     @cached_property
     def _reports(self) -> tuple[Report, Report]:
@@ -414,20 +413,6 @@ def _last_date(dates: Sequence[date], day: date) -> date | None:
     return dates[bisect.bisect_right(dates, day) - 1] if dates and dates[0] <= day else None
 
 
-def _has_aggregates(manifest: Manifest | None) -> bool:
-    """Findings over many prompts (workspace and tag budgets, too many tag values) need every
-    prompt's full result on both sides; without them each prompt's findings are its own."""
-    if manifest is None:
-        return False
-    if manifest.budgets.monthly_usd is not None or manifest.budgets.tags:
-        return True
-    values: dict[str, set[str]] = {}
-    for entry in manifest.prompts.values():
-        for key, value in entry.tags.items():
-            values.setdefault(key, set()).add(value)
-    return any(len(seen) > TAG_CARDINALITY_LIMIT for seen in values.values())
-
-
 def _summaries(
     results: Iterable[PromptResult], issues: Iterable[Issue]
 ) -> dict[str, ResultSummary]:
@@ -445,21 +430,57 @@ def _summaries(
     }
 
 
-def _side_totals(
+def _side_spend(
     workspace: Workspace,
     results: Mapping[str, PromptResult],
     summaries: Mapping[str, ResultSummary],
-) -> tuple[Decimal, int]:
-    """(known monthly total, prompts without a monthly cost), summed in report order."""
-    total, incomplete = Decimal(0), 0
+) -> tuple[Spend, int]:
+    """The spend of every prompt of a side (in report order) and how many have no monthly cost:
+    computed results where there are, the cached or shared summaries for the rest."""
+    manifest = workspace.manifest
+    prompts: list[tuple[Mapping[str, str], Decimal | None]] = []
     for prompt in workspace.prompts:
         result = results.get(prompt.id)
-        monthly = _monthly(result) if result is not None else summaries[prompt.id].monthly_usd
-        if monthly:
-            total += monthly
-        elif monthly is None:
-            incomplete += 1
-    return total, incomplete
+        if result is not None:
+            prompts.append((result.tags, _monthly(result)))
+        else:
+            entry = manifest.prompts.get(prompt.id) if manifest else None
+            prompts.append((entry.tags if entry else {}, summaries[prompt.id].monthly_usd))
+    return Spend.of(prompts), sum(1 for _, monthly in prompts if monthly is None)
+
+
+def _cached(
+    cache: ResultCache,
+    prompt_ids: Sequence[str],
+    base_keys: Mapping[str, str | None],
+    head_keys: Mapping[str, str | None],
+) -> dict[str, ResultSummary]:
+    """The summaries the cache holds for these prompts (under either side's key)."""
+    wanted = [key for i in prompt_ids for key in (head_keys[i], base_keys[i]) if key is not None]
+    found = cache.get_many(list(dict.fromkeys(wanted)))
+    summaries = {}
+    for prompt_id in prompt_ids:
+        summary = found.get(head_keys[prompt_id] or "") or found.get(base_keys[prompt_id] or "")
+        if summary is not None:
+            summaries[prompt_id] = summary
+    return summaries
+
+
+def _prompt_diffs(base: Report, head: Report) -> tuple[list[PromptDiff], int]:
+    """The prompts that differ, largest monthly impact first, and how many pairs do not."""
+    diffs: list[PromptDiff] = []
+    unchanged = 0
+    for old, new in _pair(base, head):
+        if old is None:
+            diffs.append(PromptDiff(None, new, ("added",)))
+        elif new is None:
+            diffs.append(PromptDiff(old, None, ("removed",)))
+        elif kinds := _changes(old, new):
+            diffs.append(PromptDiff(old, new, kinds))
+        else:
+            unchanged += 1
+    diffs.sort(key=lambda d: (-d.impact, d.prompt_id))
+    return diffs, unchanged
 
 
 def diff_workspaces(
@@ -492,13 +513,7 @@ def diff_workspaces(
     base_keys, head_keys = _result_keys(base, terms, today), _result_keys(head, head_terms, today)
     same = _same_results(base, head, base_keys, head_keys)
     same_ids = set(same)
-    summaries: dict[str, ResultSummary] = {}
-    if cache is not None and same:
-        found = cache.get_many([k for i in same for k in {head_keys[i] or "", base_keys[i] or ""}])
-        for prompt_id in same:
-            summary = found.get(head_keys[prompt_id] or "") or found.get(base_keys[prompt_id] or "")
-            if summary is not None:
-                summaries[prompt_id] = summary
+    summaries = _cached(cache, same, base_keys, head_keys) if cache is not None else {}
     missing = [i for i in same if i not in summaries]
     base_ids = [p.id for p in base.prompts if p.id not in same_ids]
     head_ids = [p.id for p in head.prompts if p.id not in same_ids]
@@ -507,70 +522,56 @@ def diff_workspaces(
     base_results = {i: base.result(i, terms) for i in base_ids}
     head_results = {i: head.result(i, head_terms) for i in head_ids}
     shared_results = [head.result(i, head_terms) for i in missing]
+    nothing = Spend.of(())  # their findings over many prompts are checked below, per side
     shared_issues = check_report(
-        Report(head_terms, tuple(shared_results), ()), head.manifest, today
+        Report(head_terms, tuple(shared_results), ()), head.manifest, today, spend=nothing
     )
     fresh = _summaries(shared_results, shared_issues.issues)
     summaries |= fresh
-
-    def full_reports() -> tuple[Report, Report]:
-        head_report = head.report(scenario)
-        return _base_report(base, terms, head, head_report), head_report
-
+    base_spend, _ = _side_spend(base, base_results, summaries)
+    head_spend, head_incomplete = _side_spend(head, head_results, summaries)
+    # the changed prompts' own findings, the workspace's, and the budgets over every prompt
     base_check = check_report(
-        Report(terms, tuple(base_results.values()), base.workspace_issues()), base.manifest, today
+        Report(terms, tuple(base_results.values()), base.workspace_issues()),
+        base.manifest,
+        today,
+        spend=base_spend,
     )
     head_check = check_report(
         Report(head_terms, tuple(head_results.values()), head.workspace_issues()),
         head.manifest,
         today,
+        spend=head_spend,
     )
-    if _has_aggregates(base.manifest) or _has_aggregates(head.manifest):
-        base_report, head_report = full_reports()
-        base_issues = check_report(base_report, base.manifest, today).issues
-        head_issues = check_report(head_report, head.manifest, today).issues
-        known: set[tuple[str, str]] = set()
-    else:
-        base_issues, head_issues = base_check.issues, head_check.issues
-        known = {key for i in same for key in summaries[i].finding_keys}
+    # findings of unchanged prompts are the same on both sides: never new, never resolved
+    known = {key for i in same for key in summaries[i].finding_keys}
     if cache is not None:
         remembered = {key: fresh[i] for i in missing for key in (head_keys[i], base_keys[i])}
-        for keys, results, checked, workspace in (
-            (base_keys, base_results, base_check, base),
-            (head_keys, head_results, head_check, head),
+        for keys, checked, workspace in (
+            (base_keys, base_check, base),
+            (head_keys, head_check, head),
         ):
             own = set(workspace.workspace_issues())  # not about one prompt, even when in its file
             prompt_issues = [i for i in checked.issues if i not in own]
-            for prompt_id, summary in _summaries(results.values(), prompt_issues).items():
+            for prompt_id, summary in _summaries(checked.report.results, prompt_issues).items():
                 remembered[keys.get(prompt_id)] = summary
         cache.put_many((key, summary) for key, summary in remembered.items() if key is not None)
+    pairs, unchanged = _prompt_diffs(base_check.report, head_check.report)
 
-    pairs: list[PromptDiff] = []
-    unchanged = len(same)
-    base_touched = Report(terms, tuple(base_results.values()), ())
-    head_touched = Report(head_terms, tuple(head_results.values()), ())
-    for old, new in _pair(base_touched, head_touched):
-        if old is None:
-            pairs.append(PromptDiff(None, new, ("added",)))
-        elif new is None:
-            pairs.append(PromptDiff(old, None, ("removed",)))
-        elif kinds := _changes(old, new):
-            pairs.append(PromptDiff(old, new, kinds))
-        else:
-            unchanged += 1
-    pairs.sort(key=lambda d: (-d.impact, d.prompt_id))
-    base_total, _ = _side_totals(base, base_results, summaries)
-    head_total, head_incomplete = _side_totals(head, head_results, summaries)
+    def full_reports() -> tuple[Report, Report]:
+        head_report = head.report(scenario)
+        return _base_report(base, terms, head, head_report), head_report
+
     return CostDiff(
         base_label=base_label,
         head_label=head_label,
         scenario=head_terms.name,
         prompts=tuple(pairs),
-        unchanged=unchanged,
-        new_issues=_new_issues(base_issues, head_issues, known),
-        resolved_issues=_new_issues(head_issues, base_issues, known),
-        base_monthly_usd=base_total,
-        head_monthly_usd=head_total,
+        unchanged=len(same) + unchanged,
+        new_issues=_new_issues(base_check.issues, head_check.issues, known),
+        resolved_issues=_new_issues(head_check.issues, base_check.issues, known),
+        base_monthly_usd=base_spend.monthly_usd,
+        head_monthly_usd=head_spend.monthly_usd,
         head_incomplete=head_incomplete,
         estimated_prompts=len(base_ids) + len(head_ids) + len(missing),
         cached_prompts=len(same) - len(missing),

@@ -272,3 +272,23 @@ def test_findings_shared_with_unchanged_prompts_are_not_new(
     assert warm.cached_prompts == 2  # old.txt and claude.prompty
     codes = {i.code for i in warm.new_issues}
     assert "unsized-variable" not in codes and "deprecated-model" not in codes
+
+
+def test_budgets_over_every_prompt_are_checked_without_estimating_every_prompt(
+    tmp_path: Path, small_db: PriceDB, parses: list[str]
+) -> None:
+    budgets = (
+        '\n[prompts.p0]\npath = "prompts/p0.txt"\ntags = { team = "search" }\n'
+        '\n[budgets]\nmonthly_usd = "16.40"\n\n[budgets.tags.team]\nsearch = "0.90"\n'
+    )
+    builder = many_prompts(tmp_path, count=30, manifest=MANIFEST + budgets)
+    run(builder, small_db)  # fills the result cache
+    parses.clear()
+    warm = run(builder, small_db)
+    assert parses == ["prompts/p0.txt", "prompts/p0.txt"] and warm.cached_prompts == 29
+    # p0 grew from $0.54 to $0.92/month: past its tag's budget, and the total from $16.13 to
+    # $16.51 past the workspace's
+    crossed = {(i.code, i.message.split(" is ")[0]) for i in warm.budget_issues}
+    assert crossed == {("tag-budget-exceeded", "tag team=search"),
+                       ("workspace-budget-exceeded", "all prompts")}  # fmt: skip
+    assert totals_and_findings(warm) == reference(builder, small_db)
