@@ -6,7 +6,8 @@ an estimate of the base left (token counts only); and the warm diff of CI with a
 the pull request was pushed again with 10 other prompts changed, so the cache holds the previous
 diff's results but nothing about the 10 new texts. In process, for that warm diff: how many
 prompts it parsed and estimated, how many the result cache answered, and how many texts it
-tokenized. Run: python benchmarks/bench_diff.py [PROMPTS] [CHANGED]
+tokenized. And a warm diff with nothing changed: the fixed cost of starting and reading both
+trees. Run: python benchmarks/bench_diff.py [PROMPTS] [CHANGED]
 """
 
 from __future__ import annotations
@@ -127,6 +128,8 @@ def main() -> None:
         change(root, prompts, changed, offset=1)
         shutil.copytree(caches / "ci", caches / "ci-copy")
         warm_diff = timed(root, caches / "ci", "diff", "--base", "HEAD~1")
+        # what any diff of this repository costs: start, read both trees, look up 10,000 results
+        nothing = timed(root, caches / "ci", "diff", "--base", "HEAD")
         texts, estimated, cached, found = work_of_warm_diff(root, caches / "ci-copy")
     print(f"repository: {prompts:,} prompts, {changed} changed in HEAD")
     print("                                                CPU s   wall s")
@@ -136,6 +139,7 @@ def main() -> None:
         ("diff --base HEAD~1, empty cache", cold_diff),
         ("diff, cache from an estimate of the base", after_estimate),
         ("diff, cache from the previous diff (warm)", warm_diff),
+        ("diff --base HEAD (nothing changed), warm", nothing),
     ]
     for name, (cpu, wall) in rows:
         print(f"{name:46s} {cpu:6.2f}  {wall:7.2f}")
@@ -150,6 +154,10 @@ def main() -> None:
         f"warm diff: {found} prompts changed of {prompts:,}; {estimated} prompt estimates "
         f"computed (both sides), {cached:,} unchanged prompts from the result cache, "
         f"{texts} texts tokenized"
+    )
+    print(
+        f"warm diff = {nothing[0]:.2f} s of fixed cost (a diff with nothing changed) + "
+        f"{warm_diff[0] - nothing[0]:.2f} s for the {changed} changed prompts (CPU)"
     )
 
 

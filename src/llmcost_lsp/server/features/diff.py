@@ -113,6 +113,7 @@ def compute(ls: LlmCostServer, folder: Folder, base_ref: str | None) -> tuple[Co
             counter=head.counter,
             settings=head.settings,
             pricing_date=head.pricing_date,
+            parse=False,  # only the prompts that differ from the head are parsed
         )
         diff = diff_workspaces(
             base,
