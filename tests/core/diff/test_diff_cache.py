@@ -292,3 +292,33 @@ def test_budgets_over_every_prompt_are_checked_without_estimating_every_prompt(
     assert crossed == {("tag-budget-exceeded", "tag team=search"),
                        ("workspace-budget-exceeded", "all prompts")}  # fmt: skip
     assert totals_and_findings(warm) == reference(builder, small_db)
+
+
+def test_a_new_default_model_reestimates_every_prompt_on_both_sides(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    builder = many_prompts(tmp_path, count=6)
+    run(builder, small_db)  # the cache knows every prompt under gpt-4o
+    builder.commit({"llm-cost.toml": MANIFEST.replace("gpt-4o", "claude-sonnet-4-5")})
+    diff = run(builder, small_db)
+    assert {d.changes for d in diff.prompts} == {("model-changed",)} and len(diff.prompts) == 6
+    assert (diff.cached_prompts, diff.estimated_prompts) == (0, 12)
+    assert outcome(diff) == outcome(run(builder, small_db, use_persistent_cache=False))
+
+
+def test_prompts_reading_samples_are_estimated_on_both_sides_every_time(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    sampled = MANIFEST + (
+        '[prompts.ask]\npath = "prompts/ask.txt"\n'
+        'variables = { doc = { sample = "samples/doc.txt" } }\n'
+    )
+    builder = many_prompts(tmp_path, count=3, manifest=sampled)
+    builder.write({"prompts/ask.txt": "Read {{doc}}\n", "samples/doc.txt": "short\n"})
+    builder.commit({})
+    builder.commit({"samples/doc.txt": "a much longer sample document " * 40})
+    # cold, then warm: the sample's content is in no cache key, so `ask` is estimated per side
+    for estimated, cached in ((3 + 2, 0), (2, 3)):
+        diff = run(builder, small_db)
+        assert [(d.prompt_id, d.changes) for d in diff.prompts] == [("ask", ("tokens-changed",))]
+        assert (diff.estimated_prompts, diff.cached_prompts) == (estimated, cached)
