@@ -11,6 +11,7 @@ totals and the budgets over many prompts (check.Spend) take every prompt's month
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 import weakref
@@ -18,7 +19,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -144,7 +144,7 @@ class CostDiff:
     cached_prompts: int  # unchanged prompts answered by the result cache
     reports: Callable[[], tuple[Report, Report]] = field(repr=False, compare=False)
 
-    @cached_property
+    @functools.cached_property
     def _reports(self) -> tuple[Report, Report]:
         return self.reports()
 
@@ -316,8 +316,19 @@ def _reads_samples(entry: PromptEntry | None) -> bool:
     return entry is not None and any(v.sample is not None for v in entry.variables.values())
 
 
-# Bump when the estimate or check logic changes what a result key stands for.
-_RESULT_KEY_VERSION = 1
+_RESULT_KEY_VERSION = 1  # bump when a result key's layout changes
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """A digest of the source of core/, where every result is computed: a cache filled by
+    another version (an action updated without a new version number) is never read (3 ms)."""
+    folder = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _result_keys(workspace: Workspace, terms: ScenarioTerms, today: date) -> dict[str, str | None]:
@@ -335,6 +346,7 @@ def _result_keys(workspace: Workspace, terms: ScenarioTerms, today: date) -> dic
         (
             _RESULT_KEY_VERSION,
             __version__,
+            _code_fingerprint(),
             digest,
             terms,
             # prices and deprecations change only on the DB's dates: a cached result stays

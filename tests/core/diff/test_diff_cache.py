@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from diff_gitrepo import BASE_FILES, HEAD_FILES, GitRepoBuilder
 
+import llmcost_lsp.core.diff as diff_module
 import llmcost_lsp.core.workspace as workspace_module
 from llmcost_lsp.core.check import check_report
 from llmcost_lsp.core.diff import CostDiff, _new_issues, diff_git, load_commit_workspace
@@ -187,6 +188,17 @@ def test_a_pricing_date_past_a_price_change_is_never_answered_from_the_cache(
     january = run(builder, small_db, pricing_date=date(2027, 1, 2))  # new claude prices
     assert january.cached_prompts == 0
     assert january.head_monthly_usd > december.head_monthly_usd
+
+
+def test_results_cached_by_other_code_are_never_read(
+    tmp_path: Path, small_db: PriceDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builder = many_prompts(tmp_path, count=5)
+    first = run(builder, small_db)
+    # e.g. the action updated to a new commit that still says version 0.1.0
+    monkeypatch.setattr(diff_module, "_code_fingerprint", lambda: "another build")
+    second = run(builder, small_db)
+    assert second.cached_prompts == 0 and outcome(second) == outcome(first)
 
 
 @pytest.mark.parametrize(
