@@ -51,3 +51,12 @@ def test_the_real_corpus_edited_between_two_commits(
     with_head = sum(1 for d in diff.prompts if d.head is not None)
     assert diff.unchanged + with_base == len(diff.base.results)
     assert diff.unchanged + with_head == len(diff.head.results)
+    # again, with the results of the unchanged prompts from the cache: the same diff
+    again = diff_git(builder.root, "HEAD~1", "HEAD", db=small_db, pricing_date=DAY)
+    assert again.cached_prompts == diff.unchanged > 0 and again.estimated_prompts < len(files)
+    assert again.prompts == diff.prompts and again.new_issues == diff.new_issues
+    assert (again.base_monthly_usd, again.head_monthly_usd, again.head_incomplete) == (
+        diff.base_monthly_usd,
+        diff.head_monthly_usd,
+        diff.head_incomplete,
+    )
