@@ -33,6 +33,7 @@ from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.prompt_tokens import TokenCounter
 from llmcost_lsp.core.result_cache import ResultCache, ResultSummary
 from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.core.tokens import backends
 from llmcost_lsp.core.workspace import ProgressCallback, PromptResult, Report, Workspace
 
 __all__ = [
@@ -321,13 +322,18 @@ _RESULT_KEY_VERSION = 1  # bump when a result key's layout changes
 
 @functools.cache
 def _code_fingerprint() -> str:
-    """A digest of the source of core/, where every result is computed: a cache filled by
-    another version (an action updated without a new version number) is never read (3 ms)."""
-    folder = Path(__file__).resolve().parent
+    """A digest of what computes every result: the source of core/, the bundled data (tokenizer
+    vocabularies, prices) and the versions of the optional tokenizer packages. A cache filled
+    by other code (an action updated without a new version number) is never read. About 10 ms."""
+    package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.py")):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+    files = [*sorted((package / "core").rglob("*.py")), *sorted((package / "data").rglob("*"))]
+    for path in files:
+        if path.is_file():
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    versions = [(b.package, backends.package_version(b)) for b in backends.BACKENDS.values()]
+    digest.update(repr(versions).encode())
     return digest.hexdigest()
 
 
