@@ -1,0 +1,124 @@
+"""A key → value table in an SQLite file under the cache dir, that never fails its caller.
+
+The policy shared by the token-count cache and diff's result cache: a damaged file is deleted and
+rebuilt (once; a second failure turns the store off for this process), a file locked by another
+process is skipped for this call, and past a size limit the table starts over. SQLite
+transactions make writes atomic and let processes share the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+_BATCH = 500  # bound the number of SQL parameters per query
+
+
+class SqliteStore:
+    """Rows `(key TEXT PRIMARY KEY, <value_column>)` of one table; subclasses give them meaning."""
+
+    def __init__(self, path: Path, *, table: str, value_column: str, schema_version: int) -> None:
+        self.path = path
+        self._table = table
+        self._value_column = value_column
+        self._schema_version = schema_version
+        self._connection: sqlite3.Connection | None = None
+        self._disabled = False
+
+    @property
+    def max_bytes(self) -> int:
+        """Past this file size the table starts over."""
+        return 64 * 1024 * 1024
+
+    def get_rows(self, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(key, value) of the keys present."""
+        rows: list[tuple[Any, ...]] = []
+        table, value = self._table, self._value_column.split()[0]
+        for begin in range(0, len(keys), _BATCH):
+            batch = keys[begin : begin + _BATCH]
+            marks = ",".join("?" * len(batch))
+            rows += self._run(f"SELECT key, {value} FROM {table} WHERE key IN ({marks})", batch)
+        return rows
+
+    def put_rows(self, rows: Sequence[tuple[str, Any]]) -> None:
+        if rows:
+            value = self._value_column.split()[0]
+            sql = f"INSERT OR REPLACE INTO {self._table} (key, {value}) VALUES (?, ?)"
+            self._run(sql, rows, many=True)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _run(
+        self, sql: str, params: Sequence[object], *, many: bool = False
+    ) -> list[tuple[Any, ...]]:
+        # One retry after rebuilding: a damaged file is thrown away, a second failure disables.
+        for attempt in range(2):
+            connection = self._connect()
+            if connection is None:
+                return []
+            try:
+                with connection:
+                    if many:
+                        connection.executemany(sql, params)  # type: ignore[arg-type]
+                        return []
+                    return connection.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as error:
+                if "locked" in str(error) or "busy" in str(error):
+                    return []  # another process holds the file: skip the cache this time
+                self._discard(rebuild=attempt == 0)
+            except sqlite3.DatabaseError:
+                self._discard(rebuild=attempt == 0)
+        return []
+
+    def _connect(self, *, retry: bool = True) -> sqlite3.Connection | None:
+        if self._disabled:
+            return None
+        if self._connection is not None:
+            return self._connection
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=5.0)
+        except (OSError, sqlite3.Error):
+            self._disabled = True
+            return None
+        try:
+            with connection:
+                # Reading user_version reads the header: a file that is not a database fails here.
+                (version,) = connection.execute("PRAGMA user_version").fetchone()
+                if version not in (0, self._schema_version):
+                    raise sqlite3.DatabaseError(f"unknown cache schema {version}")
+                connection.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self._table}"
+                    f" (key TEXT PRIMARY KEY, {self._value_column}) WITHOUT ROWID"
+                )
+                connection.execute(f"PRAGMA user_version = {self._schema_version}")
+                (pages,) = connection.execute("PRAGMA page_count").fetchone()
+                (page_size,) = connection.execute("PRAGMA page_size").fetchone()
+                too_big = pages * page_size > self.max_bytes
+                if too_big:
+                    connection.execute(f"DELETE FROM {self._table}")
+            if too_big:
+                connection.execute("VACUUM")  # outside the transaction, as SQLite requires
+        except sqlite3.Error:
+            connection.close()
+            self._discard(rebuild=retry)
+            return self._connect(retry=False) if retry else None
+        self._connection = connection
+        return connection
+
+    def _discard(self, *, rebuild: bool) -> None:
+        """Drop a damaged cache file; without `rebuild`, stop using the cache in this process."""
+        self.close()
+        if not rebuild:
+            self._disabled = True
+            return
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            try:
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            except OSError:
+                self._disabled = True
