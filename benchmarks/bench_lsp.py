@@ -93,16 +93,19 @@ def bench_edit(tmp: Path, label: str, text: str, edits: int = 40) -> None:
     print(f"  ratio: {base / p50:.1f}× at p50, {base / p95:.1f}× at p95 (goal ≥ 10×)")
 
 
-async def edits_over_stdio(
-    root: Path, path: Path, text: str, edits: int, cache: Path
-) -> list[float]:
-    """Client-observed seconds from sending didChange to receiving the fresh hints, per edit,
-    from a real server process (JSON-RPC, the worker thread and all)."""
+async def start_server(root: Path, cache: Path) -> tuple[LanguageClient, float]:
+    """A real server process over stdio, initialized on `root` (file watching off), and the
+    `perf_counter` at which `initialize` was sent (the process already up)."""
     client = LanguageClient("bench", "1")
-    for method in (types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.WINDOW_LOG_MESSAGE):
+    for method in (
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        types.WINDOW_LOG_MESSAGE,
+        types.WINDOW_SHOW_MESSAGE,
+    ):
         client.feature(method)(lambda params: None)
     env = {**os.environ, "LLMCOST_CACHE_DIR": str(cache), "CI": "true"}
     await client.start_io(sys.executable, "-m", "llmcost_lsp", "--log-level", "error", env=env)
+    sent = time.perf_counter()
     await client.initialize_async(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(),
@@ -111,6 +114,15 @@ async def edits_over_stdio(
         )
     )
     client.initialized(types.InitializedParams())
+    return client, sent
+
+
+async def edits_over_stdio(
+    root: Path, path: Path, text: str, edits: int, cache: Path
+) -> list[float]:
+    """Client-observed seconds from sending didChange to receiving the fresh hints, per edit,
+    from a real server process (JSON-RPC, the worker thread and all)."""
+    client, _ = await start_server(root, cache)
     uri = path.as_uri()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "plaintext", 1, text))
@@ -196,32 +208,7 @@ def rss_mb(pid: int) -> float:
 
 async def first_hints(root: Path, target: Path, cache: Path) -> tuple[float, float]:
     """Seconds from `initialize` to the first hints of `target`, and the server's RSS (MB)."""
-    client = LanguageClient("bench", "1")
-    published: list[str] = []
-
-    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def diagnostics(params: types.PublishDiagnosticsParams) -> None:
-        published.append(params.uri)
-
-    @client.feature(types.WINDOW_LOG_MESSAGE)
-    def log_message(params: types.LogMessageParams) -> None:
-        pass
-
-    @client.feature(types.WINDOW_SHOW_MESSAGE)
-    def show_message(params: types.ShowMessageParams) -> None:
-        pass
-
-    env = {**os.environ, "LLMCOST_CACHE_DIR": str(cache), "CI": "true"}
-    await client.start_io(sys.executable, "-m", "llmcost_lsp", "--log-level", "error", env=env)
-    start = time.perf_counter()
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            root_uri=root.as_uri(),
-            initialization_options={"watch": "off"},
-        )
-    )
-    client.initialized(types.InitializedParams())
+    client, start = await start_server(root, cache)
     hints = await client.text_document_inlay_hint_async(
         types.InlayHintParams(types.TextDocumentIdentifier(target.as_uri()), WHOLE)
     )

@@ -74,41 +74,29 @@ edits = st.lists(
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
+@pytest.mark.parametrize("how", ["apply_edit", "update"])
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=texts, steps=edits, target=st.sampled_from([1, 4, 64]))
 def test_incremental_total_equals_full_recount_after_every_edit(
-    name: str, text: str, steps: list[tuple[float, float, str]], target: int
+    name: str, how: str, text: str, steps: list[tuple[float, float, str]], target: int
 ) -> None:
+    """Told the edit (`apply_edit`) or given the whole new text (`update`, which finds what
+    changed by itself): the total stays exact after every version."""
     count = _counter(name)
     document = ChunkedDocument(text, count, target=target, max_chars=target * 2)
     expected = text
     for start_at, end_at, new_text in steps:
         start = int(start_at * len(expected))
         end = start + int(end_at * (len(expected) - start))
-        document.apply_edit(start, end, new_text)
-        expected = expected[:start] + new_text + expected[end:]
+        edited = expected[:start] + new_text + expected[end:]
+        if how == "update":
+            document.update(edited)
+        else:
+            document.apply_edit(start, end, new_text)
+        expected = edited
         assert document.text == expected
         assert len(document) == len(expected)
         assert document.total == count(expected)
-
-
-@pytest.mark.parametrize("name", ENCODINGS)
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=texts, steps=edits, target=st.sampled_from([1, 4, 64]))
-def test_update_with_a_whole_new_text_equals_a_full_recount(
-    name: str, text: str, steps: list[tuple[float, float, str]], target: int
-) -> None:
-    """`update` finds what changed by itself; the total stays exact after every version."""
-    count = _counter(name)
-    document = ChunkedDocument(text, count, target=target, max_chars=target * 2)
-    expected = text
-    for start_at, end_at, new_text in steps:
-        start = int(start_at * len(expected))
-        end = start + int(end_at * (len(expected) - start))
-        expected = expected[:start] + new_text + expected[end:]
-        assert document.update(expected) == count(expected)
-        assert document.text == expected
-        assert len(document) == len(expected)
 
 
 def test_update_recounts_only_around_the_change() -> None:
