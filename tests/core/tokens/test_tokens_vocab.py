@@ -72,5 +72,7 @@ def test_unknown_encoding_lists_the_shipped_ones() -> None:
 
 
 def test_malformed_ranks_are_reported() -> None:
-    with pytest.raises(TokenizerDataError, match="malformed"):
-        vocab.parse_ranks(b"!!notbase64 1\n", "x")
+    for bad in (b"!!notbase64 1\n", b"QUJ 1\n", b"QU=J 1\n", b"QUJD\n", b"QUJD x\n"):
+        with pytest.raises(TokenizerDataError, match="malformed"):
+            vocab.parse_ranks(bad, "x")
+    assert vocab.parse_ranks(b"QUJD 7\n\nIQ== 8\n", "x") == {b"ABC": 7, b"!": 8}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import gzip
 import hashlib
@@ -92,11 +91,12 @@ def read_vocab_bytes(encoding: str, directory: Path | None = None) -> bytes:
 def parse_ranks(raw: bytes, source: str = "<vocabulary>") -> dict[bytes, int]:
     """Parse tiktoken's `base64-token rank` lines into mergeable ranks."""
     ranks: dict[bytes, int] = {}
+    decode = binascii.a2b_base64  # strict in C: b64decode(validate=True) runs a regex per line
     try:
         for line in raw.splitlines():
             if line:
                 token, rank = line.split()
-                ranks[base64.b64decode(token, validate=True)] = int(rank)
+                ranks[decode(token, strict_mode=True)] = int(rank)
     except (ValueError, binascii.Error) as error:
         raise TokenizerDataError(f"vocabulary {source} is malformed: {error}") from None
     return ranks
