@@ -123,7 +123,11 @@ async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient) -> 
     started: list[bool] = []
 
     async def start(
-        root: Path, capabilities: types.ClientCapabilities | None = None, **options: Any
+        root: Path,
+        capabilities: types.ClientCapabilities | None = None,
+        *,
+        wait_indexed: bool = True,
+        **options: Any,
     ) -> types.InitializeResult:
         init = {"pricingNow": pinned_now(), "debounceMs": 10, "persistentCache": False}
         init.update(options)
@@ -136,7 +140,8 @@ async def client(request: pytest.FixtureRequest, lsp_client: LanguageClient) -> 
             )
         )
         started.append(True)
-        await wait_for(lambda: bool(progress_ended(lsp_client)), timeout=30)
+        if wait_indexed:
+            await wait_for(lambda: bool(progress_ended(lsp_client)), timeout=30)
         return result
 
     lsp_client.start = start  # type: ignore[attr-defined]

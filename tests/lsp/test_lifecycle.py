@@ -13,6 +13,7 @@ import pytest
 from lsp_helpers import hints, insert, label, open_doc, wait_for
 from lsprotocol import types
 
+from conftest import progress_ended
 from llmcost_lsp.server.config import ServerConfig
 from llmcost_lsp.server.main import _host_port
 
@@ -45,6 +46,29 @@ async def test_indexing_reports_progress(client: Any, ws: Path) -> None:
     assert kinds[0] == "WorkDoneProgressBegin" and kinds[-1] == "WorkDoneProgressEnd"
     assert "WorkDoneProgressReport" in kinds
     assert reports[-1].message == "5 prompts"
+
+
+async def test_hints_come_before_every_prompt_is_counted_and_match_after(
+    client: Any, tmp_path: Path
+) -> None:
+    """Indexing answers hints once prompts are discovered (the rest is counted in batches of
+    500 meanwhile); the early hint is the same as the one after indexing."""
+    root = tmp_path / "big"
+    for index in range(1200):
+        folder = root / "prompts" / f"team{index % 12}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"p{index}.txt").write_text(f"Prompt {index}: answer in {index % 7} lines.\n")
+    (root / "llm-cost.toml").write_text(
+        '[defaults]\nmodel = "gpt-4o-mini"\ncalls_per_month = 1000\noutput_tokens = 200\n'
+    )
+    await client.start(root, wait_indexed=False)
+    target = open_doc(client, root / "prompts" / "team5" / "p1145.txt")
+    early = [label(h) for h in await hints(client, target)]
+    await wait_for(lambda: bool(progress_ended(client)), timeout=30)
+    (reports,) = [r for r in client.progress_reports.values() if r]
+    assert reports[-1].message == "1200 prompts"
+    assert "counted 1200/1200 prompts" in [getattr(r, "message", None) for r in reports]
+    assert early and early == [label(h) for h in await hints(client, target)]
 
 
 async def test_workspace_configuration_selects_hint_figures(client: Any, ws: Path) -> None:

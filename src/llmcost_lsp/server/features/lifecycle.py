@@ -55,11 +55,21 @@ async def pull_configuration(ls: LlmCostServer) -> None:
         apply_settings(ls, answer[0])
 
 
+_WARM_BATCH = 500  # prompts parsed and counted per worker task while indexing
+
+
 def _index(ls: LlmCostServer, folder: Folder, report: Any) -> None:
-    """Worker-side: build and load the folder's Workspace."""
+    """Worker-side: build the folder's Workspace and discover its prompts (parsed on demand)."""
     workspace = Workspace(folder.root, use_persistent_cache=ls.config.persistent_cache)
-    workspace.load(report)
+    workspace.load(report, parse=False)
     folder.workspace = workspace
+
+
+def _warm(folder: Folder, prompt_ids: list[str]) -> None:
+    """Worker-side: parse and count a batch of prompts (one cache read per tokenizer)."""
+    workspace = folder.workspace
+    if workspace is not None:  # an edit may have reloaded it since: skip ids now gone
+        workspace.prefetch([i for i in prompt_ids if workspace.prompt(i) is not None])
 
 
 async def index_folder(ls: LlmCostServer, folder: Folder, token: str) -> None:
@@ -79,15 +89,27 @@ async def index_folder(ls: LlmCostServer, folder: Folder, token: str) -> None:
             ),
         )
 
-    def report(done: int, total: int, message: str) -> None:
+    def send(done: int, total: int, message: str) -> None:
         if progress:
             value = types.WorkDoneProgressReport(
                 message=message, percentage=int(100 * done / total) if total else 100
             )
-            loop.call_soon_threadsafe(ls.work_done_progress.report, token, value)
+            ls.work_done_progress.report(token, value)
+
+    def report(done: int, total: int, message: str) -> None:  # discovery: the first half
+        loop.call_soon_threadsafe(send, done, 2 * total, message)
 
     try:
         await ls.run(_index, ls, folder, report)
+        # Discovered: a hint or hover can be answered now (its prompt is parsed when asked).
+        # The rest is parsed and counted in batches, each a worker task, so requests that
+        # arrive meanwhile wait for one batch, not for the whole workspace.
+        folder.ready.set()
+        ids = [prompt.id for prompt in folder.workspace.prompts] if folder.workspace else []
+        for start in range(0, len(ids), _WARM_BATCH):
+            await ls.run(_warm, folder, ids[start : start + _WARM_BATCH])
+            done = min(start + _WARM_BATCH, len(ids))
+            send(len(ids) + done, 2 * len(ids), f"counted {done}/{len(ids)} prompts")
         log.info("indexed %s", folder.root)
     except Exception as error:
         log.exception("could not index %s", folder.root)
