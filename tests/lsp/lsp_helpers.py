@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,37 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+def units(char: str, encoding: str) -> int:
+    if encoding == types.PositionEncodingKind.Utf8:
+        return len(char.encode("utf-8"))
+    if encoding == types.PositionEncodingKind.Utf16:
+        return len(char.encode("utf-16-le")) // 2
+    return 1
+
+
+def reference_offset(text: str, position: types.Position, encoding: str) -> int:
+    """The specification, spelled out: lines end at \\n, \\r\\n or \\r; a line or character
+    past the end defaults back to the end (of the document, of the line)."""
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    if position.line >= len(starts):
+        return len(text)
+    start = starts[position.line]
+    end = re.compile(r"\r\n|\r|\n").search(text, start)
+    line = text[start : end.start() if end else len(text)]
+    seen = 0
+    for index, char in enumerate(line):
+        if seen >= position.character:
+            return start + index
+        seen += units(char, encoding)
+    return start + len(line)
+
+
+def reference_apply(
+    text: str, change: types.TextDocumentContentChangePartial, encoding: str
+) -> str:
+    a = reference_offset(text, change.range.start, encoding)
+    b = reference_offset(text, change.range.end, encoding)
+    a, b = min(a, b), max(a, b)
+    return text[:a] + change.text + text[b:]

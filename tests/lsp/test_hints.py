@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lsp_helpers import hints, label, open_doc
+from lsp_helpers import hints, label, open_doc, reference_apply
 from lsprotocol import types
+
+from llmcost_lsp.core.workspace import Workspace
 
 
 async def test_prompt_file_hint_after_first_line(client: Any, ws: Path) -> None:
@@ -64,6 +66,50 @@ async def test_hint_changes_as_the_text_changes(client: Any, ws: Path) -> None:
     after = label((await hints(client, uri))[0])
     assert after != before
     assert int(after.split(" ")[0].replace(",", "")) > int(before.split(" ")[0].replace(",", ""))
+
+
+async def test_a_long_crlf_prompt_edited_in_place_counts_as_its_saved_text(
+    client: Any, tmp_path: Path
+) -> None:
+    """Incremental edits across CRLF line ends and after astral characters, in a prompt long
+    enough to be counted chunk by chunk: the hint is exactly that of the final text on disk.
+    (Line ends count as read from disk, LF: Mistral's tokenizer would count every "\\r".)"""
+    root = tmp_path / "crlf"
+    (root / "prompts").mkdir(parents=True)
+    (root / "llm-cost.toml").write_text(
+        '[defaults]\nmodel = "mistral-large-2512"\ncalls_per_month = 1000\noutput_tokens = 10\n'
+    )
+    path = root / "prompts" / "long.txt"
+    lines = [f"Step {i}: cite passage {i} 😋 verbatim, then explain it." for i in range(900)]
+    text = "\r\n".join(lines) + "\r\n"
+    path.write_bytes(text.encode())
+    initialized = await client.start(root)
+    uri = open_doc(client, path, text=text)
+    opened = label((await hints(client, uri))[0])
+    edits = [
+        ((10, 22), (10, 22), "again "),  # after the emoji: UTF-16 columns
+        ((400, 5), (402, 3), "merged"),  # across two CRLF line ends
+        ((899, 0), (899, 0), "Last words.\r\n"),
+        ((0, 0), (0, 4), "Phase"),
+    ]
+    encoding = initialized.capabilities.position_encoding or types.PositionEncodingKind.Utf16
+    for version, (start, end, new_text) in enumerate(edits, start=2):
+        change = types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(*start), types.Position(*end)), text=new_text
+        )
+        text = reference_apply(text, change, encoding)
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=uri), [change]
+            )
+        )
+    edited = label((await hints(client, uri))[0])
+    path.write_bytes(text.encode())  # saved; a fresh workspace reads it from disk
+    workspace = Workspace(root, use_persistent_cache=False)
+    workspace.load()
+    estimate = workspace.result("long").estimate
+    assert estimate is not None and edited != opened
+    assert edited.startswith(f"{estimate.input_tokens.tokens:,} tok")
 
 
 async def test_unknown_volume_shows_question_mark(client: Any, ws: Path) -> None:

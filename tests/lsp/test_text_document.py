@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lsp_helpers import reference_apply
 from lsprotocol import types
 from pygls.workspace import PositionCodec, Workspace
 
@@ -18,40 +17,6 @@ ENCODINGS = [
     types.PositionEncodingKind.Utf8,
     types.PositionEncodingKind.Utf32,
 ]
-
-
-def units(char: str, encoding: str) -> int:
-    if encoding == types.PositionEncodingKind.Utf8:
-        return len(char.encode("utf-8"))
-    if encoding == types.PositionEncodingKind.Utf16:
-        return len(char.encode("utf-16-le")) // 2
-    return 1
-
-
-def reference_offset(text: str, position: types.Position, encoding: str) -> int:
-    """The specification, spelled out: lines end at \\n, \\r\\n or \\r; a line or character
-    past the end defaults back to the end (of the document, of the line)."""
-    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-    if position.line >= len(starts):
-        return len(text)
-    start = starts[position.line]
-    end = re.compile(r"\r\n|\r|\n").search(text, start)
-    line = text[start : end.start() if end else len(text)]
-    seen = 0
-    for index, char in enumerate(line):
-        if seen >= position.character:
-            return start + index
-        seen += units(char, encoding)
-    return start + len(line)
-
-
-def reference_apply(
-    text: str, change: types.TextDocumentContentChangePartial, encoding: str
-) -> str:
-    a = reference_offset(text, change.range.start, encoding)
-    b = reference_offset(text, change.range.end, encoding)
-    a, b = min(a, b), max(a, b)
-    return text[:a] + change.text + text[b:]
 
 
 ALPHABET = st.sampled_from(["a", "b", " ", "\n", "\r", "\r\n", "é", "😋", "\f", "\u2028", "xyz"])

@@ -35,7 +35,7 @@ from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, calibration_notes
 from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
 from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, read_text_file
+from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, normalize_newlines, read_text_file
 from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -217,6 +217,7 @@ class Workspace:
         if text is None:
             self._overlays.pop(rel, None)
         else:
+            text = normalize_newlines(text)  # as read from disk: an editor's CRLF counts the same
             self._overlays[rel] = text
         known = self._prompt_at(rel)
         if rel == MANIFEST_FILENAME or known is None or (text is None and not path.exists()):
