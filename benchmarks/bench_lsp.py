@@ -45,14 +45,20 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def bench_edit(tmp: Path, label: str, text: str, edits: int = 40) -> None:
-    root = tmp / f"edit-{label}"
+def big_prompt_workspace(root: Path, text: str) -> Path:
+    """A workspace of one prompt file holding `text`, priced on gpt-4o; the prompt's path."""
     (root / "prompts").mkdir(parents=True)
     path = root / "prompts" / "big.txt"
     path.write_text(text)
     (root / "llm-cost.toml").write_text(
         '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 1000\noutput_tokens = 100\n'
     )
+    return path
+
+
+def bench_edit(tmp: Path, label: str, text: str, edits: int = 40) -> None:
+    root = tmp / f"edit-{label}"
+    path = big_prompt_workspace(root, text)
     settings = Settings(cache_dir=tmp / "cache-edit", config_dir=tmp / "config")
     workspace = Workspace(root, settings=settings, use_persistent_cache=False)
     workspace.load()
@@ -119,9 +125,10 @@ async def start_server(root: Path, cache: Path) -> tuple[LanguageClient, float]:
 
 async def edits_over_stdio(
     root: Path, path: Path, text: str, edits: int, cache: Path
-) -> list[float]:
+) -> tuple[list[float], float]:
     """Client-observed seconds from sending didChange to receiving the fresh hints, per edit,
-    from a real server process (JSON-RPC, the worker thread and all)."""
+    from a real server process (JSON-RPC, the worker thread and all); and the median round trip
+    of the same request with nothing changed (the protocol's floor)."""
     client, _ = await start_server(root, cache)
     uri = path.as_uri()
     client.text_document_did_open(
@@ -154,23 +161,16 @@ async def edits_over_stdio(
         start = time.perf_counter()
         await client.text_document_inlay_hint_async(request)
         floor.append(time.perf_counter() - start)
-    times.append(statistics.median(floor))  # the caller takes it off the end
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    return times
+    return times, statistics.median(floor)
 
 
 def bench_edit_over_stdio(tmp: Path, label: str, text: str, edits: int = 40) -> None:
     root = tmp / f"stdio-{label}"
-    (root / "prompts").mkdir(parents=True)
-    path = root / "prompts" / "big.txt"
-    path.write_text(text)
-    (root / "llm-cost.toml").write_text(
-        '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 1000\noutput_tokens = 100\n'
-    )
-    times = asyncio.run(edits_over_stdio(root, path, text, edits, tmp / f"cache-{label}"))
-    floor = times.pop()
+    path = big_prompt_workspace(root, text)
+    times, floor = asyncio.run(edits_over_stdio(root, path, text, edits, tmp / f"cache-{label}"))
     counter = counter_for(Workspace(root).db.tokenizer_for(Workspace(root).db.resolve("gpt-4o")))
     full = []
     for _ in range(10):
