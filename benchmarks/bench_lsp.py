@@ -56,7 +56,7 @@ def big_prompt_workspace(root: Path, text: str) -> Path:
     return path
 
 
-def bench_edit(tmp: Path, label: str, text: str, edits: int = 40) -> None:
+def bench_edit(tmp: Path, label: str, text: str, edits: int = 100) -> None:
     root = tmp / f"edit-{label}"
     path = big_prompt_workspace(root, text)
     settings = Settings(cache_dir=tmp / "cache-edit", config_dir=tmp / "config")
@@ -167,7 +167,7 @@ async def edits_over_stdio(
     return times, statistics.median(floor)
 
 
-def bench_edit_over_stdio(tmp: Path, label: str, text: str, edits: int = 40) -> None:
+def bench_edit_over_stdio(tmp: Path, label: str, text: str, edits: int = 100) -> None:
     root = tmp / f"stdio-{label}"
     path = big_prompt_workspace(root, text)
     times, floor = asyncio.run(edits_over_stdio(root, path, text, edits, tmp / f"cache-{label}"))
