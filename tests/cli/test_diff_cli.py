@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core" / "diff"))
-from diff_gitrepo import BASE_FILES, HEAD_FILES, GitRepoBuilder
+from diff_gitrepo import GitRepoBuilder, base_and_head_repo
 
 from golden import assert_golden as check_golden
 from llmcost_lsp.cli.main import main
@@ -30,10 +30,7 @@ def assert_golden(name: str, text: str) -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepoBuilder:
-    builder = GitRepoBuilder(tmp_path / "repo")
-    builder.commit(BASE_FILES, "base")
-    builder.commit(HEAD_FILES, "head")
-    return builder
+    return base_and_head_repo(tmp_path / "repo")
 
 
 def diff(

@@ -114,3 +114,11 @@ HEAD_FILES: dict[str, str | bytes | None] = {
     "prompts/moved/elsewhere.txt": "I will move.\n",
     "prompts/fresh.txt": "A new prompt.\n",
 }
+
+
+def base_and_head_repo(root: Path) -> GitRepoBuilder:
+    """A repository at `root` with two commits: BASE_FILES ("base"), then HEAD_FILES ("head")."""
+    builder = GitRepoBuilder(root)
+    builder.commit(BASE_FILES, "base")
+    builder.commit(HEAD_FILES, "head")
+    return builder

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from diff_gitrepo import BASE_FILES, HEAD_FILES, HEAD_MANIFEST, GitRepoBuilder
+from diff_gitrepo import HEAD_MANIFEST, GitRepoBuilder, base_and_head_repo
 
 from llmcost_lsp.core.diff import (
     CostDiff,
@@ -29,10 +29,7 @@ DAY = date(2026, 11, 23)
 
 @pytest.fixture
 def repo(tmp_path: Path) -> GitRepoBuilder:
-    builder = GitRepoBuilder(tmp_path / "repo")
-    builder.commit(BASE_FILES, "base")
-    builder.commit(HEAD_FILES, "head")
-    return builder
+    return base_and_head_repo(tmp_path / "repo")
 
 
 def run(builder: GitRepoBuilder, db: PriceDB, **kwargs: object) -> CostDiff:

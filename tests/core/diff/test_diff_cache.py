@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from diff_gitrepo import BASE_FILES, HEAD_FILES, GitRepoBuilder
+from diff_gitrepo import GitRepoBuilder, base_and_head_repo
 
 import llmcost_lsp.core.diff as diff_module
 import llmcost_lsp.core.workspace as workspace_module
@@ -235,9 +235,7 @@ def test_a_locked_result_cache_is_skipped(tmp_path: Path, small_db: PriceDB) -> 
 
 
 def test_cached_and_fresh_diffs_agree_with_full_reports(tmp_path: Path, small_db: PriceDB) -> None:
-    builder = GitRepoBuilder(tmp_path / "repo")
-    builder.commit(BASE_FILES, "base")
-    builder.commit(HEAD_FILES, "head")
+    builder = base_and_head_repo(tmp_path / "repo")
     fresh = run(builder, small_db, use_persistent_cache=False)
     cold = run(builder, small_db)
     warm = run(builder, small_db)

@@ -39,6 +39,18 @@ def make(tmp: Path, files: dict[str, str]) -> Path:
     return tmp
 
 
+def search_workspace(tmp: Path) -> Path:
+    """MANIFEST's `search` prompt, with its sized variable and its sample file."""
+    return make(
+        tmp,
+        {
+            "llm-cost.toml": MANIFEST,
+            "prompts/search.txt": "Find {{query}} in:\n{{context}}\n",
+            "fixtures/context.txt": "The quick brown fox.\n",
+        },
+    )
+
+
 def open_ws(root: Path, db: PriceDB) -> Workspace:
     ws = Workspace(root, db=db, use_persistent_cache=False, pricing_date=date(2026, 11, 23))
     ws.load()
@@ -72,15 +84,7 @@ def test_model_and_max_tokens_from_the_prompt_file(tmp_path: Path, small_db: Pri
 
 
 def test_manifest_inputs_carry_their_source(tmp_path: Path, small_db: PriceDB) -> None:
-    make(
-        tmp_path,
-        {
-            "llm-cost.toml": MANIFEST,
-            "prompts/search.txt": "Find {{query}} in:\n{{context}}\n",
-            "fixtures/context.txt": "The quick brown fox.\n",
-        },
-    )
-    e = open_ws(tmp_path, small_db).result("search").estimate
+    e = open_ws(search_workspace(tmp_path), small_db).result("search").estimate
     assert e is not None
     assert e.model.source == "manifest: defaults.model"
     assert e.calls_per_month is not None
@@ -90,15 +94,7 @@ def test_manifest_inputs_carry_their_source(tmp_path: Path, small_db: PriceDB) -
 
 
 def test_variables_sample_is_substituted_and_sizes_added(tmp_path: Path, small_db: PriceDB) -> None:
-    make(
-        tmp_path,
-        {
-            "llm-cost.toml": MANIFEST,
-            "prompts/search.txt": "Find {{query}} in:\n{{context}}\n",
-            "fixtures/context.txt": "The quick brown fox.\n",
-        },
-    )
-    e = open_ws(tmp_path, small_db).result("search").estimate
+    e = open_ws(search_workspace(tmp_path), small_db).result("search").estimate
     assert e is not None
     spec = small_db.tokenizer_for(small_db.resolve("gpt-4o"))
     sent = "Find  in:\nThe quick brown fox.\n\n"  # sample in, sized placeholder out
