@@ -156,9 +156,8 @@ class TokenCounter:
         document = self._documents.get(lineage)
         if document is not None:
             self._documents.move_to_end(lineage)
-            before = self.tokenized_chars
             total = document.update(text)
-            self.tokenized_chars = before + document.recounted_chars
+            self.tokenized_chars += document.recounted_chars
             if document.recounted_chars:
                 self.tokenized_texts += 1
             return total

@@ -46,6 +46,25 @@ def units(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def chars_in_units(line: str, count: int, encoding: object) -> int:
+    """Code points in the first `count` code units of `line` in `encoding` (clamped to the
+    line's length): the inverse of `units`, for a document's own negotiated encoding."""
+    if encoding == types.PositionEncodingKind.Utf32 or line.isascii():
+        return min(count, len(line))
+    if encoding == types.PositionEncodingKind.Utf16 and max(line) <= "\uffff":
+        return min(count, len(line))
+    seen = 0
+    for index, char in enumerate(line):
+        if seen >= count:
+            return index
+        code = ord(char)
+        if encoding == types.PositionEncodingKind.Utf8:
+            seen += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+        else:
+            seen += 2 if code > 0xFFFF else 1
+    return len(line)
+
+
 def to_range(location: Location, line_text: Callable[[int], str | None]) -> types.Range:
     """A 1-based core location as a 0-based range; without an end, to the end of its line."""
     line = max((location.line or 1) - 1, 0)

@@ -16,6 +16,8 @@ from typing import Any
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
+from llmcost_lsp.server.convert import chars_in_units
+
 _BLOCK_CHARS = 4096  # a block holds whole lines, about this many characters
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -37,24 +39,6 @@ def _blocks_of(text: str) -> list[str]:
     if start < len(text):
         blocks.append(text[start:])
     return blocks
-
-
-def _units_to_chars(line: str, units: int, encoding: object) -> int:
-    """Code points in the first `units` code units of `line` (clamped to the line's length)."""
-    if encoding == types.PositionEncodingKind.Utf32 or line.isascii():
-        return min(units, len(line))
-    if encoding == types.PositionEncodingKind.Utf16 and max(line) <= "\uffff":
-        return min(units, len(line))
-    seen = 0
-    for index, char in enumerate(line):
-        if seen >= units:
-            return index
-        code = ord(char)
-        if encoding == types.PositionEncodingKind.Utf8:
-            seen += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
-        else:
-            seen += 2 if code > 0xFFFF else 1
-    return len(line)
 
 
 class BlockTextDocument(TextDocument):
@@ -118,7 +102,7 @@ class BlockTextDocument(TextDocument):
                 match = _LINE_END.search(block, start)
                 text = block[start : match.start() if match else len(block)]
                 encoding = self._position_codec.encoding or types.PositionEncodingKind.Utf16
-                return index, start + _units_to_chars(text, position.character, encoding)
+                return index, start + chars_in_units(text, position.character, encoding)
             line -= breaks
         return last, len(self._blocks[last])
 
