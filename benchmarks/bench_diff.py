@@ -4,10 +4,12 @@ of the same repository in the same run (each command a fresh process with its ow
 Measured: cold estimate (baseline), warm estimate; diff with an empty cache; diff with the cache
 an estimate of the base left (token counts only); and the warm diff of CI with a cached cache dir:
 the pull request was pushed again with 10 other prompts changed, so the cache holds the previous
-diff's results but nothing about the 10 new texts. In process, for that warm diff: how many
-prompts it parsed and estimated, how many the result cache answered, and how many texts it
-tokenized. And a warm diff with nothing changed: the fixed cost of starting and reading both
-trees. Run: python benchmarks/bench_diff.py [PROMPTS] [CHANGED]
+diff's results and the base's summary but nothing about the 10 new texts. In process, for that
+warm diff: how many prompts it parsed and estimated, how many it answered without reading them,
+and how many texts it tokenized. Then where the warm diff's time goes: a process that only
+imports, a warm diff with nothing changed, and the same story on a repository of 100 prompts
+(what the 9,900 other unchanged prompts add). Run: python benchmarks/bench_diff.py [PROMPTS]
+[CHANGED]
 """
 
 from __future__ import annotations
@@ -97,8 +99,8 @@ def timed(root: Path, cache: Path, *args: str) -> tuple[float, float]:
 
 def work_of_warm_diff(root: Path, cache: Path) -> tuple[int, int, int, int]:
     """In process, over a copy of the warm cache: (texts tokenized, prompts estimated, prompts
-    answered by the result cache, prompts changed)."""
-    from llmcost_lsp.core.diff import diff_git
+    answered from the base's summary or the result cache, prompts changed)."""
+    from llmcost_lsp.core.git_diff import diff_git
     from llmcost_lsp.core.pricing.db import load_price_db
     from llmcost_lsp.core.prompt_tokens import TokenCounter
     from llmcost_lsp.core.settings import Settings
@@ -111,53 +113,82 @@ def work_of_warm_diff(root: Path, cache: Path) -> tuple[int, int, int, int]:
     return counter.tokenized_texts, diff.estimated_prompts, diff.cached_prompts, len(diff.prompts)
 
 
+def warm_diff(temp: Path, name: str, prompts: int, changed: int) -> dict[str, tuple[float, float]]:
+    """The CI story on a repository of `prompts` prompts; CPU and wall seconds of each step."""
+    root, caches = temp / name, temp / f"{name}-caches"
+    root.mkdir()
+    build(root, prompts)
+    times = {}
+    # main's CI: an estimate of the base fills the cache dir that pull requests restore
+    times["cold estimate"] = timed(root, caches / "ci", "estimate", "--format", "json")
+    times["warm estimate"] = timed(root, caches / "ci", "estimate", "--format", "json")
+    change(root, prompts, changed)  # the pull request's first push
+    times["cold diff"] = timed(root, caches / "fresh", "diff", "--base", "HEAD~1")
+    times["estimate-cache diff"] = timed(root, caches / "ci", "diff", "--base", "HEAD~1")
+    git(root, "reset", "-q", "--hard", "HEAD~1")  # pushed again: 10 other prompts changed
+    change(root, prompts, changed, offset=1)
+    shutil.copytree(caches / "ci", caches / "ci-copy")
+    times["warm diff"] = timed(root, caches / "ci", "diff", "--base", "HEAD~1")
+    # a warm diff with nothing changed, against a base an earlier diff has seen
+    timed(root, caches / "ci", "diff", "--base", "HEAD")
+    times["nothing"] = timed(root, caches / "ci", "diff", "--base", "HEAD")
+    return times
+
+
+def start_and_imports() -> float:
+    """CPU seconds of a process that only imports what `llm-cost diff` imports."""
+    code = "import llmcost_lsp.cli.main, llmcost_lsp.cli.diff, llmcost_lsp.core.git_diff"
+    cpu = _children_cpu()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return _children_cpu() - cpu
+
+
 def main() -> None:
     prompts = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     changed = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    small = max(changed * 10, 100)
     with tempfile.TemporaryDirectory() as temp:
-        root, caches = Path(temp) / "repo", Path(temp) / "caches"
-        root.mkdir()
-        build(root, prompts)
-        # main's CI: an estimate of the base fills the cache dir that pull requests restore
-        cold_estimate = timed(root, caches / "ci", "estimate", "--format", "json")
-        warm_estimate = timed(root, caches / "ci", "estimate", "--format", "json")
-        change(root, prompts, changed)  # the pull request's first push
-        cold_diff = timed(root, caches / "fresh", "diff", "--base", "HEAD~1")
-        after_estimate = timed(root, caches / "ci", "diff", "--base", "HEAD~1")
-        git(root, "reset", "-q", "--hard", "HEAD~1")  # pushed again: 10 other prompts changed
-        change(root, prompts, changed, offset=1)
-        shutil.copytree(caches / "ci", caches / "ci-copy")
-        warm_diff = timed(root, caches / "ci", "diff", "--base", "HEAD~1")
-        # what any diff of this repository costs: start, read both trees, look up 10,000 results
-        nothing = timed(root, caches / "ci", "diff", "--base", "HEAD")
-        texts, estimated, cached, found = work_of_warm_diff(root, caches / "ci-copy")
+        big = warm_diff(Path(temp), "repo", prompts, changed)
+        texts, estimated, cached, found = work_of_warm_diff(
+            Path(temp) / "repo", Path(temp) / "repo-caches" / "ci-copy"
+        )
+        little = warm_diff(Path(temp), "small", small, changed)
+        floor = min(start_and_imports() for _ in range(3))
     print(f"repository: {prompts:,} prompts, {changed} changed in HEAD")
     print("                                                CPU s   wall s")
     rows = [
-        ("estimate, cold cache (baseline)", cold_estimate),
-        ("estimate, warm cache", warm_estimate),
-        ("diff --base HEAD~1, empty cache", cold_diff),
-        ("diff, cache from an estimate of the base", after_estimate),
-        ("diff, cache from the previous diff (warm)", warm_diff),
-        ("diff --base HEAD (nothing changed), warm", nothing),
+        ("estimate, cold cache (baseline)", big["cold estimate"]),
+        ("estimate, warm cache", big["warm estimate"]),
+        ("diff --base HEAD~1, empty cache", big["cold diff"]),
+        ("diff, cache from an estimate of the base", big["estimate-cache diff"]),
+        ("diff, cache from the previous diff (warm)", big["warm diff"]),
+        ("diff --base HEAD (nothing changed), warm", big["nothing"]),
+        (f"warm diff, same story on {small} prompts", little["warm diff"]),
+        (f"nothing changed, {small} prompts", little["nothing"]),
     ]
     for name, (cpu, wall) in rows:
         print(f"{name:46s} {cpu:6.2f}  {wall:7.2f}")
+    print(f"{'python start + imports only':46s} {floor:6.2f}")
     for name, (cpu, _), (baseline, _), base_name in [
-        ("warm diff", warm_diff, cold_estimate, "cold estimate"),
-        ("warm diff", warm_diff, warm_estimate, "warm estimate"),
-        ("empty-cache diff", cold_diff, cold_estimate, "cold estimate"),
-        ("estimate-cache diff", after_estimate, warm_estimate, "warm estimate"),
-    ]:
+        ("warm diff", big["warm diff"], big["cold estimate"], "cold estimate"),
+        ("warm diff", big["warm diff"], big["warm estimate"], "warm estimate"),
+        ("empty-cache diff", big["cold diff"], big["cold estimate"], "cold estimate"),
+        ("estimate-cache diff", big["estimate-cache diff"], big["warm estimate"],
+         "warm estimate"),
+    ]:  # fmt: skip
         print(f"ratio {name} / {base_name}:".ljust(47) + f"{cpu / baseline:5.2f}x (CPU)")
     print(
         f"warm diff: {found} prompts changed of {prompts:,}; {estimated} prompt estimates "
-        f"computed (both sides), {cached:,} unchanged prompts from the result cache, "
+        f"computed (both sides), {cached:,} unchanged prompts answered without reading them, "
         f"{texts} texts tokenized"
     )
+    warm, nothing = big["warm diff"][0], big["nothing"][0]
+    size = nothing - little["nothing"][0]
     print(
-        f"warm diff = {nothing[0]:.2f} s of fixed cost (a diff with nothing changed) + "
-        f"{warm_diff[0] - nothing[0]:.2f} s for the {changed} changed prompts (CPU)"
+        f"warm diff {warm:.2f} s (CPU) = {floor:.2f} python start + imports"
+        f" + {little['nothing'][0] - floor:.2f} any diff's own work"
+        f" + {size:.2f} for the other {prompts - small:,} unchanged prompts"
+        f" + {warm - nothing:.2f} for the {changed} changed prompts"
     )
 
 

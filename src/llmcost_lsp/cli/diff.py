@@ -50,8 +50,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.cli.freshness import apply_freshness
-    from llmcost_lsp.core.diff import diff_git, parse_threshold
+    from llmcost_lsp.core.diff import parse_threshold
     from llmcost_lsp.core.errors import InputError
+    from llmcost_lsp.core.git_diff import diff_git
     from llmcost_lsp.core.pricing.db import load_price_db
     from llmcost_lsp.present_diff import headline, render_markdown
 
@@ -140,7 +141,7 @@ def render_table(diff: CostDiff, db: PriceDB) -> str:
 
 
 def _side_json(side: PromptResult | None) -> dict[str, Any] | None:
-    from llmcost_lsp.cli.report_formats import decimal_text
+    from llmcost_lsp.present import decimal_text
 
     if side is None:
         return None

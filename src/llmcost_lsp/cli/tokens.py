@@ -121,7 +121,7 @@ def _decimal(value: Decimal | None) -> str | None:
 def _table(model: str, count: TokenCount) -> str:
     from llmcost_lsp.cli.table import render_table
 
-    method = count.method
+    method: str = count.method
     if count.error_band_pct is not None:
         method = f"approximate (±{_decimal(count.error_band_pct)}%)"
     row = [model, count.tokenizer, method, f"{count.tokens:,}"]

@@ -2,10 +2,12 @@
 commit): per prompt what changed and what it does to tokens and the monthly bill, plus new findings.
 
 Both sides go through the same Workspace/estimate path. A prompt with the same text, path and
-effective settings on both sides (its result key, `_result_keys`) has the same result on both: it
+effective settings on both sides (its result key, `result_keys`) has the same result on both: it
 is estimated once, or not at all when the persistent result cache (core/result_cache.py) knows its
 monthly cost and findings. Only the other prompts are parsed and estimated on each side; the
 totals and the budgets over many prompts (check.Spend) take every prompt's monthly cost.
+`diff_git` (core/git_diff.py) reads the sides from git, and skips even listing the unchanged files
+when it knows the base's summary.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Literal
 
 from llmcost_lsp import __version__
-from llmcost_lsp.core.check import Spend, check_report
+from llmcost_lsp.core.check import CheckResult, Spend, check_report
 from llmcost_lsp.core.errors import InputError
 from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.gitobjects import GitRepo
@@ -41,8 +43,7 @@ __all__ = [
     "CostDiff",
     "PromptDiff",
     "Threshold",
-    "diff_git",
-    "diff_workspaces",
+    "compare_workspaces",
     "load_commit_workspace",
     "parse_threshold",
 ]
@@ -317,7 +318,7 @@ def _reads_samples(entry: PromptEntry | None) -> bool:
     return entry is not None and any(v.sample is not None for v in entry.variables.values())
 
 
-_RESULT_KEY_VERSION = 1  # bump when a result key's layout changes
+_RESULT_KEY_VERSION = 2  # bump when a result key's layout changes
 
 
 @functools.cache
@@ -337,28 +338,35 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _result_keys(workspace: Workspace, terms: ScenarioTerms, today: date) -> dict[str, str | None]:
+def run_context(db: PriceDB, pricing_date: date | None, today: date) -> tuple[object, ...]:
+    """What decides every result besides the workspace: this code and its data, the price DB,
+    and where the pricing date and today fall among the DB's dates (prices and deprecations
+    change only on those dates: a cached result stays valid from one of them to the next)."""
+    digest, dates = _db_fingerprint(db)
+    pricing_day = pricing_date or datetime.now(UTC).date()  # as ModelEntry.prices_at
+    return (
+        _RESULT_KEY_VERSION,
+        __version__,
+        _code_fingerprint(),
+        digest,
+        _last_date(dates, pricing_day),
+        _last_date(dates, today),
+    )
+
+
+def result_keys(workspace: Workspace, terms: ScenarioTerms, today: date) -> dict[str, str | None]:
     """Per prompt id, a digest of everything that decides its estimate and findings: its text,
-    path and id, its manifest entry, the manifest sections every prompt reads, the scenario, the
-    price DB and where the pricing date and today fall among the DB's dates. Equal keys, equal
-    results. None: no key, because the prompt reads sample files (not in the key).
+    path and id, its manifest entry, the manifest sections every prompt reads, the scenario and
+    the run context. Equal keys, equal results. None: no key, because the prompt reads sample
+    files (not in the key).
 
     `<digest>.<overrides digest>`: the manifest's price overrides come last, so that a change
     to them can be narrowed down to the prompts of the models concerned (`_same_results`)."""
     manifest = workspace.manifest
-    digest, dates = _db_fingerprint(workspace.db)
-    pricing_day = workspace.pricing_date or datetime.now(UTC).date()  # as ModelEntry.prices_at
     shared = repr(
         (
-            _RESULT_KEY_VERSION,
-            __version__,
-            _code_fingerprint(),
-            digest,
+            run_context(workspace.db, workspace.pricing_date, today),
             terms,
-            # prices and deprecations change only on the DB's dates: a cached result stays
-            # valid from one of them to the next, not just for one day
-            _last_date(dates, pricing_day),
-            _last_date(dates, today),
             None if manifest is None else _shared_sections(manifest),
         )
     ).encode()
@@ -448,23 +456,102 @@ def _summaries(
     }
 
 
-def _side_spend(
-    workspace: Workspace,
-    results: Mapping[str, PromptResult],
+@dataclass(frozen=True)
+class Side:
+    """One side as the end of a diff needs it: every prompt id in report order, the results
+    estimated on this side; the others' summaries come from elsewhere (cache, other side)."""
+
+    workspace: Workspace  # its manifest and its own findings
+    terms: ScenarioTerms
+    prompt_ids: Sequence[str]
+    results: Mapping[str, PromptResult]
+
+    def spend(self, summaries: Mapping[str, ResultSummary]) -> tuple[Spend, int]:
+        """The spend of every prompt and how many have no monthly cost."""
+        manifest = self.workspace.manifest
+        prompts: list[tuple[Mapping[str, str], Decimal | None]] = []
+        for prompt_id in self.prompt_ids:
+            result = self.results.get(prompt_id)
+            if result is not None:
+                prompts.append((result.tags, _monthly(result)))
+            else:
+                entry = manifest.prompts.get(prompt_id) if manifest else None
+                prompts.append((entry.tags if entry else {}, summaries[prompt_id].monthly_usd))
+        return Spend.of(prompts), sum(1 for _, monthly in prompts if monthly is None)
+
+    def check(self, spend: Spend, today: date) -> CheckResult:
+        """The estimated prompts' own findings, the workspace's, and the budgets over every
+        prompt (from `spend`)."""
+        report = Report(self.terms, tuple(self.results.values()), self.workspace.workspace_issues())
+        return check_report(report, self.workspace.manifest, today, spend=spend)
+
+    def summaries(self, checked: CheckResult) -> dict[str, ResultSummary]:
+        """The summaries of the prompts estimated on this side, from their check."""
+        own = set(self.workspace.workspace_issues())  # not about one prompt, even in its file
+        prompt_issues = [i for i in checked.issues if i not in own]
+        return _summaries(checked.report.results, prompt_issues)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A diff and, per side, every prompt's summary: what the caches keep for the next one."""
+
+    diff: CostDiff
+    base_summaries: Mapping[str, ResultSummary]
+    head_summaries: Mapping[str, ResultSummary]
+    base_keys: Mapping[str, str | None]  # result keys of the prompts loaded on each side
+    head_keys: Mapping[str, str | None]
+
+    def cache_results(
+        self, cache: ResultCache, base_ids: Iterable[str], head_ids: Iterable[str]
+    ) -> None:
+        """Put the summaries of these prompts (computed by this diff) in the result cache."""
+        rows = [(self.base_keys[i], self.base_summaries[i]) for i in base_ids]
+        rows += [(self.head_keys[i], self.head_summaries[i]) for i in head_ids]
+        cache.put_many((key, summary) for key, summary in rows if key is not None)
+
+
+def finish(
+    base: Side,
+    head: Side,
     summaries: Mapping[str, ResultSummary],
-) -> tuple[Spend, int]:
-    """The spend of every prompt of a side (in report order) and how many have no monthly cost:
-    computed results where there are, the cached or shared summaries for the rest."""
-    manifest = workspace.manifest
-    prompts: list[tuple[Mapping[str, str], Decimal | None]] = []
-    for prompt in workspace.prompts:
-        result = results.get(prompt.id)
-        if result is not None:
-            prompts.append((result.tags, _monthly(result)))
-        else:
-            entry = manifest.prompts.get(prompt.id) if manifest else None
-            prompts.append((entry.tags if entry else {}, summaries[prompt.id].monthly_usd))
-    return Spend.of(prompts), sum(1 for _, monthly in prompts if monthly is None)
+    *,
+    today: date,
+    labels: tuple[str, str],
+    keys: tuple[Mapping[str, str | None], Mapping[str, str | None]],
+    estimated: int,
+    cached: int,
+    reports: Callable[[], tuple[Report, Report]],
+) -> Comparison:
+    """The diff of two sides whose unestimated prompts (`summaries`) are the same on both."""
+    base_spend, _ = base.spend(summaries)
+    head_spend, head_incomplete = head.spend(summaries)
+    base_check, head_check = base.check(base_spend, today), head.check(head_spend, today)
+    # findings of unchanged prompts are the same on both sides: never new, never resolved
+    known = {key for i in base.prompt_ids if i not in base.results for key in
+             summaries[i].finding_keys}  # fmt: skip
+    pairs, unchanged = _prompt_diffs(base_check.report, head_check.report)
+    diff = CostDiff(
+        base_label=labels[0],
+        head_label=labels[1],
+        scenario=head.terms.name,
+        prompts=tuple(pairs),
+        unchanged=len(base.prompt_ids) - len(base.results) + unchanged,
+        new_issues=_new_issues(base_check.issues, head_check.issues, known),
+        resolved_issues=_new_issues(head_check.issues, base_check.issues, known),
+        base_monthly_usd=base_spend.monthly_usd,
+        head_monthly_usd=head_spend.monthly_usd,
+        head_incomplete=head_incomplete,
+        estimated_prompts=estimated,
+        cached_prompts=cached,
+        reports=reports,
+    )
+    return Comparison(
+        diff,
+        {**summaries, **base.summaries(base_check)},
+        {**summaries, **head.summaries(head_check)},
+        *keys,
+    )
 
 
 def _cached(
@@ -501,21 +588,10 @@ def _prompt_diffs(base: Report, head: Report) -> tuple[list[PromptDiff], int]:
     return diffs, unchanged
 
 
-def diff_workspaces(
-    base: Workspace,
-    head: Workspace,
-    scenario: str | None = None,
-    *,
-    base_label: str = "base",
-    head_label: str = "working tree",
-    today: date | None = None,
-    cache: ResultCache | None = None,
-) -> CostDiff:
-    """Compare two loaded workspaces under one scenario (each side's own manifest defines it).
-
-    A prompt whose result key is the same on both sides is estimated once (on the head), or
-    taken from `cache`; every other prompt is estimated on each side it is on. Workspaces may be
-    loaded with `parse=False`: only what is estimated gets parsed."""
+def scenario_terms(
+    base: Workspace, head: Workspace, scenario: str | None, base_label: str
+) -> tuple[ScenarioTerms, ScenarioTerms]:
+    """The scenario's terms on each side; it must be defined on both."""
     try:
         terms = base.scenario(scenario)
     except InputError as error:
@@ -526,9 +602,28 @@ def diff_workspaces(
             code="unknown-scenario",
             hint="diff compares both sides under one scenario; pick one both manifests define",
         ) from None
-    head_terms = head.scenario(scenario)
+    return terms, head.scenario(scenario)
+
+
+def compare_workspaces(
+    base: Workspace,
+    head: Workspace,
+    scenario: str | None = None,
+    *,
+    base_label: str = "base",
+    head_label: str = "working tree",
+    today: date | None = None,
+    cache: ResultCache | None = None,
+) -> Comparison:
+    """Compare two loaded workspaces under one scenario (each side's own manifest defines it):
+    the diff, and every prompt's summary on each side.
+
+    A prompt whose result key is the same on both sides is estimated once (on the head), or
+    taken from `cache`; every other prompt is estimated on each side it is on. Workspaces may be
+    loaded with `parse=False`: only what is estimated gets parsed."""
+    terms, head_terms = scenario_terms(base, head, scenario, base_label)
     today = today or date.today()
-    base_keys, head_keys = _result_keys(base, terms, today), _result_keys(head, head_terms, today)
+    base_keys, head_keys = result_keys(base, terms, today), result_keys(head, head_terms, today)
     same = _same_results(base, head, base_keys, head_keys)
     same_ids = set(same)
     summaries = _cached(cache, same, base_keys, head_keys) if cache is not None else {}
@@ -537,64 +632,32 @@ def diff_workspaces(
     head_ids = [p.id for p in head.prompts if p.id not in same_ids]
     head.prefetch([*head_ids, *missing])
     base.prefetch(base_ids)
-    base_results = {i: base.result(i, terms) for i in base_ids}
-    head_results = {i: head.result(i, head_terms) for i in head_ids}
-    shared_results = [head.result(i, head_terms) for i in missing]
-    nothing = Spend.of(())  # their findings over many prompts are checked below, per side
-    shared_issues = check_report(
-        Report(head_terms, tuple(shared_results), ()), head.manifest, today, spend=nothing
-    )
-    fresh = _summaries(shared_results, shared_issues.issues)
-    summaries |= fresh
-    base_spend, _ = _side_spend(base, base_results, summaries)
-    head_spend, head_incomplete = _side_spend(head, head_results, summaries)
-    # the changed prompts' own findings, the workspace's, and the budgets over every prompt
-    base_check = check_report(
-        Report(terms, tuple(base_results.values()), base.workspace_issues()),
-        base.manifest,
-        today,
-        spend=base_spend,
-    )
-    head_check = check_report(
-        Report(head_terms, tuple(head_results.values()), head.workspace_issues()),
-        head.manifest,
-        today,
-        spend=head_spend,
-    )
-    # findings of unchanged prompts are the same on both sides: never new, never resolved
-    known = {key for i in same for key in summaries[i].finding_keys}
-    if cache is not None:
-        remembered = {key: fresh[i] for i in missing for key in (head_keys[i], base_keys[i])}
-        for keys, checked, workspace in (
-            (base_keys, base_check, base),
-            (head_keys, head_check, head),
-        ):
-            own = set(workspace.workspace_issues())  # not about one prompt, even when in its file
-            prompt_issues = [i for i in checked.issues if i not in own]
-            for prompt_id, summary in _summaries(checked.report.results, prompt_issues).items():
-                remembered[keys.get(prompt_id)] = summary
-        cache.put_many((key, summary) for key, summary in remembered.items() if key is not None)
-    pairs, unchanged = _prompt_diffs(base_check.report, head_check.report)
+    shared = Side(head, head_terms, missing, {i: head.result(i, head_terms) for i in missing})
+    # their findings over many prompts are checked below, per side
+    summaries |= shared.summaries(shared.check(Spend.of(()), today))
 
     def full_reports() -> tuple[Report, Report]:
         head_report = head.report(scenario)
         return _base_report(base, terms, head, head_report), head_report
 
-    return CostDiff(
-        base_label=base_label,
-        head_label=head_label,
-        scenario=head_terms.name,
-        prompts=tuple(pairs),
-        unchanged=len(same) + unchanged,
-        new_issues=_new_issues(base_check.issues, head_check.issues, known),
-        resolved_issues=_new_issues(head_check.issues, base_check.issues, known),
-        base_monthly_usd=base_spend.monthly_usd,
-        head_monthly_usd=head_spend.monthly_usd,
-        head_incomplete=head_incomplete,
-        estimated_prompts=len(base_ids) + len(head_ids) + len(missing),
-        cached_prompts=len(same) - len(missing),
+    base_side = Side(base, terms, [p.id for p in base.prompts],
+                     {i: base.result(i, terms) for i in base_ids})  # fmt: skip
+    head_side = Side(head, head_terms, [p.id for p in head.prompts],
+                     {i: head.result(i, head_terms) for i in head_ids})  # fmt: skip
+    comparison = finish(
+        base_side,
+        head_side,
+        summaries,
+        today=today,
+        labels=(base_label, head_label),
+        keys=(base_keys, head_keys),
+        estimated=len(base_ids) + len(head_ids) + len(missing),
+        cached=len(same) - len(missing),
         reports=full_reports,
-    )
+    )  # fmt: skip
+    if cache is not None:
+        comparison.cache_results(cache, [*base_ids, *missing], [*head_ids, *missing])
+    return comparison
 
 
 def load_commit_workspace(
@@ -620,64 +683,6 @@ def load_commit_workspace(
     )
     workspace.load(progress, parse=parse)
     return workspace
-
-
-def diff_git(
-    root: Path,
-    base_ref: str,
-    head_ref: str | None = None,
-    scenario: str | None = None,
-    *,
-    db: PriceDB,
-    settings: Settings | None = None,
-    use_persistent_cache: bool = True,
-    pricing_date: date | None = None,
-    progress: ProgressCallback | None = None,
-    counter: TokenCounter | None = None,
-) -> CostDiff:
-    """`base_ref` vs `head_ref` (None: the working tree) for the workspace folder `root`.
-
-    One TokenCounter serves both sides (pass one to share it further, e.g. with a server); with
-    `use_persistent_cache`, the result cache answers for prompts unchanged since a former run."""
-    settings = settings or Settings.from_env()
-    owned = counter is None
-    counter = counter or TokenCounter(settings if use_persistent_cache else None)
-    cache = ResultCache(settings) if use_persistent_cache else None
-    try:
-        with GitRepo.containing(root) as repo:
-
-            def at(commit: str) -> Workspace:
-                return load_commit_workspace(
-                    repo, commit, root, db=db, counter=counter, settings=settings,
-                    pricing_date=pricing_date, progress=progress, parse=False,
-                )  # fmt: skip
-
-            base_commit = repo.resolve(base_ref)
-            head_commit = repo.resolve(head_ref) if head_ref is not None else None
-            base = at(base_commit)
-            if head_commit is None:
-                head = Workspace(
-                    root, db=db, settings=settings, pricing_date=pricing_date, counter=counter
-                )
-                head.load(progress, parse=False)
-            else:
-                head = at(head_commit)
-            # reports read variable samples from the commit: still inside the open repository
-            return diff_workspaces(
-                base,
-                head,
-                scenario,
-                base_label=ref_label(repo, base_ref, base_commit),
-                head_label="working tree"
-                if head_ref is None or head_commit is None
-                else ref_label(repo, head_ref, head_commit),
-                cache=cache,
-            )
-    finally:
-        if cache is not None:
-            cache.close()
-        if owned:
-            counter.close()
 
 
 def ref_label(repo: GitRepo, ref: str, commit: str) -> str:

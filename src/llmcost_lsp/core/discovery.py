@@ -111,6 +111,7 @@ class TreeListing:
     outer_ignores: tuple[tuple[str, bytes], ...] = ()
     # told every path discovery is about to read, so a source can fetch them in one batch
     prefetch: Callable[[Sequence[str]], None] | None = None
+    links: bool = False  # the tree holds symlinks or submodules (a disk walk would follow them)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -17,17 +17,30 @@ from typing import IO
 
 from llmcost_lsp.core.discovery import TreeFile, TreeListing
 from llmcost_lsp.core.errors import InputError
+from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES as _READ_LIMIT
 
-__all__ = ["GitError", "GitRepo", "TreeEntry"]
+__all__ = ["GitError", "GitRepo", "TreeChange", "TreeEntry"]
 
 _GIT_TIMEOUT_S = 60
 _PREFETCH_BYTES = 64 * 1024 * 1024  # read in one batch up to this much; the rest one by one
+# no prompts for credentials, stable messages, paths taken literally (a file named `*.md`)
+_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_LITERAL_PATHSPECS": "1"}
 
 
 class GitError(InputError):
     """git is missing, the folder is not a repository, or a ref/object is not there: exit 2."""
 
     default_code = "git-error"
+
+
+@dataclass(frozen=True)
+class TreeChange:
+    """One line of `git diff --raw`: path relative to the repository root."""
+
+    path: str
+    status: str  # M, A, D, T (type), U (unmerged)
+    old_mode: str
+    new_mode: str
 
 
 @dataclass(frozen=True)
@@ -49,7 +62,7 @@ def _run_git(args: list[str], cwd: Path) -> bytes:
             capture_output=True,
             timeout=_GIT_TIMEOUT_S,
             check=False,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+            env={**os.environ, **_GIT_ENV},
         )
     except FileNotFoundError:
         raise GitError(
@@ -143,6 +156,38 @@ class GitRepo:
             "main, master)",
             hint="pass a base ref, e.g. HEAD~1, or `git remote set-head origin --auto`",
         )
+
+    def tree_id(self, commit: str, folder: str = "") -> str | None:
+        """The id of the tree of `folder` (relative to the top, "" for all) in `commit`."""
+        spec = f"{commit}:{folder.rstrip('/')}" if folder else f"{commit}^{{tree}}"
+        try:
+            out = _run_git(["rev-parse", "--verify", "--quiet", spec], self.toplevel)
+        except GitError:
+            return None
+        return out.decode().strip() or None
+
+    def changes(self, base: str, head: str | None) -> list[TreeChange]:
+        """The files that differ from commit `base` in `head` (None: the working tree, staged
+        or not), renames as a deletion and an addition."""
+        args = ["diff", "--raw", "-z", "--no-renames", "--no-ext-diff", "--no-color",
+                "--ignore-submodules=none", base]  # fmt: skip
+        records = _run_git([*args, *([head] if head else [])], self.toplevel).split(b"\0")
+        found = []
+        for meta, raw_path in zip(records[0:-1:2], records[1::2], strict=True):
+            old_mode, new_mode, _, _, status = meta.decode().lstrip(":").split()
+            path = raw_path.decode("utf-8", "surrogateescape")
+            found.append(TreeChange(path, status[0], old_mode, new_mode))
+        return found
+
+    def untracked(self, paths: Sequence[str]) -> list[str]:
+        """Files at or below these paths (relative to the top) that git neither tracks nor
+        ignores by the ignore files discovery reads (.gitignore, .git/info/exclude; not the
+        user's global excludes file)."""
+        args = ["-c", f"core.excludesFile={os.devnull}", "ls-files", "--others",
+                "--exclude-standard", "-z", "--full-name", "--"]  # fmt: skip
+        args += [path or "." for path in paths]
+        out = _run_git(args, self.toplevel)
+        return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
 
     def describe(self, commit: str) -> str:
         return _run_git(["rev-parse", "--short", commit], self.toplevel).decode().strip()
@@ -262,8 +307,10 @@ class GitRepo:
         files: dict[str, TreeFile] = {}
         fetched: dict[str, bytes] = {}
         oids: dict[str, str] = {}
+        links = False
         for entry in self.ls_tree(commit, prefix):
             rel = entry.path[len(prefix) :]
+            links = links or entry.kind != "blob" or entry.mode == "120000"
             if entry.kind != "blob":
                 continue  # submodules are other repositories
             oids[rel] = entry.oid
@@ -295,7 +342,12 @@ class GitRepo:
         exclude = self.toplevel / ".git" / "info" / "exclude"
         if exclude.is_file():
             outer.insert(0, (prefix, exclude.read_bytes()))
-        return TreeListing(files, tuple(outer), prefetch)
+        return TreeListing(files, tuple(outer), prefetch, links)
+
+    def lazy_listing(self, commit: str, root: Path) -> TreeListing:
+        """Like `listing`, for reading a few known files: each is looked up when asked for
+        (`preload` many at once), and the whole tree is listed only if iterated."""
+        return TreeListing(_LazyFiles(self, commit, root))
 
     def ls_tree_paths(self, commit: str, paths: list[str]) -> list[TreeEntry]:
         """The entries at exactly these paths (those that exist)."""
@@ -311,6 +363,49 @@ class GitRepo:
                 entries.append(TreeEntry(mode, kind, oid, None if size == "-" else int(size),
                                          raw.decode("utf-8", "surrogateescape")))  # fmt: skip
         return [e for e in entries if e.kind == "blob"]
+
+
+class _LazyFiles(Mapping[str, TreeFile]):
+    def __init__(self, repo: GitRepo, commit: str, root: Path) -> None:
+        self._repo, self._commit, self._root = repo, commit, root
+        inside = root.resolve().relative_to(repo.toplevel).as_posix()
+        self._prefix = "" if inside == "." else inside + "/"
+        self._known: dict[str, TreeFile | None] = {}
+        self._fetched: dict[str, bytes] = {}
+        self._all: Mapping[str, TreeFile] | None = None
+
+    def preload(self, paths: Sequence[str]) -> None:
+        """Look these paths up in one call and read their blobs in one batch."""
+        wanted = [rel for rel in paths if rel not in self._known]
+        for rel in wanted:
+            self._known[rel] = None
+        entries = self._repo.ls_tree_paths(self._commit, [self._prefix + rel for rel in wanted])
+        for entry in entries:
+            rel = entry.path[len(self._prefix) :]
+            kind = "symlink" if entry.mode == "120000" else "file"
+            loader = _Loader(self._repo, entry.oid, self._fetched)
+            self._known[rel] = TreeFile(rel, kind, entry.size or 0, loader)
+        small = [e.oid for e in entries if e.mode != "120000" and (e.size or 0) <= _READ_LIMIT]
+        self._fetched.update(self._repo.read_blobs(small))
+
+    def __getitem__(self, rel: str) -> TreeFile:
+        if rel not in self._known:
+            self.preload([rel])
+        file = self._known[rel]
+        if file is None:
+            raise KeyError(rel)
+        return file
+
+    def _everything(self) -> Mapping[str, TreeFile]:
+        if self._all is None:
+            self._all = self._repo.listing(self._commit, self._root).files
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())
 
 
 @dataclass(frozen=True)

@@ -129,13 +129,8 @@ class Workspace:
 
         `parse=False` stops after discovery: each prompt is parsed when first needed (diff
         estimates only the prompts that changed; `prefetch` counts a chosen few in one batch)."""
-        self._results.clear()
         self._load_manifest()
-        self.discovery = discover(self.root, self.manifest, tree=self.tree)
-        self._prompts = {p.id: p for p in self.discovery.prompts}
-        self._ids_by_path = {p.path: p.id for p in self.discovery.prompts}
-        self._relative_paths.clear()  # a symlink may point elsewhere now
-        self._parsed = {}
+        self._set_discovery(discover(self.root, self.manifest, tree=self.tree))
         total = len(self._prompts)
         for done, prompt in enumerate(self.discovery.prompts, start=1):
             prompt = self._with_overlay(prompt)
@@ -146,6 +141,21 @@ class Workspace:
                 progress(done, total, f"read {done}/{total} prompts")
         if parse:
             self._prefetch_counts()
+
+    def load_known(self, prompts: Iterable[PromptFile]) -> None:
+        """Read the manifest and take these prompts as discovered, without a walk: diff's fast
+        path knows the rest of the tree from a summary and loads only the prompts it estimates.
+        Each prompt is parsed when first needed."""
+        self._load_manifest()
+        self._set_discovery(DiscoveryResult(tuple(sorted(prompts, key=lambda p: p.path))))
+
+    def _set_discovery(self, discovery: DiscoveryResult) -> None:
+        self._results.clear()
+        self.discovery = discovery
+        self._prompts = {p.id: p for p in discovery.prompts}
+        self._ids_by_path = {p.path: p.id for p in discovery.prompts}
+        self._relative_paths.clear()  # a symlink may point elsewhere now
+        self._parsed = {}
 
     def _load_manifest(self) -> None:
         self.manifest, self.manifest_issues, self._calibrated = None, (), {}

@@ -18,12 +18,14 @@ from diff_gitrepo import GitRepoBuilder, base_and_head_repo
 import llmcost_lsp.core.diff as diff_module
 import llmcost_lsp.core.workspace as workspace_module
 from llmcost_lsp.core.check import check_report
-from llmcost_lsp.core.diff import CostDiff, _new_issues, diff_git, load_commit_workspace
+from llmcost_lsp.core.diff import CostDiff, _new_issues, load_commit_workspace
+from llmcost_lsp.core.git_diff import diff_git
 from llmcost_lsp.core.gitobjects import GitRepo
 from llmcost_lsp.core.pricing.db import PriceDB, parse_price_db
 from llmcost_lsp.core.prompt_tokens import TokenCounter
 from llmcost_lsp.core.result_cache import result_cache_path
 from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.core.side_summary import side_summary_path
 
 SMALL_DB = Path(__file__).resolve().parents[1] / "pricing" / "small_prices.json"
 
@@ -213,16 +215,19 @@ def test_a_damaged_result_cache_is_rebuilt(
 ) -> None:
     builder = many_prompts(tmp_path, count=5)
     first = run(builder, small_db)
+    side_summary_path(Settings.from_env()).unlink()  # this is about the result cache alone
     path = result_cache_path(Settings.from_env())
     damage(path)
     second = run(builder, small_db)
     assert outcome(second) == outcome(first) and second.cached_prompts == 0
+    side_summary_path(Settings.from_env()).unlink()
     assert run(builder, small_db).cached_prompts == 4  # rebuilt by the second run
 
 
 def test_a_locked_result_cache_is_skipped(tmp_path: Path, small_db: PriceDB) -> None:
     builder = many_prompts(tmp_path, count=5)
     first = run(builder, small_db)
+    side_summary_path(Settings.from_env()).unlink()
     path = result_cache_path(Settings.from_env())
     holder = sqlite3.connect(path, timeout=0)
     holder.execute("BEGIN EXCLUSIVE")

@@ -21,7 +21,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from llmcost_lsp.core.diff import CostDiff, diff_workspaces, load_commit_workspace
+from llmcost_lsp.core.diff import CostDiff, compare_workspaces, load_commit_workspace
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.gitobjects import GitRepo
@@ -115,13 +115,13 @@ def compute(ls: LlmCostServer, folder: Folder, base_ref: str | None) -> tuple[Co
             pricing_date=head.pricing_date,
             parse=False,  # only the prompts that differ from the head are parsed
         )
-        diff = diff_workspaces(
+        diff = compare_workspaces(
             base,
             head,
             ls.config.scenario,
             base_label=f"{label} ({repo.describe(commit)})" if label != commit[:7] else label,
             head_label="working tree (unsaved edits included)",
-        )
+        ).diff
     except BaseException:
         repo.close()
         raise

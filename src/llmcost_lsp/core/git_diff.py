@@ -1,0 +1,299 @@
+"""`llm-cost diff` over git: the base (and a head commit) read from git objects, the head from
+the working tree otherwise; and the fast path that answers a warm diff without reading the files
+that did not change.
+
+The full path walks both trees and compares them (core/diff.py), then stores each commit side's
+summary (core/side_summary.py) under its folder's git tree id. A later diff whose base has a
+summary, and whose head differs from the base only in the text of prompt files, reads just those
+files on both sides: nothing else is listed, read or looked up. Anything else takes the full
+path, which gives the same answer: a file added, deleted, renamed or untracked, the manifest, a
+sample or an ignore file changed, or a changed prompt that no longer reads as text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from llmcost_lsp.core.diff import (
+    Comparison,
+    CostDiff,
+    Side,
+    compare_workspaces,
+    finish,
+    load_commit_workspace,
+    ref_label,
+    result_keys,
+    run_context,
+    scenario_terms,
+)
+from llmcost_lsp.core.discovery import SKIPPED_DIRS, PromptFile
+from llmcost_lsp.core.errors import LlmCostError
+from llmcost_lsp.core.gitobjects import GitRepo
+from llmcost_lsp.core.pricing.db import PriceDB
+from llmcost_lsp.core.prompt_tokens import TokenCounter
+from llmcost_lsp.core.result_cache import ResultCache
+from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.core.side_summary import SideSummary, SideSummaryStore, SummaryPrompt
+from llmcost_lsp.core.textfile import read_text_file
+from llmcost_lsp.core.workspace import ProgressCallback, Report, Workspace
+
+__all__ = ["diff_git"]
+
+_SUMMARY_KEY_VERSION = 1
+_IGNORE_FILES = frozenset({".gitignore", ".gitattributes"})
+_REGULAR_MODES = frozenset({"100644", "100755"})
+
+
+def diff_git(
+    root: Path,
+    base_ref: str,
+    head_ref: str | None = None,
+    scenario: str | None = None,
+    *,
+    db: PriceDB,
+    settings: Settings | None = None,
+    use_persistent_cache: bool = True,
+    pricing_date: date | None = None,
+    progress: ProgressCallback | None = None,
+    counter: TokenCounter | None = None,
+) -> CostDiff:
+    """`base_ref` vs `head_ref` (None: the working tree) for the workspace folder `root`.
+
+    One TokenCounter serves both sides (pass one to share it further, e.g. with a server); with
+    `use_persistent_cache`, the result cache answers for prompts unchanged since a former run
+    and the side summaries let a diff against a known base skip the unchanged files."""
+    settings = settings or Settings.from_env()
+    owned = counter is None
+    counter = counter or TokenCounter(settings if use_persistent_cache else None)
+    cache = ResultCache(settings) if use_persistent_cache else None
+    store = SideSummaryStore(settings) if use_persistent_cache else None
+    try:
+        with GitRepo.containing(root) as repo:
+            run = _Run(repo, root.resolve(), scenario, db, settings, pricing_date, counter)
+            base_commit = repo.resolve(base_ref)
+            head_commit = repo.resolve(head_ref) if head_ref is not None else None
+            labels = (
+                ref_label(repo, base_ref, base_commit),
+                "working tree"
+                if head_ref is None or head_commit is None
+                else ref_label(repo, head_ref, head_commit),
+            )
+            base_key = run.summary_key(base_commit)
+            known = store.get(base_key) if store is not None and base_key else None
+            if known is not None:
+                quick = run.quick(known, base_commit, head_commit, labels, cache)
+                if quick is not None:
+                    if store is not None and head_commit is not None:
+                        run.remember(store, head_commit, known.prompts, quick, links=known.links)
+                    return quick.diff
+            base = run.commit_workspace(base_commit, progress)
+            if head_commit is None:
+                head = run.workspace(None)
+                head.load(progress, parse=False)
+            else:
+                head = run.commit_workspace(head_commit, progress)
+            # reports read variable samples from the commit: still inside the open repository
+            comparison = compare_workspaces(
+                base, head, scenario, base_label=labels[0], head_label=labels[1],
+                today=run.today, cache=cache,
+            )  # fmt: skip
+            if store is not None:
+                links = base.tree is not None and base.tree.links
+                run.remember(store, base_commit, base.prompts, comparison, base=True, links=links)
+                if head_commit is not None:
+                    links = head.tree is not None and head.tree.links
+                    run.remember(store, head_commit, head.prompts, comparison, links=links)
+            return comparison.diff
+    finally:
+        for closing in (cache, store):
+            if closing is not None:
+                closing.close()
+        if owned:
+            counter.close()
+
+
+class _Run:
+    """One diff's repository, folder and settings: what both paths share."""
+
+    def __init__(
+        self,
+        repo: GitRepo,
+        root: Path,
+        scenario: str | None,
+        db: PriceDB,
+        settings: Settings,
+        pricing_date: date | None,
+        counter: TokenCounter,
+    ) -> None:
+        self.repo, self.root, self.scenario, self.db = repo, root, scenario, db
+        self.settings, self.pricing_date, self.counter = settings, pricing_date, counter
+        self.today = date.today()
+        inside = root.relative_to(repo.toplevel).as_posix()
+        self.folder = "" if inside == "." else inside + "/"
+
+    def workspace(self, commit: str | None) -> Workspace:
+        """An empty workspace of `commit` (None: the working tree) whose files are read lazily."""
+        return Workspace(
+            self.root, db=self.db, settings=self.settings, pricing_date=self.pricing_date,
+            counter=self.counter,
+            tree=None if commit is None else self.repo.lazy_listing(commit, self.root),
+        )  # fmt: skip
+
+    def commit_workspace(self, commit: str, progress: ProgressCallback | None) -> Workspace:
+        return load_commit_workspace(
+            self.repo, commit, self.root, db=self.db, counter=self.counter,
+            settings=self.settings, pricing_date=self.pricing_date, progress=progress,
+            parse=False,
+        )  # fmt: skip
+
+    def summary_key(self, commit: str) -> str | None:
+        """Everything that decides the discovery and results of the folder in `commit`: its
+        tree (files, manifest, samples), the ignore files above it, the scenario asked for and
+        the run context (code, price DB, dates). None when the folder is not in the commit."""
+        tree = self.repo.tree_id(commit, self.folder)
+        if tree is None:
+            return None
+        outer = [e.oid for e in self.repo.ls_tree_paths(commit, self._ignore_files_above())]
+        exclude = self.repo.toplevel / ".git" / "info" / "exclude"
+        excluded = exclude.read_bytes() if exclude.is_file() else b""
+        context = run_context(self.db, self.pricing_date, self.today)
+        text = repr((_SUMMARY_KEY_VERSION, context, self.scenario, tree, outer, excluded))
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+    def _ignore_files_above(self) -> list[str]:
+        """The .gitignore paths of the folders above the workspace folder, inside the repo."""
+        parts = self.folder.rstrip("/").split("/") if self.folder else []
+        return [f"{'/'.join(parts[:i])}/.gitignore".lstrip("/") for i in range(len(parts))]
+
+    def remember(
+        self,
+        store: SideSummaryStore,
+        commit: str,
+        prompts: Sequence[PromptFile | SummaryPrompt],
+        comparison: Comparison,
+        *,
+        base: bool = False,
+        links: bool = False,
+    ) -> None:
+        """Store the summary of a side read from `commit`, for a later diff against it."""
+        key = self.summary_key(commit)
+        if key is None:
+            return
+        results = comparison.base_summaries if base else comparison.head_summaries
+        keys = comparison.base_keys if base else comparison.head_keys
+        rows = tuple(
+            SummaryPrompt(
+                p.id, p.path, p.format, p.explicit_id,
+                keys[p.id] if p.id in keys else getattr(p, "key", None), results[p.id],
+            )
+            for p in prompts
+        )  # fmt: skip
+        store.put(key, SideSummary(rows, links))
+
+    def quick(
+        self,
+        known: SideSummary,
+        base_commit: str,
+        head_commit: str | None,
+        labels: tuple[str, str],
+        cache: ResultCache | None,
+    ) -> Comparison | None:
+        """The diff from the base's summary, when the head differs only in prompt texts."""
+        if head_commit is None and known.links:
+            return None  # a working tree walk would follow links the tree walk skipped
+        changed = self._changed_paths(base_commit, head_commit, known)
+        if changed is None:
+            return None
+        evaluated = [p for p in known.prompts if p.path in changed or p.key is None]
+        base, head = self.workspace(base_commit), self.workspace(head_commit)
+        base_prompts, head_prompts = _read(base, evaluated), _read(head, evaluated)
+        if base_prompts is None or head_prompts is None:
+            return None  # a changed file is no prompt any more: discovery says why
+        base.load_known(base_prompts)
+        head.load_known(head_prompts)
+        terms, head_terms = scenario_terms(base, head, self.scenario, labels[0])
+        ids = [p.id for p in evaluated]
+        base.prefetch(ids)
+        head.prefetch(ids)
+        order = [p.id for p in known.prompts]
+        unchanged = {p.id: p.result for p in known.prompts if p.id not in set(ids)}
+
+        def full_reports() -> tuple[Report, Report]:
+            whole = compare_workspaces(
+                self.commit_workspace(base_commit, None),
+                self.commit_workspace(head_commit, None) if head_commit else _loaded(self),
+                self.scenario, today=self.today,
+            ).diff  # fmt: skip
+            return whole.base, whole.head
+
+        comparison = finish(
+            Side(base, terms, order, {i: base.result(i, terms) for i in ids}),
+            Side(head, head_terms, order, {i: head.result(i, head_terms) for i in ids}),
+            unchanged,
+            today=self.today,
+            labels=labels,
+            keys=(result_keys(base, terms, self.today), result_keys(head, head_terms, self.today)),
+            estimated=2 * len(ids),
+            cached=len(unchanged),
+            reports=full_reports,
+        )
+        if cache is not None:
+            comparison.cache_results(cache, ids, ids)
+        return comparison
+
+    def _changed_paths(
+        self, base_commit: str, head_commit: str | None, known: SideSummary
+    ) -> set[str] | None:
+        """The prompt files (relative to the folder) whose text differs in the head, or None
+        when anything else differs that could change discovery or results."""
+        prompts = known.by_path()
+        changed: set[str] = set()
+        for change in self.repo.changes(base_commit, head_commit):
+            directory, _, name = change.path.rpartition("/")
+            if not change.path.startswith(self.folder):
+                if name in _IGNORE_FILES and self.folder.startswith(f"{directory}/".lstrip("/")):
+                    return None  # an ignore file above the folder
+                continue
+            rel = change.path[len(self.folder) :]
+            if change.status != "M" or change.new_mode not in _REGULAR_MODES or rel not in prompts:
+                return None
+            changed.add(rel)
+        if head_commit is None and any(
+            not SKIPPED_DIRS.intersection(path.split("/")[:-1])
+            for path in self.repo.untracked([self.folder, *self._ignore_files_above()])
+        ):
+            return None  # a new file may be a prompt, a new ignore file may hide some
+        return changed
+
+
+def _read(workspace: Workspace, prompts: Sequence[SummaryPrompt]) -> list[PromptFile] | None:
+    """These prompts as they are in the workspace's tree or on its disk; None if one does not
+    read as text any more."""
+    tree = workspace.tree
+    if tree is not None:
+        preload = getattr(tree.files, "preload", None)
+        if preload is not None:
+            preload(["llm-cost.toml", *(p.path for p in prompts)])
+    found = []
+    for prompt in prompts:
+        try:
+            if tree is None:
+                text = read_text_file(workspace.root / prompt.path, display_path=prompt.path).text
+            else:
+                text = tree.files[prompt.path].read_text().text
+        except (LlmCostError, KeyError):
+            return None
+        found.append(
+            PromptFile(prompt.id, prompt.path, workspace.root / prompt.path, prompt.format,
+                       prompt.explicit_id, text)
+        )  # fmt: skip
+    return found
+
+
+def _loaded(run: _Run) -> Workspace:
+    workspace = run.workspace(None)
+    workspace.load(parse=False)
+    return workspace
