@@ -149,3 +149,38 @@ def test_shallow_ci_clone_with_the_base_fetched(repo: GitRepoBuilder, tmp_path: 
     done = subprocess.run(command, cwd=clone, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["prompts"]) == 9
+
+
+@pytest.mark.parametrize("command", ["check", "estimate"])
+@pytest.mark.parametrize("ci", [True, False], ids=["in CI", "outside CI"])
+def test_in_ci_a_check_or_estimate_of_a_checkout_makes_it_a_known_base(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    ci: bool,
+) -> None:
+    import llmcost_lsp.core.workspace as workspace_module
+    from llmcost_lsp.core.settings import Settings
+    from llmcost_lsp.core.side_summary import side_summary_path
+
+    monkeypatch.setenv("CI", "true" if ci else "false")
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    builder = GitRepoBuilder(tmp_path / "repo")
+    prompts = {f"prompts/p{i}.txt": f"Prompt {i} for the customer.\n" for i in range(8)}
+    manifest = '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 1_000\noutput_tokens = 50\n'
+    builder.commit({"llm-cost.toml": manifest, **prompts})
+    main([command, str(builder.root), "--price-date", PRICE_DATE])  # main's CI job
+    assert side_summary_path(Settings.from_env()).exists() == ci
+    builder.git("checkout", "-q", "-b", "feature")
+    builder.write({"prompts/p2.txt": "Prompt 2, now with more to say to the customer.\n"})
+    walks: list[object] = []
+    real = workspace_module.discover
+    monkeypatch.setattr(
+        workspace_module, "discover", lambda *a, **k: walks.append(1) or real(*a, **k)
+    )
+    capsys.readouterr()
+    code = main(["diff", str(builder.root), "--base", "main", "--price-date", PRICE_DATE])
+    out, _ = capsys.readouterr()
+    assert code == 0 and "1 prompt changed, 7 unchanged\n" in out and "p2" in out
+    assert len(walks) == (0 if ci else 2)  # the pull request's first diff starts warm in CI

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from llmcost_lsp.cli.workspace_args import add_workspace_args, open_workspace
+from llmcost_lsp.cli.workspace_args import add_workspace_args, open_workspace, remember_for_diff
 
 
 def register(subparsers: Any) -> None:
@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     workspace = open_workspace(args)
     result = check_report(workspace.report(args.scenario), workspace.manifest)
+    remember_for_diff(workspace, args, result)
     code = result.exit_code(strict=args.strict)
     shown = [i for i in result.issues if args.show_info or i.severity != "info"]
     if args.format == "json":

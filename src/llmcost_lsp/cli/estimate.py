@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from llmcost_lsp.cli.workspace_args import add_workspace_args, open_workspace
+from llmcost_lsp.cli.workspace_args import add_workspace_args, open_workspace, remember_for_diff
 
 
 def register(subparsers: Any) -> None:
@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(formats.render_table_report(report, workspace.db))
         _print_problems(report)
+    remember_for_diff(workspace, args)
     return 0
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from llmcost_lsp.cli.freshness import add_freshness_flags
 
 if TYPE_CHECKING:
+    from llmcost_lsp.core.check import CheckResult
     from llmcost_lsp.core.workspace import Workspace
 
 
@@ -63,3 +64,17 @@ def open_workspace(args: argparse.Namespace) -> Workspace:
     )
     workspace.load()
     return workspace
+
+
+def remember_for_diff(
+    workspace: Workspace, args: argparse.Namespace, checked: CheckResult | None = None
+) -> None:
+    """In CI, leave the summary of a checkout that is exactly HEAD's for the diffs of pull
+    requests based on it (core/git_diff.py); `checked`: the check of the full report, if made."""
+    if args.no_cache or not workspace.settings.ci:
+        return
+    from llmcost_lsp.core.check import check_report
+    from llmcost_lsp.core.git_diff import remember_checkout
+
+    checked = checked or check_report(workspace.report(args.scenario), workspace.manifest)
+    remember_checkout(workspace, args.scenario, checked)

@@ -13,10 +13,11 @@ sample or an ignore file changed, or a changed prompt that no longer reads as te
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
+from llmcost_lsp.core.check import CheckResult
 from llmcost_lsp.core.diff import (
     Comparison,
     CostDiff,
@@ -31,16 +32,16 @@ from llmcost_lsp.core.diff import (
 )
 from llmcost_lsp.core.discovery import SKIPPED_DIRS, PromptFile
 from llmcost_lsp.core.errors import LlmCostError
-from llmcost_lsp.core.gitobjects import GitRepo
+from llmcost_lsp.core.gitobjects import GitError, GitRepo
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.prompt_tokens import TokenCounter
-from llmcost_lsp.core.result_cache import ResultCache
+from llmcost_lsp.core.result_cache import ResultCache, ResultSummary
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.side_summary import SideSummary, SideSummaryStore, SummaryPrompt
 from llmcost_lsp.core.textfile import read_text_file
 from llmcost_lsp.core.workspace import ProgressCallback, Report, Workspace
 
-__all__ = ["diff_git"]
+__all__ = ["diff_git", "remember_checkout"]
 
 _SUMMARY_KEY_VERSION = 1
 _IGNORE_FILES = frozenset({".gitignore", ".gitattributes"})
@@ -87,7 +88,8 @@ def diff_git(
                 quick = run.quick(known, base_commit, head_commit, labels, cache)
                 if quick is not None:
                     if store is not None and head_commit is not None:
-                        run.remember(store, head_commit, known.prompts, quick, links=known.links)
+                        run.remember(store, head_commit, known.prompts, quick.head_summaries,
+                                     quick.head_keys, links=known.links)  # fmt: skip
                     return quick.diff
             base = run.commit_workspace(base_commit, progress)
             if head_commit is None:
@@ -102,10 +104,16 @@ def diff_git(
             )  # fmt: skip
             if store is not None:
                 links = base.tree is not None and base.tree.links
-                run.remember(store, base_commit, base.prompts, comparison, base=True, links=links)
+                run.remember(store, base_commit, base.prompts, comparison.base_summaries,
+                             comparison.base_keys, links=links)  # fmt: skip
                 if head_commit is not None:
                     links = head.tree is not None and head.tree.links
-                    run.remember(store, head_commit, head.prompts, comparison, links=links)
+                    run.remember(store, head_commit, head.prompts, comparison.head_summaries,
+                                 comparison.head_keys, links=links)  # fmt: skip
+                elif (clean := run.clean_head()) is not None:
+                    # CI's checkout: the next pull request's diff against it starts warm
+                    run.remember(store, clean, head.prompts, comparison.head_summaries,
+                                 comparison.head_keys)  # fmt: skip
             return comparison.diff
     finally:
         for closing in (cache, store):
@@ -173,17 +181,17 @@ class _Run:
         store: SideSummaryStore,
         commit: str,
         prompts: Sequence[PromptFile | SummaryPrompt],
-        comparison: Comparison,
+        results: Mapping[str, ResultSummary],
+        keys: Mapping[str, str | None],
         *,
-        base: bool = False,
         links: bool = False,
     ) -> None:
-        """Store the summary of a side read from `commit`, for a later diff against it."""
+        """Store the summary of a side read from `commit`, for a later diff against it:
+        `results` and `keys` of every prompt (those of a summary the side was derived from
+        keep their key when `keys` has none)."""
         key = self.summary_key(commit)
         if key is None:
             return
-        results = comparison.base_summaries if base else comparison.head_summaries
-        keys = comparison.base_keys if base else comparison.head_keys
         rows = tuple(
             SummaryPrompt(
                 p.id, p.path, p.format, p.explicit_id,
@@ -250,6 +258,15 @@ class _Run:
         """The prompt files (relative to the folder) whose text differs in the head, or None
         when anything else differs that could change discovery or results."""
         prompts = known.by_path()
+        changed = self._changed_files(base_commit, head_commit)
+        if changed is None or not changed <= prompts.keys():
+            return None
+        return changed
+
+    def _changed_files(self, base_commit: str, head_commit: str | None) -> set[str] | None:
+        """The regular files of the folder whose content differs in the head, or None when a
+        file was added, deleted, renamed or turned into a link, or an ignore file above the
+        folder changed."""
         changed: set[str] = set()
         for change in self.repo.changes(base_commit, head_commit):
             directory, _, name = change.path.rpartition("/")
@@ -257,16 +274,54 @@ class _Run:
                 if name in _IGNORE_FILES and self.folder.startswith(f"{directory}/".lstrip("/")):
                     return None  # an ignore file above the folder
                 continue
-            rel = change.path[len(self.folder) :]
-            if change.status != "M" or change.new_mode not in _REGULAR_MODES or rel not in prompts:
+            if change.status != "M" or change.new_mode not in _REGULAR_MODES:
                 return None
-            changed.add(rel)
+            changed.add(change.path[len(self.folder) :])
         if head_commit is None and any(
             not SKIPPED_DIRS.intersection(path.split("/")[:-1])
             for path in self.repo.untracked([self.folder, *self._ignore_files_above()])
         ):
             return None  # a new file may be a prompt, a new ignore file may hide some
         return changed
+
+    def clean_head(self) -> str | None:
+        """HEAD's commit when the working tree's folder is exactly HEAD's (nothing modified or
+        untracked) and holds no symlinks or submodules: a walk of the disk then finds what a
+        walk of HEAD's tree would, and the working tree's summary is HEAD's."""
+        try:
+            commit = self.repo.resolve("HEAD")
+        except GitError:
+            return None  # no commit yet
+        if self._changed_files(commit, None) != set() or self.repo.has_links(commit, self.folder):
+            return None
+        return commit
+
+
+def remember_checkout(
+    workspace: Workspace, scenario: str | None, checked: CheckResult, today: date | None = None
+) -> bool:
+    """After an estimate or check of a workspace whose folder is exactly HEAD's (a CI checkout),
+    store HEAD's summary, so that a later diff against it (a pull request's base) starts warm.
+    `checked` is the check of the full report under `scenario`. Returns whether it stored; a
+    folder outside git, or git missing, is no error here."""
+    report = checked.report
+    try:
+        with GitRepo.containing(workspace.root) as repo:
+            run = _Run(repo, workspace.root, scenario, workspace.db, workspace.settings,
+                       workspace.pricing_date, workspace.counter)  # fmt: skip
+            if today is not None:
+                run.today = today
+            commit = run.clean_head()
+            if commit is None:
+                return False
+            ids = [p.id for p in workspace.prompts]
+            side = Side(workspace, report.scenario, ids, {r.prompt_id: r for r in report.results})
+            keys = result_keys(workspace, report.scenario, run.today)
+            with SideSummaryStore(workspace.settings) as store:
+                run.remember(store, commit, workspace.prompts, side.summaries(checked), keys)
+    except GitError:
+        return False
+    return True
 
 
 def _read(workspace: Workspace, prompts: Sequence[SummaryPrompt]) -> list[PromptFile] | None:

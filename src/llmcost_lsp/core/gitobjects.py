@@ -179,6 +179,12 @@ class GitRepo:
             found.append(TreeChange(path, status[0], old_mode, new_mode))
         return found
 
+    def has_links(self, commit: str, folder: str = "") -> bool:
+        """Whether the tree of `folder` in `commit` holds a symlink or a submodule."""
+        args = ["ls-tree", "-r", "-z", "--full-tree", commit, "--", folder or "."]
+        records = _run_git(args, self.toplevel).split(b"\0")
+        return any(r.startswith((b"120000 ", b"160000 ")) for r in records)
+
     def untracked(self, paths: Sequence[str]) -> list[str]:
         """Files at or below these paths (relative to the top) that git neither tracks nor
         ignores by the ignore files discovery reads (.gitignore, .git/info/exclude; not the

@@ -230,3 +230,25 @@ def test_a_damaged_summary_store_is_a_miss_and_is_rebuilt(
     assert outcome(diff(builder, small_db)) == outcome(first) and len(walks) == 2
     walks.clear()
     assert outcome(diff(builder, small_db)) == outcome(first) and walks == []
+
+
+@pytest.mark.parametrize("dirty", [False, True], ids=["clean checkout", "dirty checkout"])
+def test_a_diff_of_a_clean_checkout_makes_its_commit_a_known_base(
+    tmp_path: Path, small_db: PriceDB, walks: list[object], dirty: bool
+) -> None:
+    builder = repo(tmp_path)
+    builder.commit({"prompts/p3.txt": "Prompt 3, edited.\n"})  # main's CI checks this out
+    if dirty:
+        builder.write({"prompts/p9.txt": "Prompt 9, not committed.\n"})
+    diff_git(builder.root, "HEAD~1", db=small_db, pricing_date=DAY)  # main's CI run
+    builder.write({"prompts/p9.txt": PROMPTS["prompts/p9.txt"]})
+    builder.git("checkout", "-q", "-b", "feature")
+    builder.write({"prompts/p1.txt": LONGER})
+    walks.clear()
+    # the pull request's first diff: its base is the commit main's diff had checked out
+    result = diff_git(builder.root, "main", db=small_db, pricing_date=DAY)
+    assert len(walks) == (2 if dirty else 0)
+    fresh = diff_git(builder.root, "main", db=small_db, pricing_date=DAY,
+                     use_persistent_cache=False)  # fmt: skip
+    assert outcome(result) == outcome(fresh)
+    assert [d.prompt_id for d in result.prompts] == ["p1"]
