@@ -84,37 +84,13 @@ def diff_git(
             )
             base_key = run.summary_key(base_commit)
             known = store.get(base_key) if store is not None and base_key else None
-            if known is not None:
-                quick = run.quick(known, base_commit, head_commit, labels, cache)
-                if quick is not None:
-                    if store is not None and head_commit is not None:
-                        run.remember(store, head_commit, known.prompts, quick.head_summaries,
-                                     quick.head_keys, links=known.links)  # fmt: skip
-                    return quick.diff
-            base = run.commit_workspace(base_commit, progress)
-            if head_commit is None:
-                head = run.workspace(None)
-                head.load(progress, parse=False)
-            else:
-                head = run.commit_workspace(head_commit, progress)
-            # reports read variable samples from the commit: still inside the open repository
-            comparison = compare_workspaces(
-                base, head, scenario, base_label=labels[0], head_label=labels[1],
-                today=run.today, cache=cache,
-            )  # fmt: skip
-            if store is not None:
-                links = base.tree is not None and base.tree.links
-                run.remember(store, base_commit, base.prompts, comparison.base_summaries,
-                             comparison.base_keys, links=links)  # fmt: skip
-                if head_commit is not None:
-                    links = head.tree is not None and head.tree.links
-                    run.remember(store, head_commit, head.prompts, comparison.head_summaries,
-                                 comparison.head_keys, links=links)  # fmt: skip
-                elif (clean := run.clean_head()) is not None:
-                    # CI's checkout: the next pull request's diff against it starts warm
-                    run.remember(store, clean, head.prompts, comparison.head_summaries,
-                                 comparison.head_keys)  # fmt: skip
-            return comparison.diff
+            quick = run.quick(known, base_commit, head_commit, labels, cache) if known else None
+            if quick is not None:
+                if store is not None and known is not None and head_commit is not None:
+                    run.remember(store, head_commit, known.prompts, quick.head_summaries,
+                                 quick.head_keys, links=known.links)  # fmt: skip
+                return quick.diff
+            return run.full(base_commit, head_commit, labels, cache, store, progress)
     finally:
         for closing in (cache, store):
             if closing is not None:
@@ -156,6 +132,40 @@ class _Run:
             settings=self.settings, pricing_date=self.pricing_date, progress=progress,
             parse=False,
         )  # fmt: skip
+
+    def full(
+        self,
+        base_commit: str,
+        head_commit: str | None,
+        labels: tuple[str, str],
+        cache: ResultCache | None,
+        store: SideSummaryStore | None,
+        progress: ProgressCallback | None,
+    ) -> CostDiff:
+        """Walk both trees and compare them; store the summary of each commit read."""
+        base = self.commit_workspace(base_commit, progress)
+        if head_commit is None:
+            head = self.workspace(None)
+            head.load(progress, parse=False)
+        else:
+            head = self.commit_workspace(head_commit, progress)
+        # reports read variable samples from the commit: still inside the open repository
+        comparison = compare_workspaces(
+            base, head, self.scenario, base_label=labels[0], head_label=labels[1],
+            today=self.today, cache=cache,
+        )  # fmt: skip
+        if store is None:
+            return comparison.diff
+        links = base.tree is not None and base.tree.links
+        self.remember(store, base_commit, base.prompts, comparison.base_summaries,
+                      comparison.base_keys, links=links)  # fmt: skip
+        # the working tree is HEAD's (CI's checkout): a later diff against HEAD starts warm
+        head_tree = head_commit or self.clean_head()
+        if head_tree is not None:
+            links = head.tree is not None and head.tree.links
+            self.remember(store, head_tree, head.prompts, comparison.head_summaries,
+                          comparison.head_keys, links=links)  # fmt: skip
+        return comparison.diff
 
     def summary_key(self, commit: str) -> str | None:
         """Everything that decides the discovery and results of the folder in `commit`: its
