@@ -72,9 +72,3 @@ class ResultCache(SqliteStore):
 
     def put_many(self, items: Iterable[tuple[str, ResultSummary]]) -> None:
         self.put_rows([(key, summary.to_json()) for key, summary in items])
-
-    def __enter__(self) -> ResultCache:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()

@@ -103,9 +103,3 @@ class SideSummaryStore(SqliteStore):
 
     def put(self, key: str, summary: SideSummary) -> None:
         self.put_rows([(key, summary.to_bytes())])
-
-    def __enter__(self) -> SideSummaryStore:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()

@@ -1,23 +1,27 @@
 """A key → value table in an SQLite file under the cache dir, that never fails its caller.
 
-The policy shared by the token-count cache and diff's result cache: a damaged file is deleted and
+The policy shared by the token-count cache and diff's caches: a damaged file is deleted and
 rebuilt (once; a second failure turns the store off for this process), a file locked by another
-process is skipped for this call, and past a size limit the table starts over. SQLite
-transactions make writes atomic and let processes share the file.
+process is skipped for this call, and past a size limit the least recently used half of the rows
+is dropped. SQLite transactions make writes atomic and let processes share the file.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 _BATCH = 500  # bound the number of SQL parameters per query
+_LAYOUT_VERSION = 2  # of the table itself: 2 added `used`; a file of another layout is rebuilt
+_TOUCH_AFTER_S = 3600  # a read marks a row used again at most once an hour: reads rarely write
 
 
 class SqliteStore:
-    """Rows `(key TEXT PRIMARY KEY, <value_column>)` of one table; subclasses give them meaning."""
+    """Rows `(key TEXT PRIMARY KEY, <value_column>, used)` of one table, `used` being when the
+    row was last written or read (Unix seconds); subclasses give the rows meaning."""
 
     def __init__(self, path: Path, *, table: str, value_column: str, schema_version: int) -> None:
         self.path = path
@@ -26,27 +30,44 @@ class SqliteStore:
         self._schema_version = schema_version
         self._connection: sqlite3.Connection | None = None
         self._disabled = False
+        self.clock = time.time  # tests turn it
 
     @property
     def max_bytes(self) -> int:
-        """Past this file size the table starts over."""
+        """Past this file size the least recently used half of the rows is dropped."""
         return 64 * 1024 * 1024
 
     def get_rows(self, keys: Sequence[str]) -> list[tuple[Any, ...]]:
-        """(key, value) of the keys present."""
+        """(key, value) of the keys present; marks them used."""
         rows: list[tuple[Any, ...]] = []
         table, value = self._table, self._value_column.split()[0]
+        now = int(self.clock())
+        stale: list[str] = []
         for begin in range(0, len(keys), _BATCH):
             batch = keys[begin : begin + _BATCH]
             marks = ",".join("?" * len(batch))
-            rows += self._run(f"SELECT key, {value} FROM {table} WHERE key IN ({marks})", batch)
+            sql = f"SELECT key, {value}, used FROM {table} WHERE key IN ({marks})"
+            for key, found, used in self._run(sql, batch):
+                rows.append((key, found))
+                if used < now - _TOUCH_AFTER_S:
+                    stale.append(key)
+        if stale:
+            self._run(f"UPDATE {table} SET used = ? WHERE key = ?", [(now, k) for k in stale],
+                      many=True)  # fmt: skip
         return rows
 
     def put_rows(self, rows: Sequence[tuple[str, Any]]) -> None:
         if rows:
             value = self._value_column.split()[0]
-            sql = f"INSERT OR REPLACE INTO {self._table} (key, {value}) VALUES (?, ?)"
-            self._run(sql, rows, many=True)
+            sql = f"INSERT OR REPLACE INTO {self._table} (key, {value}, used) VALUES (?, ?, ?)"
+            now = int(self.clock())
+            self._run(sql, [(key, found, now) for key, found in rows], many=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def close(self) -> None:
         if self._connection is not None:
@@ -90,18 +111,22 @@ class SqliteStore:
             with connection:
                 # Reading user_version reads the header: a file that is not a database fails here.
                 (version,) = connection.execute("PRAGMA user_version").fetchone()
-                if version not in (0, self._schema_version):
+                expected = self._schema_version * 1000 + _LAYOUT_VERSION
+                if version not in (0, expected):
                     raise sqlite3.DatabaseError(f"unknown cache schema {version}")
                 connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self._table}"
-                    f" (key TEXT PRIMARY KEY, {self._value_column}) WITHOUT ROWID"
+                    f"CREATE TABLE IF NOT EXISTS {self._table} (key TEXT PRIMARY KEY,"
+                    f" {self._value_column}, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID"
                 )
-                connection.execute(f"PRAGMA user_version = {self._schema_version}")
+                connection.execute(f"PRAGMA user_version = {expected}")
                 (pages,) = connection.execute("PRAGMA page_count").fetchone()
                 (page_size,) = connection.execute("PRAGMA page_size").fetchone()
                 too_big = pages * page_size > self.max_bytes
-                if too_big:
-                    connection.execute(f"DELETE FROM {self._table}")
+                if too_big:  # keep the more recently used half: today's work stays warm
+                    connection.execute(
+                        f"DELETE FROM {self._table} WHERE key IN (SELECT key FROM {self._table}"
+                        f" ORDER BY used LIMIT (SELECT (COUNT(*) + 1) / 2 FROM {self._table}))"
+                    )
             if too_big:
                 connection.execute("VACUUM")  # outside the transaction, as SQLite requires
         except sqlite3.Error:

@@ -137,13 +137,21 @@ def test_two_processes_can_write_the_same_cache(settings: Settings) -> None:
     assert cache_module.SCHEMA_VERSION == 1
 
 
-def test_oversized_cache_starts_over(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_oversized_cache_keeps_its_recently_used_half(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [f"text number {i}" for i in range(2000)]
     with CountCache(settings) as cache:
-        count_texts_cached([f"text number {i}" for i in range(2000)], OPENAI, cache)
+        cache.clock = lambda: 1_000_000.0
+        count_texts_cached(texts, OPENAI, cache)
+    with CountCache(settings) as cache:
+        cache.clock = lambda: 1_000_000.0 + 7200  # two hours later: this read marks it used
+        count_texts_cached(["text number 1999"], OPENAI, cache)
     size = cache_path(settings).stat().st_size
     monkeypatch.setattr(cache_module, "MAX_CACHE_BYTES", size // 2)
+    _forbid_counting(monkeypatch)
     with CountCache(settings) as cache:
-        key = cache_key("text number 1", registry.counter_for(OPENAI).cache_key)
-        assert cache.get(key) is None
-        assert count_text_cached("text number 1", OPENAI, cache).tokens == 4
-    assert cache_path(settings).stat().st_size < size
+        assert count_text_cached("text number 1999", OPENAI, cache).tokens == 5
+        counter_key = registry.counter_for(OPENAI).cache_key
+        kept = cache.get_many([cache_key(text, counter_key) for text in texts])
+    assert len(kept) == 1000 and cache_path(settings).stat().st_size < size

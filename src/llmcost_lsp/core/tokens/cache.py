@@ -59,12 +59,6 @@ class CountCache(SqliteStore):
     def put_many(self, items: Iterable[tuple[str, int]]) -> None:
         self.put_rows(list(items))
 
-    def __enter__(self) -> CountCache:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
 
 def count_text_cached(text: str, spec: TokenizerSpec, cache: CountCache) -> TokenCount:
     """`registry.count_text`, answered from the cache when this exact text was counted before."""
