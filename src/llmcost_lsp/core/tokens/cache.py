@@ -16,7 +16,8 @@ from llmcost_lsp.core.tokens.registry import Counter, counter_for
 from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
 
 SCHEMA_VERSION = 1
-# Past this size the cache starts over: entries are cheap to recompute, unbounded growth is not.
+# Past this size the least recently used half goes: entries are cheap to recompute, unbounded
+# growth is not.
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 
 
