@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -25,7 +26,7 @@ from llmcost_lsp.core.pricing.db import PriceDB, parse_price_db
 from llmcost_lsp.core.prompt_tokens import TokenCounter
 from llmcost_lsp.core.result_cache import result_cache_path
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.core.side_summary import side_summary_path
+from llmcost_lsp.core.side_summary import SideSummary, side_summary_path
 
 SMALL_DB = Path(__file__).resolve().parents[1] / "pricing" / "small_prices.json"
 
@@ -337,3 +338,19 @@ def test_prompts_reading_samples_are_estimated_on_both_sides_every_time(
         diff = run(builder, small_db)
         assert [(d.prompt_id, d.changes) for d in diff.prompts] == [("ask", ("tokens-changed",))]
         assert (diff.estimated_prompts, diff.cached_prompts) == (estimated, cached)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"",
+        b"not zlib",
+        zlib.compress(b"not json"),
+        zlib.compress(b'{"links": false}'),
+        zlib.compress(b"[false, [[1, 2, 3]]]"),
+        zlib.compress(b'[false, [["id", "p.txt", "text", false, null, "NaN-ish", []]]]'),
+        zlib.compress(b'[false, [["id", "p.txt", "text", false, null, null, [["only-code"]]]]]'),
+    ],
+)
+def test_a_side_summary_this_version_did_not_write_is_a_miss(payload: bytes) -> None:
+    assert SideSummary.from_bytes(payload) is None

@@ -252,3 +252,17 @@ def test_a_diff_of_a_clean_checkout_makes_its_commit_a_known_base(
                      use_persistent_cache=False)  # fmt: skip
     assert outcome(result) == outcome(fresh)
     assert [d.prompt_id for d in result.prompts] == ["p1"]
+
+
+def test_odd_file_names_are_read_right_by_the_fast_path(
+    tmp_path: Path, small_db: PriceDB, walks: list[object]
+) -> None:
+    odd = ["prompts/a *b?.txt", "prompts/[x] é.md", "prompts/-dash.txt", "prompts/new\tline.txt"]
+    builder = repo(tmp_path, {name: f"Prompt {name}.\n" for name in odd})
+    builder.write({"prompts/p3.txt": "Prompt 3, edited.\n"})
+    diff(builder, small_db)
+    walks.clear()
+    builder.write({name: f"Prompt {name}, edited to say more.\n" for name in odd})
+    warm = diff(builder, small_db)
+    assert walks == [] and len(warm.prompts) == 5
+    assert outcome(warm) == outcome(uncached(builder, small_db))
