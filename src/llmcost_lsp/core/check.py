@@ -94,19 +94,22 @@ def check_report(
     today: date | None = None,
     *,
     spend: Spend | None = None,
+    memo: FindingsMemo | None = None,
 ) -> CheckResult:
     """All findings for a report: the workspace's, each prompt's, and the policy's.
 
     `spend`: the budgets over many prompts are checked against it instead of the report's own
-    results (diff passes the changed prompts as the report, the spend of every prompt)."""
+    results (diff passes the changed prompts as the report, the spend of every prompt).
+    `memo`: each prompt's findings from the previous check, reused for the same result objects
+    (the language server checks the whole workspace after every edit)."""
     spend = spend or Spend.of_report(report)
     issues: list[Issue] = list(report.issues)
-    for result in report.results:
-        own = [*result.issues, *_prompt_limits(result, manifest, today or date.today())]
-        if manifest is not None:
-            own += [*_prompt_budget(result, manifest, report.scenario.name)]
-            own += [*_forbidden(result, manifest)]
-        issues.extend(_about(result, own))
+    context = _Context(manifest, today or date.today(), report.scenario.name)
+    if memo is None:
+        for result in report.results:
+            issues.extend(context.prompt_findings(result))
+    else:
+        issues.extend(memo.prompt_findings(report.results, context))
     if manifest is not None:
         issues.extend(_tag_budgets(spend, manifest, report.scenario.name))
         issues.extend(_workspace_budget(spend, manifest, report.scenario.name))
@@ -114,6 +117,49 @@ def check_report(
     unique = list(dict.fromkeys(issues))
     unique.sort(key=_sort_key)
     return CheckResult(report, tuple(unique))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a prompt's own findings depend on besides its result."""
+
+    manifest: Manifest | None
+    today: date
+    scenario: str
+
+    def prompt_findings(self, result: PromptResult) -> tuple[Issue, ...]:
+        own = [*result.issues, *_prompt_limits(result, self.manifest, self.today)]
+        if self.manifest is not None:
+            own += [*_prompt_budget(result, self.manifest, self.scenario)]
+            own += [*_forbidden(result, self.manifest)]
+        return tuple(_about(result, own))
+
+
+class FindingsMemo:
+    """Each prompt's own findings from the last check, by result object. A Workspace keeps a
+    prompt's result object until the prompt, the manifest or the scenario changes, and a new
+    manifest is a new object: the same object under the same context has the same findings."""
+
+    def __init__(self) -> None:
+        self._context: _Context | None = None
+        self._known: dict[int, tuple[PromptResult, tuple[Issue, ...]]] = {}
+
+    def prompt_findings(self, results: Iterable[PromptResult], context: _Context) -> list[Issue]:
+        last = self._context
+        same = last is not None and last.manifest is context.manifest and last == context
+        known = self._known if same else {}
+        fresh: dict[int, tuple[PromptResult, tuple[Issue, ...]]] = {}
+        found: list[Issue] = []
+        for result in results:
+            hit = known.get(id(result))
+            # the result itself is held in the memo, so its id cannot be reused meanwhile
+            own = (
+                hit[1] if hit is not None and hit[0] is result else context.prompt_findings(result)
+            )
+            fresh[id(result)] = (result, own)
+            found.extend(own)
+        self._context, self._known = context, fresh
+        return found
 
 
 def _sort_key(issue: Issue) -> tuple[int, str, int, int, str]:

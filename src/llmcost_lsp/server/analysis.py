@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from llmcost_lsp.core.check import CheckResult, check_report
+from llmcost_lsp.core.check import CheckResult, FindingsMemo, check_report
 from llmcost_lsp.core.errors import LlmCostError, Location
 from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.issues import Issue
@@ -87,11 +87,13 @@ def analyze(
     now: datetime,
     ci: bool,
     strict: bool = False,
+    memo: FindingsMemo | None = None,
 ) -> Findings:
-    """Run the shared check and add the price DB findings; the editor never blocks on age."""
+    """Run the shared check and add the price DB findings; the editor never blocks on age.
+    `memo`: the server's, so that a refresh after an edit re-checks only what changed."""
     terms, scenario_issues = resolve_scenario(workspace, scenario)
     report = workspace.report(terms.name if not scenario_issues else None)
-    check = check_report(report, workspace.manifest)
+    check = check_report(report, workspace.manifest, memo=memo)
     freshness = assess_freshness(workspace.db.updated_at, now, ci=ci, strict=strict)
     skipped = [
         Issue(skip.code, f"not estimated: {skip.reason}", Location(skip.path, 1, 1), "info")

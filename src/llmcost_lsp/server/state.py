@@ -21,6 +21,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from llmcost_lsp import __version__
+from llmcost_lsp.core.check import FindingsMemo
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.settings import Settings
@@ -43,6 +44,7 @@ class Folder:
     # what each URI was last sent: a refresh publishes only what changed
     published: dict[str, list[types.Diagnostic]] = field(default_factory=dict)
     edits: int = 0  # bumped on every change; a refresh computed for an older value is dropped
+    memo: FindingsMemo = field(default_factory=FindingsMemo)  # prompt findings of the last check
     refresh_task: asyncio.Task[None] | None = None
 
     def contains(self, path: Path) -> bool:

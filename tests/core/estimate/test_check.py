@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from llmcost_lsp.core.check import CheckResult, check_report
+import pytest
+
+from llmcost_lsp.core.check import CheckResult, FindingsMemo, check_report
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import Workspace
 
@@ -16,6 +19,9 @@ model = "gpt-4o"
 calls_per_month = 1_000
 output_tokens = 1_000
 """
+
+
+DAY = date(2026, 11, 23)
 
 
 def run_check(tmp: Path, db: PriceDB, manifest: str, prompts: dict[str, str] | None = None,
@@ -134,3 +140,43 @@ def test_broken_manifest_is_an_input_error(tmp_path: Path, small_db: PriceDB) ->
     result = run_check(tmp_path, small_db, "[defaults]\ncalls_per_month = -1\n")
     assert result.exit_code() == 2
     assert result.errors[0].location.line == 2
+
+
+def test_a_memo_rechecks_only_changed_prompts_and_agrees_with_a_full_check(
+    tmp_path: Path, small_db: PriceDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import llmcost_lsp.core.check as check_module
+
+    manifest = BASE + '\n[prompts.a]\npath = "prompts/a.txt"\nbudget_monthly_usd = "10.05"\n'
+    prompts = {f"prompts/{name}.txt": f"Prompt {name}.\n" for name in "abcdef"}
+    run_check(tmp_path, small_db, manifest, prompts)
+    ws = Workspace(tmp_path, db=small_db, use_persistent_cache=False, pricing_date=DAY)
+    ws.load()
+    checked: list[str] = []
+    real = check_module._prompt_limits
+
+    def counting(result: Any, *args: Any) -> Any:
+        checked.append(result.prompt_id)
+        return real(result, *args)
+
+    monkeypatch.setattr(check_module, "_prompt_limits", counting)
+    memo = FindingsMemo()
+
+    def both(today: date = DAY) -> CheckResult:
+        with_memo = check_report(ws.report(), ws.manifest, today, memo=memo)
+        assert with_memo.issues == check_report(ws.report(), ws.manifest, today).issues
+        return with_memo
+
+    both()
+    checked.clear()
+    assert "budget-exceeded" not in codes(both()) and checked == list("abcdef")  # no memo: all
+    checked.clear()
+    ws.apply_change(tmp_path / "prompts/a.txt", "Prompt a, now a lot longer than it was.\n" * 3)
+    with_memo = check_report(ws.report(), ws.manifest, DAY, memo=memo)
+    assert checked == ["a"] and codes(with_memo)["budget-exceeded"] == "error"
+    checked.clear()
+    both(date(2030, 1, 1))  # another day: every prompt again (deprecations, limits by date)
+    assert checked[:6] == list("abcdef")
+    checked.clear()
+    ws.apply_change(tmp_path / "llm-cost.toml", manifest.replace("10.05", "100"))
+    assert "budget-exceeded" not in codes(both()) and checked[:6] == list("abcdef")

@@ -25,7 +25,9 @@ def folder_findings(ls: LlmCostServer, folder: Folder) -> Findings | None:
     """Worker-side: the findings of a folder under the selected scenario."""
     if folder.workspace is None:
         return None
-    return analyze(folder.workspace, ls.config.scenario, now=ls.pricing_now(), ci=ls.ci)
+    return analyze(
+        folder.workspace, ls.config.scenario, now=ls.pricing_now(), ci=ls.ci, memo=folder.memo
+    )
 
 
 def folder_diagnostics(
