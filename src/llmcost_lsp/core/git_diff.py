@@ -236,8 +236,8 @@ class _Run:
         ids = [p.id for p in evaluated]
         base.prefetch(ids)
         head.prefetch(ids)
-        order = [p.id for p in known.prompts]
-        unchanged = {p.id: p.result for p in known.prompts if p.id not in set(ids)}
+        order, estimated = [p.id for p in known.prompts], set(ids)
+        unchanged = {p.id: p.result for p in known.prompts if p.id not in estimated}
 
         def full_reports() -> tuple[Report, Report]:
             whole = compare_workspaces(
