@@ -1,12 +1,14 @@
 """The language server's refresh after an edit: the findings of a 10,000-prompt workspace
 (server/analysis.py `analyze`, the check `--check` and diagnostics share) once one prompt
-changed, with the server's FindingsMemo versus a full check, in the same run.
+changed, with the server's FindingsMemo versus a full check, in the same run; then with the
+memo after the server's end-of-indexing `gc.freeze()` (full collections were the p95).
 
 Run: python benchmarks/bench_check.py [PROMPTS]   (default 10000)
 """
 
 from __future__ import annotations
 
+import gc
 import statistics
 import sys
 import tempfile
@@ -18,12 +20,13 @@ from llmcost_lsp.core.check import FindingsMemo
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.workspace import Workspace
 from llmcost_lsp.server.analysis import analyze
+from llmcost_lsp.server.features.lifecycle import settle_memory
 
 MANIFEST = (
     '[defaults]\nmodel = "gpt-4o-mini"\ncalls_per_month = 10_000\noutput_tokens = 300\n'
     '\n[budgets]\nmonthly_usd = "100000"\n'
 )
-EDITS = 40
+EDITS = 100
 
 
 def text(index: int, revision: int = 0) -> str:
@@ -57,11 +60,17 @@ def main() -> None:
         target = root / "prompts" / "p7.txt"
         full = refreshes(workspace, target, None)
         memo = refreshes(workspace, target, FindingsMemo())
+        settle_memory()
+        frozen = refreshes(workspace, target, FindingsMemo())
+        gc.unfreeze()
     print(f"workspace: {prompts:,} prompts; findings after a one-prompt edit ({EDITS} edits)")
-    for name, times in (("full check", full), ("with the memo", memo)):
+    rows = (("full check", full), ("with the memo", memo), ("memo + freeze", frozen))
+    for name, times in rows:
         p95 = statistics.quantiles(times, n=20)[-1]
         print(f"{name:14s} p50 {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms")
-    print(f"ratio at p50: {statistics.median(full) / statistics.median(memo):.1f}x")
+    print(f"ratio at p50: {statistics.median(full) / statistics.median(memo):.1f}x (memo)")
+    full95, frozen95 = (statistics.quantiles(t, n=20)[-1] for t in (full, frozen))
+    print(f"ratio at p95: {full95 / frozen95:.1f}x (memo + freeze)")
 
 
 if __name__ == "__main__":
