@@ -24,7 +24,9 @@ def add_workspace_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--scenario", "-s", help="named scenario from [scenarios.NAME]")
     parser.add_argument(
-        "--no-cache", action="store_true", help="do not read or write the persistent count cache"
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the persistent caches (token counts; in CI, diff's summary)",
     )
     parser.add_argument(
         "--price-date",
