@@ -32,7 +32,7 @@ from llmcost_lsp.core.diff import (
 )
 from llmcost_lsp.core.discovery import SKIPPED_DIRS, PromptFile
 from llmcost_lsp.core.errors import LlmCostError
-from llmcost_lsp.core.gitobjects import GitError, GitRepo
+from llmcost_lsp.core.gitobjects import GitError, GitRepo, ignore_files_above
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.prompt_tokens import TokenCounter
 from llmcost_lsp.core.result_cache import ResultCache, ResultSummary
@@ -115,8 +115,7 @@ class _Run:
         self.repo, self.root, self.scenario, self.db = repo, root, scenario, db
         self.settings, self.pricing_date, self.counter = settings, pricing_date, counter
         self.today = date.today()
-        inside = root.relative_to(repo.toplevel).as_posix()
-        self.folder = "" if inside == "." else inside + "/"
+        self.folder = repo.folder_of(root)
 
     def workspace(self, commit: str | None) -> Workspace:
         """An empty workspace of `commit` (None: the working tree) whose files are read lazily."""
@@ -174,17 +173,11 @@ class _Run:
         tree = self.repo.tree_id(commit, self.folder)
         if tree is None:
             return None
-        outer = [e.oid for e in self.repo.ls_tree_paths(commit, self._ignore_files_above())]
-        exclude = self.repo.toplevel / ".git" / "info" / "exclude"
-        excluded = exclude.read_bytes() if exclude.is_file() else b""
+        outer = [e.oid for e in self.repo.ls_tree_paths(commit, ignore_files_above(self.folder))]
+        excluded = self.repo.info_exclude() or b""
         context = run_context(self.db, self.pricing_date, self.today)
         text = repr((_SUMMARY_KEY_VERSION, context, self.scenario, tree, outer, excluded))
         return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-
-    def _ignore_files_above(self) -> list[str]:
-        """The .gitignore paths of the folders above the workspace folder, inside the repo."""
-        parts = self.folder.rstrip("/").split("/") if self.folder else []
-        return [f"{'/'.join(parts[:i])}/.gitignore".lstrip("/") for i in range(len(parts))]
 
     def remember(
         self,
@@ -289,7 +282,7 @@ class _Run:
             changed.add(change.path[len(self.folder) :])
         if head_commit is None and any(
             not SKIPPED_DIRS.intersection(path.split("/")[:-1])
-            for path in self.repo.untracked([self.folder, *self._ignore_files_above()])
+            for path in self.repo.untracked([self.folder, *ignore_files_above(self.folder)])
         ):
             return None  # a new file may be a prompt, a new ignore file may hide some
         return changed

@@ -19,7 +19,7 @@ from llmcost_lsp.core.discovery import TreeFile, TreeListing
 from llmcost_lsp.core.errors import InputError
 from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES as _READ_LIMIT
 
-__all__ = ["GitError", "GitRepo", "TreeChange", "TreeEntry"]
+__all__ = ["GitError", "GitRepo", "TreeChange", "TreeEntry", "ignore_files_above"]
 
 _GIT_TIMEOUT_S = 60
 _PREFETCH_BYTES = 64 * 1024 * 1024  # read in one batch up to this much; the rest one by one
@@ -52,6 +52,30 @@ class TreeEntry:
     oid: str
     size: int | None
     path: str
+
+    @property
+    def is_link(self) -> bool:
+        """A symlink or a submodule: a walk of the disk follows it, a walk of the tree does not."""
+        return self.kind == "commit" or self.mode == "120000"
+
+
+def _tree_entries(out: bytes) -> list[TreeEntry]:
+    """The records of `git ls-tree -z --long`."""
+    entries = []
+    for record in out.split(b"\0"):
+        if record:
+            meta, _, raw_path = record.partition(b"\t")
+            mode, kind, oid, size = meta.decode().split(maxsplit=3)
+            path = raw_path.decode("utf-8", "surrogateescape")
+            entries.append(TreeEntry(mode, kind, oid, None if size == "-" else int(size), path))
+    return entries
+
+
+def ignore_files_above(folder: str) -> list[str]:
+    """The .gitignore paths of the folders above `folder` (relative to the top, with a final
+    "/"; "" for the top itself), inside the repository."""
+    parts = folder.rstrip("/").split("/") if folder else []
+    return ["/".join([*parts[:i], ".gitignore"]) for i in range(len(parts))]
 
 
 def _run_git(args: list[str], cwd: Path) -> bytes:
@@ -181,9 +205,7 @@ class GitRepo:
 
     def has_links(self, commit: str, folder: str = "") -> bool:
         """Whether the tree of `folder` in `commit` holds a symlink or a submodule."""
-        args = ["ls-tree", "-r", "-z", "--full-tree", commit, "--", folder or "."]
-        records = _run_git(args, self.toplevel).split(b"\0")
-        return any(r.startswith((b"120000 ", b"160000 ")) for r in records)
+        return any(entry.is_link for entry in self.ls_tree(commit, folder))
 
     def untracked(self, paths: Sequence[str]) -> list[str]:
         """Files at or below these paths (relative to the top) that git neither tracks nor
@@ -203,15 +225,7 @@ class GitRepo:
         args = ["ls-tree", "-r", "-z", "--long", "--full-tree", commit]
         if prefix:
             args += ["--", prefix.rstrip("/") + "/"]
-        entries = []
-        for record in _run_git(args, self.toplevel).split(b"\0"):
-            if not record:
-                continue
-            meta, _, raw_path = record.partition(b"\t")
-            mode, kind, oid, size = meta.decode().split(maxsplit=3)
-            path = raw_path.decode("utf-8", "surrogateescape")
-            entries.append(TreeEntry(mode, kind, oid, None if size == "-" else int(size), path))
-        return entries
+        return _tree_entries(_run_git(args, self.toplevel))
 
     def read_blob(self, oid: str) -> bytes:
         """One blob's bytes through the long-lived `git cat-file --batch` process."""
@@ -304,19 +318,14 @@ class GitRepo:
 
         Paths are relative to `root`; the .gitignore files of the folders above `root` come
         along so the same ignore rules apply as to a working tree walk."""
-        root = root.resolve()
-        try:
-            inside = root.relative_to(self.toplevel).as_posix()
-        except ValueError:
-            raise GitError(f"{root} is not inside the repository {self.toplevel}") from None
-        prefix = "" if inside == "." else inside + "/"
+        prefix = self.folder_of(root)
         files: dict[str, TreeFile] = {}
         fetched: dict[str, bytes] = {}
         oids: dict[str, str] = {}
         links = False
         for entry in self.ls_tree(commit, prefix):
             rel = entry.path[len(prefix) :]
-            links = links or entry.kind != "blob" or entry.mode == "120000"
+            links = links or entry.is_link
             if entry.kind != "blob":
                 continue  # submodules are other repositories
             oids[rel] = entry.oid
@@ -338,17 +347,28 @@ class GitRepo:
             fetched.update(self.read_blobs(chosen))
 
         outer: list[tuple[str, bytes]] = []
-        if prefix:
-            parts = prefix.rstrip("/").split("/")
-            wanted = {"/".join([*parts[:i], ".gitignore"]) for i in range(len(parts))}
-            for entry in self.ls_tree_paths(commit, sorted(wanted)):
-                folder = entry.path.rpartition("/")[0]
-                below = prefix[len(folder) + 1 :] if folder else prefix
-                outer.append((below, self.read_blob(entry.oid)))
-        exclude = self.toplevel / ".git" / "info" / "exclude"
-        if exclude.is_file():
-            outer.insert(0, (prefix, exclude.read_bytes()))
+        for entry in self.ls_tree_paths(commit, ignore_files_above(prefix)):
+            folder = entry.path.rpartition("/")[0]
+            below = prefix[len(folder) + 1 :] if folder else prefix
+            outer.append((below, self.read_blob(entry.oid)))
+        exclude = self.info_exclude()
+        if exclude is not None:
+            outer.insert(0, (prefix, exclude))
         return TreeListing(files, tuple(outer), prefetch, links)
+
+    def folder_of(self, root: Path) -> str:
+        """The workspace folder `root` relative to the top, with a final "/" ("" for the top)."""
+        root = root.resolve()
+        try:
+            inside = root.relative_to(self.toplevel).as_posix()
+        except ValueError:
+            raise GitError(f"{root} is not inside the repository {self.toplevel}") from None
+        return "" if inside == "." else inside + "/"
+
+    def info_exclude(self) -> bytes | None:
+        """The repository's own ignore file, `.git/info/exclude`, when there is one."""
+        exclude = self.toplevel / ".git" / "info" / "exclude"
+        return exclude.read_bytes() if exclude.is_file() else None
 
     def lazy_listing(self, commit: str, root: Path) -> TreeListing:
         """Like `listing`, for reading a few known files: each is looked up when asked for
@@ -361,21 +381,13 @@ class GitRepo:
             return []
         out = _run_git(["ls-tree", "-z", "--long", "--full-tree", commit, "--", *paths],
                        self.toplevel)  # fmt: skip
-        entries = []
-        for record in out.split(b"\0"):
-            if record:
-                meta, _, raw = record.partition(b"\t")
-                mode, kind, oid, size = meta.decode().split(maxsplit=3)
-                entries.append(TreeEntry(mode, kind, oid, None if size == "-" else int(size),
-                                         raw.decode("utf-8", "surrogateescape")))  # fmt: skip
-        return [e for e in entries if e.kind == "blob"]
+        return [e for e in _tree_entries(out) if e.kind == "blob"]
 
 
 class _LazyFiles(Mapping[str, TreeFile]):
     def __init__(self, repo: GitRepo, commit: str, root: Path) -> None:
         self._repo, self._commit, self._root = repo, commit, root
-        inside = root.resolve().relative_to(repo.toplevel).as_posix()
-        self._prefix = "" if inside == "." else inside + "/"
+        self._prefix = repo.folder_of(root)
         self._known: dict[str, TreeFile | None] = {}
         self._fetched: dict[str, bytes] = {}
         self._all: Mapping[str, TreeFile] | None = None
