@@ -87,10 +87,11 @@ def diff_git(
             quick = run.quick(known, base_commit, head_commit, labels, cache) if known else None
             if quick is not None:
                 if store is not None and known is not None and head_commit is not None:
-                    run.remember(store, head_commit, known.prompts, quick.head_summaries,
-                                 quick.head_keys, links=known.links)  # fmt: skip
+                    keys = {p.id: p.key for p in known.prompts} | dict(quick.head_keys)
+                    run.remember(store, run.summary_key(head_commit), known.prompts,
+                                 quick.head_summaries, keys, links=known.links)  # fmt: skip
                 return quick.diff
-            return run.full(base_commit, head_commit, labels, cache, store, progress)
+            return run.full(base_commit, head_commit, labels, cache, store, base_key, progress)
     finally:
         for closing in (cache, store):
             if closing is not None:
@@ -125,12 +126,17 @@ class _Run:
             tree=None if commit is None else self.repo.lazy_listing(commit, self.root),
         )  # fmt: skip
 
-    def commit_workspace(self, commit: str, progress: ProgressCallback | None) -> Workspace:
-        return load_commit_workspace(
-            self.repo, commit, self.root, db=self.db, counter=self.counter,
-            settings=self.settings, pricing_date=self.pricing_date, progress=progress,
-            parse=False,
-        )  # fmt: skip
+    def loaded(self, commit: str | None, progress: ProgressCallback | None) -> Workspace:
+        """The workspace of `commit` (None: the working tree), discovered (parsed on demand)."""
+        if commit is not None:
+            return load_commit_workspace(
+                self.repo, commit, self.root, db=self.db, counter=self.counter,
+                settings=self.settings, pricing_date=self.pricing_date, progress=progress,
+                parse=False,
+            )  # fmt: skip
+        workspace = self.workspace(None)
+        workspace.load(progress, parse=False)
+        return workspace
 
     def full(
         self,
@@ -139,15 +145,12 @@ class _Run:
         labels: tuple[str, str],
         cache: ResultCache | None,
         store: SideSummaryStore | None,
+        base_key: str | None,
         progress: ProgressCallback | None,
     ) -> CostDiff:
-        """Walk both trees and compare them; store the summary of each commit read."""
-        base = self.commit_workspace(base_commit, progress)
-        if head_commit is None:
-            head = self.workspace(None)
-            head.load(progress, parse=False)
-        else:
-            head = self.commit_workspace(head_commit, progress)
+        """Walk both trees and compare them; store the summary of each commit read
+        (`base_key`: the base's summary key)."""
+        base, head = self.loaded(base_commit, progress), self.loaded(head_commit, progress)
         # reports read variable samples from the commit: still inside the open repository
         comparison = compare_workspaces(
             base, head, self.scenario, base_label=labels[0], head_label=labels[1],
@@ -156,14 +159,14 @@ class _Run:
         if store is None:
             return comparison.diff
         links = base.tree is not None and base.tree.links
-        self.remember(store, base_commit, base.prompts, comparison.base_summaries,
+        self.remember(store, base_key, base.prompts, comparison.base_summaries,
                       comparison.base_keys, links=links)  # fmt: skip
         # the working tree is HEAD's (CI's checkout): a later diff against HEAD starts warm
         head_tree = head_commit or self.clean_head()
         if head_tree is not None:
             links = head.tree is not None and head.tree.links
-            self.remember(store, head_tree, head.prompts, comparison.head_summaries,
-                          comparison.head_keys, links=links)  # fmt: skip
+            self.remember(store, self.summary_key(head_tree), head.prompts,
+                          comparison.head_summaries, comparison.head_keys, links=links)  # fmt: skip
         return comparison.diff
 
     def summary_key(self, commit: str) -> str | None:
@@ -182,26 +185,21 @@ class _Run:
     def remember(
         self,
         store: SideSummaryStore,
-        commit: str,
+        key: str | None,
         prompts: Sequence[PromptFile | SummaryPrompt],
         results: Mapping[str, ResultSummary],
         keys: Mapping[str, str | None],
         *,
         links: bool = False,
     ) -> None:
-        """Store the summary of a side read from `commit`, for a later diff against it:
-        `results` and `keys` of every prompt (those of a summary the side was derived from
-        keep their key when `keys` has none)."""
-        key = self.summary_key(commit)
+        """Store the summary of a side under `key` (`summary_key` of its commit; None: the
+        folder is not in the commit), from every prompt's result summary and result key."""
         if key is None:
             return
         rows = tuple(
-            SummaryPrompt(
-                p.id, p.path, p.format, p.explicit_id,
-                keys[p.id] if p.id in keys else getattr(p, "key", None), results[p.id],
-            )
+            SummaryPrompt(p.id, p.path, p.format, p.explicit_id, keys[p.id], results[p.id])
             for p in prompts
-        )  # fmt: skip
+        )
         store.put(key, SideSummary(rows, links))
 
     def quick(
@@ -234,10 +232,11 @@ class _Run:
 
         def full_reports() -> tuple[Report, Report]:
             whole = compare_workspaces(
-                self.commit_workspace(base_commit, None),
-                self.commit_workspace(head_commit, None) if head_commit else _loaded(self),
-                self.scenario, today=self.today,
-            ).diff  # fmt: skip
+                self.loaded(base_commit, None),
+                self.loaded(head_commit, None),
+                self.scenario,
+                today=self.today,
+            ).diff
             return whole.base, whole.head
 
         comparison = finish(
@@ -321,7 +320,8 @@ def remember_checkout(
             side = Side(workspace, report.scenario, ids, {r.prompt_id: r for r in report.results})
             keys = result_keys(workspace, report.scenario, run.today)
             with SideSummaryStore(workspace.settings) as store:
-                run.remember(store, commit, workspace.prompts, side.summaries(checked), keys)
+                run.remember(store, run.summary_key(commit), workspace.prompts,
+                             side.summaries(checked), keys)  # fmt: skip
     except GitError:
         return False
     return True
@@ -349,9 +349,3 @@ def _read(workspace: Workspace, prompts: Sequence[SummaryPrompt]) -> list[Prompt
                        prompt.explicit_id, text)
         )  # fmt: skip
     return found
-
-
-def _loaded(run: _Run) -> Workspace:
-    workspace = run.workspace(None)
-    workspace.load(parse=False)
-    return workspace
