@@ -33,6 +33,7 @@ from llmcost_lsp.core.diff import (
 from llmcost_lsp.core.discovery import SKIPPED_DIRS, PromptFile
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.gitobjects import GitError, GitRepo, ignore_files_above
+from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.prompt_tokens import TokenCounter
 from llmcost_lsp.core.result_cache import ResultCache, ResultSummary
@@ -331,10 +332,8 @@ def _read(workspace: Workspace, prompts: Sequence[SummaryPrompt]) -> list[Prompt
     """These prompts as they are in the workspace's tree or on its disk; None if one does not
     read as text any more."""
     tree = workspace.tree
-    if tree is not None:
-        preload = getattr(tree.files, "preload", None)
-        if preload is not None:
-            preload(["llm-cost.toml", *(p.path for p in prompts)])
+    if tree is not None and tree.prefetch is not None:
+        tree.prefetch([MANIFEST_FILENAME, *(p.path for p in prompts)])
     found = []
     for prompt in prompts:
         try:

@@ -372,8 +372,9 @@ class GitRepo:
 
     def lazy_listing(self, commit: str, root: Path) -> TreeListing:
         """Like `listing`, for reading a few known files: each is looked up when asked for
-        (`preload` many at once), and the whole tree is listed only if iterated."""
-        return TreeListing(_LazyFiles(self, commit, root))
+        (`prefetch` many at once), and the whole tree is listed only if iterated."""
+        files = _LazyFiles(self, commit, root)
+        return TreeListing(files, prefetch=files.preload)
 
     def ls_tree_paths(self, commit: str, paths: list[str]) -> list[TreeEntry]:
         """The entries at exactly these paths (those that exist)."""
