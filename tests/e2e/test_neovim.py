@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import E2E_DIR, REPO_ROOT, Expectations, install, isolated_env, server_argv
+from e2e_support import E2E_DIR, REPO_ROOT, Expectations, installed, isolated_env, server_argv
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,7 @@ DRIVER = E2E_DIR / "nvim" / "driver.lua"
 
 @pytest.fixture(scope="module")
 def nvim() -> Path:
-    return install("neovim") / "nvim-venv" / "bin" / "nvim"
+    return installed("neovim") / "nvim-venv" / "bin" / "nvim"
 
 
 def run_nvim(

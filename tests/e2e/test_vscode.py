@@ -27,7 +27,7 @@ from e2e_support import (
     EXAMPLES,
     REPO_ROOT,
     Expectations,
-    install,
+    installed,
     isolated_env,
     server_argv,
 )
@@ -54,16 +54,19 @@ class Build:
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The .vsix, built the way a release is: `npm ci && npm run package` in editors/vscode.
-    Under a lock, then copied: test runs sharing the checkout must not build over each other."""
-    if shutil.which("npm") is None:
-        pytest.skip("npm is not installed: cannot build the VS Code extension")
+def vscode_cache() -> Path:
+    """Where install_editors.sh put code-server and the browser tools (skips when it has not)."""
+    return installed("vscode")
+
+
+@pytest.fixture(scope="module")
+def build(vscode_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The .vsix, built the way a release is: `npm run package` in editors/vscode, whose
+    `npm ci` install_editors.sh did. Under a lock, then copied: test runs sharing the checkout
+    must not build over each other."""
     dest = tmp_path_factory.mktemp("vsix")
     with (EXTENSION.parent / ".vscode-build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (EXTENSION / "node_modules" / ".package-lock.json").is_file():
-            _run(["npm", "ci", "--no-audit", "--no-fund"], EXTENSION, 600)
         _run(["npm", "run", "package"], EXTENSION, 300)
         vsix = Path(shutil.copy2(EXTENSION / "llm-cost.vsix", dest))
         tests = Path(shutil.copy2(EXTENSION / "out" / "test" / "index.js", dest))
@@ -102,9 +105,12 @@ def _node(
 
 @pytest.fixture(scope="module")
 def code_server(
-    build: Build, tmp_path_factory: pytest.TempPathFactory, expectations: Expectations
+    vscode_cache: Path,
+    build: Build,
+    tmp_path_factory: pytest.TempPathFactory,
+    expectations: Expectations,
 ) -> Iterator[CodeServer]:
-    cache = install("vscode")
+    cache = vscode_cache
     binary = cache / "code-server" / "node_modules" / ".bin" / "code-server"
     home = tmp_path_factory.mktemp("code-server")
     workspace = home / "workspace"
