@@ -13,7 +13,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from llmcost_lsp.core.check import FindingsMemo
@@ -35,7 +34,7 @@ def text(index: int, revision: int = 0) -> str:
 
 def refreshes(workspace: Workspace, target: Path, memo: FindingsMemo | None) -> list[float]:
     """Milliseconds of `analyze` after each of EDITS edits of one prompt."""
-    now = datetime.now(UTC)
+    now = workspace.settings.now()
     analyze(workspace, None, now=now, ci=False, memo=memo)
     times = []
     for revision in range(1, EDITS + 1):

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 MANIFEST = '[defaults]\nmodel = "gpt-4o-mini"\ncalls_per_month = 10_000\noutput_tokens = 300\n'
@@ -108,7 +107,7 @@ def work_of_warm_diff(root: Path, cache: Path) -> tuple[int, int, int, int]:
     settings = Settings(cache_dir=cache, config_dir=cache / "config")
     counter = TokenCounter(settings)
     diff = diff_git(root, "HEAD~1", db=load_price_db(), settings=settings, counter=counter,
-                    pricing_date=date.today())  # fmt: skip
+                    pricing_date=settings.today())  # fmt: skip
     counter.close()
     return counter.tokenized_texts, diff.estimated_prompts, diff.cached_prompts, len(diff.prompts)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+from clock import suite_now
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
@@ -32,21 +32,8 @@ def corpus() -> Path:
     return CORPUS
 
 
-@functools.cache
-def _bundled_updated_at() -> datetime:
-    from llmcost_lsp.core.pricing.db import load_price_db
-
-    return load_price_db(BUNDLED_DB).updated_at
-
-
 @pytest.fixture(autouse=True)
-def _fixed_freshness_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Judge the bundled price DB's age as of one day after it was made, not the wall clock:
-    the staleness policy is tested on its own, and no other test may start failing as the
-    calendar moves. Subprocess tests pass --allow-stale or CI=true instead."""
-    from datetime import timedelta
-
-    from llmcost_lsp.cli import freshness
-
-    made = _bundled_updated_at()
-    monkeypatch.setattr(freshness, "utc_now", lambda: made + timedelta(days=1))
+def _pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LLMCOST_NOW pins Settings.now() in this process and in every subprocess it starts (the
+    CLI, the language server under pytest-lsp). Tests of the staleness policy set their own."""
+    monkeypatch.setenv("LLMCOST_NOW", suite_now().isoformat())

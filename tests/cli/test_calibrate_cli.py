@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from golden import assert_golden
-from llmcost_lsp.cli import calibrate as calibrate_cli
 from llmcost_lsp.cli.main import main
 from llmcost_lsp.core.manifest_edit import calibration_notes
 
@@ -26,7 +24,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "ws"
     shutil.copytree(REPO / "examples", root)
     shutil.copy(FIXTURES / "calibrate_before.toml", root / "llm-cost.toml")
-    monkeypatch.setattr(calibrate_cli, "utc_today", lambda: date(2026, 11, 23))
+    monkeypatch.setenv("LLMCOST_NOW", "2026-11-23")
     return root
 
 
@@ -138,7 +136,7 @@ def test_round_trip_of_our_own_export_shows_no_drift(
 def test_tag_key_period_and_a_workspace_without_manifest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(calibrate_cli, "utc_today", lambda: date(2026, 12, 2))
+    monkeypatch.setenv("LLMCOST_NOW", "2026-12-02")
     root = tmp_path / "ws"
     (root / "prompts").mkdir(parents=True)
     (root / "prompts" / "greet.prompty").write_text(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from llmcost_lsp.cli import pricing_db
 from llmcost_lsp.cli.main import main
 
 # the hand-written DB of the core pricing tests
@@ -22,7 +20,7 @@ SMALL = json.loads(
 
 @pytest.fixture
 def small_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(pricing_db, "_today", lambda: date(2026, 11, 23))
+    monkeypatch.setenv("LLMCOST_NOW", "2026-11-23")
     path = tmp_path / "prices.json"
     path.write_text(json.dumps(SMALL, indent=2), encoding="utf-8")
     return path

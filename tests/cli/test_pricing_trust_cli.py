@@ -231,7 +231,40 @@ def test_fresh_db_prints_nothing() -> None:
 def test_stale_db_warns_on_stderr_with_the_fix() -> None:
     out = check(12)
     assert out.startswith("llm-cost: warning: price DB is 12 days old")
-    assert "run `llm-cost pricing update`" in out
+    assert "`pip install -U llm-cost`" in out
+    assert "`llm-cost pricing update --from FILE|URL`" in out
+    assert "LLMCOST_STALE_OK_UNTIL=YYYY-MM-DD" in out
+
+
+def test_acknowledged_stale_db_is_quiet_until_the_date_then_warns_again() -> None:
+    made = BUNDLED.updated_at.date()
+    settings = Settings(
+        cache_dir=Path("unused"),
+        config_dir=Path("unused"),
+        stale_ok_until=made + timedelta(days=40),
+    )
+
+    def run(days: float, *argv: str) -> str:
+        stream = io.StringIO()
+        now = BUNDLED.updated_at + timedelta(days=days)
+        apply_freshness(flags(*argv), BUNDLED, settings=settings, now=now, stream=stream)
+        return stream.getvalue()
+
+    assert run(12) == "" and run(35) == ""  # warning band and critical band, acknowledged
+    assert "12 days old" in check(12)  # the same day without the acknowledgement
+    with pytest.raises(StalePricingError):
+        run(41)  # the acknowledgement has run out: critical locally again
+    with pytest.raises(StalePricingError):
+        run(35, "--strict")  # --strict is never acknowledged away
+
+
+def test_update_without_a_source_says_there_is_no_download_and_what_works(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["pricing", "update"]) == 2
+    err = capsys.readouterr().err
+    assert "no default price DB download" in err
+    assert "pip install -U llm-cost" in err and "--from FILE|URL" in err
 
 
 def test_critically_stale_db_fails_with_exit_4_locally() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +15,16 @@ from lsp_helpers import wait_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from clock import suite_now
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 CLIENTS = ["visual-studio-code", "neovim"]
 
 
 def pinned_now() -> str:
-    """One day after the bundled DB was made: fresh, whatever today's date is."""
-    from llmcost_lsp.core.pricing.db import load_price_db
-
-    return (load_price_db().updated_at + timedelta(days=1)).isoformat()
+    """The suite's clock (tests/conftest.py), for the server's `pricingNow` setting."""
+    return suite_now().isoformat()
 
 
 def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:

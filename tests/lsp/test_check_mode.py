@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ import pytest
 from lsp_helpers import codes, wait_for
 from lsprotocol import types
 
-from conftest import pinned_now
 from llmcost_lsp.server import check_mode
 from llmcost_lsp.server.convert import uri_to_path
 
@@ -63,7 +61,6 @@ async def test_check_reports_exactly_what_the_server_publishes(
                     d.message,
                 )
             )
-    monkeypatch.setattr(check_mode, "utc_now", lambda: datetime.fromisoformat(pinned_now()))
     out = io.StringIO()
     code = check_mode.run_check(str(ws), fmt="json", scenario="launch", out=out, err=io.StringIO())
     data = json.loads(out.getvalue())

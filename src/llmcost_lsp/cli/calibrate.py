@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             hint="rows map by the Tags key prompt_id, else ResourceId; "
             "--tag-key KEY reads another tag",
         )
-    today = utc_today()
+    today = workspace.settings.today()
     source = Path(args.actuals).name
     report = calibrate(workspace, actuals, source=source, today=today, scenario=args.scenario)
     written: list[Change] = []
@@ -97,11 +96,6 @@ def run(args: argparse.Namespace) -> int:
     if report.worst == "error" and not args.write:
         return 1
     return 0
-
-
-def utc_today() -> date:
-    """Today in UTC, the date written into calibration comments (tests pin it)."""
-    return datetime.now(UTC).date()
 
 
 def _pct(value: Decimal | None) -> str:

@@ -30,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.present import issue_data, issue_line, money
 
     workspace = open_workspace(args)
-    result = check_report(workspace.report(args.scenario), workspace.manifest)
+    result = check_report(
+        workspace.report(args.scenario), workspace.manifest, workspace.settings.today()
+    )
     remember_for_diff(workspace, args, result)
     code = result.exit_code(strict=args.strict)
     shown = [i for i in result.issues if args.show_info or i.severity != "info"]

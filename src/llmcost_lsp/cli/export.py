@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +89,12 @@ def run_focus(args: argparse.Namespace) -> int:
         write_csv_file,
     )
 
+    workspace = open_workspace(args)
     period = (
         BillingPeriod.parse(args.period)
         if args.period
-        else BillingPeriod.containing(datetime.now(UTC))
+        else BillingPeriod.containing(workspace.settings.now())
     )
-    workspace = open_workspace(args)
     options = ExportOptions(
         period=period,
         version=args.focus_version,

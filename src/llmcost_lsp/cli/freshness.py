@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -16,11 +16,6 @@ if TYPE_CHECKING:
     from llmcost_lsp.core.settings import Settings
 
 _shown: set[tuple[int, str]] = set()  # (stream, warning) pairs already printed by this process
-
-
-def utc_now() -> datetime:
-    """The clock of the staleness check; tests replace it (never depend on the wall clock)."""
-    return datetime.now(UTC)
 
 
 def add_freshness_flags(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +48,7 @@ def apply_freshness(
 ) -> Freshness:
     """Print a broken-cache or staleness warning to stderr, or raise StalePricingError (exit 4)."""
     from llmcost_lsp.core.errors import StalePricingError
-    from llmcost_lsp.core.pricing.freshness import UPDATE_COMMAND, assess_freshness
+    from llmcost_lsp.core.pricing.freshness import assess_freshness
     from llmcost_lsp.core.pricing.store import selection_for
     from llmcost_lsp.core.settings import Settings
 
@@ -64,17 +59,18 @@ def apply_freshness(
         _warn(warning, out)
     result = assess_freshness(
         db.updated_at,
-        now or utc_now(),
+        now or settings.now(),
         ci=settings.ci,
         strict=bool(getattr(args, "strict", False)),
         allow_stale=bool(getattr(args, "allow_stale", False)),
+        acknowledged_until=settings.stale_ok_until,
     )
     if result.level == "warning":
         _warn(result.message, out)
     elif result.level == "error":
         raise StalePricingError(
             result.message,
-            hint=f"`{UPDATE_COMMAND}` fetches the latest signed prices; in CI (CI=true) an old "
-            "DB is only a warning, unless --strict",
+            hint="in CI (CI=true) an old DB is only a warning, unless --strict; "
+            "`llm-cost pricing status` shows which DB is in use and where it came from",
         )
     return result

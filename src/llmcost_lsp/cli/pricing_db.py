@@ -71,9 +71,10 @@ def tokens(value: int) -> str:
 
 
 def _today() -> date:
-    from datetime import UTC, datetime
+    """Today by the settings' clock (LLMCOST_NOW pins it)."""
+    from llmcost_lsp.core.settings import Settings
 
-    return datetime.now(UTC).date()
+    return Settings.from_env().today()
 
 
 # ---- list ----------------------------------------------------------------------------------

@@ -24,13 +24,14 @@ def register(actions: Any) -> None:
     verify.set_defaults(run=run_verify)
 
     update = actions.add_parser(
-        "update", help="download, verify and install the latest signed price DB"
+        "update", help="verify and install a signed price DB from a file or an https:// URL"
     )
     update.add_argument(
         "--from",
         dest="source",
         metavar="URL|FILE",
-        help="https:// URL or local file (default: the project's latest release)",
+        help="https:// URL or local file of a signed price DB (required: llm-cost has no "
+        "published release URL yet)",
     )
     update.add_argument(
         "--sig", metavar="URL|FILE", help="signature location (default: <source>.minisig)"
@@ -135,9 +136,21 @@ def _verified_json(entry: VerifiedDb, path: Path) -> dict[str, Any]:
 
 
 def run_update(args: argparse.Namespace) -> int:
-    from llmcost_lsp.core.pricing.fetch import DEFAULT_UPDATE_URL, fetch_update
+    from llmcost_lsp.core.errors import InputError
+    from llmcost_lsp.core.pricing.fetch import fetch_update
+    from llmcost_lsp.core.pricing.freshness import UPGRADE_COMMAND
 
-    source = args.source or DEFAULT_UPDATE_URL
+    if not args.source:
+        # Until the project publishes signed DBs at a release URL there is nothing to download
+        # by default; say so instead of failing on DNS.
+        raise InputError(
+            "no default price DB download: llm-cost does not publish one at a release URL yet",
+            code="no-update-source",
+            hint=f"`{UPGRADE_COMMAND}` installs a newer release with newer bundled prices; "
+            "`llm-cost pricing update --from FILE|URL` installs a signed DB you have "
+            "(your organisation's, signed with a key in `llm-cost pricing status`)",
+        )
+    source = args.source
     download = fetch_update(source, signature_source=args.sig, timeout_s=args.timeout)
     result = _store().install(
         download.data, download.signature, origin=source, allow_legacy=args.allow_legacy
@@ -164,7 +177,6 @@ def run_status(args: argparse.Namespace) -> int:
     import sys
 
     from llmcost_lsp import __version__
-    from llmcost_lsp.cli.freshness import utc_now
     from llmcost_lsp.core.pricing.freshness import assess_freshness
     from llmcost_lsp.core.pricing.trust import format_rfc3339
     from llmcost_lsp.core.settings import Settings
@@ -172,7 +184,12 @@ def run_status(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     store = _store()
     selection = store.select(include_previous=True)
-    freshness = assess_freshness(selection.db.updated_at, utc_now(), ci=settings.ci)
+    freshness = assess_freshness(
+        selection.db.updated_at,
+        settings.now(),
+        ci=settings.ci,
+        acknowledged_until=settings.stale_ok_until,
+    )
     installed = selection.verified
     report: dict[str, Any] = {
         "source": selection.source,

@@ -78,5 +78,7 @@ def remember_for_diff(
     from llmcost_lsp.core.check import check_report
     from llmcost_lsp.core.git_diff import remember_checkout
 
-    checked = checked or check_report(workspace.report(args.scenario), workspace.manifest)
+    checked = checked or check_report(
+        workspace.report(args.scenario), workspace.manifest, workspace.settings.today()
+    )
     remember_checkout(workspace, args.scenario, checked)

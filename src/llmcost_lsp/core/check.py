@@ -91,12 +91,13 @@ def usd(amount: Decimal) -> str:
 def check_report(
     report: Report,
     manifest: Manifest | None,
-    today: date | None = None,
+    today: date,
     *,
     spend: Spend | None = None,
     memo: FindingsMemo | None = None,
 ) -> CheckResult:
-    """All findings for a report: the workspace's, each prompt's, and the policy's.
+    """All findings for a report: the workspace's, each prompt's, and the policy's, as of
+    `today` (deprecations; the shell passes the settings' clock).
 
     `spend`: the budgets over many prompts are checked against it instead of the report's own
     results (diff passes the changed prompts as the report, the spend of every prompt).
@@ -104,7 +105,7 @@ def check_report(
     (the language server checks the whole workspace after every edit)."""
     spend = spend or Spend.of_report(report)
     issues: list[Issue] = list(report.issues)
-    context = _Context(manifest, today or date.today(), report.scenario.name)
+    context = _Context(manifest, today, report.scenario.name)
     if memo is None:
         for result in report.results:
             issues.extend(context.prompt_findings(result))

@@ -19,7 +19,7 @@ import re
 import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Literal
@@ -343,7 +343,7 @@ def run_context(db: PriceDB, pricing_date: date | None, today: date) -> tuple[ob
     and where the pricing date and today fall among the DB's dates (prices and deprecations
     change only on those dates: a cached result stays valid from one of them to the next)."""
     digest, dates = _db_fingerprint(db)
-    pricing_day = pricing_date or datetime.now(UTC).date()  # as ModelEntry.prices_at
+    pricing_day = pricing_date or today  # as Workspace.price_day
     return (
         _RESULT_KEY_VERSION,
         __version__,
@@ -621,8 +621,8 @@ def compare_workspaces(
     A prompt whose result key is the same on both sides is estimated once (on the head), or
     taken from `cache`; every other prompt is estimated on each side it is on. Workspaces may be
     loaded with `parse=False`: only what is estimated gets parsed."""
+    today = today or head.settings.today()
     terms, head_terms = scenario_terms(base, head, scenario, base_label)
-    today = today or date.today()
     base_keys, head_keys = result_keys(base, terms, today), result_keys(head, head_terms, today)
     same = _same_results(base, head, base_keys, head_keys)
     same_ids = set(same)

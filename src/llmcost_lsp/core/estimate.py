@@ -133,10 +133,10 @@ def price_call(
     output_tokens: Sourced[int] | None,
     calls_per_month: Sourced[int] | None,
     scenario: ScenarioTerms,
+    on: date,
     overrides: RateOverrides | None = None,
-    on: date | None = None,
 ) -> Estimate:
-    """Apply the formula for one prompt, at the prices in effect `on` (default today).
+    """Apply the formula for one prompt, at the prices in effect `on` (Workspace.price_day).
 
     Raises InputError for impossible scenario terms, PricingError for a mode the model lacks.
     """

@@ -116,7 +116,7 @@ class _Run:
     ) -> None:
         self.repo, self.root, self.scenario, self.db = repo, root, scenario, db
         self.settings, self.pricing_date, self.counter = settings, pricing_date, counter
-        self.today = date.today()
+        self.today = settings.today()
         self.folder = repo.folder_of(root)
 
     def workspace(self, commit: str | None) -> Workspace:

@@ -97,7 +97,7 @@ def _repriced(
             calls_per_month=base.calls_per_month,
             scenario=terms,
             overrides=workspace.overrides_for(model),
-            on=workspace.pricing_date,
+            on=workspace.price_day,
         )
     except LlmCostError:
         return None  # no price on that date, or not offered in the scenario's mode
@@ -120,7 +120,7 @@ def compare_models(
     for model in workspace.db.models():
         if model.id == base.model_entry.id or model.id.lower() in forbidden:
             continue
-        if model.is_deprecated(workspace.pricing_date):
+        if model.is_deprecated(workspace.price_day):
             continue
         estimate = _repriced(workspace, base, model, terms)
         if estimate is None or _cost_key(estimate) >= _cost_key(base):
@@ -169,7 +169,7 @@ def swap_suggestions(
         candidates = [
             (model, "same provider")
             for model in workspace.db.models(base.model_entry.provider)
-            if not model.is_deprecated(workspace.pricing_date)
+            if not model.is_deprecated(workspace.price_day)
         ]
     seen: set[str] = set()
     found: list[Alternative] = []

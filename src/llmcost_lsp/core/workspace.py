@@ -103,7 +103,7 @@ class Workspace:
         self.root = root.resolve()
         self.settings = settings or Settings.from_env()
         self.db = db or load_price_db()
-        self.pricing_date = pricing_date  # None: the prices in effect today
+        self.pricing_date = pricing_date  # None: the prices in effect today (settings' clock)
         self.counter = counter or TokenCounter(self.settings if use_persistent_cache else None)
         self.tree = tree
         self.manifest: Manifest | None = None
@@ -123,6 +123,11 @@ class Workspace:
     @property
     def manifest_path(self) -> Path:
         return self.root / MANIFEST_FILENAME
+
+    @property
+    def price_day(self) -> date:
+        """The day whose prices apply: `--price-date`, else today by the settings' clock."""
+        return self.pricing_date or self.settings.today()
 
     def load(self, progress: ProgressCallback | None = None, *, parse: bool = True) -> None:
         """Read the manifest, discover prompts, parse them and count their tokens.
@@ -392,7 +397,7 @@ class Workspace:
                 calls_per_month=self._calls(prompt_id, entry),
                 scenario=terms,
                 overrides=self._overrides(model_entry),
-                on=self.pricing_date,
+                on=self.price_day,
             )
         except LlmCostError as error:
             issues.append(_issue_from_error(error, prompt.path))

@@ -15,7 +15,7 @@ from llmcost_lsp.core.errors import LlmCostError, Location
 from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
-from llmcost_lsp.core.pricing.freshness import Freshness, assess_freshness
+from llmcost_lsp.core.pricing.freshness import Freshness, assess_freshness, remedies
 from llmcost_lsp.core.pricing.store import selection_for
 from llmcost_lsp.core.workspace import Workspace
 
@@ -74,7 +74,7 @@ def pricing_issues(workspace: Workspace, freshness: Freshness) -> list[Issue]:
                 freshness.message,
                 where,
                 "warning",
-                "run `llm-cost pricing update`",
+                remedies(for_one_run=False),
             )
         )
     return issues
@@ -93,8 +93,14 @@ def analyze(
     `memo`: the server's, so that a refresh after an edit re-checks only what changed."""
     terms, scenario_issues = resolve_scenario(workspace, scenario)
     report = workspace.report(terms.name if not scenario_issues else None)
-    check = check_report(report, workspace.manifest, memo=memo)
-    freshness = assess_freshness(workspace.db.updated_at, now, ci=ci, strict=strict)
+    check = check_report(report, workspace.manifest, now.date(), memo=memo)
+    freshness = assess_freshness(
+        workspace.db.updated_at,
+        now,
+        ci=ci,
+        strict=strict,
+        acknowledged_until=workspace.settings.stale_ok_until,
+    )
     skipped = [
         Issue(skip.code, f"not estimated: {skip.reason}", Location(skip.path, 1, 1), "info")
         for skip in workspace.discovery.skipped

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,11 +22,6 @@ from llmcost_lsp.present import issue_line, money
 from llmcost_lsp.server.analysis import Findings, analyze
 
 SCHEMA = "llm-cost.lsp-check/1"
-
-
-def utc_now() -> datetime:
-    """The clock of the staleness check; tests replace it."""
-    return datetime.now(UTC)
 
 
 def findings_for(
@@ -46,7 +41,7 @@ def findings_for(
     return analyze(
         workspace,
         scenario,
-        now=now or utc_now(),
+        now=now or settings.now(),
         ci=settings.ci if ci is None else ci,
         strict=strict,
     )

@@ -40,7 +40,8 @@ class ServerConfig(_Model):
     watch: Literal["auto", "client", "watchfiles", "off"] = "auto"
     # Price DB age is judged as in CI (fail open) when true; None: from the environment.
     ci: bool | None = None
-    # The clock of the staleness check; tests pin it so no result depends on the date.
+    # The server's clock (staleness, deprecations, billing periods); None: the settings' clock
+    # (LLMCOST_NOW, else the system's).
     pricing_now: datetime | None = None
 
     def merged(self, options: Any) -> tuple[ServerConfig, list[str]]:

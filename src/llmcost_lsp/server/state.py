@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -153,7 +153,7 @@ class LlmCostServer(LanguageServer):
         return self.env_settings.ci if self.config.ci is None else self.config.ci
 
     def pricing_now(self) -> datetime:
-        return self.config.pricing_now or datetime.now(UTC)
+        return self.config.pricing_now or self.env_settings.now()
 
     def client_supports(self, *path: str) -> bool:
         """Whether a nested client capability is present and truthy (False when absent)."""

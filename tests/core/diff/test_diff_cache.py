@@ -87,7 +87,8 @@ def reference(
         ]  # fmt: skip
         reports = [side.report(scenario) for side in sides]
         base, head = (
-            check_report(r, w.manifest).issues for r, w in zip(reports, sides, strict=True)
+            check_report(r, w.manifest, w.settings.today()).issues
+            for r, w in zip(reports, sides, strict=True)
         )
     return (
         reports[0].monthly_usd,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -112,11 +112,6 @@ def test_announced_future_price_takes_effect_on_its_date(bundled: PriceDB) -> No
 def test_no_price_before_the_first_schedule(bundled: PriceDB) -> None:
     with pytest.raises(PricingError, match="prices start on 2024-08-06"):
         bundled.resolve("gpt-4o").prices_at(date(2024, 1, 1))
-
-
-def test_prices_at_defaults_to_today(bundled: PriceDB) -> None:
-    entry = bundled.resolve("gpt-4o")
-    assert entry.prices_at() == entry.prices_at(datetime.now(UTC).date())
 
 
 def test_small_db_modes_and_history(

@@ -349,9 +349,10 @@ def export_focus_file(
 ) -> ExportSummary:
     """Export a loaded workspace to `path` atomically (the editor command's one call).
 
-    `period` defaults to the current month (UTC); raises InputError for an unknown scenario.
+    `period` defaults to the current month (UTC, by the settings' clock); raises InputError for
+    an unknown scenario.
     """
-    period = period or BillingPeriod.containing(datetime.now(UTC))
+    period = period or BillingPeriod.containing(workspace.settings.now())
     options = ExportOptions(
         period, version, hack_billed_cost, billing_account_name=workspace.root.name or None
     )

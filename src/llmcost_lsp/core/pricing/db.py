@@ -195,9 +195,8 @@ class ModelEntry:
             history=tuple(ModelPrices(model.id, schedule) for schedule in model.prices),
         )
 
-    def prices_at(self, when: date | None = None) -> ModelPrices:
-        """The schedule in effect on `when` (default: today, UTC)."""
-        day = when or datetime.now(UTC).date()
+    def prices_at(self, day: date) -> ModelPrices:
+        """The schedule in effect on `day` (the caller's pricing date: Settings.today())."""
         in_effect = [prices for prices in self.history if prices.effective_from <= day]
         if not in_effect:
             first = self.history[0].effective_from.isoformat()
@@ -206,8 +205,7 @@ class ModelEntry:
             )
         return in_effect[-1]
 
-    def is_deprecated(self, when: date | None = None) -> bool:
-        day = when or datetime.now(UTC).date()
+    def is_deprecated(self, day: date) -> bool:
         return self.deprecated_on is not None and self.deprecated_on <= day
 
 

@@ -20,8 +20,6 @@ from llmcost_lsp import __version__
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.pricing.trust import MAX_SIGNATURE_FILE_BYTES
 
-# The project's release asset: the signed DB of the latest release (and `<url>.minisig`).
-DEFAULT_UPDATE_URL = "https://github.com/llm-cost/llm-cost/releases/latest/download/prices.json"
 MAX_DB_BYTES = 5 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 30.0
 _CHUNK = 64 * 1024

@@ -33,7 +33,7 @@ from llmcost_lsp.core.settings import Settings
 DB_FILE = "prices.json"
 SIG_FILE = "prices.json.minisig"
 STATE_FILE = "state.json"
-FIX_COMMAND = "llm-cost pricing update"
+FIX_COMMAND = "llm-cost pricing update --from FILE|URL"
 _FOLDER_NAME = re.compile(r"db-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}")
 
 
