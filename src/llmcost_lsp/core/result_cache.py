@@ -55,8 +55,10 @@ class ResultCache(SqliteStore):
     """ResultSummary by key. Never raises on a damaged, locked or unwritable cache file."""
 
     def __init__(self, settings: Settings | None = None, *, path: Path | None = None) -> None:
+        settings = settings or Settings.from_env()
         super().__init__(
-            path or result_cache_path(settings or Settings.from_env()),
+            path or result_cache_path(settings),
+            settings=settings,
             table="results",
             value_column="value TEXT NOT NULL",
             schema_version=SCHEMA_VERSION,

@@ -89,8 +89,10 @@ class SideSummaryStore(SqliteStore):
     """SideSummary by key. Never raises on a damaged, locked or unwritable cache file."""
 
     def __init__(self, settings: Settings | None = None, *, path: Path | None = None) -> None:
+        settings = settings or Settings.from_env()
         super().__init__(
-            path or side_summary_path(settings or Settings.from_env()),
+            path or side_summary_path(settings),
+            settings=settings,
             table="sides",
             value_column="value BLOB NOT NULL",
             schema_version=SCHEMA_VERSION,

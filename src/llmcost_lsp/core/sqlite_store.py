@@ -9,10 +9,11 @@ is dropped. SQLite transactions make writes atomic and let processes share the f
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Self
+
+from llmcost_lsp.core.settings import Settings
 
 _BATCH = 500  # bound the number of SQL parameters per query
 _LAYOUT_VERSION = 2  # of the table itself: 2 added `used`; a file of another layout is rebuilt
@@ -23,14 +24,24 @@ class SqliteStore:
     """Rows `(key TEXT PRIMARY KEY, <value_column>, used)` of one table, `used` being when the
     row was last written or read (Unix seconds); subclasses give the rows meaning."""
 
-    def __init__(self, path: Path, *, table: str, value_column: str, schema_version: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        table: str,
+        value_column: str,
+        schema_version: int,
+        settings: Settings | None = None,
+    ) -> None:
+        """`settings`: whose clock marks rows used (the one clock; LLMCOST_NOW pins it)."""
+        clock = (settings or Settings.from_env()).now
         self.path = path
         self._table = table
         self._value_column = value_column
         self._schema_version = schema_version
         self._connection: sqlite3.Connection | None = None
         self._disabled = False
-        self.clock = time.time  # tests turn it
+        self.clock: Callable[[], float] = lambda: clock().timestamp()  # Unix s; tests turn it
 
     @property
     def max_bytes(self) -> int:

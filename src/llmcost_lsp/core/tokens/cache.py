@@ -37,8 +37,10 @@ class CountCache(SqliteStore):
     """Raw token counts by `cache_key`. Never raises on a damaged or unwritable cache file."""
 
     def __init__(self, settings: Settings | None = None, *, path: Path | None = None) -> None:
+        settings = settings or Settings.from_env()
         super().__init__(
-            path or cache_path(settings or Settings.from_env()),
+            path or cache_path(settings),
+            settings=settings,
             table="counts",
             value_column="tokens INTEGER NOT NULL",
             schema_version=SCHEMA_VERSION,
