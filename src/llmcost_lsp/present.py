@@ -5,12 +5,30 @@ Neutral ground so the server never imports the CLI; both format the same figures
 
 from __future__ import annotations
 
+import traceback
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.numbers import plain_decimal
 from llmcost_lsp.core.tokens.spec import TokenCount
+
+# An unexpected exception is a bug in llm-cost, not a broken budget (1) or bad input (2):
+# EX_SOFTWARE from sysexits.h, so CI can tell "the tool crashed" from "the budget is over".
+EXIT_INTERNAL_ERROR = 70
+ISSUES_URL = "https://github.com/llm-cost/llm-cost/issues"
+
+
+def crash_message(program: str, error: BaseException, verbose: bool) -> str:
+    """One line saying it is a bug and where to report it; the traceback above it with -v."""
+    detail = (f"{type(error).__name__}: {error}".strip().splitlines() or ["?"])[0][:300]
+    line = (
+        f"{program}: internal error, a bug in llm-cost: {detail}. Please report it at "
+        f"{ISSUES_URL} with the command you ran"
+    )
+    if not verbose:
+        return line + " (run again with -v for the traceback)."
+    return "".join(traceback.format_exception(error)) + line + "."
 
 
 def decimal_text(value: Decimal | None) -> str | None:

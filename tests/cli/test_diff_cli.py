@@ -184,3 +184,15 @@ def test_in_ci_a_check_or_estimate_of_a_checkout_makes_it_a_known_base(
     out, _ = capsys.readouterr()
     assert code == 0 and "1 prompt changed, 7 unchanged\n" in out and "p2" in out
     assert len(walks) == (0 if ci else 2)  # the pull request's first diff starts warm in CI
+
+
+def test_a_broken_working_tree_manifest_exits_2_after_the_diff(
+    repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = repo.root / "llm-cost.toml"
+    manifest.write_text(manifest.read_text() + "\n[defaults]\ncalls_per_mnth = 5\n")
+    code = main(["diff", str(repo.root), "--base", "HEAD", "--price-date", PRICE_DATE])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out  # the diff itself is still printed
+    assert "llm-cost.toml:" in err and "has errors: exit 2" in err

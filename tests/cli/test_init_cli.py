@@ -124,7 +124,7 @@ def test_invalid_manifest_exits_2_with_file_line(
 
 def test_missing_directory_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init", str(tmp_path / "nope")]) == 2
-    assert "is not a directory" in capsys.readouterr().err
+    assert "no such folder" in capsys.readouterr().err
 
 
 def test_skips_are_explained(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:

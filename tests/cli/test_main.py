@@ -30,3 +30,35 @@ def test_console_script_runs_as_module() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("llm-cost ")
+
+
+def _crash(args: object) -> int:
+    raise KeyError("a bug")
+
+
+def test_a_crash_is_not_a_budget_violation(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from llmcost_lsp.cli import estimate
+    from llmcost_lsp.cli.main import EXIT_INTERNAL_ERROR, ISSUES_URL
+
+    monkeypatch.setattr(estimate, "run", _crash)
+    code = main(["estimate", "."])
+    err = capsys.readouterr().err
+    assert code == EXIT_INTERNAL_ERROR and code not in (0, 1, 2)
+    assert err.count("\n") == 1, err  # one line, no traceback
+    assert "internal error, a bug in llm-cost: KeyError: 'a bug'" in err
+    assert ISSUES_URL in err and "-v" in err
+
+
+@pytest.mark.parametrize("argv", [["-v", "estimate", "."], ["estimate", ".", "--verbose"]])
+def test_verbose_prints_the_traceback_of_a_crash(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    from llmcost_lsp.cli import estimate
+
+    monkeypatch.setattr(estimate, "run", _crash)
+    assert main(argv) == 70
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "in _crash" in err
+    assert "internal error" in err.splitlines()[-1]

@@ -119,3 +119,20 @@ def test_clean_workspace_exits_zero(ws: Path) -> None:
     result = _run(str(ws), cwd=ws.parent)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 errors" in result.stderr
+
+
+def test_a_crash_exits_with_its_own_code_and_one_line(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def bug(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(check_mode, "findings_for", bug)
+    err = io.StringIO()
+    code = check_mode.run_check(str(ws), out=io.StringIO(), err=err)
+    assert code == 70
+    assert err.getvalue().count("\n") == 1
+    assert "llmcost-lsp: internal error, a bug in llm-cost: ZeroDivisionError" in err.getvalue()
+    verbose = io.StringIO()
+    assert check_mode.run_check(str(ws), verbose=True, out=io.StringIO(), err=verbose) == 70
+    assert "Traceback" in verbose.getvalue()

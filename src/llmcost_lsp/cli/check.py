@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.check import check_report
     from llmcost_lsp.present import issue_data, issue_line, money
 
-    workspace = open_workspace(args)
+    workspace = open_workspace(args, broken_manifest_ok=True)
     result = check_report(
         workspace.report(args.scenario), workspace.manifest, workspace.settings.today()
     )

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcost_lsp.cli.workspace_args import add_workspace_args
+from llmcost_lsp.cli.workspace_args import add_workspace_args, workspace_root
 
 if TYPE_CHECKING:
     from llmcost_lsp.core.diff import CostDiff, Threshold
@@ -51,16 +51,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.cli.freshness import apply_freshness
     from llmcost_lsp.core.diff import parse_threshold
-    from llmcost_lsp.core.errors import InputError
     from llmcost_lsp.core.git_diff import diff_git
     from llmcost_lsp.core.pricing.db import load_price_db
     from llmcost_lsp.present_diff import headline, render_markdown
 
     threshold = parse_threshold(args.fail_on_increase) if args.fail_on_increase else None
-    root = Path(args.path)
-    if not root.is_dir():
-        raise InputError(f"{args.path}: no such folder" if not root.exists() else
-                         f"{args.path} is a file; give the workspace folder")  # fmt: skip
+    root = workspace_root(args.path)
     db = load_price_db()
     apply_freshness(args, db)
     diff = diff_git(
@@ -79,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         print(render_markdown(diff, db, threshold))
     else:
         print(render_table(diff, db))
+    if args.head is None and _working_tree_manifest_broken(root):
+        return 2
     if exceeded:
         assert threshold is not None
         print(
@@ -88,6 +86,30 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _working_tree_manifest_broken(root: Path) -> bool:
+    """A head manifest with errors makes the diff exit 2 (after the diff is printed): its
+    numbers ignored the manifest. Says which errors on stderr."""
+    from llmcost_lsp.core.errors import LlmCostError
+    from llmcost_lsp.core.manifest import MANIFEST_FILENAME, MANIFEST_LIMIT_BYTES, analyze_manifest
+    from llmcost_lsp.core.textfile import read_text_file
+    from llmcost_lsp.present import issue_line
+
+    path = root / MANIFEST_FILENAME
+    if not path.is_file():
+        return False
+    try:
+        text = read_text_file(path, MANIFEST_LIMIT_BYTES, display_path=MANIFEST_FILENAME).text
+    except LlmCostError as error:
+        print(f"llm-cost: error: {error}", file=sys.stderr)
+        return True
+    errors = analyze_manifest(text, MANIFEST_FILENAME).errors
+    for issue in errors:
+        print(issue_line(issue), file=sys.stderr)
+    if errors:
+        print(f"llm-cost: error: {MANIFEST_FILENAME} has errors: exit 2", file=sys.stderr)
+    return bool(errors)
 
 
 # -- table -------------------------------------------------------------------------------------

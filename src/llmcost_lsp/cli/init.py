@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 
@@ -25,9 +24,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from llmcost_lsp.cli.workspace_args import workspace_root
     from llmcost_lsp.core.init import apply_init, plan_init
 
-    plan = plan_init(Path(args.path))
+    plan = plan_init(workspace_root(args.path))
     for mapping in plan.mappings:
         if mapping.status == "added":
             print(f"mapped {mapping.path!r} -> id: {mapping.id!r}")

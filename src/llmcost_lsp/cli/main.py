@@ -8,10 +8,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from llmcost_lsp import __version__
 from llmcost_lsp.core.errors import LlmCostError
+from llmcost_lsp.present import EXIT_INTERNAL_ERROR, ISSUES_URL, crash_message
+
+__all__ = ["EXIT_INTERNAL_ERROR", "ISSUES_URL", "build_parser", "main"]
 
 # command name -> module in llmcost_lsp.cli with `register(subparsers)` and `run(args) -> int`
 COMMANDS: dict[str, str] = {
@@ -41,7 +44,25 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # a command not built yet
         module.register(subparsers)
+    for each in _all_parsers(parser):
+        each.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            # SUPPRESS: a subcommand's parser must not reset a `-v` given before the command
+            default=argparse.SUPPRESS,
+            help="on an internal error, print the traceback",
+        )
     return parser
+
+
+def _all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """The parser and every (nested) subcommand parser under it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                yield from _all_parsers(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as error:  # the last resort: a bug must not look like a budget breach
+        print(crash_message("llm-cost", error, getattr(args, "verbose", False)), file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
     return code
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,27 +45,80 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-01") from None
 
 
-def open_workspace(args: argparse.Namespace) -> Workspace:
-    """Load the workspace named by PATH, applying the price DB freshness policy first."""
-    from llmcost_lsp.cli.freshness import apply_freshness
+def workspace_root(path: str) -> Path:
+    """The workspace PATH names: the folder of the nearest llm-cost.toml at or above it (run
+    from a subfolder, the repository's manifest applies), else PATH itself (zero-config).
+    Says on stderr when the manifest was found above PATH."""
     from llmcost_lsp.core.errors import InputError
-    from llmcost_lsp.core.pricing.db import load_price_db
-    from llmcost_lsp.core.workspace import Workspace
+    from llmcost_lsp.core.manifest import find_manifest_upward
 
-    root = Path(args.path)
+    root = Path(path)
     if not root.exists():
-        raise InputError(f"{args.path}: no such folder")
+        raise InputError(f"{path}: no such folder")
     if not root.is_dir():
         raise InputError(
-            f"{args.path} is a file; give the workspace folder",
-            hint=f"for one file's tokens: llm-cost tokens {args.path} --model MODEL",
+            f"{path} is a file; give the workspace folder",
+            hint=f"for one file's tokens: llm-cost tokens {path} --model MODEL",
         )
+    manifest = find_manifest_upward(root)
+    if manifest is None or manifest.parent.resolve() == root.resolve():
+        return root
+    print(f"llm-cost: using {shown_path(manifest)} (found above {path})", file=sys.stderr)
+    return manifest.parent
+
+
+def shown_path(path: Path) -> str:
+    """`path` relative to the current folder when it is below it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def say_manifest(workspace: Workspace) -> None:
+    """Which manifest this run uses, on stderr (stdout stays the report)."""
+    if workspace.manifest_path.is_file():
+        print(f"llm-cost: manifest {shown_path(workspace.manifest_path)}", file=sys.stderr)
+    else:
+        print(
+            f"llm-cost: no {workspace.manifest_path.name} in {shown_path(workspace.root)} or "
+            "above: zero-config (`llm-cost init` writes one)",
+            file=sys.stderr,
+        )
+
+
+def open_workspace(args: argparse.Namespace, *, broken_manifest_ok: bool = False) -> Workspace:
+    """Load the workspace named by PATH, applying the price DB freshness policy first.
+
+    A manifest with errors stops the command (exit 2) after every error is printed: numbers
+    computed without the manifest the user wrote would be wrong, not partial. `check` reports
+    those errors as findings itself (`broken_manifest_ok`)."""
+    from llmcost_lsp.cli.freshness import apply_freshness
+    from llmcost_lsp.core.errors import ManifestError
+    from llmcost_lsp.core.pricing.db import load_price_db
+    from llmcost_lsp.core.workspace import Workspace
+    from llmcost_lsp.present import issue_line
+
+    root = workspace_root(args.path)
     db = load_price_db()
     apply_freshness(args, db)
     workspace = Workspace(
         root, db=db, use_persistent_cache=not args.no_cache, pricing_date=args.price_date
     )
     workspace.load()
+    say_manifest(workspace)
+    errors = [i for i in workspace.manifest_issues if i.severity == "error"]
+    if errors and not broken_manifest_ok:
+        for issue in workspace.manifest_issues:
+            print(issue_line(issue), file=sys.stderr)
+        count = len(errors)
+        raise ManifestError(
+            f"{shown_path(workspace.manifest_path)} has {count} error{'s' * (count != 1)} "
+            "(above); "
+            "nothing is estimated without it",
+            hint="fix them and run again; `llm-cost check` lists them with the other findings",
+        )
     return workspace
 
 

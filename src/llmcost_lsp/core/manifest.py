@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 import tomllib
 import types
@@ -19,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import pathspec
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -122,6 +124,17 @@ class DiscoveryConfig(_Table):
 
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = ()
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _globs_compile(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        # A bad glob (`[z-a]`) must be a located manifest error, not a crash in discovery.
+        for pattern in patterns:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except Exception as error:  # pathspec raises re.error or its own errors
+                raise ValueError(f"{pattern!r} is not a valid glob: {error}") from None
+        return patterns
 
 
 class Variable(_Table):
@@ -578,6 +591,21 @@ def find_manifest(root: Path) -> Path | None:
     """`<root>/llm-cost.toml` when it exists (no upward search: the workspace root decides)."""
     candidate = root / MANIFEST_FILENAME
     return candidate if candidate.is_file() else None
+
+
+def find_manifest_upward(start: Path) -> Path | None:
+    """The nearest llm-cost.toml in `start` or a folder above it, as ruff finds pyproject.toml.
+
+    The search stops at the repository's top (the folder holding `.git`): a manifest above the
+    repository belongs to something else."""
+    current = Path(os.path.abspath(start))
+    while True:
+        candidate = current / MANIFEST_FILENAME
+        if candidate.is_file():
+            return candidate
+        if (current / ".git").exists() or current.parent == current:
+            return None
+        current = current.parent
 
 
 def manifest_json_schema() -> dict[str, Any]:

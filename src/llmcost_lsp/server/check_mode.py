@@ -17,8 +17,9 @@ from typing import Any, TextIO
 
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.issues import Issue
+from llmcost_lsp.core.manifest import find_manifest_upward
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.present import issue_line, money
+from llmcost_lsp.present import EXIT_INTERNAL_ERROR, crash_message, issue_line, money
 from llmcost_lsp.server.analysis import Findings, analyze
 
 SCHEMA = "llm-cost.lsp-check/1"
@@ -85,6 +86,7 @@ def run_check(
     scenario: str | None = None,
     strict: bool = False,
     allow_stale: bool = False,
+    verbose: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
@@ -94,11 +96,19 @@ def run_check(
     if not root.is_dir():
         print(f"llmcost-lsp: {path}: not a folder", file=err)
         return 2
+    manifest = find_manifest_upward(root)
+    if manifest is not None and manifest.parent.resolve() != root.resolve():
+        # run from a subfolder: the repository's manifest applies, as for the CLI
+        root, path = manifest.parent, os.path.relpath(manifest.parent)
+        print(f"llmcost-lsp: using {os.path.relpath(manifest)} (found above)", file=err)
     try:
         findings = findings_for(root, scenario, strict=strict)
     except LlmCostError as error:
         print(f"llmcost-lsp: error: {error}", file=err)
         return error.exit_code
+    except Exception as error:  # a bug must not look like a budget breach (exit 1)
+        print(crash_message("llmcost-lsp", error, verbose), file=err)
+        return EXIT_INTERNAL_ERROR
     code = findings.exit_code
     if findings.freshness.level == "error" and not allow_stale:
         print(f"llmcost-lsp: error: {findings.freshness.message}", file=err)

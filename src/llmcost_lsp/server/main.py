@@ -59,6 +59,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-stale", action="store_true", help="do not fail on a stale price DB (--check)"
     )
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="on an internal error, print the traceback"
+    )
     return p
 
 
@@ -100,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             scenario=args.scenario,
             strict=args.strict,
             allow_stale=args.allow_stale,
+            verbose=args.verbose,
         )
     from llmcost_lsp.server.server import build_server
 
