@@ -64,6 +64,7 @@ def test_the_search_stops_at_the_repository_top(
     (inner / "prompts" / "a.txt").write_text("You are terse.")
     code, out, err = run(capsys, "estimate", str(inner / "prompts"))
     assert code == 0 and "found above" not in err
+    assert "nope" not in out and "no model for prompt" in out
 
 
 def test_a_manifest_error_stops_estimate_with_exit_2_and_every_error(
