@@ -55,14 +55,15 @@ def test_every_run_names_its_manifest(
 
 
 def test_the_search_stops_at_the_repository_top(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "llm-cost.toml").write_text("[defaults]\nmodel = 'nope'\n")  # someone else's
     inner = tmp_path / "inner"
     (inner / ".git").mkdir(parents=True)
     (inner / "prompts").mkdir()
     (inner / "prompts" / "a.txt").write_text("You are terse.")
-    code, out, err = run(capsys, "estimate", str(inner / "prompts"))
+    monkeypatch.chdir(inner)
+    code, out, err = run(capsys, "estimate")
     assert code == 0 and "found above" not in err
     assert "nope" not in out and "no model for prompt" in out
 
