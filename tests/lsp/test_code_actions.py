@@ -143,6 +143,7 @@ async def test_init_code_action_creates_the_manifest(client: Any, ws: Path) -> N
 
 
 async def test_check_command_returns_findings_and_shows_summary(client: Any, ws: Path) -> None:
+    (ws / "prompts" / "notes.py").write_text("print('not a prompt')\n")
     await client.start(ws, scenario="launch")
     result = await client.workspace_execute_command_async(
         types.ExecuteCommandParams("llmcost.check", [])
@@ -150,7 +151,14 @@ async def test_check_command_returns_findings_and_shows_summary(client: Any, ws:
     (folder,) = result["folders"]
     assert folder["exitCode"] == 1 and folder["scenario"] == "launch"
     assert "budget-exceeded" in {i["code"] for i in folder["issues"]}
-    await wait_for(lambda: any("llm-cost check: " in m.message for m in client.messages))
+    # the same coverage counts as the CLI's last line, for the editors' status
+    line = "5 prompts found: 5 estimated; 1 file skipped (--show-skipped)"
+    assert folder["coverageLine"] == line
+    assert folder["coverage"]["prompts"] == 5 and folder["coverage"]["skipped_files"] == 1
+    assert folder["skipped"] == [
+        {"path": "prompts/notes.py", "reason": "not a prompt format (extension .py)"}
+    ]
+    await wait_for(lambda: any(line in m.message for m in client.messages))
 
 
 async def test_select_scenario_by_argument_and_by_choice(client: Any, ws: Path) -> None:

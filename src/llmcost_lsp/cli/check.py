@@ -7,7 +7,14 @@ import json
 import sys
 from typing import Any
 
-from llmcost_lsp.cli.workspace_args import add_workspace_args, open_workspace, remember_for_diff
+from llmcost_lsp.cli.workspace_args import (
+    add_coverage_args,
+    add_workspace_args,
+    coverage_json,
+    open_workspace,
+    print_coverage,
+    remember_for_diff,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -18,6 +25,7 @@ def register(subparsers: Any) -> None:
         "llm-cost.toml. Exit 0 when clean, 1 on a violation, 2 when the input is broken.",
     )
     add_workspace_args(parser)
+    add_coverage_args(parser)
     parser.add_argument("--format", "-f", choices=("text", "json", "github"), default="text")
     parser.add_argument(
         "--show-info", action="store_true", help="also print informational findings"
@@ -43,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
             "exit_code": code,
             "monthly_usd": str(result.report.monthly_usd),
             "issues": [issue_data(i) for i in result.issues],
+            **coverage_json(workspace, result.report),
         }
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return code
@@ -54,4 +63,5 @@ def run(args: argparse.Namespace) -> int:
         f"{money(result.report.monthly_usd)}/month (scenario {result.report.scenario.name})"
     )
     print(summary if args.format == "text" else f"::notice::{summary}", file=sys.stderr)
+    print_coverage(workspace, result.report, args.show_skipped, sys.stderr)
     return code

@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from llmcost_lsp.cli.workspace_args import add_workspace_args, open_workspace, remember_for_diff
+from llmcost_lsp.cli.workspace_args import (
+    add_coverage_args,
+    add_workspace_args,
+    coverage_json,
+    open_workspace,
+    print_coverage,
+    remember_for_diff,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -17,6 +24,7 @@ def register(subparsers: Any) -> None:
         "Works without llm-cost.toml; the manifest adds volumes, variables and scenarios.",
     )
     add_workspace_args(parser)
+    add_coverage_args(parser)
     parser.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
     parser.set_defaults(run=run)
 
@@ -27,12 +35,16 @@ def run(args: argparse.Namespace) -> int:
     workspace = open_workspace(args)
     report = workspace.report(args.scenario)
     if args.format == "json":
-        print(formats.dump_report_json(formats.report_json(report, workspace.db)))
+        data = formats.report_json(report, workspace.db) | coverage_json(workspace, report)
+        print(formats.dump_report_json(data))
     elif args.format == "markdown":
-        print(formats.render_markdown_report(report, workspace.db))
+        print(formats.render_markdown_report(report, workspace.db) + "\n")  # its own paragraph
+        print_coverage(workspace, report, args.show_skipped, sys.stdout)
     else:
         print(formats.render_table_report(report, workspace.db))
         _print_problems(report)
+        sys.stderr.flush()  # the problems come before the coverage line on a terminal
+        print_coverage(workspace, report, args.show_skipped, sys.stdout)
     remember_for_diff(workspace, args)
     return 0
 

@@ -6,13 +6,13 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 from llmcost_lsp.cli.freshness import add_freshness_flags
 
 if TYPE_CHECKING:
     from llmcost_lsp.core.check import CheckResult
-    from llmcost_lsp.core.workspace import Workspace
+    from llmcost_lsp.core.workspace import Report, Workspace
 
 
 def add_workspace_args(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +36,37 @@ def add_workspace_args(parser: argparse.ArgumentParser) -> None:
         help="use the prices in effect on this date (default: today), e.g. an announced change",
     )
     add_freshness_flags(parser)
+
+
+def add_coverage_args(parser: argparse.ArgumentParser) -> None:
+    """`--show-skipped` for the commands that end with the coverage line (estimate, check)."""
+    parser.add_argument(
+        "--show-skipped",
+        action="store_true",
+        help="list every file that looked like a prompt but was not estimated, and why",
+    )
+
+
+def print_coverage(workspace: Workspace, report: Report, show_skipped: bool, file: TextIO) -> None:
+    """The skipped files (with --show-skipped), then the coverage line that ends the output."""
+    from llmcost_lsp.core.coverage import Coverage
+
+    coverage = Coverage.of(report, workspace.discovery.skipped)
+    if show_skipped:
+        for skipped in coverage.skipped:
+            print(f"skipped {skipped.path}: {skipped.reason}", file=file)
+    print(coverage.line(), file=file)
+
+
+def coverage_json(workspace: Workspace, report: Report) -> dict[str, Any]:
+    """`coverage` and `skipped` for the JSON outputs."""
+    from llmcost_lsp.core.coverage import Coverage
+
+    coverage = Coverage.of(report, workspace.discovery.skipped)
+    return {
+        "coverage": coverage.data(),
+        "skipped": [{"path": s.path, "code": s.code, "reason": s.reason} for s in coverage.skipped],
+    }
 
 
 def _iso_date(text: str) -> date:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from llmcost_lsp.core.check import CheckResult, FindingsMemo, check_report
+from llmcost_lsp.core.coverage import Coverage
 from llmcost_lsp.core.errors import LlmCostError, Location
 from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.issues import Issue
@@ -29,6 +30,7 @@ class Findings:
     freshness: Freshness
     exit_code: int
     mirrored: frozenset[Issue] = frozenset()  # copies shown on the prompt file as well
+    coverage: Coverage | None = None  # prompts found, estimated, and the files skipped
 
     def distinct(self) -> list[Issue]:
         """The findings once each: without the copies on prompt files (for counts)."""
@@ -119,4 +121,5 @@ def analyze(
     )
     unique = tuple(dict.fromkeys(issues))
     code = 2 if scenario_issues else check.exit_code(strict=strict)
-    return Findings(check, unique, freshness, code, frozenset(mirrored))
+    coverage = Coverage.of(check.report, workspace.discovery.skipped)
+    return Findings(check, unique, freshness, code, frozenset(mirrored), coverage)

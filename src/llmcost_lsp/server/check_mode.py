@@ -49,7 +49,10 @@ def findings_for(
 
 
 def _display(base: str, issue: Issue) -> str:
-    path = issue.location.path
+    return _display_path(base, issue.location.path)
+
+
+def _display_path(base: str, path: str | None) -> str:
     if path is None:
         return base
     return os.path.normpath(os.path.join(base, path)) if base not in ("", ".") else path
@@ -75,6 +78,11 @@ def _json(base: str, findings: Findings) -> dict[str, Any]:
                 "end_column": i.location.end_column,
             }
             for i in findings.issues
+        ],
+        "coverage": findings.coverage.data() if findings.coverage else None,
+        "skipped": [
+            {"path": _display_path(base, s.path), "code": s.code, "reason": s.reason}
+            for s in (findings.coverage.skipped if findings.coverage else ())
         ],
     }
 
@@ -131,4 +139,6 @@ def run_check(
         + f" · {money(report.monthly_usd)}/month (scenario {report.scenario.name})"
     )
     print(summary if fmt == "text" else f"::notice::{summary}", file=err)
+    if findings.coverage is not None:
+        print(findings.coverage.line(), file=err)
     return code

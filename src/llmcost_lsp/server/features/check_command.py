@@ -6,6 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from llmcost_lsp.core.coverage import Coverage
 from llmcost_lsp.present import issue_data, money
 from llmcost_lsp.server.features.commands import Command
 from llmcost_lsp.server.features.diagnostics import folder_findings, refresh
@@ -25,7 +26,11 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
         errors += sum(1 for i in findings.distinct() if i.severity == "error")
         warnings += sum(1 for i in findings.distinct() if i.severity == "warning")
         report = findings.check.report
-        parts.append(f"{money(report.monthly_usd)}/month (scenario {report.scenario.name})")
+        coverage = findings.coverage or Coverage.of(report, ())
+        parts.append(
+            f"{money(report.monthly_usd)}/month (scenario {report.scenario.name}); "
+            f"{coverage.line()}"
+        )
         folders.append(
             {
                 "root": str(folder.root),
@@ -33,6 +38,9 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
                 "exitCode": findings.exit_code,
                 "monthlyUsd": str(report.monthly_usd),
                 "issues": [issue_data(i) for i in findings.issues],
+                "coverage": coverage.data(),
+                "coverageLine": coverage.line(),
+                "skipped": [{"path": s.path, "reason": s.reason} for s in coverage.skipped],
             }
         )
     summary = f"llm-cost check: {errors} error(s), {warnings} warning(s)"
