@@ -17,8 +17,9 @@ from typing import Any
 
 import pathspec
 
+from llmcost_lsp.core.discovery_guess import ID_ANCHORS, guess, is_doc_name, not_a_prompt
 from llmcost_lsp.core.errors import InputError, Location
-from llmcost_lsp.core.formats import PromptFormat, detect_format
+from llmcost_lsp.core.formats import PromptFormat, detect_format, parse_prompt
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import DEFAULT_INCLUDE, MANIFEST_FILENAME, Manifest
 from llmcost_lsp.core.textfile import (
@@ -151,11 +152,12 @@ def _id_segments(rel_path: str) -> list[str]:
 def prompt_id_for(rel_path: str) -> str:
     """`src/prompts/search.txt` → `search`; `prompts/support/triage.txt` → `support/triage`.
 
-    After the last `prompts/` directory when there is one, else the file name alone; known prompt
-    extensions dropped, lowercased, runs of odd characters become `-`."""
+    After the last `prompts/` directory (or `patterns/`, `system_prompts/`… see ID_ANCHORS) when
+    there is one, else the file name alone; known prompt extensions dropped, lowercased, runs of
+    odd characters become `-`."""
     segments = _id_segments(rel_path)
     original = [p.lower() for p in rel_path.split("/") if p][:-1]
-    last = max((i for i, name in enumerate(original) if name == "prompts"), default=None)
+    last = max((i for i, name in enumerate(original) if name in ID_ANCHORS), default=None)
     kept = segments[last + 1 :] if last is not None else segments[-1:]
     return "/".join(kept)
 
@@ -229,8 +231,10 @@ class _Walk:
     exclude: pathspec.PathSpec[Any]
     limit_bytes: int
     tree: TreeListing | None = None  # None: the filesystem under root
+    guessing: bool = False  # also look where teams keep prompts (core/discovery_guess.py)
     found: dict[str, PromptFile] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
+    not_prompt_format: list[str] = field(default_factory=list)  # matched, format unknown
 
     def run(self) -> None:
         if self.tree is not None:
@@ -257,7 +261,7 @@ class _Walk:
         folders: dict[str, _Ignore | None] = {
             "": _Ignore(outer).with_spec("", _tree_ignore(tree, ""))
         }
-        wanted: list[str] = []
+        wanted: list[tuple[str, str | None]] = []
         for rel in sorted(tree.files):
             ignore = self._tree_folder(rel.rpartition("/")[0], folders, tree)
             if ignore is None or rel == MANIFEST_FILENAME or ignore.ignored(rel, False):
@@ -268,12 +272,23 @@ class _Walk:
                         Skipped(rel, "symlink in a git tree: not followed", "symlink")
                     )
                 continue
-            if self.include.match_file(rel) and not self.exclude.match_file(rel):
-                wanted.append(rel)
+            kind = self.kind(rel)
+            if kind is not None:
+                wanted.append((rel, kind or None))
         if tree.prefetch is not None:
-            tree.prefetch([rel for rel in wanted if detect_format(rel) is not None])
-        for rel in wanted:
-            self.add(rel, self.root / rel)
+            tree.prefetch([rel for rel, _ in wanted if detect_format(rel) is not None])
+        for rel, guessed in wanted:
+            self.add(rel, self.root / rel, guessed=guessed)
+
+    def kind(self, rel: str) -> str | None:
+        """None: not a candidate; "": matched by the include globs; else the kind of guess."""
+        if self.exclude.match_file(rel):
+            return None
+        if self.include.match_file(rel):
+            return ""
+        if not self.guessing or detect_format(rel) is None:
+            return None  # a guess only looks at files in a prompt format
+        return guess(rel)
 
     def _tree_folder(
         self, folder: str, folders: dict[str, _Ignore | None], tree: TreeListing
@@ -343,11 +358,20 @@ class _Walk:
         self.candidate(rel, entry.path)
 
     def candidate(self, rel: str, absolute: str) -> None:
-        if not self.include.match_file(rel) or self.exclude.match_file(rel):
-            return
-        self.add(rel, Path(absolute))
+        kind = self.kind(rel)
+        if kind is not None:
+            self.add(rel, Path(absolute), guessed=kind or None)
 
-    def add(self, rel: str, absolute: Path, prompt_id: str = "", explicit: bool = False) -> bool:
+    def add(
+        self,
+        rel: str,
+        absolute: Path,
+        prompt_id: str = "",
+        explicit: bool = False,
+        guessed: str | None = None,
+    ) -> bool:
+        """Read a candidate; `explicit`: named by a manifest `path`, `guessed`: found by a guess
+        (discovery_guess.guess), so its content must read like a prompt."""
         # A path named in the manifest is a prompt whatever its extension.
         fmt = detect_format(rel) or ("text" if explicit else None)
         if fmt is None:
@@ -357,12 +381,21 @@ class _Walk:
             self.skipped.append(
                 Skipped(rel, f"not a prompt format (extension {ext})", "not-a-prompt")
             )
+            self.not_prompt_format.append(rel)
+            return False
+        if not explicit and is_doc_name(rel):
+            self.skipped.append(Skipped(rel, "documentation, not a prompt", "not-a-prompt"))
             return False
         try:
             text = self.read(rel, absolute)
         except InputError as error:
             self.skipped.append(Skipped(rel, error.message, error.code))
             return False
+        if guessed is not None:
+            why = not_a_prompt(text, parse_prompt(rel, text, fmt), guessed)
+            if why is not None:
+                self.skipped.append(Skipped(rel, why, "not-a-prompt"))
+                return False
         self.found[rel] = PromptFile(prompt_id, rel, absolute, fmt, explicit, text)
         return True
 
@@ -447,6 +480,22 @@ def _explicit_paths(walk: _Walk, manifest: Manifest, issues: list[Issue]) -> dic
     return claimed
 
 
+def _unreadable_includes(manifest: Manifest, paths: Sequence[str]) -> Issue:
+    """An explicit include that matches files llm-cost cannot read as prompts says so."""
+    shown = ", ".join(sorted(paths)[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    count = len(paths)
+    return Issue(
+        "not-a-prompt-format",
+        f"[discovery] include matches {count} file{'s' * (count != 1)} that llm-cost cannot "
+        f"read as a prompt (not a prompt format), so {'they are' if count != 1 else 'it is'} "
+        f"not estimated: {shown}",
+        manifest.location_of("discovery", "include"),
+        "warning",
+        "narrow the globs or add an exclude; `--show-skipped` lists every file; formats: "
+        "docs/manifest.md",
+    )
+
+
 def _assign_ids(paths: Sequence[str], taken: set[str], issues: list[Issue]) -> dict[str, str]:
     """Heuristic ids; colliding ones get the shortest unique parent path and a warning."""
     groups: dict[str, list[str]] = {}
@@ -513,6 +562,8 @@ def discover(
     With `tree`, the files are those of the listing (a git commit) instead of the disk's."""
     root = Path(os.path.abspath(root))
     config = manifest.discovery if manifest else None
+    # Guesses only when the manifest does not say which files are prompts.
+    explicit_include = config is not None and "include" in config.model_fields_set
     walk = _Walk(
         root,
         Path(os.path.realpath(root)),
@@ -520,9 +571,12 @@ def discover(
         _spec(config.exclude if config else ()),
         limit_bytes,
         tree,
+        guessing=not explicit_include,
     )
     walk.run()
     issues: list[Issue] = []
+    if explicit_include and walk.not_prompt_format and manifest is not None:
+        issues.append(_unreadable_includes(manifest, walk.not_prompt_format))
     claimed = _explicit_paths(walk, manifest, issues) if manifest else {}
     unclaimed = [rel for rel in walk.found if rel not in claimed]
     taken = set(claimed.values())

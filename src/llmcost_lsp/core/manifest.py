@@ -49,6 +49,9 @@ DEFAULT_INCLUDE: tuple[str, ...] = (
     "**/*.prompt.md",
     "**/*.prompty",
     "**/*.prompt.yml",
+    "**/*.prompt.yaml",
+    "**/*.prompt.txt",
+    "**/skprompt.txt",
 )
 
 # ---------------------------------------------------------------------------------------------
