@@ -38,14 +38,14 @@ def render_table_report(report: Report, db: PriceDB) -> str:
     for result in report.results:
         e = result.estimate
         if e is None:
-            reason = next((i.message for i in result.issues), "not estimated")
+            reason = result.why_not_estimated
             rows.append([result.prompt_id, "-", "-", "-", "-", "-", f"({_short(reason)})"])
             continue
         rows.append(
             [
                 result.prompt_id,
                 e.model_entry.id + (" *" if e.contracted else ""),
-                tokens_text(e.input_tokens),
+                tokens_text(e.input_tokens) + (UNSIZED_MARK if result.unsized else ""),
                 tokens_text(e.effective_output_tokens),
                 money(e.per_call_usd if e.per_call_usd is not None else None, per_call=True),
                 _calls(e),
@@ -56,6 +56,13 @@ def render_table_report(report: Report, db: PriceDB) -> str:
     lines = [table, "", _total_line(report)]
     lines += _footnotes(report, db)
     return "\n".join(lines)
+
+
+UNSIZED_MARK = "+?"  # input tokens: more than shown, by variables without a size
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' * (n != 1)}"
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -87,6 +94,21 @@ def _footnotes(report: Report, db: PriceDB) -> list[str]:
         )
     if any(e.contracted for e in report.estimates):
         notes.append("* contracted prices from [pricing.overrides]")
+    unsized = [r for r in report.results if r.estimate is not None and r.unsized]
+    if unsized:
+        names = sorted({name for r in unsized for name in r.unsized})
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        notes.append(
+            f"{UNSIZED_MARK} {_plural(len(unsized), 'prompt')} with template variables without a "
+            f"size ({shown}): only their placeholder text is counted, so the input is larger; "
+            "size them in [prompts.<id>.variables] (`llm-cost init` writes the tables)"
+        )
+    logic = [r for r in report.results if any(i.code == "template-logic" for i in r.issues)]
+    if logic:
+        notes.append(
+            f"{_plural(len(logic), 'prompt')} with template loops or conditionals: counted as "
+            "written, loops once and both branches of a condition (`llm-cost check --show-info`)"
+        )
     for result in report.incomplete:
         if result.estimate is not None:
             missing = [
@@ -121,12 +143,12 @@ def render_markdown_report(report: Report, db: PriceDB) -> str:
     for result in report.results:
         e = result.estimate
         if e is None:
-            reason = next((i.message for i in result.issues), "not estimated")
+            reason = result.why_not_estimated
             lines.append(f"| `{result.prompt_id}` | – | – | – | – | – | {_md(_short(reason))} |")
             continue
         lines.append(
             f"| `{result.prompt_id}` | {e.model_entry.id}{_MD_STAR if e.contracted else ''} | "
-            f"{tokens_text(e.input_tokens)} | "
+            f"{tokens_text(e.input_tokens)}{UNSIZED_MARK if result.unsized else ''} | "
             f"{tokens_text(e.effective_output_tokens)} | {money(e.per_call_usd, per_call=True)} | "
             f"{_calls(e)} | {money(e.monthly_usd)} |"
         )
@@ -217,6 +239,7 @@ def _result_json(result: PromptResult) -> dict[str, Any]:
             "method": e.input_tokens.method,
             "tokenizer": e.input_tokens.tokenizer,
             "error_band_pct": decimal_text(e.input_tokens.error_band_pct),
+            "unsized_variables": list(result.unsized),
             "cached_input": decimal_text(e.cached_tokens),
             "output": decimal_text(e.effective_output_tokens),
         },

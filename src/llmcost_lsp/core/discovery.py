@@ -496,6 +496,9 @@ def _unreadable_includes(manifest: Manifest, paths: Sequence[str]) -> Issue:
     )
 
 
+_LISTED = 3  # files named in a finding about many
+
+
 def _assign_ids(paths: Sequence[str], taken: set[str], issues: list[Issue]) -> dict[str, str]:
     """Heuristic ids; colliding ones get the shortest unique parent path and a warning."""
     groups: dict[str, list[str]] = {}
@@ -509,7 +512,10 @@ def _assign_ids(paths: Sequence[str], taken: set[str], issues: list[Issue]) -> d
             continue
         chosen = _disambiguate(base, sorted(members), taken)
         result.update(chosen)
-        listing = ", ".join(f"{rel!r} -> {chosen[rel]!r}" for rel in sorted(members))
+        ordered = sorted(members)
+        listing = ", ".join(f"{rel!r} -> {chosen[rel]!r}" for rel in ordered[:_LISTED])
+        if len(ordered) > _LISTED:  # one line, not one per file: fabric has 225 `system.md`
+            listing += f" and {len(ordered) - _LISTED} more"
         issues.append(
             Issue(
                 "id-collision",

@@ -29,7 +29,9 @@ from llmcost_lsp.core.manifest import (
     MANIFEST_LIMIT_BYTES,
     Manifest,
     PromptEntry,
+    Variable,
     analyze_manifest,
+    format_key_path,
 )
 from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, calibration_notes
 from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
@@ -52,10 +54,18 @@ class PromptResult:
     estimate: Estimate | None
     issues: tuple[Issue, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
+    # template variables counted without a size (only their placeholder text): the input is more
+    unsized: tuple[str, ...] = ()
 
     @property
     def prompt_id(self) -> str:
         return self.prompt.id
+
+    @property
+    def why_not_estimated(self) -> str:
+        """The finding that explains a missing estimate: an error or warning before a notice."""
+        ranked = sorted(self.issues, key=lambda i: i.severity == "info")
+        return ranked[0].message if ranked else "not estimated"
 
     @property
     def location(self) -> Location:
@@ -348,10 +358,13 @@ class Workspace:
         parsed = self.parsed(prompt_id)
         entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
         tags = dict(entry.tags) if entry else {}
-        issues: list[Issue] = []
+        issues: list[Issue] = [
+            Issue(n.code, n.message, Location(prompt.path, n.line or 1, 1), "info")
+            for n in parsed.notices
+        ]  # how the file was read (template loops counted once…): never fatal, always said
         if parsed.skip_reason:
             issue = Issue("not-estimated", parsed.skip_reason, Location(prompt.path, 1, 1), "info")
-            return PromptResult(prompt, parsed, entry, None, (issue,), tags)
+            return PromptResult(prompt, parsed, entry, None, (*issues, issue), tags)
         model = (
             Sourced(what_if, "what-if")
             if what_if is not None
@@ -362,7 +375,7 @@ class Workspace:
                 Issue(
                     "no-model",
                     f"no model for prompt {prompt_id!r}: set `model` in [defaults] or "
-                    f"[prompts.{prompt_id}] of {MANIFEST_FILENAME}",
+                    f"[{format_key_path(('prompts', prompt_id))}] of {MANIFEST_FILENAME}",
                     self._entry_location(prompt_id, prompt),
                     "warning",
                     "llm-cost init writes a manifest to start from",
@@ -384,16 +397,20 @@ class Workspace:
             return PromptResult(prompt, parsed, entry, None, tuple(issues), tags)
         sizes, variable_issues = self._variable_sizes(prompt, parsed, entry)
         issues.extend(variable_issues)
+        declared = entry.variables if entry else {}
+        unsized = tuple(n for n in parsed.variable_names if n not in sizes and n not in declared)
         tokens = self.counter.count_prompt(
             parsed, self._tokenizer(model_entry), sizes, self._extra_tokens(entry), prompt_id
         )
+        output_tokens = self._output_tokens(prompt_id, parsed, entry)
+        issues.extend(self._output_above_max(prompt_id, parsed, entry, output_tokens))
         try:
             estimate = price_call(
                 prompt_id=prompt_id,
                 model=model,
                 entry=model_entry,
                 input_tokens=tokens,
-                output_tokens=self._output_tokens(prompt_id, parsed, entry),
+                output_tokens=output_tokens,
                 calls_per_month=self._calls(prompt_id, entry),
                 scenario=terms,
                 overrides=self._overrides(model_entry),
@@ -401,8 +418,35 @@ class Workspace:
             )
         except LlmCostError as error:
             issues.append(_issue_from_error(error, prompt.path))
-            return PromptResult(prompt, parsed, entry, None, tuple(issues), tags)
-        return PromptResult(prompt, parsed, entry, estimate, tuple(issues), tags)
+            return PromptResult(prompt, parsed, entry, None, tuple(issues), tags, unsized)
+        return PromptResult(prompt, parsed, entry, estimate, tuple(issues), tags, unsized)
+
+    def _output_above_max(
+        self,
+        prompt_id: str,
+        parsed: ParsedPrompt,
+        entry: PromptEntry | None,
+        output: Sourced[int] | None,
+    ) -> list[Issue]:
+        """A stated output size above the call's max_tokens cannot happen: the model stops at
+        max_tokens, so the estimate would be too high."""
+        limit = entry.max_tokens if entry and entry.max_tokens is not None else parsed.max_tokens
+        if output is None or limit is None or output.value <= limit:
+            return []
+        where = "[prompts]" if entry and entry.max_tokens is not None else "the prompt file"
+        key: tuple[str, ...] = ("prompts", prompt_id, "output_tokens")
+        if not (entry and entry.output_tokens is not None):
+            key = ("defaults", "output_tokens")
+        return [
+            Issue(
+                "output-above-max-tokens",
+                f"output_tokens {output.value:,} for prompt {prompt_id!r} is above max_tokens "
+                f"{limit:,} ({where}): a call never returns more than {limit:,} tokens",
+                self._manifest_location(*key),
+                "warning",
+                f"set {format_key_path(key)} to at most {limit}, or raise max_tokens",
+            )
+        ]
 
     # -- resolution of each input, with its source ---------------------------------------------
 
@@ -525,18 +569,23 @@ class Workspace:
                         "see docs/manifest.md for the placeholder syntax of each format",
                     )
                 )
+        table = format_key_path(("prompts", prompt.id, "variables"))
         for ref in parsed.variables:
-            if ref.name not in sizes and ref.name not in declared:
-                issues.append(
-                    Issue(
-                        "unsized-variable",
-                        f"variable {ref.name!r} has no size: its placeholder is counted as "
-                        f"literal text",
-                        Location(prompt.path, ref.line, ref.column),
-                        "warning",
-                        f"set [prompts.{prompt.id}] variables = {{ {ref.name} = <tokens> }}",
-                    )
+            if ref.name in sizes or ref.name in declared:
+                continue
+            sizes_key = format_key_path((ref.name,))
+            declared = {**declared, ref.name: Variable(tokens=0)}  # one finding per variable
+            issues.append(
+                Issue(
+                    "unsized-variable",
+                    f"variable {ref.name!r} has no size: only its placeholder text is counted, "
+                    "so the input is larger than shown",
+                    Location(prompt.path, ref.line, ref.column),
+                    "warning",
+                    f"size it in {MANIFEST_FILENAME} (tokens per call): under [{table}] add "
+                    f"{sizes_key} = 100",
                 )
+            )
         return sizes, issues
 
     def _read_text(self, path: Path, shown: str, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> str:

@@ -37,7 +37,7 @@ def breakdown_markdown(result: PromptResult) -> str:
     """A table of the estimate of one prompt: tokens, rates, per call, per month, sources."""
     estimate = result.estimate
     if estimate is None:
-        reason = next((i.message for i in result.issues), "not estimated")
+        reason = result.why_not_estimated
         return f"**{_cell(result.prompt_id)}**: no estimate ({_cell(reason)})"
     rates = estimate.rates
     tier = rates.tier + (f", mode {rates.mode}" if rates.mode != "standard" else "")

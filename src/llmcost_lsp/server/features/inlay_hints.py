@@ -39,7 +39,7 @@ def hint_label(estimate: Estimate, show: HintSettings) -> str:
 def _hint(result: PromptResult, line: int, line_text: str, show: HintSettings) -> types.InlayHint:
     estimate = result.estimate
     if estimate is None:
-        reason = next((i.message for i in result.issues), "not estimated")
+        reason = result.why_not_estimated
         label = "llm-cost: no estimate"
         tooltip = f"**{result.prompt_id}**: {reason}"
     else:
