@@ -38,15 +38,36 @@ output_tokens = 120
 
 [prompts.classify]
 path = "prompts/classify.prompt"
+# model = "gpt-4o-mini"    # from [defaults]; set to override
+# calls_per_month = 10_000    # from [defaults]
+# output_tokens = 300    # output tokens per call
+# [prompts.classify.variables]    # tokens per call of each template variable
+# review = 100
 
 [prompts."search/answer"]
 path = "prompts/search/answer.prompt.md"
+# model = "gpt-4o"    # named in the prompt file; set to override
+# calls_per_month = 10_000    # from [defaults]
+# output_tokens = 300    # output tokens per call
+# [prompts."search/answer".variables]    # tokens per call of each template variable
+# passages = 100
+# question = 100
 
 [prompts."search/rewrite_query"]
 path = "prompts/search/rewrite_query.prompt.yml"
+# model = "openai/gpt-4o-mini"    # named in the prompt file; set to override
+# calls_per_month = 10_000    # from [defaults]
+# output_tokens = 40    # the file's max_tokens: an upper bound, replies are often shorter
+# [prompts."search/rewrite_query".variables]    # tokens per call of each template variable
+# question = 100
 
 [prompts.summarize]
 path = "src/app/summarize.prompty"
+# model = "gpt-4o"    # named in the prompt file; set to override
+# calls_per_month = 10_000    # from [defaults]
+# output_tokens = 400    # the file's max_tokens: an upper bound, replies are often shorter
+# [prompts.summarize.variables]    # tokens per call of each template variable
+# timeline = 100
 
 # Budgets agreed for Q4
 [budgets]
@@ -152,3 +173,61 @@ def test_core_plan_uses_an_unsaved_editor_buffer(workspace: Path) -> None:
     ]
     assert apply_init(plan)
     assert (workspace / "llm-cost.toml").read_bytes().decode() == plan.new_text
+
+
+def test_init_writes_the_next_step_of_each_prompt_and_it_is_valid_once_uncommented(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workspace / "prompts" / "support" / "triage.txt").write_text(
+        "Triage {{ticket.id}} for {{ customer }}.\n"
+    )
+    assert main(["init", str(workspace)]) == 0
+    out = capsys.readouterr().out
+    assert "next: in each new [prompts.<id>] table, uncomment and fill in model" in out
+    assert "reference: https://github.com/llm-cost/llm-cost/blob/main/docs/manifest.md" in out
+    text = (workspace / "llm-cost.toml").read_text()
+    assert "docs/manifest.md" not in text.replace("blob/main/docs/manifest.md", "")
+    block = text.split('[prompts."support/triage"]\n', 1)[1].split("\n\n", 1)[0]
+    assert block.splitlines()[1:] == [
+        '# model = "gpt-4o-mini"    # no model in the file: pick one (llm-cost pricing list)',
+        "# calls_per_month = 10_000    # calls per month: yours to state",
+        "# output_tokens = 300    # output tokens per call",
+        '# [prompts."support/triage".variables]    # tokens per call of each template variable',
+        '# "ticket.id" = 100',
+        "# customer = 100",
+    ]
+    rewrite = text.split('[prompts."search/rewrite_query"]\n', 1)[1]
+    assert "# output_tokens = 40    # the file's max_tokens: an upper bound" in rewrite
+    # every line of the next step is TOML once uncommented
+    import re
+
+    from llmcost_lsp.core.manifest import analyze_manifest
+
+    toml_line = re.compile(r'^# (?=[A-Za-z_"][\w."-]* = |\[)', re.MULTILINE)
+    uncommented = toml_line.sub("", text)
+
+    analysis = analyze_manifest(uncommented)
+    assert analysis.manifest is not None, analysis.issues
+    sizes = analysis.manifest.prompts["support/triage"].variables
+    assert {name: v.tokens for name, v in sizes.items()} == {"ticket.id": 100, "customer": 100}
+
+
+def test_rerunning_init_keeps_every_comment_and_adds_what_is_new(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", str(workspace)]) == 0
+    manifest = workspace / "llm-cost.toml"
+    edited = manifest.read_text().replace(
+        "# calls_per_month = 10_000    # calls per month: yours to state",
+        "calls_per_month = 2_000    # measured in November",
+        1,
+    )
+    manifest.write_text(edited)
+    assert main(["init", str(workspace)]) == 0
+    assert manifest.read_text() == edited
+    (workspace / "prompts" / "new.txt").write_text("Say {{greeting}}.\n")
+    assert main(["init", str(workspace)]) == 0
+    again = manifest.read_text()
+    assert again.startswith(edited.rstrip("\n"))
+    assert "[prompts.new]" in again and "# greeting = 100" in again
+    capsys.readouterr()

@@ -25,7 +25,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.cli.workspace_args import workspace_root
-    from llmcost_lsp.core.init import apply_init, plan_init
+    from llmcost_lsp.core.init import MANIFEST_DOCS_URL, apply_init, plan_init
 
     plan = plan_init(workspace_root(args.path))
     for mapping in plan.mappings:
@@ -39,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"llm-cost: {issue}", file=sys.stderr)
     name = plan.manifest_path.name
     if not plan.discovery.prompts:
-        print("no prompt files found (see docs/manifest.md for the default globs)")
+        print(
+            "no prompt files found: name yours with [discovery] include in llm-cost.toml "
+            f"(default globs and guesses: {MANIFEST_DOCS_URL}#discovery)"
+        )
     if args.dry_run:
         diff = plan.diff()
         print(diff if diff else f"{name} is up to date", end="" if diff else "\n")
@@ -48,6 +51,13 @@ def run(args: argparse.Namespace) -> int:
     if apply_init(plan):
         verb = "updated" if plan.old_text is not None else "wrote"
         print(f"{verb} {plan.manifest_path} ({len(plan.added)} prompt(s) added)")
+        if plan.added:
+            print(
+                "next: in each new [prompts.<id>] table, uncomment and fill in model, "
+                "calls_per_month, output_tokens and the variable sizes, then run "
+                "`llm-cost estimate`"
+            )
     else:
         print(f"{name} is up to date")
+    print(f"reference: {MANIFEST_DOCS_URL} · llm-cost estimate --help")
     return 0

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from llmcost_lsp.core.discovery import DiscoveryResult, discover
 from llmcost_lsp.core.errors import InputError, Location
-from llmcost_lsp.core.manifest import MANIFEST_FILENAME, ManifestSchemaError, analyze_manifest
+from llmcost_lsp.core.formats import ParsedPrompt, parse_prompt
+from llmcost_lsp.core.manifest import (
+    MANIFEST_FILENAME,
+    Defaults,
+    ManifestSchemaError,
+    analyze_manifest,
+    format_key_path,
+)
 from llmcost_lsp.core.manifest_edit import PromptStub, add_prompts, write_atomic
 from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, decode_text
 
-HEADER = """\
-# llm-cost.toml: what each prompt in this repository costs. Reference: docs/manifest.md
+# The published manifest reference: what a user who installed the package can open.
+MANIFEST_DOCS_URL = "https://github.com/llm-cost/llm-cost/blob/main/docs/manifest.md"
+
+HEADER = f"""\
+# llm-cost.toml: what each prompt in this repository costs.
+# Reference: {MANIFEST_DOCS_URL}
 #
 # Volumes are yours to state. Until calls_per_month and output_tokens are set (here or per
 # prompt), `llm-cost estimate` shows the input cost per call and reports the monthly total as
@@ -109,7 +121,19 @@ def plan_init(
             raise ManifestSchemaError(analysis.errors or analysis.issues)
         manifest = analysis.manifest
     result = discover(root, manifest)
-    stubs = [PromptStub(p.id, p.path) for p in result.prompts if not p.explicit_id]
+    stubs = [
+        PromptStub(
+            p.id,
+            p.path,
+            next_step(
+                p.id,
+                parse_prompt(p.path, p.text, p.format),
+                manifest.defaults if manifest else None,
+            ),
+        )
+        for p in result.prompts
+        if not p.explicit_id
+    ]
     mappings = tuple(
         InitMapping(p.path, p.id, "existing" if p.explicit_id else "added") for p in result.prompts
     )
@@ -118,6 +142,41 @@ def plan_init(
     if old_text is not None:
         old_text, new_text = bom + old_text, bom + new_text
     return InitPlan(manifest_path, old_text, new_text, mappings, result)
+
+
+def next_step(
+    prompt_id: str, parsed: ParsedPrompt, defaults: Defaults | None = None
+) -> tuple[str, ...]:
+    """The commented keys a new prompt entry gets: what the file says (model, max_tokens), what
+    [defaults] already gives, and what only the user knows (volumes, the size of each template
+    variable), each one line to uncomment. Commented: a guess written as a value would look like
+    a fact, and a copy of the file's model would hide a later change to the file."""
+    defaults = defaults or Defaults()
+    if parsed.model:
+        model = f"model = {json.dumps(parsed.model)}    # named in the prompt file; set to override"
+    elif defaults.model:
+        model = f"model = {json.dumps(defaults.model)}    # from [defaults]; set to override"
+    else:
+        model = 'model = "gpt-4o-mini"    # no model in the file: pick one (llm-cost pricing list)'
+    if defaults.calls_per_month is not None:
+        calls = f"calls_per_month = {defaults.calls_per_month:_}    # from [defaults]"
+    else:
+        calls = "calls_per_month = 10_000    # calls per month: yours to state"
+    if parsed.max_tokens is not None:
+        output = (
+            f"output_tokens = {parsed.max_tokens}    # the file's max_tokens: an upper bound, "
+            "replies are often shorter"
+        )
+    elif defaults.output_tokens is not None:
+        output = f"output_tokens = {defaults.output_tokens}    # from [defaults]"
+    else:
+        output = "output_tokens = 300    # output tokens per call"
+    lines = [model, calls, output]
+    if parsed.variable_names:
+        table = format_key_path(("prompts", prompt_id, "variables"))
+        lines.append(f"[{table}]    # tokens per call of each template variable")
+        lines += [f"{format_key_path((name,))} = 100" for name in parsed.variable_names]
+    return tuple(lines)
 
 
 def apply_init(plan: InitPlan) -> bool:

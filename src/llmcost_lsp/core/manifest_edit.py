@@ -29,10 +29,12 @@ Value = Scalar | Sequence[Scalar]
 
 @dataclass(frozen=True)
 class PromptStub:
-    """A `[prompts.<id>]` table to add, with its `path`."""
+    """A `[prompts.<id>]` table to add, with its `path` and commented lines after it (the next
+    step: keys to uncomment and fill in; comments never change what the manifest says)."""
 
     id: str
     path: str
+    notes: tuple[str, ...] = ()
 
 
 def toml_key(key: str) -> str:
@@ -42,7 +44,8 @@ def toml_key(key: str) -> str:
 
 def _render(stub: PromptStub, newline: str) -> str:
     path = json.dumps(stub.path, ensure_ascii=False)
-    return f"[prompts.{toml_key(stub.id)}]{newline}path = {path}{newline}"
+    notes = "".join(f"# {note}{newline}" for note in stub.notes)
+    return f"[prompts.{toml_key(stub.id)}]{newline}path = {path}{newline}{notes}"
 
 
 def _loads(text: str, what: str) -> dict[str, Any]:
@@ -66,6 +69,10 @@ def _insertion_line(text: str, lines: list[str]) -> int | None:
         not lines[index - 1].strip() or lines[index - 1].lstrip().startswith("#")
     ):
         index -= 1
+    # Comment lines right under the last entry (no blank line between) are its own: `init`'s
+    # next-step lines. Leading comments of the next section stay with that section.
+    while index < len(lines) and lines[index].lstrip().startswith("#"):
+        index += 1
     return index
 
 
@@ -127,6 +134,9 @@ def _add_with_tomlkit(text: str, stubs: Sequence[PromptStub]) -> str:
     for stub in stubs:
         table = tomlkit.inline_table() if inline else tomlkit.table()
         table["path"] = stub.path
+        if not inline:
+            for note in stub.notes:
+                table.add(tomlkit.comment(note))
         prompts[stub.id] = table
     return document.as_string()
 
