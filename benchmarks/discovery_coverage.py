@@ -30,7 +30,13 @@ HERE = Path(__file__).resolve().parent
 LABELS = HERE / "discovery_labels"
 CORPUS = HERE.parent.parent / "shared" / "corpus" / "real-prompts"
 # What zero-config discovery looked at before the guesses (main before issue 18).
-BEFORE_INCLUDE = ["prompts/**/*", "**/*.prompt", "**/*.prompt.md", "**/*.prompty", "**/*.prompt.yml"]
+BEFORE_INCLUDE = [
+    "prompts/**/*",
+    "**/*.prompt",
+    "**/*.prompt.md",
+    "**/*.prompty",
+    "**/*.prompt.yml",
+]
 
 
 @dataclass(frozen=True)
