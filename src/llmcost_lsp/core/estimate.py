@@ -14,18 +14,19 @@ the per-call cost of the input alone is still given, never a silent zero.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
 from llmcost_lsp.core.errors import InputError
-from llmcost_lsp.core.pricing.db import ModelEntry, Rates
+from llmcost_lsp.core.pricing.db import ModelEntry, ModelPrices, Rates
 from llmcost_lsp.core.tokens.spec import TokenCount
 
 T = TypeVar("T")
 MILLION = Decimal(1_000_000)
-ComponentKind = Literal["input", "cached_input", "cache_write", "output"]
+ComponentKind = Literal["input", "cached_input", "cache_write", "output", "reasoning"]
 CacheTtl = Literal["5m", "1h"]
 
 
@@ -147,45 +148,27 @@ def price_call(
             f"scenario {scenario.name!r}: cache_hit_ratio + cache_write_ratio "
             f"exceed 1 ({hit + write})"
         )
-    prices = entry.prices_at(on)
-    list_rates = prices.rates_for(input_tokens.tokens, scenario.mode)
-    rates = overrides.apply(list_rates) if overrides else list_rates
-
+    prices, list_rates, rates = call_rates(entry, input_tokens.tokens, scenario.mode, overrides, on)
     total_in = Decimal(input_tokens.tokens)
     cached = total_in * hit
     written = total_in * write
-    notes: list[str] = []
-    parts: list[tuple[ComponentKind, Decimal, Decimal, Decimal]] = [
-        ("input", total_in - cached - written, rates.input, list_rates.input)
-    ]
-    if cached:
-        if rates.cache_read is None or list_rates.cache_read is None:
-            notes.append(f"{entry.id} has no prompt-cache price: cached tokens billed as input")
-        parts.append(
-            ("cached_input", cached, _or(rates.cache_read, rates.input),
-             _or(list_rates.cache_read, list_rates.input))
-        )  # fmt: skip
-    if written:
-        write_rate, list_write = (
-            (rates.cache_write_1h, list_rates.cache_write_1h)
-            if scenario.cache_ttl == "1h"
-            else (rates.cache_write_5m, list_rates.cache_write_5m)
-        )
-        if write_rate is None or list_write is None:
-            notes.append(
-                f"{entry.id} has no {scenario.cache_ttl} cache-write price: "
-                "written tokens billed as input, as its provider does"
-            )
-        parts.append(
-            ("cache_write", written, _or(write_rate, rates.input),
-             _or(list_write, list_rates.input))
-        )  # fmt: skip
-    if output_tokens is not None:
-        out = Decimal(output_tokens.value) * scenario.output_tokens_multiplier
-        parts.append(("output", out, rates.output, list_rates.output))
-
-    components = tuple(_component(*part) for part in parts)
-    input_usd = sum((c.usd for c in components if c.kind != "output"), Decimal(0))
+    out = (
+        Decimal(output_tokens.value) * scenario.output_tokens_multiplier
+        if output_tokens is not None
+        else None
+    )
+    components, notes = priced_components(
+        entry.id,
+        rates,
+        list_rates,
+        uncached=total_in - cached - written,
+        cached=cached,
+        writes=((scenario.cache_ttl, written),),
+        output=out,
+    )
+    input_usd = sum(
+        (c.usd for c in components if c.kind not in ("output", "reasoning")), Decimal(0)
+    )
     per_call = sum((c.usd for c in components), Decimal(0)) if output_tokens is not None else None
     monthly_calls = (
         Decimal(calls_per_month.value) * scenario.calls_multiplier
@@ -213,8 +196,73 @@ def price_call(
         per_call_usd=per_call,
         monthly_calls=monthly_calls,
         monthly_usd=monthly,
-        notes=tuple(notes),
+        notes=notes,
     )
+
+
+def call_rates(
+    entry: ModelEntry,
+    input_tokens: int,
+    mode: str,
+    overrides: RateOverrides | None,
+    on: date | None,
+) -> tuple[ModelPrices, Rates, Rates]:
+    """The schedule in effect `on`, and the list and contracted rates of one request: its tier
+    is chosen by its whole input (cached and written tokens included)."""
+    prices = entry.prices_at(on)
+    list_rates = prices.rates_for(input_tokens, mode)
+    rates = overrides.apply(list_rates) if overrides else list_rates
+    return prices, list_rates, rates
+
+
+def priced_components(
+    model_id: str,
+    rates: Rates,
+    list_rates: Rates,
+    *,
+    uncached: Decimal,
+    cached: Decimal,
+    writes: Sequence[tuple[CacheTtl, Decimal]],
+    output: Decimal | None,
+    reasoning: Decimal = Decimal(0),
+) -> tuple[tuple[CostComponent, ...], tuple[str, ...]]:
+    """Tokens × rates per component: the one place a token meets its price. The estimate
+    passes expected tokens, the runtime ledger a call's exact counts. Reasoning tokens are part
+    of `output`; they get their own line only where the model bills them apart."""
+    notes: list[str] = []
+    parts: list[tuple[ComponentKind, Decimal, Decimal, Decimal]] = [
+        ("input", uncached, rates.input, list_rates.input)
+    ]
+    if cached:
+        if rates.cache_read is None or list_rates.cache_read is None:
+            notes.append(f"{model_id} has no prompt-cache price: cached tokens billed as input")
+        parts.append(
+            ("cached_input", cached, _or(rates.cache_read, rates.input),
+             _or(list_rates.cache_read, list_rates.input))
+        )  # fmt: skip
+    for ttl, written in writes:
+        if not written:
+            continue
+        write_rate, list_write = (
+            (rates.cache_write_1h, list_rates.cache_write_1h)
+            if ttl == "1h"
+            else (rates.cache_write_5m, list_rates.cache_write_5m)
+        )
+        if write_rate is None or list_write is None:
+            notes.append(
+                f"{model_id} has no {ttl} cache-write price: "
+                "written tokens billed as input, as its provider does"
+            )
+        parts.append(
+            ("cache_write", written, _or(write_rate, rates.input),
+             _or(list_write, list_rates.input))
+        )  # fmt: skip
+    if output is not None:
+        if reasoning and rates.reasoning is not None and list_rates.reasoning is not None:
+            parts.append(("reasoning", reasoning, rates.reasoning, list_rates.reasoning))
+            output -= reasoning
+        parts.append(("output", output, rates.output, list_rates.output))
+    return tuple(_component(*part) for part in parts), tuple(notes)
 
 
 def _or(value: Decimal | None, fallback: Decimal) -> Decimal:

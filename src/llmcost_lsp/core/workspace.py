@@ -34,6 +34,7 @@ from llmcost_lsp.core.manifest import (
     format_key_path,
 )
 from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, calibration_notes
+from llmcost_lsp.core.overrides import overrides_for
 from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
 from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
 from llmcost_lsp.core.settings import Settings
@@ -519,19 +520,7 @@ class Workspace:
         return self._overrides(model)
 
     def _overrides(self, model: ModelEntry) -> RateOverrides | None:
-        if not self.manifest:
-            return None
-        for name, override in self.manifest.pricing.overrides.items():
-            if name == model.id or (name in self.db and self.db.resolve(name).id == model.id):
-                return RateOverrides(
-                    input=override.input,
-                    output=override.output,
-                    cache_read=override.cache_read,
-                    cache_write_5m=override.cache_write,
-                    cache_write_1h=override.cache_write,
-                    source=f'manifest: pricing.overrides."{name}"',
-                )
-        return None
+        return overrides_for(self.manifest, self.db, model)
 
     def _variable_sizes(
         self, prompt: PromptFile, parsed: ParsedPrompt, entry: PromptEntry | None

@@ -1,0 +1,129 @@
+"""The ledger as an app or a shell opens it: where it is, how calls are priced, `record(...)`.
+
+Location: `LLMCOST_LEDGER` (a file path or a `postgresql://` URL), else the manifest's
+`[actuals] ledger`, else `ledger.sqlite3` under the user data dir. Prices: the price DB in use
+and the `[pricing.overrides]` of the manifest (`LLMCOST_MANIFEST`, else `./llm-cost.toml`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmcost_lsp.core.ledger.price import Pricer
+from llmcost_lsp.core.ledger.recorder import Recorder
+from llmcost_lsp.core.ledger.store import SqlStore, open_store
+
+if TYPE_CHECKING:
+    from llmcost_lsp.core.manifest import Manifest
+    from llmcost_lsp.core.pricing.db import PriceDB
+
+LEDGER_ENV = "LLMCOST_LEDGER"
+MANIFEST_ENV = "LLMCOST_MANIFEST"
+LEDGER_FILENAME = "ledger.sqlite3"
+
+
+def default_ledger_path(env: Mapping[str, str] | None = None) -> Path:
+    import platformdirs
+
+    env = os.environ if env is None else env
+    data = env.get("LLMCOST_DATA_DIR") or platformdirs.user_data_dir("llm-cost")
+    return Path(data) / LEDGER_FILENAME
+
+
+def ledger_location(
+    manifest: Manifest | None = None,
+    env: Mapping[str, str] | None = None,
+    root: Path | None = None,
+) -> str:
+    """Where the ledger is: env, else the manifest's `[actuals] ledger` (a relative path is
+    relative to the manifest's folder `root`), else the default file."""
+    env = os.environ if env is None else env
+    named = env.get(LEDGER_ENV, "").strip()
+    if named:
+        return named
+    actuals = getattr(manifest, "actuals", None)
+    configured = getattr(actuals, "ledger", None)
+    if configured:
+        if "://" in configured or root is None:
+            return str(configured)
+        return str((root / configured).resolve())
+    return str(default_ledger_path(env))
+
+
+def display_location(location: str) -> str:
+    """The location without a password (for messages and logs)."""
+    if "://" in location and "@" in location:
+        scheme, rest = location.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in credentials else location
+    return location
+
+
+def load_manifest_for_pricing(env: Mapping[str, str] | None = None) -> Manifest | None:
+    """The manifest whose overrides price runtime calls: LLMCOST_MANIFEST, else ./llm-cost.toml."""
+    from llmcost_lsp.core.manifest import MANIFEST_FILENAME, load_manifest
+
+    env = os.environ if env is None else env
+    path = Path(env.get(MANIFEST_ENV) or MANIFEST_FILENAME)
+    return load_manifest(path) if path.is_file() else None
+
+
+def make_pricer(manifest: Manifest | None = None, db: PriceDB | None = None) -> Pricer:
+    """A pricer with the price DB in use and `manifest`'s `[pricing.overrides]`."""
+    from llmcost_lsp.core.overrides import overrides_for
+    from llmcost_lsp.core.pricing.db import load_price_db
+
+    db = db or load_price_db()
+    return Pricer(db, partial(overrides_for, manifest, db))
+
+
+def make_recorder(
+    location: str | None = None,
+    *,
+    manifest: Manifest | None = None,
+    capacity: int | None = None,
+    **options: Any,
+) -> Recorder:
+    """A recorder writing to `location` (default: `ledger_location()`). The store is opened and
+    the price DB loaded on the writer thread, so this returns at once even if PostgreSQL is
+    down."""
+    where = location or ledger_location(manifest)
+
+    def store() -> SqlStore:
+        return open_store(where)
+
+    def pricer() -> Pricer:
+        return make_pricer(manifest if manifest is not None else load_manifest_for_pricing())
+
+    if capacity is not None:
+        options["capacity"] = capacity
+    return Recorder(store, pricer, **options)
+
+
+_default: Recorder | None = None
+_default_lock = threading.Lock()
+
+
+def default_recorder() -> Recorder:
+    """The process's recorder, made on first use from the environment."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = make_recorder()
+    return _default
+
+
+def record(usage: Any, **fields: Any) -> bool:
+    """Record one call in the default ledger (see `Recorder.record` for the fields); never
+    raises, never blocks; False when the call was dropped."""
+    try:
+        return default_recorder().record(usage, **fields)
+    except Exception:
+        return False

@@ -1,0 +1,345 @@
+"""The ledger store: rows + write-time rollups over a DB-API connection (SQLite or PostgreSQL).
+
+Both dialects share the SQL (`?` placeholders become `%s` for psycopg); they differ in how a
+transaction starts and in the column types of the migrations. A write is one transaction:
+rows inserted idempotently by request key (`ON CONFLICT DO NOTHING RETURNING`), and only the
+rows really inserted are added to the rollups, so a retry or a duplicate never counts twice and a
+killed process leaves either the whole batch or none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from llmcost_lsp.core.errors import LlmCostError
+from llmcost_lsp.core.ledger.price import Pricer
+from llmcost_lsp.core.ledger.rows import (
+    COLUMNS,
+    ROLLUP_FIELDS,
+    CallRow,
+    PromptDayKey,
+    Rollups,
+    Totals,
+    UserDayKey,
+    day_of,
+    totals_from,
+)
+
+SCHEMA_VERSION = 1
+_BATCH_ROWS = 400  # 22 columns × 400 rows stays far below every driver's parameter limit
+
+
+class LedgerError(LlmCostError):
+    """The ledger cannot be opened, read or written (locked, corrupt, unreachable, newer)."""
+
+    default_code = "ledger-error"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    inserted: int
+    duplicates: int
+
+
+def migrations(integer: str, text: str) -> list[tuple[int, list[str]]]:
+    """Versioned schema steps; `integer`/`text` are the dialect's column types."""
+    token_cols = ", ".join(
+        f"{name} {integer} NOT NULL DEFAULT 0"
+        for name in ROLLUP_FIELDS
+        if name not in ("first_ts", "last_ts")
+    )
+    return [
+        (
+            1,
+            [
+                f"""CREATE TABLE calls (
+                    request_key {text} NOT NULL UNIQUE, ts {integer} NOT NULL,
+                    project {text} NOT NULL, prompt_id {text} NOT NULL, model {text} NOT NULL,
+                    model_id {text}, provider {text} NOT NULL, service_tier {text} NOT NULL,
+                    input_tokens {integer} NOT NULL, cache_read_tokens {integer} NOT NULL,
+                    cache_write_5m_tokens {integer} NOT NULL,
+                    cache_write_1h_tokens {integer} NOT NULL, output_tokens {integer} NOT NULL,
+                    reasoning_tokens {integer} NOT NULL, cost_pusd {integer},
+                    list_cost_pusd {integer}, price_id {text}, price_db {text},
+                    user_id {text} NOT NULL, session_id {text} NOT NULL, tags {text} NOT NULL,
+                    source {text} NOT NULL)""",
+                "CREATE INDEX calls_ts ON calls (ts)",
+                f"""CREATE TABLE rollup_prompt (
+                    day {text} NOT NULL, project {text} NOT NULL, prompt_id {text} NOT NULL,
+                    model {text} NOT NULL, {token_cols},
+                    first_ts {integer}, last_ts {integer},
+                    PRIMARY KEY (day, project, prompt_id, model))""",
+                f"""CREATE TABLE rollup_user (
+                    day {text} NOT NULL, project {text} NOT NULL, user_id {text} NOT NULL,
+                    {token_cols}, first_ts {integer}, last_ts {integer},
+                    PRIMARY KEY (day, project, user_id))""",
+            ],
+        ),
+    ]
+
+
+def _upsert_sql(table: str, keys: Sequence[str]) -> str:
+    names = (*keys, *ROLLUP_FIELDS)
+    sums = ", ".join(
+        f"{name} = {table}.{name} + excluded.{name}"
+        for name in ROLLUP_FIELDS
+        if name not in ("first_ts", "last_ts")
+    )
+    bounds = (
+        f"first_ts = CASE WHEN {table}.first_ts IS NULL OR excluded.first_ts < {table}.first_ts "
+        f"THEN excluded.first_ts ELSE {table}.first_ts END, "
+        f"last_ts = CASE WHEN {table}.last_ts IS NULL OR excluded.last_ts > {table}.last_ts "
+        f"THEN excluded.last_ts ELSE {table}.last_ts END"
+    )
+    marks = ", ".join("?" for _ in names)
+    return (
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sums}, {bounds}"
+    )
+
+
+_PROMPT_KEYS = ("day", "project", "prompt_id", "model")
+_USER_KEYS = ("day", "project", "user_id")
+
+
+class SqlStore:
+    """The shared SQL of both stores. Subclasses give `connection`, `_transaction` and `_sql`."""
+
+    url: str
+    kind: str
+
+    def _sql(self, text: str) -> str:
+        return text
+
+    def _transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _cursor(self) -> Any:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self, rows: Sequence[CallRow]) -> WriteResult:
+        """Insert `rows` and their rollups in one transaction; duplicates are skipped."""
+        if not rows:
+            return WriteResult(0, 0)
+        by_key = {row.request_key: row for row in rows}
+        inserted: list[CallRow] = []
+        with self._transaction() as cursor:
+            unique = list(by_key.values())
+            for start in range(0, len(unique), _BATCH_ROWS):
+                chunk = unique[start : start + _BATCH_ROWS]
+                one = "(" + ", ".join("?" for _ in COLUMNS) + ")"
+                sql = (
+                    f"INSERT INTO calls ({', '.join(COLUMNS)}) VALUES "
+                    + ", ".join(one for _ in chunk)
+                    + " ON CONFLICT (request_key) DO NOTHING RETURNING request_key"
+                )
+                cursor.execute(self._sql(sql), [v for row in chunk for v in row.values()])
+                inserted.extend(by_key[key] for (key,) in cursor.fetchall())
+            self._add_rollups(cursor, inserted)
+        return WriteResult(len(inserted), len(rows) - len(inserted))
+
+    def _add_rollups(self, cursor: Any, rows: Sequence[CallRow]) -> None:
+        rollups = Rollups()
+        for row in rows:
+            rollups.add(row)
+        self._upsert(cursor, rollups)
+
+    def _upsert(self, cursor: Any, rollups: Rollups) -> None:
+        for table, keys, items in (
+            ("rollup_prompt", _PROMPT_KEYS, rollups.by_prompt.items()),
+            ("rollup_user", _USER_KEYS, rollups.by_user.items()),
+        ):
+            params = [
+                (*_key_values(key), *(getattr(totals, name) for name in ROLLUP_FIELDS))
+                for key, totals in items
+            ]
+            if params:
+                cursor.executemany(self._sql(_upsert_sql(table, keys)), params)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self._cursor()
+        try:
+            cursor.execute(self._sql(sql), list(params))
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def count(self) -> int:
+        return int(self._query("SELECT count(*) FROM calls")[0][0])
+
+    def prompt_rollups(
+        self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
+    ) -> list[tuple[PromptDayKey, Totals]]:
+        """Rollup rows (day, project, prompt, model) with `since_day <= day < until_day`."""
+        where, params = _day_filter(since_day, until_day, project)
+        fields = ", ".join(ROLLUP_FIELDS)
+        rows = self._query(
+            f"SELECT day, project, prompt_id, model, {fields} FROM rollup_prompt{where}", params
+        )
+        return [(PromptDayKey(*row[:4]), _totals(row[4:])) for row in rows]
+
+    def prompt_totals(
+        self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
+    ) -> list[tuple[tuple[str, str], Totals]]:
+        """Totals per (prompt, model) summed in the database: the month-by-prompt query."""
+        where, params = _day_filter(since_day, until_day, project)
+        sums = ", ".join(
+            f"sum({name})" for name in ROLLUP_FIELDS if name not in ("first_ts", "last_ts")
+        )
+        rows = self._query(
+            f"SELECT prompt_id, model, {sums}, min(first_ts), max(last_ts) FROM rollup_prompt"
+            f"{where} GROUP BY prompt_id, model",
+            params,
+        )
+        return [((row[0], row[1]), _totals(row[2:])) for row in rows]
+
+    def user_rollups(
+        self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
+    ) -> list[tuple[UserDayKey, Totals]]:
+        where, params = _day_filter(since_day, until_day, project)
+        fields = ", ".join(ROLLUP_FIELDS)
+        rows = self._query(
+            f"SELECT day, project, user_id, {fields} FROM rollup_user{where}", params
+        )
+        return [(UserDayKey(*row[:3]), _totals(row[3:])) for row in rows]
+
+    def iter_rows(
+        self, since_ts: int | None = None, until_ts: int | None = None, batch: int = 5000
+    ) -> Iterator[CallRow]:
+        """Raw rows in time order, read in batches (memory does not grow with the ledger)."""
+        last_ts, last_key = (since_ts if since_ts is not None else -(2**62)), ""
+        end = until_ts if until_ts is not None else 2**62
+        columns = ", ".join(COLUMNS)
+        while True:
+            rows = self._query(
+                f"SELECT {columns} FROM calls WHERE (ts > ? OR (ts = ? AND request_key > ?)) "
+                f"AND ts < ? ORDER BY ts, request_key LIMIT {int(batch)}",
+                (last_ts, last_ts, last_key, end),
+            )
+            if not rows:
+                return
+            for values in rows:
+                yield CallRow(*values)
+            last_ts, last_key = rows[-1][1], rows[-1][0]
+
+    # -- repricing -------------------------------------------------------------------------
+
+    def reprice(
+        self,
+        pricer: Pricer,
+        since_ts: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[int, int]:
+        """Price every call since `since_ts` again (after a price DB update or an override
+        change) and rebuild the rollups of those days. Returns (calls read, calls changed).
+        Idempotent: a second run changes nothing."""
+        from dataclasses import replace
+
+        from llmcost_lsp.core.ledger.rows import parse_day
+
+        start = since_ts
+        if start is not None:  # rollups are per day: reprice whole days
+            start = _day_start(day_of(start))
+        read = changed = 0
+        with self._transaction() as cursor:
+            rollups = Rollups()
+            updates = []
+            for row in list(self.iter_rows(start)):
+                read += 1
+                price = pricer.price(row.usage(), parse_day(row.day), row.service_tier or None)
+                new = replace(
+                    row,
+                    model_id=price.model_id,
+                    cost_pusd=price.cost_pusd,
+                    list_cost_pusd=price.list_cost_pusd,
+                    price_id=price.price_id,
+                    price_db=pricer.version if price.cost_pusd is not None else None,
+                )
+                if new != row:
+                    changed += 1
+                    updates.append(
+                        (new.model_id, new.cost_pusd, new.list_cost_pusd, new.price_id,
+                         new.price_db, new.request_key)
+                    )  # fmt: skip
+                rollups.add(new)
+                if progress and read % 10_000 == 0:
+                    progress(read)
+            if updates:
+                cursor.executemany(
+                    self._sql(
+                        "UPDATE calls SET model_id = ?, cost_pusd = ?, list_cost_pusd = ?, "
+                        "price_id = ?, price_db = ? WHERE request_key = ?"
+                    ),
+                    updates,
+                )
+            if start is None:
+                cursor.execute("DELETE FROM rollup_prompt")
+                cursor.execute("DELETE FROM rollup_user")
+            else:
+                day = day_of(start)
+                cursor.execute(self._sql("DELETE FROM rollup_prompt WHERE day >= ?"), [day])
+                cursor.execute(self._sql("DELETE FROM rollup_user WHERE day >= ?"), [day])
+            self._upsert(cursor, rollups)
+        return read, changed
+
+
+def _day_start(day: str) -> int:
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 1_000_000
+
+
+def _key_values(key: PromptDayKey | UserDayKey) -> tuple[str, ...]:
+    if isinstance(key, PromptDayKey):
+        return (key.day, key.project, key.prompt_id, key.model)
+    return (key.day, key.project, key.user_id)
+
+
+def _totals(values: Sequence[Any]) -> Totals:
+    # PostgreSQL's sum(bigint) is numeric (a Decimal): back to exact ints
+    return totals_from(None if v is None else int(v) for v in values)
+
+
+def _day_filter(
+    since_day: str | None, until_day: str | None, project: str | None
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if since_day is not None:
+        clauses.append("day >= ?")
+        params.append(since_day)
+    if until_day is not None:
+        clauses.append("day < ?")
+        params.append(until_day)
+    if project is not None:
+        clauses.append("project = ?")
+        params.append(project)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def open_store(location: str) -> SqlStore:
+    """The store at `location`: a `postgresql://` URL, else an SQLite file path."""
+    if location.startswith(("postgresql://", "postgres://")):
+        raise LedgerError("a PostgreSQL ledger is not supported yet: use an SQLite file path")
+    from pathlib import Path
+
+    from llmcost_lsp.core.ledger.sqlite import SqliteLedger
+
+    return SqliteLedger(Path(location.removeprefix("sqlite:///").removeprefix("sqlite://")))

@@ -1,0 +1,100 @@
+"""record(): returns at once, never raises; a down store keeps calls buffered and retried, a
+full buffer drops and counts, malformed usage is rejected and counted, close() flushes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from llmcost_lsp.core.ledger.api import make_pricer, make_recorder
+from llmcost_lsp.core.ledger.recorder import Recorder
+from llmcost_lsp.core.ledger.sqlite import SqliteLedger
+from llmcost_lsp.core.ledger.store import LedgerError, SqlStore
+
+OPENAI = {"prompt_tokens": 1200, "completion_tokens": 300,
+          "prompt_tokens_details": {"cached_tokens": 1024}}  # fmt: skip
+
+
+def test_records_priced_rows_and_dedupes_by_response_id(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    recorder = make_recorder(str(path))
+    for _ in range(3):  # the same response recorded three times (e.g. SDK span + our helper)
+        recorder.record(OPENAI, response_id="chatcmpl-1", model="gpt-4o", prompt_id="search")
+    recorder.record(OPENAI, model="gpt-4o", prompt_id="search", user="ann", tags={"env": "prod"})
+    recorder.record({"nonsense": True}, prompt_id="search")
+    recorder.record({"prompt_tokens": -1, "completion_tokens": 0}, prompt_id="search")
+    recorder.close()
+    stats = recorder.stats()
+    assert (stats.recorded, stats.written, stats.duplicates, stats.rejected) == (6, 2, 2, 2)
+    assert stats.last_error is not None and "negative" in stats.last_error
+    with SqliteLedger(path) as ledger:
+        rows = list(ledger.iter_rows())
+        assert {r.request_key for r in rows} >= {"chatcmpl-1"}
+        assert all(r.cost_pusd == 4_720_000_000 for r in rows)
+        assert {r.user_id for r in rows} == {"", "ann"}
+
+
+class _Flaky(SqlStore):
+    """A store that is down until `up` is set (like PostgreSQL restarting)."""
+
+    def __init__(self, target: Path, up: threading.Event, attempts: list[int]) -> None:
+        attempts.append(1)
+        if not up.is_set():
+            raise LedgerError("connection refused")
+        self._inner = SqliteLedger(target)
+
+    def write(self, rows):  # type: ignore[no-untyped-def]
+        return self._inner.write(rows)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def test_store_down_at_start_buffers_retries_then_writes(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    up = threading.Event()
+    attempts: list[int] = []
+    recorder = Recorder(
+        lambda: _Flaky(path, up, attempts), make_pricer, capacity=50,
+        flush_interval_s=0.01, max_backoff_s=0.05,
+    )  # fmt: skip
+    accepted = [recorder.record(OPENAI, model="gpt-4o", prompt_id="p") for _ in range(80)]
+    assert accepted.count(True) == 50 and accepted.count(False) == 30  # never blocked
+    assert not recorder.flush(0.3)  # still down
+    stats = recorder.stats()
+    assert stats.dropped == 30 and stats.write_errors >= 2 and stats.pending == 50
+    assert stats.last_error is not None and "connection refused" in stats.last_error
+    up.set()
+    assert recorder.flush(10)
+    recorder.close()
+    assert recorder.stats().written == 50
+    with SqliteLedger(path) as ledger:
+        assert ledger.count() == 50
+
+
+def test_store_going_away_mid_run_keeps_the_batch(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    up = threading.Event()
+    up.set()
+    attempts: list[int] = []
+    recorder = Recorder(lambda: _Flaky(path, up, attempts), make_pricer,
+                        flush_interval_s=0.01, max_backoff_s=0.05)  # fmt: skip
+    recorder.record(OPENAI, model="gpt-4o")
+    assert recorder.flush(10)
+    up.clear()
+    recorder._drop_store()  # the connection breaks; reopening fails while down
+    for _ in range(10):
+        recorder.record(OPENAI, model="gpt-4o")
+    assert not recorder.flush(0.3)
+    up.set()
+    assert recorder.flush(10)
+    recorder.close()
+    with SqliteLedger(path) as ledger:
+        assert ledger.count() == 11
+
+
+def test_record_after_close_is_dropped_not_raised(tmp_path: Path) -> None:
+    recorder = make_recorder(str(tmp_path / "l.sqlite3"))
+    recorder.close()
+    assert recorder.record(OPENAI, model="gpt-4o") is False
+    assert recorder.stats().dropped == 1
