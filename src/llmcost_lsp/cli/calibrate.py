@@ -34,7 +34,11 @@ def register(subparsers: Any) -> None:
     )
     add_workspace_args(parser)
     parser.add_argument(
-        "--actuals", required=True, metavar="FILE", help="FOCUS CSV, .csv.gz or Parquet file"
+        "--actuals",
+        required=True,
+        metavar="FILE",
+        help="FOCUS CSV, .csv.gz or Parquet file, or `ledger` (the runtime ledger; "
+        "`ledger:LOCATION` names one)",
     )
     parser.add_argument(
         "--period", metavar="YYYY-MM", help="only rows whose charge starts in this month"
@@ -61,13 +65,17 @@ def run(args: argparse.Namespace) -> int:
 
     period = BillingPeriod.parse(args.period) if args.period else None
     workspace = open_workspace(args)
-    actuals = read_actuals(
-        Path(args.actuals),
-        tag_key=args.tag_key,
-        period=period,
-        known_ids={p.id for p in workspace.prompts},
-        display_path=args.actuals,
-    )
+    ledger_notes: list[str] = []
+    if args.actuals == "ledger" or args.actuals.startswith("ledger:"):
+        actuals, ledger_notes = _ledger_actuals(args, workspace, period)
+    else:
+        actuals = read_actuals(
+            Path(args.actuals),
+            tag_key=args.tag_key,
+            period=period,
+            known_ids={p.id for p in workspace.prompts},
+            display_path=args.actuals,
+        )
     actuals.raise_if_malformed()
     if not actuals.prompts:
         seen = ", ".join(actuals.unmatched_keys) or "none"
@@ -79,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             "--tag-key KEY reads another tag",
         )
     today = workspace.settings.today()
-    source = Path(args.actuals).name
+    source = "ledger" if actuals.format == "ledger" else Path(args.actuals).name
     report = calibrate(workspace, actuals, source=source, today=today, scenario=args.scenario)
     written: list[Change] = []
     if args.write and report.writable:
@@ -89,13 +97,46 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(path, updated)
         written = report.writable
     if args.format == "json":
-        print(json.dumps(_json(report, written), indent=2, ensure_ascii=False))
+        data = _json(report, written)
+        data["notes"] = ledger_notes
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(_table(report))
         _print_notes(report, written, args.write)
+        for note in ledger_notes:
+            print(note)
     if report.worst == "error" and not args.write:
         return 1
     return 0
+
+
+def _ledger_actuals(args: argparse.Namespace, workspace: Any, period: Any) -> tuple[Any, list[str]]:
+    """calibrate's Actuals from the runtime ledger: one model per prompt (the estimate's)."""
+    from llmcost_lsp.core.ledger.api import display_location, ledger_location
+    from llmcost_lsp.core.ledger.calibration import cache_hit_ratio, ledger_actuals
+    from llmcost_lsp.core.ledger.store import open_store
+    from llmcost_lsp.core.ledger.summary import Period
+
+    named = args.actuals.removeprefix("ledger").removeprefix(":")
+    location = named or ledger_location(workspace.manifest, root=workspace.root)
+    models = {}
+    for prompt in workspace.prompts:
+        entry = workspace.model_entry(prompt.id)
+        models[prompt.id] = entry.id if entry else None
+    window = Period(period.start.date(), period.end.date()) if period else Period(None, None)
+    project = workspace.manifest.actuals.project if workspace.manifest else None
+    with open_store(location) as store:
+        found = ledger_actuals(store, display_location(location), models, window, project=project)
+    notes = list(found.notes)
+    for prompt_id, prompt in sorted(found.actuals.prompts.items()):
+        ratio = cache_hit_ratio(prompt)
+        if ratio is not None:
+            notes.append(f"{prompt_id}: {_pct_plain(ratio)} of input tokens were cache hits")
+    return found.actuals, notes
+
+
+def _pct_plain(value: Decimal) -> str:
+    return f"{(value * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
 
 
 def _pct(value: Decimal | None) -> str:

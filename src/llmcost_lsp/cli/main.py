@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "calibrate": "calibrate",
     "tokens": "tokens",
     "pricing": "pricing",
+    "actuals": "actuals",
 }
 
 

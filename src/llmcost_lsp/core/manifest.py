@@ -290,6 +290,24 @@ class CalibrationConfig(_Table):
     tokenizers: dict[str, TokenizerCalibration] = Field(default_factory=dict)
 
 
+class ActualsConfig(_Table):
+    """`[actuals]`: the runtime ledger this workspace's calls are recorded in."""
+
+    ledger: str | None = Field(
+        default=None,
+        description="SQLite file (relative to this file) or postgresql:// URL; "
+        "LLMCOST_LEDGER wins when set.",
+    )
+    project: str | None = Field(
+        default=None, description="Only calls recorded with this project count here."
+    )
+    drift_threshold: Ratio = Field(
+        default=Decimal("0.5"),
+        description="The editor flags a prompt whose month-to-date actual differs from the "
+        "estimate for the same days by more than this share.",
+    )
+
+
 class Manifest(_Table):
     """A validated `llm-cost.toml`. `location_of(...)` says where any key was written."""
 
@@ -301,6 +319,7 @@ class Manifest(_Table):
     rules: tuple[Rule, ...] = ()
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
+    actuals: ActualsConfig = Field(default_factory=ActualsConfig)
 
     _path: str | None = PrivateAttr(default=None)
     _positions: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)

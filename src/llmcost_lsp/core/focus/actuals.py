@@ -25,7 +25,7 @@ from llmcost_lsp.core.focus.csvsafe import unneutralise
 from llmcost_lsp.core.focus.export import BillingPeriod
 
 TokenKind = Literal["input", "cached_input", "cache_write", "output"]
-RequestSource = Literal["x_Requests", "Requests unit", "one row per request"]
+RequestSource = Literal["x_Requests", "Requests unit", "one row per request", "ledger"]
 PROMPT_ID_TAG = "prompt_id"
 MAX_DISTINCT_PROMPTS = 100_000
 _UNMATCHED_SAMPLE = 10

@@ -1,0 +1,327 @@
+"""`llm-cost actuals summary|export|reprice|import|receive`: what LLM calls really cost, from the
+runtime ledger (docs/actuals.md). Exit 0; 1 when `export --validate` finds a violation;
+2 on bad input or a ledger that cannot be opened."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llmcost_lsp.core.ledger.rows import Totals
+    from llmcost_lsp.core.ledger.store import SqlStore
+    from llmcost_lsp.core.ledger.summary import SummaryLine
+    from llmcost_lsp.core.manifest import Manifest
+
+JSON_SCHEMA = "llm-cost.actuals-summary/1"
+GROUPS = ("prompt", "model", "user", "session", "day", "tag")
+
+
+def _ledger_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ledger",
+        metavar="LOCATION",
+        help="SQLite file or postgresql:// URL (default: LLMCOST_LEDGER, the manifest's "
+        "[actuals] ledger, else the user data dir)",
+    )
+    parser.add_argument(
+        "--root", metavar="DIR", default=".", help="folder whose llm-cost.toml to read"
+    )
+    parser.add_argument("--project", metavar="NAME", help="only calls recorded for this project")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "actuals",
+        help="what calls really cost: the runtime ledger (summary, export, reprice, import)",
+        description="Read and maintain the runtime ledger that record(), the LangChain "
+        "callback, the OpenTelemetry span processor and the OTLP receiver write. "
+        "See docs/actuals.md.",
+    )
+    commands = parser.add_subparsers(dest="actuals_command", metavar="COMMAND")
+    parser.set_defaults(run=lambda _args: _usage(parser))
+
+    summary = commands.add_parser("summary", help="calls, tokens and cost per group")
+    _ledger_args(summary)
+    summary.add_argument("--by", choices=GROUPS, default="prompt")
+    summary.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="YYYY-MM-DD, Nd (the last N days), month (default: this month, UTC) or all",
+    )
+    summary.add_argument("--tag-key", metavar="KEY", help="with --by tag: group by this tag only")
+    summary.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
+    summary.set_defaults(run=run_summary)
+
+    export = commands.add_parser("export", help="export the ledger (FOCUS)")
+    formats = export.add_subparsers(dest="export_format", metavar="FORMAT")
+    export.set_defaults(run=lambda _args: _usage(export))
+    focus = formats.add_parser(
+        "focus",
+        help="FOCUS CSV with BilledCost = the metered cost",
+        description="One FOCUS row per day × prompt × model of a billing month; "
+        "BilledCost = EffectiveCost = the metered cost; tokens in x_ columns. Groups with "
+        "unpriced calls are left out (listed on stderr), never written as 0.",
+    )
+    _ledger_args(focus)
+    focus.add_argument("--period", metavar="YYYY-MM", help="billing month (default: this month)")
+    focus.add_argument("--focus-version", choices=("1.2", "1.3"), default="1.2")
+    focus.add_argument("-o", "--output", metavar="FILE", help="write here (atomically)")
+    focus.add_argument(
+        "--validate", action="store_true", help="check every FOCUS rule; exit 1 on a violation"
+    )
+    focus.set_defaults(run=run_export_focus)
+
+    reprice = commands.add_parser(
+        "reprice",
+        help="price recorded calls again after a price DB or override change",
+        description="Recompute every call's cost since a day with the price DB in use and "
+        "the manifest's [pricing.overrides], and rebuild the rollups of those days.",
+    )
+    _ledger_args(reprice)
+    reprice.add_argument("--since", metavar="WHEN", default="all", help="as for summary")
+    reprice.set_defaults(run=run_reprice)
+
+    imported = commands.add_parser(
+        "import",
+        help="import OTLP JSON trace files",
+        description="Read OTLP JSON trace files (one request, or one per line as the "
+        "Collector's file exporter writes) and record every span with gen_ai.usage.*. "
+        "Re-importing a file adds nothing.",
+    )
+    _ledger_args(imported)
+    imported.add_argument("files", nargs="+", metavar="FILE")
+    imported.add_argument(
+        "--prompt-attribute",
+        metavar="NAME",
+        help="span attribute holding the prompt id (default gen_ai.prompt.name)",
+    )
+    imported.set_defaults(run=run_import)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _manifest(args: argparse.Namespace) -> Manifest | None:
+    from llmcost_lsp.core.manifest import find_manifest, load_manifest
+
+    path = find_manifest(Path(args.root))
+    return load_manifest(path) if path else None
+
+
+def open_ledger(args: argparse.Namespace, manifest: Manifest | None) -> SqlStore:
+    from llmcost_lsp.core.ledger.api import ledger_location
+    from llmcost_lsp.core.ledger.store import open_store
+
+    location = args.ledger or ledger_location(manifest, root=Path(args.root).resolve())
+    return open_store(location)
+
+
+def _project(args: argparse.Namespace, manifest: Manifest | None) -> str | None:
+    if args.project is not None:
+        return str(args.project)
+    return manifest.actuals.project if manifest else None
+
+
+def _money(pico: int) -> str:
+    from llmcost_lsp.core.ledger.price import usd_from_pico
+    from llmcost_lsp.present import money
+
+    return money(usd_from_pico(pico))
+
+
+def _cost_text(totals: Totals) -> str:
+    if totals.priced_calls == 0:
+        return "unpriced"
+    return _money(totals.cost_pusd)
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.ledger.summary import Period, parse_since, summarise
+
+    manifest = _manifest(args)
+    period = Period(parse_since(args.since, utc_today()), None)
+    with open_ledger(args, manifest) as store:
+        lines = summarise(
+            store, args.by, period, project=_project(args, manifest), tag_key=args.tag_key
+        )
+    if args.format == "json":
+        print(json.dumps(_summary_json(args.by, period, lines), indent=2, ensure_ascii=False))
+    else:
+        print(_summary_table(args.by, lines, markdown=args.format == "markdown"))
+        unpriced = sum(line.totals.unpriced for line in lines)
+        print(f"\n{period}" + (f"; {unpriced:,} unpriced calls not in COST" if unpriced else ""))
+    return 0
+
+
+def _summary_rows(lines: list[SummaryLine]) -> list[list[str]]:
+    return [
+        [
+            line.key,
+            f"{line.totals.calls:,}",
+            f"{line.totals.input_tokens:,}",
+            f"{line.totals.cache_read_tokens:,}",
+            f"{line.totals.cache_write_tokens:,}",
+            f"{line.totals.output_tokens:,}",
+            _cost_text(line.totals),
+            f"{line.totals.unpriced:,}" if line.totals.unpriced else "",
+        ]
+        for line in lines
+    ]
+
+
+def _summary_table(by: str, lines: list[SummaryLine], *, markdown: bool) -> str:
+    from llmcost_lsp.cli.table import render_table
+    from llmcost_lsp.core.ledger.rows import Totals
+
+    headers = [by.upper(), "CALLS", "INPUT", "CACHED", "CACHE WRITE", "OUTPUT", "COST", "UNPRICED"]
+    rows = _summary_rows(lines)
+    total = Totals()
+    for line in lines:
+        total.add(line.totals)
+    if by != "tag":  # a call with two tags is in two groups: no total
+        rows.append(_summary_rows([_total_line(total)])[0])
+    if not markdown:
+        return render_table(headers, rows, right_align=range(1, 8))
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" + "---:|" * 7]
+    out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def _total_line(total: Totals) -> SummaryLine:
+    from llmcost_lsp.core.ledger.summary import SummaryLine
+
+    return SummaryLine("TOTAL", total)
+
+
+def _usd(pico: int) -> str:
+    from llmcost_lsp.core.ledger.price import usd_from_pico
+    from llmcost_lsp.present import decimal_text
+
+    return decimal_text(usd_from_pico(pico)) or "0"
+
+
+def _summary_json(by: str, period: Any, lines: list[SummaryLine]) -> dict[str, Any]:
+    return {
+        "schema": JSON_SCHEMA,
+        "by": by,
+        "since": period.since_day,
+        "groups": [
+            {
+                "key": line.key,
+                "calls": line.totals.calls,
+                "unpriced_calls": line.totals.unpriced,
+                "input_tokens": line.totals.input_tokens,
+                "cache_read_tokens": line.totals.cache_read_tokens,
+                "cache_write_5m_tokens": line.totals.cache_write_5m_tokens,
+                "cache_write_1h_tokens": line.totals.cache_write_1h_tokens,
+                "output_tokens": line.totals.output_tokens,
+                "reasoning_tokens": line.totals.reasoning_tokens,
+                # cost of the priced calls only; null when none was priced
+                "cost_usd": _usd(line.totals.cost_pusd) if line.totals.priced_calls else None,
+                "list_cost_usd": (
+                    _usd(line.totals.list_cost_pusd) if line.totals.priced_calls else None
+                ),
+            }
+            for line in lines
+        ],
+    }
+
+
+def run_export_focus(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.atomic import write_atomic_with
+    from llmcost_lsp.core.focus.conformance import check_table
+    from llmcost_lsp.core.focus.export import BillingPeriod
+    from llmcost_lsp.core.ledger.focus import LedgerExport, write_csv
+    from llmcost_lsp.core.pricing.db import load_price_db
+
+    manifest = _manifest(args)
+    today = utc_today()
+    period = (
+        BillingPeriod.parse(args.period) if args.period else BillingPeriod(today.year, today.month)
+    )
+    with open_ledger(args, manifest) as store:
+        export = LedgerExport(
+            store, load_price_db(), period, args.focus_version, _project(args, manifest)
+        )
+    for left in export.left_out[:20]:
+        print(
+            f"llm-cost: left out {left.day} {left.prompt_id or '(none)'} on {left.model}: "
+            f"{left.unpriced:,} of {left.calls:,} calls unpriced",
+            file=sys.stderr,
+        )
+    if args.output:
+        rows = write_atomic_with(Path(args.output), lambda handle: write_csv(export, handle))
+        print(
+            f"llm-cost: wrote {rows:,} rows ({_money_usd(export.cost_usd)} metered, period "
+            f"{period}, FOCUS {args.focus_version}) to {args.output}",
+            file=sys.stderr,
+        )
+    else:
+        write_csv(export, sys.stdout)
+    if args.validate:
+        cells = ([cell or "" for cell in row] for row in export.rows())
+        violations = check_table(export.header, cells, args.focus_version)
+        for violation in violations:
+            print(f"llm-cost: FOCUS {args.focus_version}: {violation}", file=sys.stderr)
+        if violations:
+            return 1
+        print(f"llm-cost: conforms to FOCUS {args.focus_version}", file=sys.stderr)
+    return 0
+
+
+def _money_usd(value: Decimal) -> str:
+    from llmcost_lsp.present import money
+
+    return money(value)
+
+
+def run_reprice(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.ledger.api import make_pricer
+    from llmcost_lsp.core.ledger.summary import Period, parse_since
+
+    manifest = _manifest(args)
+    since = parse_since(args.since, utc_today())
+    since_ts, _ = Period(since, None).micros()
+    pricer = make_pricer(manifest)
+    with open_ledger(args, manifest) as store:
+        read, changed = store.reprice(pricer, since_ts)
+    print(
+        f"llm-cost: repriced {read:,} calls since {since or 'the first call'} with the price "
+        f"DB of {pricer.version}: {changed:,} changed"
+    )
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.ledger.api import make_pricer
+    from llmcost_lsp.core.ledger.otlp import import_otlp_file
+
+    manifest = _manifest(args)
+    pricer = make_pricer(manifest)
+    with open_ledger(args, manifest) as store:
+        for name in args.files:
+            result = import_otlp_file(
+                Path(name), store, pricer, prompt_attribute=args.prompt_attribute
+            )
+            print(
+                f"llm-cost: {name}: {result.spans:,} calls read, {result.inserted:,} new, "
+                f"{result.duplicates:,} already in the ledger"
+                + (
+                    f", {result.rejected:,} rejected ({result.first_problem})"
+                    if result.rejected
+                    else ""
+                )
+            )
+    return 0
