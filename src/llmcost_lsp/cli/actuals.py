@@ -103,6 +103,21 @@ def register(subparsers: Any) -> None:
     )
     imported.set_defaults(run=run_import)
 
+    receive = commands.add_parser(
+        "receive",
+        help="an OTLP/HTTP receiver that records GenAI spans (binds 127.0.0.1)",
+        description="Serve POST /v1/traces (OTLP/HTTP, protobuf or JSON) and record every "
+        "span with gen_ai.usage.* in the ledger. Point OTEL_EXPORTER_OTLP_TRACES_ENDPOINT at "
+        "http://127.0.0.1:4318/v1/traces. Stops on Ctrl-C, flushing what it received.",
+    )
+    _ledger_args(receive)
+    receive.add_argument(
+        "--bind", metavar="HOST:PORT", default="127.0.0.1:4318",
+        help="address to listen on (default 127.0.0.1:4318; another host exposes the ledger)",
+    )  # fmt: skip
+    receive.add_argument("--prompt-attribute", metavar="NAME")
+    receive.set_defaults(run=run_receive)
+
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
@@ -324,4 +339,52 @@ def run_import(args: argparse.Namespace) -> int:
                     else ""
                 )
             )
+    return 0
+
+
+def run_receive(args: argparse.Namespace) -> int:
+    import time
+
+    from llmcost_lsp.core.errors import InputError
+    from llmcost_lsp.core.ledger.api import (
+        display_location,
+        ledger_location,
+        make_recorder,
+    )
+    from llmcost_lsp.integrations.otlp_receiver import OtlpReceiver
+
+    manifest = _manifest(args)
+    host, _, port = args.bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(f"--bind {args.bind!r} is not HOST:PORT", code="bad-bind")
+    location = args.ledger or ledger_location(manifest, root=Path(args.root).resolve())
+    open_ledger(args, manifest).close()  # fail now, not on the first span, if it cannot open
+    recorder = make_recorder(location, manifest=manifest)
+    try:
+        receiver = OtlpReceiver(
+            recorder, host, int(port), prompt_attribute=args.prompt_attribute
+        ).start()
+    except OSError as error:
+        raise InputError(f"cannot listen on {args.bind}: {error.strerror or error}") from None
+    where = "{}:{}".format(*receiver.address)
+    print(
+        f"llm-cost: receiving OTLP/HTTP traces on http://{where}/v1/traces into "
+        f"{display_location(location)}",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.close()
+        recorder.close()
+        stats = recorder.stats()
+        print(
+            f"llm-cost: {stats.written:,} calls written, {stats.duplicates:,} duplicates, "
+            f"{stats.rejected + receiver.rejected:,} rejected, {stats.dropped:,} dropped",
+            file=sys.stderr,
+        )
     return 0

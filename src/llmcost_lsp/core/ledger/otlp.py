@@ -84,6 +84,25 @@ def span_call(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SpanUsage:
+    """A finished span's attributes, handed to the recorder as they are: the writer thread
+    reads them (`span_call`), so the span processor adds almost nothing to the app's span."""
+
+    attributes: Mapping[str, Any]
+    end_ns: int | None
+    span_key: str
+    prompt_attribute: str | None = None
+
+    def call(self) -> SpanCall | None:
+        return span_call(
+            self.attributes,
+            end_ns=self.end_ns,
+            span_key=self.span_key,
+            prompt_attribute=self.prompt_attribute,
+        )
+
+
 def call_row(call: SpanCall, pricer: Pricer, source: str) -> CallRow:
     price = pricer.price(call.usage, date.fromisoformat(day_of(call.ts)))
     return make_row(

@@ -17,10 +17,11 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from llmcost_lsp.core.ledger.otlp import SpanUsage, call_row
 from llmcost_lsp.core.ledger.price import Pricer
 from llmcost_lsp.core.ledger.rows import CallRow, day_of, make_row, parse_day
 from llmcost_lsp.core.ledger.store import SqlStore
@@ -224,11 +225,18 @@ class Recorder:
     def _row(self, item: _Pending) -> CallRow | None:
         try:
             usage = item.usage
+            if isinstance(usage, SpanUsage):
+                call = usage.call()
+                if call is None:
+                    return None
+                if not call.ts:  # a span without an end time: when it was recorded
+                    call = replace(call, ts=item.ts)
+                if self._pricer is None:
+                    self._pricer = self._pricer_factory()
+                return call_row(call, self._pricer, item.source)
             if not isinstance(usage, Usage):
                 usage = normalise_usage(usage, model=item.model, provider=item.provider)
             elif item.model and not usage.model:
-                from dataclasses import replace
-
                 usage = replace(usage, model_responded=item.model)
             if self._pricer is None:
                 self._pricer = self._pricer_factory()

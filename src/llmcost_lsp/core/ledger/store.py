@@ -337,7 +337,9 @@ def _day_filter(
 def open_store(location: str) -> SqlStore:
     """The store at `location`: a `postgresql://` URL, else an SQLite file path."""
     if location.startswith(("postgresql://", "postgres://")):
-        raise LedgerError("a PostgreSQL ledger is not supported yet: use an SQLite file path")
+        from llmcost_lsp.core.ledger.postgres import PostgresStore
+
+        return PostgresStore(location)
     from pathlib import Path
 
     from llmcost_lsp.core.ledger.sqlite import SqliteLedger

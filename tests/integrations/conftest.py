@@ -1,0 +1,100 @@
+"""A real PostgreSQL server for the ledger tests: Debian's initdb/pg_ctl, as an unprivileged
+user when run as root, in a temp dir, on 127.0.0.1 and a free port. Skipped with the reason
+where PostgreSQL or psycopg is missing; under CI=true a missing server fails instead."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _missing(reason: str) -> None:
+    if CI:
+        pytest.fail(f"PostgreSQL tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _binary(name: str) -> str | None:
+    for candidate in sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True):
+        return candidate
+    return shutil.which(name)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a running server's `postgres` database (trust auth, loopback only)."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _missing("psycopg is not installed (pip install 'llm-cost[ledger-postgres]')")
+    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    if not initdb or not pg_ctl:
+        _missing("PostgreSQL's initdb/pg_ctl are not installed (apt-get install postgresql)")
+    assert initdb and pg_ctl
+    base = tmp_path_factory.mktemp("pg")
+    data, sockets, log = base / "data", base / "sock", base / "log"
+    sockets.mkdir()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the server as the postgres user
+        if shutil.which("runuser") is None:
+            _missing("running as root without runuser to drop to the postgres user")
+        prefix = ["runuser", "-u", "postgres", "--"]
+        os.chmod(base, 0o777)
+        os.chmod(sockets, 0o777)
+        for parent in list(base.parents)[:4]:
+            os.chmod(parent, os.stat(parent).st_mode | 0o011)  # let postgres reach the dir
+    port = _free_port()
+    run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
+    subprocess.run([*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "postgres",
+                    "--no-sync", "-E", "UTF8"], **run)  # fmt: skip
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off"
+    subprocess.run([*prefix, pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w",
+                    "start"], **run)  # fmt: skip
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
+                       capture_output=True, timeout=60)  # fmt: skip
+
+
+@pytest.fixture()
+def pg_url(pg_server: str) -> str:
+    """A fresh, empty database on the test server."""
+    import psycopg
+
+    name = f"ledger_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return pg_server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture()
+def sqlite_url(tmp_path: Path) -> str:
+    return str(tmp_path / "ledger.sqlite3")
+
+
+def require(*modules: str) -> None:
+    """Import the optional libraries a test drives; skip without them, fail under CI=true."""
+    import importlib
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            _missing(f"{module} is not installed (pip install -e '.[dev]')")
