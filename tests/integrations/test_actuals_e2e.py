@@ -17,6 +17,7 @@ from llmcost_lsp.core.focus.conformance import check_table
 from llmcost_lsp.core.ledger.api import make_recorder
 from llmcost_lsp.core.ledger.store import open_store
 from llmcost_lsp.core.manifest import load_manifest
+from llmcost_lsp.core.settings import Settings
 
 from .conftest import require
 
@@ -114,8 +115,10 @@ def _otel_calls(recorder: object, endpoint: str) -> None:
 
 
 def test_every_capture_path_into_the_ledger_then_summary_export_calibrate(
-    ledger: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ledger: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # OpenTelemetry stamps spans with the system clock: run on it, as production does
+    monkeypatch.delenv("LLMCOST_NOW", raising=False)
     require("langchain_core", "opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http",
             "openai", "anthropic")  # fmt: skip
     from llmcost_lsp.integrations.otlp_receiver import OtlpReceiver
@@ -154,7 +157,7 @@ def test_every_capture_path_into_the_ledger_then_summary_export_calibrate(
     assert groups["search/answer"]["cost_usd"] == str(4616 * CALLS / 1_000_000)
 
     out = tmp_path / "actuals.csv"
-    period = __import__("datetime").datetime.now(__import__("datetime").UTC).strftime("%Y-%m")
+    period = Settings.from_env().today().strftime("%Y-%m")
     code = main(["actuals", "export", "focus", *common, "--period", period, "--validate",
                  "-o", str(out)])  # fmt: skip
     err = capsys.readouterr().err

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,7 +125,10 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def utc_today() -> date:
-    return datetime.now(UTC).date()
+    """Today (UTC) from the one clock (LLMCOST_NOW pins it)."""
+    from llmcost_lsp.core.settings import Settings
+
+    return Settings.from_env().today()
 
 
 def _manifest(args: argparse.Namespace) -> Manifest | None:

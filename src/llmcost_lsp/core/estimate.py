@@ -205,7 +205,7 @@ def call_rates(
     input_tokens: int,
     mode: str,
     overrides: RateOverrides | None,
-    on: date | None,
+    on: date,
 ) -> tuple[ModelPrices, Rates, Rates]:
     """The schedule in effect `on`, and the list and contracted rates of one request: its tier
     is chosen by its whole input (cached and written tokens included)."""

@@ -18,7 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from llmcost_lsp.core.ledger.otlp import SpanUsage, call_row
@@ -71,8 +71,10 @@ class Recorder:
         capacity: int = DEFAULT_CAPACITY,
         flush_interval_s: float = 0.2,
         max_backoff_s: float = 5.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """`clock` gives the time of a call in Unix seconds (default: `Settings.now()`, which
+        LLMCOST_NOW pins)."""
         self._store_factory = store_factory
         self._pricer_factory = pricer_factory
         self._store: SqlStore | None = None
@@ -82,6 +84,14 @@ class Recorder:
         self._retry: list[CallRow] = []
         self._interval = flush_interval_s
         self._max_backoff = max_backoff_s
+        if clock is None:
+            from llmcost_lsp.core.settings import Settings
+
+            settings = Settings.from_env()
+
+            def clock() -> float:
+                return settings.now().timestamp()
+
         self._clock = clock
         self._wake = threading.Event()
         self._idle = threading.Event()
@@ -261,7 +271,3 @@ class Recorder:
             self._rejected += 1
             self._last_error = f"{type(error).__name__}: {error}"
             return None
-
-
-def now_micros() -> int:
-    return int(datetime.now(UTC).timestamp() * 1_000_000)
