@@ -6,6 +6,7 @@ Neutral ground so the server never imports the CLI; both format the same figures
 from __future__ import annotations
 
 import traceback
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -71,6 +72,36 @@ def issue_data(issue: Issue) -> dict[str, Any]:
         "line": loc.line,
         "column": loc.column,
     }
+
+
+FOLD_OVER = 5  # a kind of finding repeated more often than this is folded…
+FOLD_KEEP = 3  # …to its first few and one line with the count
+
+
+def fold_repeats(issues: Sequence[Issue]) -> tuple[list[Issue], list[str]]:
+    """A terminal's findings with the repeats of one kind of warning folded: 227 prompts without
+    a model are 3 findings and `… and 224 more no-model warnings`, not 227 lines."""
+    by_code: dict[str, list[Issue]] = {}
+    for issue in issues:
+        by_code.setdefault(issue.code, []).append(issue)
+    folded = {  # errors are never folded: each one is a violation to fix
+        code
+        for code, group in by_code.items()
+        if len(group) > FOLD_OVER and group[0].severity != "error"
+    }
+    shown: list[Issue] = []
+    seen: dict[str, int] = {}
+    for issue in issues:
+        seen[issue.code] = seen.get(issue.code, 0) + 1
+        if issue.code not in folded or seen[issue.code] <= FOLD_KEEP:
+            shown.append(issue)
+    notes = [
+        f"… and {len(by_code[code]) - FOLD_KEEP:,} more {code} "
+        f"{by_code[code][0].severity}s like these (--format json lists every one)"
+        for code in by_code
+        if code in folded
+    ]
+    return shown, notes
 
 
 def issue_line(issue: Issue, fmt: str = "text", path: str | None = None) -> str:

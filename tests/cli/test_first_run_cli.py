@@ -38,3 +38,27 @@ def test_zero_config_table_marks_unsized_inputs_and_template_logic(
         "2 prompts found: 0 estimated, 1 need volumes, 1 need a model, 1 with unsized variables; "
         "1 file skipped (--show-skipped)"
     )
+
+
+def test_check_folds_a_repeated_warning_but_never_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for index in range(10):
+        folder = tmp_path / "data" / "patterns" / f"p{index}"
+        folder.mkdir(parents=True)
+        (folder / "system.md").write_text("You are a helper.\n")
+    for index in range(7):
+        (tmp_path / "prompts").mkdir(exist_ok=True)
+        (tmp_path / "prompts" / f"q{index}.prompt.yml").write_text(
+            "model: gpt-9-nope\nmessages:\n  - role: user\n    content: Hi.\n"
+        )
+    assert main(["check", str(tmp_path)]) == 1  # the unknown models are errors
+    out = capsys.readouterr().out
+    assert out.count(": warning: no-model:") == 3
+    assert "… and 7 more no-model warnings like these (--format json lists every one)" in out
+    assert out.count(": error: unknown-model:") == 7
+    main(["check", str(tmp_path), "-f", "json"])
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert sum(i["code"] == "no-model" for i in data["issues"]) == 10

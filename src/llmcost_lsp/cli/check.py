@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.check import check_report
-    from llmcost_lsp.present import issue_data, issue_line, money
+    from llmcost_lsp.present import fold_repeats, issue_data, issue_line, money
 
     workspace = open_workspace(args, broken_manifest_ok=True)
     result = check_report(
@@ -55,8 +55,13 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return code
+    notes: list[str] = []
+    if args.format == "text":  # annotations stay one per file: GitHub places each one
+        shown, notes = fold_repeats(shown)
     for issue in shown:
         print(issue_line(issue, args.format))
+    for note in notes:
+        print(note)
     errors, warnings = len(result.errors), len(result.warnings)
     summary = (
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} · "

@@ -50,10 +50,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_problems(report: Any) -> None:
+    from llmcost_lsp.present import fold_repeats
+
     problems = [i for i in report.issues if i.severity != "info"]
     for result in report.results:
         problems += [i for i in result.issues if i.severity == "error"]
-    for issue in problems:
+    shown, notes = fold_repeats(problems)
+    for issue in shown:
         print(f"{issue.location}: {issue.severity}: {issue.message}", file=sys.stderr)
+    for note in notes:
+        print(note, file=sys.stderr)
     if problems:
         print("Run `llm-cost check` for budgets and policy.", file=sys.stderr)

@@ -67,6 +67,11 @@ class Coverage:
         if self.unsized:
             parts.append(f"{self.unsized} with unsized variables")
         text = f"{_count(self.prompts, 'prompt')} found: {', '.join(parts)}"
+        if not self.prompts:
+            text = (
+                "0 prompts found: no file matched the discovery globs or read like a prompt "
+                "(name yours with [discovery] include in llm-cost.toml)"
+            )
         if self.skipped:
             text += f"; {_count(len(self.skipped), 'file')} skipped (--show-skipped)"
         return text

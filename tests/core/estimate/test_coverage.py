@@ -60,4 +60,7 @@ def test_every_prompt_is_counted_once_with_its_reason(tmp_path: Path, small_db: 
 def test_nothing_found_still_says_so(tmp_path: Path, small_db: PriceDB) -> None:
     workspace = Workspace(tmp_path, db=small_db, use_persistent_cache=False)
     workspace.load()
-    assert Coverage.of(workspace.report(), ()).line() == "0 prompts found: 0 estimated"
+    assert Coverage.of(workspace.report(), ()).line() == (
+        "0 prompts found: no file matched the discovery globs or read like a prompt "
+        "(name yours with [discovery] include in llm-cost.toml)"
+    )
