@@ -7,6 +7,8 @@ export interface FolderTotal {
   monthly: string;
   scenario: string;
   errors: number;
+  /** "105 prompts found: 24 estimated, …; 53 files skipped" (the CLI's last line). */
+  coverage: string;
 }
 
 export interface Totals {
@@ -28,6 +30,7 @@ export function totalsFrom(value: unknown): Totals | undefined {
       monthly: f.monthlyUsd,
       scenario: String(f.scenario ?? ""),
       errors: issues.filter((i) => i.severity === "error").length,
+      coverage: typeof f.coverageLine === "string" ? f.coverageLine : "",
     });
   }
   if (rows.length === 0) return undefined;
@@ -60,7 +63,8 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = `$(graph) ${formatMonthly(totals.monthly)}`;
     const lines = totals.folders.map(
       (f) => `${f.root}: ${formatMonthly(Number(f.monthly))} (scenario ${f.scenario})` +
-        (f.errors ? `, ${f.errors} budget/policy error(s)` : ""),
+        (f.errors ? `, ${f.errors} budget/policy error(s)` : "") +
+        (f.coverage ? `\n${f.coverage}` : ""),
     );
     this.item.tooltip = `llm-cost monthly total\n${lines.join("\n")}\nClick for the per-prompt breakdown.`;
     this.item.backgroundColor = totals.folders.some((f) => f.errors > 0)

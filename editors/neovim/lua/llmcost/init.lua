@@ -289,7 +289,15 @@ local function create_commands()
       vim.schedule(function()
         local total = M.format_totals(result)
         vim.diagnostic.setqflist({ title = "llm-cost check", open = false })
-        notify("check done" .. (total and (": " .. total) or "") .. "; findings in the quickfix list")
+        -- the coverage line: what was found and what was not, as the CLI ends with it
+        local coverage = {}
+        for _, folder in ipairs(type(result) == "table" and result.folders or {}) do
+          if type(folder.coverageLine) == "string" then
+            table.insert(coverage, folder.coverageLine)
+          end
+        end
+        notify("check done" .. (total and (": " .. total) or "") .. "; findings in the quickfix list"
+          .. (#coverage > 0 and ("\n" .. table.concat(coverage, "\n")) or ""))
       end)
     end)
   end, { desc = "llm-cost: check budgets, findings to the quickfix list" })
