@@ -205,8 +205,9 @@ def _md_prompt_details(d: PromptDiff) -> list[str]:
 
 def _detail(side: PromptResult, what: str) -> str:
     e = side.estimate
-    if e is None:
-        return next((i.message for i in side.issues), "not estimated")[:60]
+    if e is None:  # the reason once, in the first row, not truncated seven times
+        reason = side.why_not_estimated
+        return (reason if len(reason) <= 200 else reason[:199] + "…") if what == "model" else "–"
     values = {
         "model": e.model_entry.id + (" (contracted)" if e.contracted else ""),
         "tokens": tokens_text(e.input_tokens),

@@ -7,6 +7,7 @@ Regenerate after an intended change with `LLMCOST_UPDATE_GOLDEN=1 python -m pyte
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -196,3 +197,27 @@ def test_a_broken_working_tree_manifest_exits_2_after_the_diff(
     assert code == 2
     assert out  # the diff itself is still printed
     assert "llm-cost.toml:" in err and "has errors: exit 2" in err
+
+
+def test_a_blob_missing_from_a_partial_clone_is_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`git ls-tree --long` prints the size BAD for an object the clone lacks (a large image of a
+    partial clone): the diff reads only prompts, so it goes on."""
+    root = tmp_path / "partial"
+    (root / "prompts").mkdir(parents=True)
+    (root / "prompts" / "a.txt").write_text("You are terse.\n")
+    (root / "logo.png").write_bytes(b"PNG\0\0")
+    env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a",
+           "GIT_COMMITTER_EMAIL": "a@b", "PATH": os.environ["PATH"], "HOME": str(tmp_path)}  # fmt: skip
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "x"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True)
+    oid = subprocess.run(
+        ["git", "rev-parse", "HEAD:logo.png"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (root / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+    (root / "prompts" / "a.txt").write_text("You are terse. Very.\n")
+    code = main(["diff", str(root), "--base", "HEAD", "--price-date", PRICE_DATE])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "1 prompt changed" in out

@@ -67,7 +67,10 @@ def _tree_entries(out: bytes) -> list[TreeEntry]:
             meta, _, raw_path = record.partition(b"\t")
             mode, kind, oid, size = meta.decode().split(maxsplit=3)
             path = raw_path.decode("utf-8", "surrogateescape")
-            entries.append(TreeEntry(mode, kind, oid, None if size == "-" else int(size), path))
+            # "-" for trees and submodules; "BAD" when a partial clone lacks the blob (reading
+            # it then says so, with the fetch to run)
+            known = int(size) if size.isdigit() else None
+            entries.append(TreeEntry(mode, kind, oid, known, path))
     return entries
 
 
