@@ -208,8 +208,8 @@ def test_a_blob_missing_from_a_partial_clone_is_not_a_crash(
     (root / "prompts").mkdir(parents=True)
     (root / "prompts" / "a.txt").write_text("You are terse.\n")
     (root / "logo.png").write_bytes(b"PNG\0\0")
-    env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a",
-           "GIT_COMMITTER_EMAIL": "a@b", "PATH": os.environ["PATH"], "HOME": str(tmp_path)}  # fmt: skip
+    env = {**os.environ, "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
+    env |= {f"GIT_{who}_{what}": "a@b" for who in ("AUTHOR", "COMMITTER") for what in ("NAME", "EMAIL")}
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "x"]):
         subprocess.run(["git", *args], cwd=root, env=env, check=True)
     oid = subprocess.run(
