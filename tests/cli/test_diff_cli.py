@@ -209,7 +209,8 @@ def test_a_blob_missing_from_a_partial_clone_is_not_a_crash(
     (root / "prompts" / "a.txt").write_text("You are terse.\n")
     (root / "logo.png").write_bytes(b"PNG\0\0")
     env = {**os.environ, "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
-    env |= {f"GIT_{who}_{what}": "a@b" for who in ("AUTHOR", "COMMITTER") for what in ("NAME", "EMAIL")}
+    for who in ("AUTHOR", "COMMITTER"):
+        env |= {f"GIT_{who}_NAME": "a", f"GIT_{who}_EMAIL": "a@b"}
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "x"]):
         subprocess.run(["git", *args], cwd=root, env=env, check=True)
     oid = subprocess.run(
