@@ -35,6 +35,9 @@ calls_per_month = 10_000
 [prompts.triage]        # renamed from support/triage on purpose
 path = "prompts/support/triage.txt"
 output_tokens = 120
+# variables.plan = 100    # not sized yet: tokens per call
+# variables.history = 100    # not sized yet: tokens per call
+# variables.message = 100    # not sized yet: tokens per call
 
 [prompts.classify]
 path = "prompts/classify.prompt"
@@ -163,7 +166,9 @@ def test_core_plan_uses_an_unsaved_editor_buffer(workspace: Path) -> None:
     buffer = EXISTING.replace("\n", "\r\n")  # what the editor holds, with CRLF
     plan = plan_init(workspace, manifest_text=buffer)
     assert plan.old_text == buffer
-    assert plan.new_text.startswith(buffer.split("# Budgets")[0])
+    kept = iter(plan.new_text.split("\r\n"))  # every old line, in order, all CRLF
+    assert all(line in kept for line in buffer.split("\r\n"))
+    assert "\n" not in plan.new_text.replace("\r\n", "")
     assert '[prompts.summarize]\r\npath = "src/app/summarize.prompty"\r\n' in plan.new_text
     assert [m.id for m in plan.added] == [
         "classify",
@@ -230,4 +235,24 @@ def test_rerunning_init_keeps_every_comment_and_adds_what_is_new(
     again = manifest.read_text()
     assert again.startswith(edited.rstrip("\n"))
     assert "[prompts.new]" in again and "# greeting = 100" in again
+    capsys.readouterr()
+
+
+def test_a_rerun_adds_a_new_variable_of_a_mapped_prompt_under_its_entry(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    triage = workspace / "prompts" / "support" / "triage.txt"
+    triage.write_text("Triage {{ticket}}.\n")
+    assert main(["init", str(workspace)]) == 0
+    manifest = workspace / "llm-cost.toml"
+    first = manifest.read_text()
+    triage.write_text("Triage {{ticket}} for {{customer.tier}}.\n")
+    assert main(["init", str(workspace)]) == 0
+    second = manifest.read_text()
+    section = second.split('[prompts."support/triage"]', 1)[1].split("\n\n", 1)[0]
+    assert section.endswith('# "customer.tier" = 100    # not sized yet: tokens per call')
+    assert section.count("ticket = 100") == 1  # written once, not again
+    # nothing else moved: the old text is the new text without the one added line
+    added = '# "customer.tier" = 100    # not sized yet: tokens per call\n'
+    assert second.replace(added, "") == first
     capsys.readouterr()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -14,12 +15,19 @@ from llmcost_lsp.core.formats import ParsedPrompt, parse_prompt
 from llmcost_lsp.core.manifest import (
     MANIFEST_FILENAME,
     Defaults,
+    Manifest,
     ManifestSchemaError,
     analyze_manifest,
     format_key_path,
 )
-from llmcost_lsp.core.manifest_edit import PromptStub, add_prompts, write_atomic
+from llmcost_lsp.core.manifest_edit import (
+    PromptStub,
+    add_prompts,
+    add_table_comments,
+    write_atomic,
+)
 from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, decode_text
+from llmcost_lsp.core.toml_positions import table_headers
 
 # The published manifest reference: what a user who installed the package can open.
 MANIFEST_DOCS_URL = "https://github.com/llm-cost/llm-cost/blob/main/docs/manifest.md"
@@ -138,10 +146,62 @@ def plan_init(
         InitMapping(p.path, p.id, "existing" if p.explicit_id else "added") for p in result.prompts
     )
     base = old_text if old_text is not None else HEADER
+    if manifest is not None and old_text is not None:
+        base = _note_new_variables(base, manifest, result)
     new_text = add_prompts(base, stubs)
     if old_text is not None:
         old_text, new_text = bom + old_text, bom + new_text
     return InitPlan(manifest_path, old_text, new_text, mappings, result)
+
+
+def _note_new_variables(text: str, manifest: Manifest, result: DiscoveryResult) -> str:
+    """On a re-run: a template variable of a mapped prompt that is neither sized nor written
+    (even commented) under its entry gets a commented line there — in its own
+    `[prompts.<id>.variables]` table (or under the commented one init wrote), else as a dotted
+    key. Written once: the next run finds the line."""
+    headers = {path for _, path in table_headers(text)}
+    for prompt in result.prompts:
+        entry = manifest.prompts.get(prompt.id)
+        if entry is None:
+            continue
+        parsed = parse_prompt(prompt.path, prompt.text, prompt.format)
+        section = _section(text, ("prompts", prompt.id))
+        new = [
+            n
+            for n in parsed.variable_names
+            if n not in entry.variables and not _mentions(section, n)
+        ]
+        variables: tuple[str, ...] = ("prompts", prompt.id, "variables")
+        # under its own [..variables] table, or the commented one init wrote
+        commented = f"# [{format_key_path(variables)}]"
+        own_table = variables in headers or commented in section
+        table = variables if variables in headers else variables[:2]
+        prefix = "" if own_table else "variables."
+        notes = [
+            f"{prefix}{format_key_path((name,))} = 100    # not sized yet: tokens per call"
+            for name in new
+        ]
+        text = add_table_comments(text, table, notes)
+    return text
+
+
+def _section(text: str, table: tuple[str, ...]) -> str:
+    """The lines of `[table]` and its sub-tables, up to the next other header."""
+    headers = table_headers(text)
+    lines = text.split("\n")
+    mine = [line for line, path in headers if path[: len(table)] == table]
+    if not mine:
+        return ""
+    after = [line for line, path in headers if line > mine[0] and path[: len(table)] != table]
+    return "\n".join(lines[mine[0] - 1 : (min(after) - 1) if after else len(lines)])
+
+
+def _mentions(section: str, name: str) -> bool:
+    """`name = …` (or `variables.name = …`) written in the section, commented or not: a
+    variable init wrote once is not written again."""
+    key = re.escape(format_key_path((name,)))
+    pattern = rf"^[ \t]*#?[ \t]*(?:variables\.)?{key}[ \t]*="
+    return re.search(pattern, section, re.MULTILINE) is not None
 
 
 def next_step(

@@ -76,6 +76,31 @@ def _insertion_line(text: str, lines: list[str]) -> int | None:
     return index
 
 
+def add_table_comments(text: str, table: tuple[str, ...], notes: Sequence[str]) -> str:
+    """Add `# note` lines at the end of the `[table]` section (after its own comments, before the
+    next section's leading comments); unchanged when the table has no header of its own."""
+    headers = table_headers(text)
+    starts = [line for line, path in headers if path == table]
+    if not starts or not notes:
+        return text
+    lines = text.split("\n")
+    following = [line for line, _ in headers if line > starts[0]]
+    index = (min(following) - 1) if following else len(lines)
+    while index > starts[0] and (
+        not lines[index - 1].strip() or lines[index - 1].lstrip().startswith("#")
+    ):
+        index -= 1
+    while index < len(lines) and lines[index].lstrip().startswith("#"):
+        index += 1
+    newline = "\r\n" if "\r\n" in text else "\n"
+    cr = "\r" if newline == "\r\n" else ""
+    added = [f"# {note}{cr}" for note in notes]
+    result = "\n".join([*lines[:index], *added, *lines[index:]])
+    if tomllib.loads(result) != _loads(text, "the manifest"):  # comments only, by construction
+        return text
+    return result
+
+
 def _expected(data: dict[str, Any], stubs: Sequence[PromptStub]) -> dict[str, Any]:
     prompts = dict(data.get("prompts", {}))
     for stub in stubs:
