@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from llmcost_lsp.core.errors import Location
 from llmcost_lsp.core.issues import Issue, Severity
-from llmcost_lsp.core.manifest import MANIFEST_FILENAME, Manifest
+from llmcost_lsp.core.manifest import MANIFEST_FILENAME, Manifest, format_key_path
 from llmcost_lsp.core.workspace import PromptResult, Report
 
 NEAR_BUDGET = Decimal("0.8")
@@ -297,7 +297,8 @@ def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date)
             f"cost is unknown (input alone: {usd(estimate.input_per_call_usd)}/call)",
             _entry_location(result, manifest),
             "info",
-            f"set them in [prompts.{result.prompt_id}] or [defaults] of {MANIFEST_FILENAME}",
+            f"set them in [{format_key_path(('prompts', result.prompt_id))}] or [defaults] of "
+            f"{MANIFEST_FILENAME}",
         )
     limit = _per_call_limit(result, manifest)
     if limit is not None and estimate.per_call_usd is not None and estimate.per_call_usd > limit[0]:

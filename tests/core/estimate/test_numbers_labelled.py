@@ -95,3 +95,22 @@ def test_a_collision_of_many_ids_is_one_short_finding(tmp_path: Path) -> None:
     (issue,) = [i for i in result.issues if i.code == "id-collision"]
     assert issue.message.endswith("and 197 more")
     assert len(issue.message) < 300
+
+
+def test_hints_name_tables_as_toml_writes_them(tmp_path: Path, small_db: PriceDB) -> None:
+    from datetime import date
+
+    from llmcost_lsp.core.check import check_report
+
+    ws = workspace(
+        tmp_path,
+        small_db,
+        {"prompts/support/triage.txt": "Triage.\n", "llm-cost.toml": "[defaults]\n"},
+    )
+    (no_model,) = [i for i in ws.result("support/triage").issues if i.code == "no-model"]
+    assert '[prompts."support/triage"]' in no_model.message
+    (tmp_path / "llm-cost.toml").write_text('[defaults]\nmodel = "gpt-4o"\n')
+    ws.load()
+    checked = check_report(ws.report(), ws.manifest, date(2026, 11, 24))
+    (volume,) = [i for i in checked.issues if i.code == "unknown-volume"]
+    assert volume.hint == 'set them in [prompts."support/triage"] or [defaults] of llm-cost.toml'
