@@ -8,7 +8,8 @@ Workspaces:
 - any repository given as NAME=PATH whose labels are in benchmarks/discovery_labels/NAME.txt
   (the files a reader calls prompts, by the rule written at the top of the file, with the
   commit they were labelled at), e.g. clones of danielmiessler/fabric, Azure-Samples/contoso-chat
-  and assafelovic/gpt-researcher at the commits named there.
+  and assafelovic/gpt-researcher, and two repositories with no prompts whose templates/ and .j2
+  files must not be taken for prompts (geerlingguy/ansible-role-nginx, helm/examples).
 
 Run: python benchmarks/discovery_coverage.py [--corpus DIR] [--list] [NAME=PATH ...]
 """

@@ -64,7 +64,7 @@ DOC_NAMES = frozenset(
 
 # Words addressed to a model: a role, a task, an instruction, a section a prompt has.
 _INSTRUCTION = re.compile(
-    r"\byou\s+(?:are|will|must|should|need|have|can|may)\b|\byou(?:'|’)(?:re|ll)\b"
+    r"\byou\s+(?:are|will|must|should|need)\b|\byou(?:'|’)(?:re|ll)\b"
     r"|\byour\s+(?:task|job|role|goal|objective|mission|response|answer|output|purpose)\b"
     r"|\bact\s+as\b|\bas\s+an?\s+(?:ai|assistant|expert|helpful)\b"
     r"|^\s*#+\s*(?:system|instructions?|role|task|identity|purpose|steps|output|goal|context"
@@ -76,6 +76,11 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _SEMVER_HEADING = re.compile(r"^\s*#+\s*\[?v?\d+\.\d+\.\d+", re.MULTILINE)
+# Go/Helm template actions (`{{- if .Values.x }}`, `{{ include "name" . }}`): a config or
+# manifest template; one `{{.Field}}` alone is also how some prompts are templated.
+_GO_ACTION = re.compile(
+    r"\{\{-?\s*(?:(?:if|else|end|define|include|range|with|template|block)\b|\.(?:Values|Release|Chart)\b|/\*)"
+)
 _MARKUP = re.compile(r"\A\s*(?:<!doctype|<html|<\?xml|<svg|<template|<div|<body|<head)", re.I)
 # A sentence-like run: five words in a row, separated by spaces (a config line is not).
 _PROSE = re.compile(r"(?:[^\W\d_]+[,.;:!?]?[ \t]+){4}[^\W\d_]+")
@@ -109,6 +114,8 @@ def not_a_prompt(text: str, parsed: ParsedPrompt, kind: str) -> str | None:
         return None
     if len(_SEMVER_HEADING.findall(head)) >= 2:
         return "a changelog, not a prompt"
+    if len(_GO_ACTION.findall(head)) >= 2:
+        return "a Go/Helm template, not a prompt"
     sent = "\n".join(m.text[:_SAMPLE] for m in parsed.messages)
     if _INSTRUCTION.search(sent):
         return None

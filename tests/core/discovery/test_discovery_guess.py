@@ -67,6 +67,10 @@ def test_documentation_pages_and_config_templates_are_not_prompts(tmp_path: Path
             "web/templates/page.md": "---\ntitle: x\n---\n{{Content}}\n",  # a blog template
             "roles/nginx/templates/nginx.conf.j2": "user  {{ nginx_user }};\npid {{ pid }};\n",
             "docs/prompting-guide.md": "This page lists the options of the CLI.\n",
+            "chart/templates/NOTES.txt": (  # Helm: prose and Go template actions
+                "1. Get the URL by running these commands:\n{{- if .Values.ingress }}\n"
+                "  You can watch it with kubectl get svc {{ include \"app.name\" . }}\n{{- end }}\n"
+            ),
             "src/prompts/loader.py": "print('x')\n",  # not a prompt format: not a candidate
         },
     )
@@ -81,6 +85,7 @@ def test_documentation_pages_and_config_templates_are_not_prompts(tmp_path: Path
     for rel in ("web/templates/page.md", "roles/nginx/templates/nginx.conf.j2"):
         assert why[rel] == no_prompt, rel
     assert why["docs/prompting-guide.md"] == no_prompt
+    assert why["chart/templates/NOTES.txt"] == "a Go/Helm template, not a prompt"
     assert "src/prompts/loader.py" not in why
 
 
