@@ -69,7 +69,7 @@ def test_documentation_pages_and_config_templates_are_not_prompts(tmp_path: Path
             "docs/prompting-guide.md": "This page lists the options of the CLI.\n",
             "chart/templates/NOTES.txt": (  # Helm: prose and Go template actions
                 "1. Get the URL by running these commands:\n{{- if .Values.ingress }}\n"
-                "  You can watch it with kubectl get svc {{ include \"app.name\" . }}\n{{- end }}\n"
+                '  You can watch it with kubectl get svc {{ include "app.name" . }}\n{{- end }}\n'
             ),
             "src/prompts/loader.py": "print('x')\n",  # not a prompt format: not a candidate
         },
