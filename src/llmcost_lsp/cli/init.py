@@ -25,7 +25,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.cli.workspace_args import workspace_root
-    from llmcost_lsp.core.init import MANIFEST_DOCS_URL, apply_init, plan_init
+    from llmcost_lsp.core.init import apply_init, plan_init
+    from llmcost_lsp.core.manifest import MANIFEST_DOCS_URL
 
     plan = plan_init(workspace_root(args.path))
     for mapping in plan.mappings:

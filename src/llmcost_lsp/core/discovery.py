@@ -21,7 +21,12 @@ from llmcost_lsp.core.discovery_guess import ID_ANCHORS, guess, is_doc_name, not
 from llmcost_lsp.core.errors import InputError, Location
 from llmcost_lsp.core.formats import PromptFormat, detect_format, parse_prompt
 from llmcost_lsp.core.issues import Issue
-from llmcost_lsp.core.manifest import DEFAULT_INCLUDE, MANIFEST_FILENAME, Manifest
+from llmcost_lsp.core.manifest import (
+    DEFAULT_INCLUDE,
+    MANIFEST_DOCS_URL,
+    MANIFEST_FILENAME,
+    Manifest,
+)
 from llmcost_lsp.core.textfile import (
     DEFAULT_LIMIT_BYTES,
     TextFile,
@@ -492,7 +497,7 @@ def _unreadable_includes(manifest: Manifest, paths: Sequence[str]) -> Issue:
         manifest.location_of("discovery", "include"),
         "warning",
         "narrow the globs or add an exclude; `--show-skipped` lists every file; formats: "
-        "docs/manifest.md",
+        f"{MANIFEST_DOCS_URL}",
     )
 
 

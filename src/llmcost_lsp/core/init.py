@@ -13,6 +13,7 @@ from llmcost_lsp.core.discovery import DiscoveryResult, discover
 from llmcost_lsp.core.errors import InputError, Location
 from llmcost_lsp.core.formats import ParsedPrompt, parse_prompt
 from llmcost_lsp.core.manifest import (
+    MANIFEST_DOCS_URL,
     MANIFEST_FILENAME,
     Defaults,
     Manifest,
@@ -28,9 +29,6 @@ from llmcost_lsp.core.manifest_edit import (
 )
 from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, decode_text
 from llmcost_lsp.core.toml_positions import table_headers
-
-# The published manifest reference: what a user who installed the package can open.
-MANIFEST_DOCS_URL = "https://github.com/llm-cost/llm-cost/blob/main/docs/manifest.md"
 
 HEADER = f"""\
 # llm-cost.toml: what each prompt in this repository costs.

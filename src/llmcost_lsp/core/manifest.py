@@ -42,6 +42,8 @@ from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, read_text_fi
 from llmcost_lsp.core.toml_positions import KeyPath, Span, key_spans
 
 MANIFEST_FILENAME = "llm-cost.toml"
+# The published reference: what a user who installed the package (not this checkout) can open.
+MANIFEST_DOCS_URL = "https://github.com/llm-cost/llm-cost/blob/main/docs/manifest.md"
 MANIFEST_LIMIT_BYTES = MANIFEST_LIMIT_BYTES_DEFAULT
 DEFAULT_INCLUDE: tuple[str, ...] = (
     "prompts/**/*",

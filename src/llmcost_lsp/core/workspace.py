@@ -25,6 +25,7 @@ from llmcost_lsp.core.estimate import (
 from llmcost_lsp.core.formats import ParsedPrompt, parse_prompt
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import (
+    MANIFEST_DOCS_URL,
     MANIFEST_FILENAME,
     MANIFEST_LIMIT_BYTES,
     Manifest,
@@ -555,7 +556,7 @@ class Workspace:
                         f"placeholder for it, so it adds no tokens",
                         self._manifest_location("prompts", prompt.id, "variables", name),
                         "warning",
-                        "see docs/manifest.md for the placeholder syntax of each format",
+                        f"the placeholder syntax of each format: {MANIFEST_DOCS_URL}",
                     )
                 )
         table = format_key_path(("prompts", prompt.id, "variables"))
