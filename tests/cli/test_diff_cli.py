@@ -196,7 +196,14 @@ def test_a_broken_working_tree_manifest_exits_2_after_the_diff(
     out, err = capsys.readouterr()
     assert code == 2
     assert out  # the diff itself is still printed
-    assert "llm-cost.toml:" in err and "has errors: exit 2" in err
+    assert "llm-cost.toml:" in err and "the working tree's llm-cost.toml has errors: exit 2" in err
+    # the same when the head is a commit
+    repo.git("add", "-A")
+    repo.git("commit", "-qm", "broken manifest")
+    code = main(["diff", str(repo.root), "--base", "HEAD~1", "--head", "HEAD"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out
+    assert "toml-syntax" in err and "HEAD's llm-cost.toml has errors" in err
 
 
 def test_a_blob_missing_from_a_partial_clone_is_not_a_crash(

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         print(render_markdown(diff, db, threshold))
     else:
         print(render_table(diff, db))
-    if args.head is None and _working_tree_manifest_broken(root):
+    if _head_manifest_broken(root, args.head):
         return 2
     if exceeded:
         assert threshold is not None
@@ -88,27 +88,32 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _working_tree_manifest_broken(root: Path) -> bool:
+def _head_manifest_broken(root: Path, head: str | None) -> bool:
     """A head manifest with errors makes the diff exit 2 (after the diff is printed): its
-    numbers ignored the manifest. Says which errors on stderr."""
-    from llmcost_lsp.core.errors import LlmCostError
-    from llmcost_lsp.core.manifest import MANIFEST_FILENAME, MANIFEST_LIMIT_BYTES, analyze_manifest
-    from llmcost_lsp.core.textfile import read_text_file
+    numbers ignored the manifest. Says which errors on stderr. `head`: a git ref, or None for
+    the working tree."""
+    import subprocess
+
+    from llmcost_lsp.core.manifest import MANIFEST_FILENAME, analyze_manifest
     from llmcost_lsp.present import issue_line
 
-    path = root / MANIFEST_FILENAME
-    if not path.is_file():
+    if head is None:
+        path = root / MANIFEST_FILENAME
+        raw = path.read_bytes() if path.is_file() else None
+    else:  # `REF:./path` is relative to the folder git runs in
+        shown = subprocess.run(
+            ["git", "show", f"{head}:./{MANIFEST_FILENAME}"], cwd=root, capture_output=True
+        )
+        raw = shown.stdout if shown.returncode == 0 else None
+    if raw is None:
         return False
-    try:
-        text = read_text_file(path, MANIFEST_LIMIT_BYTES, display_path=MANIFEST_FILENAME).text
-    except LlmCostError as error:
-        print(f"llm-cost: error: {error}", file=sys.stderr)
-        return True
+    text = raw.decode("utf-8", "replace").removeprefix("\ufeff").replace("\r\n", "\n")
     errors = analyze_manifest(text, MANIFEST_FILENAME).errors
     for issue in errors:
         print(issue_line(issue), file=sys.stderr)
     if errors:
-        print(f"llm-cost: error: {MANIFEST_FILENAME} has errors: exit 2", file=sys.stderr)
+        side = "the working tree's" if head is None else f"{head}'s"
+        print(f"llm-cost: error: {side} {MANIFEST_FILENAME} has errors: exit 2", file=sys.stderr)
     return bool(errors)
 
 
