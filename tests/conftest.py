@@ -23,6 +23,9 @@ def _isolated_cache(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("LLMCOST_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("LLMCOST_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("LLMCOST_DATA_DIR", str(home / "data"))  # the default runtime ledger
+    monkeypatch.delenv("LLMCOST_LEDGER", raising=False)
+    monkeypatch.delenv("LLMCOST_MANIFEST", raising=False)
 
 
 @pytest.fixture

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from lsprotocol import types
 
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
+from llmcost_lsp.server import actuals
 from llmcost_lsp.server.analysis import Findings, analyze
 from llmcost_lsp.server.convert import line_getter, path_to_uri, to_diagnostic
 from llmcost_lsp.server.state import Folder, LlmCostServer
@@ -25,9 +27,14 @@ def folder_findings(ls: LlmCostServer, folder: Folder) -> Findings | None:
     """Worker-side: the findings of a folder under the selected scenario."""
     if folder.workspace is None:
         return None
-    return analyze(
+    findings = analyze(
         folder.workspace, ls.config.scenario, now=ls.pricing_now(), ci=ls.ci, memo=folder.memo
     )
+    # month-to-date actuals off their estimate (editor only: CI has no production ledger)
+    drift = actuals.drift_issues(
+        folder.workspace, actuals.month_to_date(ls, folder), ls.config.scenario
+    )
+    return replace(findings, issues=findings.issues + tuple(drift)) if drift else findings
 
 
 def folder_diagnostics(

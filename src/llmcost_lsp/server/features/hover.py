@@ -8,6 +8,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from llmcost_lsp.core.suggest import compare_models
+from llmcost_lsp.server import actuals
 from llmcost_lsp.server.analysis import resolve_scenario
 from llmcost_lsp.server.breakdown import breakdown_markdown, comparison_markdown
 from llmcost_lsp.server.convert import uri_to_path
@@ -29,6 +30,9 @@ def compute_hover(
     terms, _ = resolve_scenario(workspace, ls.config.scenario)
     result = workspace.result(place.prompt_id, terms)
     markdown = breakdown_markdown(result)
+    markdown += actuals.hover_markdown(
+        result, actuals.month_to_date(ls, folder).get(place.prompt_id)
+    )
     if result.estimate is not None:
         cheaper = compare_models(workspace, place.prompt_id, terms, ls.config.compare_models)
         markdown += "\n" + comparison_markdown(result.estimate, cheaper)

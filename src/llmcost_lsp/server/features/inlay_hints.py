@@ -11,6 +11,7 @@ from llmcost_lsp.core.estimate import Estimate
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.workspace import PromptResult, Workspace
 from llmcost_lsp.present import money
+from llmcost_lsp.server import actuals
 from llmcost_lsp.server.analysis import resolve_scenario
 from llmcost_lsp.server.breakdown import breakdown_markdown
 from llmcost_lsp.server.config import HintSettings
@@ -39,7 +40,7 @@ def hint_label(estimate: Estimate, show: HintSettings) -> str:
 def _hint(result: PromptResult, line: int, line_text: str, show: HintSettings) -> types.InlayHint:
     estimate = result.estimate
     if estimate is None:
-        reason = result.why_not_estimated
+        reason = next((i.message for i in result.issues), "not estimated")
         label = "llm-cost: no estimate"
         tooltip = f"**{result.prompt_id}**: {reason}"
     else:
@@ -66,11 +67,13 @@ def compute_hints(
     places = _places(workspace, path)
     lines = line_getter(text)
     hints = []
+    month = actuals.month_to_date(ls, folder) if places else {}
     for prompt_id, line in places:
         if not window.start.line <= line <= window.end.line or workspace.prompt(prompt_id) is None:
             continue
         result = workspace.result(prompt_id, terms)
         hint = _hint(result, line, lines(line) or "", ls.config.hints)
+        hint = actuals.decorate(hint, month.get(prompt_id))  # `· $287.00 so far this month`
         hints.append(diff.decorate(ls, folder, hint, result))  # `· +$41/mo vs main`
     return hints
 
