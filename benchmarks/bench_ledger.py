@@ -116,7 +116,7 @@ def bench_span_processor(folder: Path, spans: int = 5_000) -> None:
     )
 
 
-def bench_sqlite_writer(folder: Path, rows: list[CallRow]) -> None:
+def bench_sqlite_writer(folder: Path, rows: list[CallRow]) -> float:
     path = folder / "one.sqlite3"
     ledger = SqliteLedger(path)
     start = time.perf_counter()
@@ -143,29 +143,44 @@ def bench_sqlite_writer(folder: Path, rows: list[CallRow]) -> None:
     print(f"storage: {size / len(rows):,.0f} bytes per call (goal ≤ 400; rollups, indexes, key)")
     plain.close()
     ledger.close()
+    return ours
 
 
-def _writer(args: tuple[str, int, int]) -> None:
-    path, worker, count = args
+def _writer(path: str, worker: int, count: int, start: object, results: object) -> None:
     ledger = SqliteLedger(Path(path))
     rows = make_rows(count, offset=(worker + 1) * 10_000_000)
+    start.wait()  # type: ignore[attr-defined]
+    began = time.time()
     for begin in range(0, count, 500):
         ledger.write(rows[begin : begin + 500])
+    results.put((began, time.time()))  # type: ignore[attr-defined]
     ledger.close()
 
 
-def bench_four_writers(folder: Path, per_process: int) -> None:
+def bench_four_writers(folder: Path, per_process: int, single_rate: float) -> None:
     path = folder / "four.sqlite3"
     SqliteLedger(path).close()
-    start = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
-        pool.map(_writer, [(str(path), w, per_process) for w in range(4)])
-    elapsed = time.perf_counter() - start
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Event(), context.Queue()
+    workers = [
+        context.Process(target=_writer, args=(str(path), w, per_process, start, results))
+        for w in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    time.sleep(3)  # every process has built its rows
+    start.set()
+    spans = [results.get(timeout=600) for _ in workers]
+    for worker in workers:
+        worker.join()
+    elapsed = max(end for _, end in spans) - min(began for began, _ in spans)
     with SqliteLedger(path) as ledger:
         landed = ledger.count()
+    rate = landed / elapsed
     print(
         f"SQLite 4 writer processes: {landed:,} of {4 * per_process:,} rows landed, "
-        f"{landed / elapsed:,.0f} rows/s (process start and row building included)"
+        f"{rate:,.0f} rows/s together | baseline one writer {single_rate:,.0f} rows/s | ratio "
+        f"{rate / single_rate:.2f}x"
     )
 
 
@@ -230,9 +245,9 @@ def main() -> None:
         bench_record(folder)
         bench_span_processor(folder)
         rows = make_rows(args.rows)
-        bench_sqlite_writer(folder, rows)
+        single = bench_sqlite_writer(folder, rows)
         bench_summary(folder, rows)
-        bench_four_writers(folder, args.per_process)
+        bench_four_writers(folder, args.per_process, single)
         if args.postgres:
             bench_postgres(args.postgres, rows[: min(len(rows), 200_000)])
 

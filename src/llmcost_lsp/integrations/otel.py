@@ -37,14 +37,20 @@ class LedgerSpanProcessor(SpanProcessor):
         return None
 
     def on_end(self, span: ReadableSpan) -> None:
+        # the hot path of every span in the app: two dict lookups for a span without usage
         attributes = span.attributes
-        if not attributes or not any(key in attributes for key in _USAGE_KEYS):
+        if not attributes:
+            return
+        for key in _USAGE_KEYS:
+            if key in attributes:
+                break
+        else:
             return
         context = span.context
-        key = f"span:{context.trace_id:032x}:{context.span_id:016x}" if context else "span:?"
+        # an ended span's attributes are frozen: no copy; ids are formatted on the writer
+        ids = (context.trace_id, context.span_id) if context else "span:?"
         self.recorder.record(
-            SpanUsage(dict(attributes), span.end_time, key, self._prompt_attribute),
-            source="otel",
+            SpanUsage(attributes, span.end_time, ids, self._prompt_attribute), source="otel"
         )
 
     def shutdown(self) -> None:

@@ -91,8 +91,15 @@ class SpanUsage:
 
     attributes: Mapping[str, Any]
     end_ns: int | None
-    span_key: str
+    ids: str | tuple[int, int]  # a span key, or (trace id, span id) formatted on the writer
     prompt_attribute: str | None = None
+
+    @property
+    def span_key(self) -> str:
+        if isinstance(self.ids, str):
+            return self.ids
+        trace_id, span_id = self.ids
+        return f"span:{trace_id:032x}:{span_id:016x}"
 
     def call(self) -> SpanCall | None:
         return span_call(

@@ -4,11 +4,18 @@ app processes starting at once migrate once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from llmcost_lsp.core.ledger.store import SCHEMA_VERSION, LedgerError, SqlStore, migrations
+from llmcost_lsp.core.ledger.rows import COLUMNS, ROLLUP_FIELDS, CallRow
+from llmcost_lsp.core.ledger.store import (
+    SCHEMA_VERSION,
+    LedgerError,
+    SqlStore,
+    migrations,
+    upsert_sql,
+)
 
 _MIGRATION_LOCK = 7_391_553_017  # any constant: the advisory lock id of our migrations
 
@@ -83,6 +90,36 @@ class PostgresStore(SqlStore):
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     [str(version)],
                 )
+
+    def _insert_calls(self, cursor: Any, rows: Sequence[CallRow]) -> list[str]:
+        """COPY into a session's staging table, then one INSERT … ON CONFLICT DO NOTHING:
+        COPY is PostgreSQL's fast path, the INSERT keeps the ledger idempotent."""
+        columns = ", ".join(COLUMNS)
+        # every time, not once: a rolled-back first batch would take the table with it
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS calls_in (LIKE calls) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY calls_in ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row.values())
+        cursor.execute(
+            f"INSERT INTO calls ({columns}) SELECT {columns} FROM calls_in "
+            "ON CONFLICT (request_key) DO NOTHING RETURNING request_key"
+        )
+        return [key for (key,) in cursor.fetchall()]
+
+    def _upsert_groups(
+        self, cursor: Any, table: str, keys: Sequence[str], params: list[tuple[Any, ...]]
+    ) -> None:
+        """COPY the batch's groups to a staging table, then one upsert of them all."""
+        names = ", ".join((*keys, *ROLLUP_FIELDS))
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {table}_in (LIKE {table}) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY {table}_in ({names}) FROM STDIN") as copy:
+            for group in params:
+                copy.write_row(group)
+        cursor.execute(upsert_sql(table, keys, f"SELECT {names} FROM {table}_in"))
 
     def close(self) -> None:
         self.connection.close()

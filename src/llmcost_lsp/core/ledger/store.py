@@ -81,7 +81,12 @@ def migrations(integer: str, text: str) -> list[tuple[int, list[str]]]:
     ]
 
 
-def _upsert_sql(table: str, keys: Sequence[str]) -> str:
+def _marks(keys: Sequence[str]) -> str:
+    return ", ".join("?" for _ in (*keys, *ROLLUP_FIELDS))
+
+
+def upsert_sql(table: str, keys: Sequence[str], source: str) -> str:
+    """Add `source`'s groups (a VALUES row or a SELECT) to the rollup `table`."""
     names = (*keys, *ROLLUP_FIELDS)
     sums = ", ".join(
         f"{name} = {table}.{name} + excluded.{name}"
@@ -94,9 +99,8 @@ def _upsert_sql(table: str, keys: Sequence[str]) -> str:
         f"last_ts = CASE WHEN {table}.last_ts IS NULL OR excluded.last_ts > {table}.last_ts "
         f"THEN excluded.last_ts ELSE {table}.last_ts END"
     )
-    marks = ", ".join("?" for _ in names)
     return (
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) "
+        f"INSERT INTO {table} ({', '.join(names)}) {source} "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sums}, {bounds}"
     )
 
@@ -136,21 +140,26 @@ class SqlStore:
         if not rows:
             return WriteResult(0, 0)
         by_key = {row.request_key: row for row in rows}
-        inserted: list[CallRow] = []
         with self._transaction() as cursor:
-            unique = list(by_key.values())
-            for start in range(0, len(unique), _BATCH_ROWS):
-                chunk = unique[start : start + _BATCH_ROWS]
-                one = "(" + ", ".join("?" for _ in COLUMNS) + ")"
-                sql = (
-                    f"INSERT INTO calls ({', '.join(COLUMNS)}) VALUES "
-                    + ", ".join(one for _ in chunk)
-                    + " ON CONFLICT (request_key) DO NOTHING RETURNING request_key"
-                )
-                cursor.execute(self._sql(sql), [v for row in chunk for v in row.values()])
-                inserted.extend(by_key[key] for (key,) in cursor.fetchall())
+            keys = self._insert_calls(cursor, list(by_key.values()))
+            inserted = [by_key[key] for key in keys]
             self._add_rollups(cursor, inserted)
         return WriteResult(len(inserted), len(rows) - len(inserted))
+
+    def _insert_calls(self, cursor: Any, rows: Sequence[CallRow]) -> list[str]:
+        """Insert rows whose key is new; returns the keys really inserted."""
+        keys: list[str] = []
+        one = "(" + ", ".join("?" for _ in COLUMNS) + ")"
+        for start in range(0, len(rows), _BATCH_ROWS):
+            chunk = rows[start : start + _BATCH_ROWS]
+            sql = (
+                f"INSERT INTO calls ({', '.join(COLUMNS)}) VALUES "
+                + ", ".join(one for _ in chunk)
+                + " ON CONFLICT (request_key) DO NOTHING RETURNING request_key"
+            )
+            cursor.execute(self._sql(sql), [v for row in chunk for v in row.values()])
+            keys.extend(key for (key,) in cursor.fetchall())
+        return keys
 
     def _add_rollups(self, cursor: Any, rows: Sequence[CallRow]) -> None:
         rollups = Rollups()
@@ -168,7 +177,12 @@ class SqlStore:
                 for key, totals in items
             ]
             if params:
-                cursor.executemany(self._sql(_upsert_sql(table, keys)), params)
+                self._upsert_groups(cursor, table, keys, params)
+
+    def _upsert_groups(
+        self, cursor: Any, table: str, keys: Sequence[str], params: list[tuple[Any, ...]]
+    ) -> None:
+        cursor.executemany(self._sql(upsert_sql(table, keys, f"VALUES ({_marks(keys)})")), params)
 
     # -- reading ---------------------------------------------------------------------------
 

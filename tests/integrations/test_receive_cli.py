@@ -1,0 +1,74 @@
+"""`llm-cost actuals receive`: the real command in its own process, fed by the real OTLP/HTTP
+exporter, stopped with Ctrl-C (SIGINT), which flushes what it received into the ledger."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from llmcost_lsp.core.ledger.store import open_store
+
+from .conftest import require
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_receive_command_records_exported_spans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    ledger = tmp_path / "ledger.sqlite3"
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "llmcost_lsp.cli.main", "actuals", "receive", "--ledger",
+         str(ledger), "--bind", f"127.0.0.1:{port}"],
+        stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert server.stderr is not None
+        banner = server.stderr.readline()
+        assert f"http://127.0.0.1:{port}/v1/traces" in banner
+        provider = TracerProvider()
+        exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{port}/v1/traces")
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        tracer = provider.get_tracer("svc")
+        for index in range(5):
+            with tracer.start_as_current_span("chat gpt-4o") as span:
+                span.set_attributes(
+                    {"gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o",
+                     "gen_ai.response.id": f"chatcmpl-{index}", "gen_ai.prompt.name": "search",
+                     "gen_ai.usage.input_tokens": 1200, "gen_ai.usage.output_tokens": 300,
+                     "gen_ai.usage.cache_read.input_tokens": 1024}
+                )  # fmt: skip
+        provider.shutdown()
+    finally:
+        os.kill(server.pid, signal.SIGINT)
+        _, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert "5 calls written" in err
+    with open_store(str(ledger)) as store:
+        rows = list(store.iter_rows())
+    assert [r.cost_pusd for r in rows] == [4_720_000_000] * 5  # 176x2.5 + 1024x1.25 + 300x10
+
+
+def test_receive_refuses_a_bad_bind(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "llmcost_lsp.cli.main", "actuals", "receive", "--ledger",
+         str(tmp_path / "l.sqlite3"), "--bind", "nonsense"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "is not HOST:PORT" in done.stderr
