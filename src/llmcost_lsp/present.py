@@ -8,11 +8,14 @@ from __future__ import annotations
 import traceback
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.numbers import plain_decimal
 from llmcost_lsp.core.tokens.spec import TokenCount
+
+if TYPE_CHECKING:  # the workspace pulls in pydantic and tiktoken: not for `llm-cost --version`
+    from llmcost_lsp.core.workspace import Report
 
 # An unexpected exception is a bug in llm-cost, not a broken budget (1) or bad input (2):
 # EX_SOFTWARE from sysexits.h, so CI can tell "the tool crashed" from "the budget is over".
@@ -37,6 +40,12 @@ def decimal_text(value: Decimal | None) -> str | None:
     if value is None:
         return None
     return plain_decimal(value)
+
+
+def monthly_total(report: Report) -> str:
+    """The monthly total for people: `?` while no prompt found has a monthly cost (a sum of
+    nothing known is unknown, not $0.00)."""
+    return "?" if report.monthly_unknown else money(report.monthly_usd)
 
 
 def money(value: Decimal | None, *, per_call: bool = False) -> str:

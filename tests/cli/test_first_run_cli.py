@@ -33,6 +33,8 @@ def test_zero_config_table_marks_unsized_inputs_and_template_logic(
         out
     )
     assert "1 prompt with template loops or conditionals" in out
+    # nothing has a monthly cost yet: the total is unknown, not $0.00
+    assert "Total: ?/month for 2 prompts (scenario baseline); 2 without a monthly cost" in out
     assert "skipped data/patterns/summarize/README.md: documentation, not a prompt" in out
     assert out.splitlines()[-1] == (
         "2 prompts found: 0 estimated, 1 need volumes, 1 need a model, 1 with unsized variables; "

@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.check import check_report
-    from llmcost_lsp.present import fold_repeats, issue_data, issue_line, money
+    from llmcost_lsp.present import fold_repeats, issue_data, issue_line, monthly_total
 
     workspace = open_workspace(args, broken_manifest_ok=True)
     result = check_report(
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     errors, warnings = len(result.errors), len(result.warnings)
     summary = (
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} · "
-        f"{money(result.report.monthly_usd)}/month (scenario {result.report.scenario.name})"
+        f"{monthly_total(result.report)}/month (scenario {result.report.scenario.name})"
     )
     print(summary if args.format == "text" else f"::notice::{summary}", file=sys.stderr)
     print_coverage(workspace, result.report, args.show_skipped, sys.stderr)

@@ -18,7 +18,7 @@ from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import PromptResult, Report
 
 # money and token text are shared with the server (present.py); re-exported for the commands
-from llmcost_lsp.present import decimal_text, issue_data, money, tokens_text
+from llmcost_lsp.present import decimal_text, issue_data, money, monthly_total, tokens_text
 
 JSON_SCHEMA = "llm-cost.estimate/1"
 
@@ -72,7 +72,7 @@ def _short(text: str, limit: int = 60) -> str:
 def _total_line(report: Report) -> str:
     count = len(report.results)
     incomplete = len(report.incomplete)
-    total = f"Total: {money(report.monthly_usd)}/month for {count} prompt{'s' * (count != 1)}"
+    total = f"Total: {monthly_total(report)}/month for {count} prompt{'s' * (count != 1)}"
     total += f" (scenario {report.scenario.name})"
     if incomplete:
         total += f"; {incomplete} without a monthly cost (see below)"
@@ -132,7 +132,7 @@ def _footnotes(report: Report, db: PriceDB) -> list[str]:
 
 def render_markdown_report(report: Report, db: PriceDB) -> str:
     lines = [
-        f"### LLM cost estimate: {money(report.monthly_usd)}/month",
+        f"### LLM cost estimate: {monthly_total(report)}/month",
         "",
         f"Scenario **{report.scenario.name}** · {len(report.results)} prompts · "
         f"price DB updated {db.updated_at:%Y-%m-%d}",

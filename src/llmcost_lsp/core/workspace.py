@@ -95,6 +95,11 @@ class Report:
     def incomplete(self) -> list[PromptResult]:
         return [r for r in self.results if r.estimate is None or r.estimate.monthly_usd is None]
 
+    @property
+    def monthly_unknown(self) -> bool:
+        """Prompts were found but none has a monthly cost: the total is unknown, not $0."""
+        return bool(self.results) and len(self.incomplete) == len(self.results)
+
 
 class Workspace:
     """One folder: its manifest (optional), its prompts and their counts."""

@@ -19,7 +19,12 @@ from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import find_manifest_upward
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.present import EXIT_INTERNAL_ERROR, crash_message, issue_line, money
+from llmcost_lsp.present import (
+    EXIT_INTERNAL_ERROR,
+    crash_message,
+    issue_line,
+    monthly_total,
+)
 from llmcost_lsp.server.analysis import Findings, analyze
 
 SCHEMA = "llm-cost.lsp-check/1"
@@ -136,7 +141,7 @@ def run_check(
     summary = (
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
         + (f" ({twice} also shown on their prompt file)" if twice else "")
-        + f" · {money(report.monthly_usd)}/month (scenario {report.scenario.name})"
+        + f" · {monthly_total(report)}/month (scenario {report.scenario.name})"
     )
     print(summary if fmt == "text" else f"::notice::{summary}", file=err)
     if findings.coverage is not None:

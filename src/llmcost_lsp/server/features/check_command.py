@@ -7,7 +7,7 @@ from typing import Any
 from lsprotocol import types
 
 from llmcost_lsp.core.coverage import Coverage
-from llmcost_lsp.present import issue_data, money
+from llmcost_lsp.present import issue_data, monthly_total
 from llmcost_lsp.server.features.commands import Command
 from llmcost_lsp.server.features.diagnostics import folder_findings, refresh
 from llmcost_lsp.server.state import LlmCostServer
@@ -28,8 +28,7 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
         report = findings.check.report
         coverage = findings.coverage or Coverage.of(report, ())
         parts.append(
-            f"{money(report.monthly_usd)}/month (scenario {report.scenario.name}); "
-            f"{coverage.line()}"
+            f"{monthly_total(report)}/month (scenario {report.scenario.name}); {coverage.line()}"
         )
         folders.append(
             {
