@@ -42,6 +42,8 @@ def test_check_ends_with_the_coverage_line(
 ) -> None:
     assert main(["check", str(example)]) == 0
     assert capsys.readouterr().err.splitlines()[-1] == LINE
+    assert main(["check", str(example), "-f", "github"]) == 0
+    assert capsys.readouterr().err.splitlines()[-1] == f"::notice::{LINE}"
 
 
 @pytest.mark.parametrize("command", ["estimate", "check"])

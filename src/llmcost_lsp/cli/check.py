@@ -68,5 +68,6 @@ def run(args: argparse.Namespace) -> int:
         f"{monthly_total(result.report)}/month (scenario {result.report.scenario.name})"
     )
     print(summary if args.format == "text" else f"::notice::{summary}", file=sys.stderr)
-    print_coverage(workspace, result.report, args.show_skipped, sys.stderr)
+    notice = "::notice::" if args.format == "github" else ""
+    print_coverage(workspace, result.report, args.show_skipped, sys.stderr, notice)
     return code

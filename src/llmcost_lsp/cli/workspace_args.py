@@ -47,15 +47,18 @@ def add_coverage_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def print_coverage(workspace: Workspace, report: Report, show_skipped: bool, file: TextIO) -> None:
-    """The skipped files (with --show-skipped), then the coverage line that ends the output."""
+def print_coverage(
+    workspace: Workspace, report: Report, show_skipped: bool, file: TextIO, prefix: str = ""
+) -> None:
+    """The skipped files (with --show-skipped), then the coverage line that ends the output;
+    `prefix`: `::notice::` for GitHub's log."""
     from llmcost_lsp.core.coverage import Coverage
 
     coverage = Coverage.of(report, workspace.discovery.skipped)
     if show_skipped:
         for skipped in coverage.skipped:
-            print(f"skipped {skipped.path}: {skipped.reason}", file=file)
-    print(coverage.line(), file=file)
+            print(f"{prefix}skipped {skipped.path}: {skipped.reason}", file=file)
+    print(f"{prefix}{coverage.line()}", file=file)
 
 
 def coverage_json(workspace: Workspace, report: Report) -> dict[str, Any]:
