@@ -104,6 +104,15 @@ def renames(diff: CostDiff) -> list[str]:
     return lines
 
 
+def unreadable_text(diff: CostDiff) -> str:
+    """`2 prompts cannot be read in the head (a, b)`: why a threshold cannot pass."""
+    names = [d.prompt_id for d in diff.unreadable]
+    return (
+        f"{len(names)} prompt{'s' * (len(names) != 1)} cannot be read in the head "
+        f"({', '.join(names)})"
+    )
+
+
 def totals_line(diff: CostDiff) -> str:
     base, head = usd(diff.base_monthly_usd), usd(diff.head_monthly_usd)
     return f"{base} → {head}: {headline(diff)}"
@@ -151,7 +160,10 @@ def render_markdown(diff: CostDiff, db: PriceDB, threshold: Threshold | None = N
         over = threshold.exceeded_by(diff)
         lines += [
             "",
-            f"**Over the limit:** the increase is above `--fail-on-increase {threshold}`."
+            f"**Over the limit:** {_md(unreadable_text(diff))}, so the increase is unknown "
+            f"(`--fail-on-increase {threshold}`)."
+            if diff.unreadable
+            else f"**Over the limit:** the increase is above `--fail-on-increase {threshold}`."
             if over
             else f"Within `--fail-on-increase {threshold}`.",
         ]

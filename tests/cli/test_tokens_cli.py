@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from llmcost_lsp.cli import tokens as tokens_cli
 from llmcost_lsp.cli.main import main
+from llmcost_lsp.core import textfile
 from llmcost_lsp.core.pricing.db import load_price_db
 from llmcost_lsp.core.tokens import vocab
 
@@ -123,15 +124,29 @@ def test_invalid_utf8_reports_byte_offset_and_line(
 def test_huge_input_names_the_limit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tokens_cli, "MAX_INPUT_BYTES", 1024)
+    monkeypatch.setattr(textfile, "DEFAULT_LIMIT_BYTES", 1024)
     code, _, err = _run(capsys, _write(tmp_path, b"a" * 1025), "-m", "gpt-4o")
     assert code == 2
-    assert "input is larger than the size limit of 1,024 bytes" in err
+    assert "file is larger than the 1,024-byte limit for prompt files" in err
 
 
-def test_default_limit_is_16_mib() -> None:
-    assert tokens_cli.MAX_INPUT_BYTES == 16 * 1024 * 1024
-    assert tokens_cli._size(tokens_cli.MAX_INPUT_BYTES) == "16 MiB"
+def test_the_limit_is_the_one_estimate_and_the_editor_apply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Probe 1.18: `tokens` took 16 MiB while `estimate` skipped files over 2,000,000 bytes."""
+    assert textfile.DEFAULT_LIMIT_BYTES == 2_000_000
+    code, _, err = _run(capsys, _write(tmp_path, b"a " * 1_000_001), "-m", "gpt-4o")
+    assert code == 2 and "2,000,000-byte limit" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_is_refused_without_blocking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "p.txt"
+    os.mkfifo(fifo)
+    code, _, err = _run(capsys, str(fifo), "-m", "gpt-4o")
+    assert code == 2 and "not a regular file" in err
 
 
 def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

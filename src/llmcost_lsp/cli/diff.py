@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.diff import parse_threshold
     from llmcost_lsp.core.git_diff import diff_git
     from llmcost_lsp.core.pricing.db import load_price_db
-    from llmcost_lsp.present_diff import headline, render_markdown
+    from llmcost_lsp.present_diff import headline, render_markdown, unreadable_text
 
     threshold = parse_threshold(args.fail_on_increase) if args.fail_on_increase else None
     root = workspace_root(args.path)
@@ -77,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         print(render_table(diff, db))
     if _head_manifest_broken(root, args.head):
         return 2
+    if exceeded and diff.unreadable:
+        print(f"llm-cost: {unreadable_text(diff)}: the increase is unknown", file=sys.stderr)
+        return 1
     if exceeded:
         assert threshold is not None
         print(

@@ -13,7 +13,6 @@ from llmcost_lsp.cli.freshness import add_freshness_flags
 if TYPE_CHECKING:
     from llmcost_lsp.core.tokens.spec import TokenCount
 
-MAX_INPUT_BYTES = 16 * 1024 * 1024
 JSON_SCHEMA = "llm-cost.tokens/1"
 
 
@@ -77,39 +76,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read_input(name: str, shown: str) -> bytes:
-    from llmcost_lsp.core.errors import InputError, Location
+    """The file's bytes, with the size limit `estimate` and the editor apply to prompt files."""
+    import os
 
-    try:
-        if name == "-":
-            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-        else:
-            with open(name, "rb") as handle:
-                data = handle.read(MAX_INPUT_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("no such file", location=Location(path=shown), code="not-found") from None
-    except IsADirectoryError:
+    from llmcost_lsp.core.errors import InputError, Location
+    from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, read_capped
+
+    if name != "-":
+        if not os.path.lexists(name):
+            raise InputError("no such file", location=Location(path=shown), code="not-found")
+        return read_capped(name, DEFAULT_LIMIT_BYTES, shown)
+    data = sys.stdin.buffer.read(DEFAULT_LIMIT_BYTES + 1)
+    if len(data) > DEFAULT_LIMIT_BYTES:
         raise InputError(
-            "is a directory, not a prompt file", location=Location(path=shown), code="unreadable"
-        ) from None
-    except OSError as error:
-        raise InputError(
-            f"cannot read: {error.strerror or error}",
-            location=Location(path=shown),
-            code="unreadable",
-        ) from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(
-            f"input is larger than the size limit of {_size(MAX_INPUT_BYTES)}",
+            f"input is larger than the {DEFAULT_LIMIT_BYTES:,}-byte limit for prompt files",
             location=Location(path=shown),
             code="too-large",
             hint="count a smaller file; prompts this large exceed every model's context window",
         )
     return data
-
-
-def _size(n_bytes: int) -> str:
-    mib = 1024 * 1024
-    return f"{n_bytes // mib} MiB" if n_bytes % mib == 0 else f"{n_bytes:,} bytes"
 
 
 def _decimal(value: Decimal | None) -> str | None:

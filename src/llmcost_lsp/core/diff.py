@@ -60,7 +60,13 @@ ChangeKind = Literal[
     "scenario-changed",
     "now-estimated",
     "no-longer-estimated",
+    "unreadable",
 ]
+# Why a file that was a prompt may no longer read (core/textfile.py): it did not leave, its cost
+# is unknown. Never "removed", never a resolved budget.
+READ_FAILURES = frozenset(
+    {"binary", "invalid-utf8", "not-utf8", "too-large", "unreadable", "not-a-file"}
+)
 # Findings that are about money; shown first as "budgets crossed".
 BUDGET_CODES = frozenset(
     {
@@ -105,7 +111,12 @@ class PromptDiff:
 
     @property
     def head_monthly_usd(self) -> Decimal | None:
-        return _monthly(self.head)
+        return None if self.unreadable else _monthly(self.head)
+
+    @property
+    def unreadable(self) -> bool:
+        """The head's file is there but cannot be read: its cost is unknown, not gone."""
+        return "unreadable" in self.changes
 
     @property
     def monthly_usd_delta(self) -> Decimal | None:
@@ -115,7 +126,7 @@ class PromptDiff:
 
     @property
     def input_tokens_delta(self) -> int | None:
-        base, head = _tokens(self.base), _tokens(self.head)
+        base, head = _tokens(self.base), None if self.unreadable else _tokens(self.head)
         return None if base is None or head is None else head - base
 
     @property
@@ -173,6 +184,12 @@ class CostDiff:
     def budget_issues(self) -> list[Issue]:
         return [i for i in self.new_issues if i.code in BUDGET_CODES]
 
+    @property
+    def unreadable(self) -> list[PromptDiff]:
+        """Prompts of the base whose file the head has but cannot read (binary, not UTF-8, too
+        large, unreadable): what they cost now is unknown, so no threshold can pass."""
+        return [d for d in self.prompts if d.unreadable]
+
 
 @dataclass(frozen=True)
 class Threshold:
@@ -185,6 +202,8 @@ class Threshold:
         return f"{self.amount}%" if self.unit == "pct" else f"${self.amount}/month"
 
     def exceeded_by(self, diff: CostDiff) -> bool:
+        if diff.unreadable:
+            return True  # the increase is unknown: a one-byte change must not pass the gate
         delta = diff.monthly_usd_delta
         if delta <= 0:
             return False
@@ -227,6 +246,8 @@ def _tokens(side: PromptResult | None) -> int | None:
 
 def _changes(base: PromptResult, head: PromptResult) -> tuple[ChangeKind, ...]:
     kinds: list[ChangeKind] = []
+    if head.prompt.read_error is not None and base.prompt.read_error is None:
+        return ("unreadable",)
     if base.prompt.path != head.prompt.path:
         kinds.append("renamed")
     if base.prompt.content_hash != head.prompt.content_hash:
@@ -530,7 +551,14 @@ def finish(
     # findings of unchanged prompts are the same on both sides: never new, never resolved
     known = {key for i in base.prompt_ids if i not in base.results for key in
              summaries[i].finding_keys}  # fmt: skip
-    pairs, unchanged = _prompt_diffs(base_check.report, head_check.report)
+    failed = {skip.path for skip in head.workspace.discovery.skipped if skip.code in READ_FAILURES}
+    pairs, unchanged = _prompt_diffs(base_check.report, head_check.report, failed)
+    resolved = _new_issues(head_check.issues, base_check.issues, known)
+    if any(d.unreadable for d in pairs):  # unknown is not resolved
+        gone = {f"prompt '{d.prompt_id}'" for d in pairs if d.unreadable}
+        resolved = tuple(
+            i for i in resolved if i.code not in BUDGET_CODES and _issue_key(i)[1] not in gone
+        )
     diff = CostDiff(
         base_label=labels[0],
         head_label=labels[1],
@@ -538,7 +566,7 @@ def finish(
         prompts=tuple(pairs),
         unchanged=len(base.prompt_ids) - len(base.results) + unchanged,
         new_issues=_new_issues(base_check.issues, head_check.issues, known),
-        resolved_issues=_new_issues(head_check.issues, base_check.issues, known),
+        resolved_issues=resolved,
         base_monthly_usd=base_spend.monthly_usd,
         head_monthly_usd=head_spend.monthly_usd,
         head_incomplete=head_incomplete,
@@ -571,15 +599,19 @@ def _cached(
     return summaries
 
 
-def _prompt_diffs(base: Report, head: Report) -> tuple[list[PromptDiff], int]:
-    """The prompts that differ, largest monthly impact first, and how many pairs do not."""
+def _prompt_diffs(
+    base: Report, head: Report, unreadable: Collection[str] = ()
+) -> tuple[list[PromptDiff], int]:
+    """The prompts that differ, largest monthly impact first, and how many pairs do not.
+    `unreadable`: head paths that were skipped because they do not read as text."""
     diffs: list[PromptDiff] = []
     unchanged = 0
     for old, new in _pair(base, head):
         if old is None:
             diffs.append(PromptDiff(None, new, ("added",)))
         elif new is None:
-            diffs.append(PromptDiff(old, None, ("removed",)))
+            gone: ChangeKind = "unreadable" if old.prompt.path in unreadable else "removed"
+            diffs.append(PromptDiff(old, None, (gone,)))
         elif kinds := _changes(old, new):
             diffs.append(PromptDiff(old, new, kinds))
         else:

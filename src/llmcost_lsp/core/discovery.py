@@ -72,10 +72,15 @@ class PromptFile:
     format: PromptFormat
     explicit_id: bool
     text: str
+    # Why the file could not be read (binary, not UTF-8, too large, unreadable): set only for a
+    # file the manifest names, which stays a prompt (not estimated) instead of leaving the budgets.
+    read_error: Issue | None = None
 
     @functools.cached_property
     def content_hash(self) -> str:
         """Computed when first asked for: an editor's edit of a 1 MB prompt need not hash it."""
+        if self.read_error is not None:  # never the hash of a readable (empty) text
+            return content_hash(f"\0unreadable\0{self.read_error.code}\0{self.read_error.message}")
         return content_hash(self.text)
 
 
@@ -97,11 +102,13 @@ class TreeFile:
     size: int
     load: Callable[[], bytes]
 
-    def read_text(self, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> TextFile:
+    def read_text(
+        self, limit_bytes: int = DEFAULT_LIMIT_BYTES, *, what: str = "prompt files"
+    ) -> TextFile:
         """Decoded like a file on disk; InputError (too-large, binary, invalid-utf8) if not."""
         if self.size > limit_bytes:
             raise InputError(
-                f"file is larger than the {limit_bytes:,}-byte limit for prompt files",
+                f"file is larger than the {limit_bytes:,}-byte limit for {what}",
                 location=Location(path=self.path),
                 code="too-large",
             )
@@ -240,6 +247,7 @@ class _Walk:
     found: dict[str, PromptFile] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     not_prompt_format: list[str] = field(default_factory=list)  # matched, format unknown
+    failed: dict[str, InputError] = field(default_factory=dict)  # candidates that did not read
 
     def run(self) -> None:
         if self.tree is not None:
@@ -337,7 +345,8 @@ class _Walk:
             return
         if is_dir:
             stack.append((entry.path, rel, ignore.with_dir(entry.path, rel)))
-        elif entry.is_file(follow_symlinks=False) and rel != MANIFEST_FILENAME:
+        elif rel != MANIFEST_FILENAME:
+            # a FIFO or device too: its read is refused without blocking, with the reason
             self.candidate(rel, entry.path)
 
     def symlink(self, entry: os.DirEntry[str], rel: str) -> None:
@@ -395,6 +404,7 @@ class _Walk:
             text = self.read(rel, absolute)
         except InputError as error:
             self.skipped.append(Skipped(rel, error.message, error.code))
+            self.failed[rel] = error
             return False
         if guessed is not None:
             why = not_a_prompt(text, parse_prompt(rel, text, fmt), guessed)
@@ -402,6 +412,26 @@ class _Walk:
                 self.skipped.append(Skipped(rel, why, "not-a-prompt"))
                 return False
         self.found[rel] = PromptFile(prompt_id, rel, absolute, fmt, explicit, text)
+        return True
+
+    def keep_unreadable(self, rel: str, prompt_id: str) -> bool:
+        """A file the manifest names that failed to read stays a prompt, with the reason as an
+        error: leaving it out would drop it from every budget without a word."""
+        error = self.failed.get(rel)
+        if error is None:
+            return False
+        self.skipped = [skip for skip in self.skipped if skip.path != rel]
+        located = error.location if error.location and error.location.path else Location(rel)
+        issue = Issue(
+            "unreadable-prompt",
+            f"prompt {prompt_id!r} cannot be estimated: {error.message}; "
+            f"{MANIFEST_FILENAME} names it, so its cost is unknown",
+            Location(rel, located.line or 1, located.column or 1),
+            "error",
+            error.hint or f"make {rel} a readable UTF-8 text file under the size limit",
+        )
+        fmt = detect_format(rel) or "text"
+        self.found[rel] = PromptFile(prompt_id, rel, self.root / rel, fmt, True, "", issue)
         return True
 
     def read(self, rel: str, absolute: Path) -> str:
@@ -413,7 +443,10 @@ class _Walk:
         return file.read_text(self.limit_bytes).text
 
     def is_file(self, rel: str, absolute: Path) -> bool:
-        return absolute.is_file() if self.tree is None else rel in self.tree.files
+        """Something that is not a folder is there (a FIFO too: reading it says what it is)."""
+        if self.tree is not None:
+            return rel in self.tree.files
+        return absolute.exists() and not absolute.is_dir()
 
 
 def _ignore_spec(data: bytes) -> pathspec.GitIgnoreSpec:
@@ -479,7 +512,11 @@ def _explicit_paths(walk: _Walk, manifest: Manifest, issues: list[Issue]) -> dic
                 )
             )
             continue
-        if rel not in walk.found and not walk.add(rel, absolute, explicit=True):
+        if (
+            rel not in walk.found
+            and not walk.add(rel, absolute, explicit=True)
+            and not walk.keep_unreadable(rel, prompt_id)
+        ):
             continue
         claimed[rel] = prompt_id
     return claimed
@@ -597,10 +634,18 @@ def discover(
         by_heuristic.setdefault(prompt_id_for(rel), []).append(rel)
     bound: dict[str, str] = {}
     if manifest:
+        unreadable: dict[str, list[str]] = {}
+        for rel in walk.failed:
+            if rel not in walk.found and rel not in claimed:
+                unreadable.setdefault(prompt_id_for(rel), []).append(rel)
         for prompt_id, entry in manifest.prompts.items():
             if entry.path is not None:
                 continue
             matches = by_heuristic.get(prompt_id, [])
+            failed = unreadable.get(prompt_id, [])
+            if not matches and len(failed) == 1:
+                walk.keep_unreadable(failed[0], prompt_id)
+                matches = failed
             if len(matches) == 1:
                 bound[matches[0]] = prompt_id
                 taken.add(prompt_id)
@@ -623,7 +668,7 @@ def discover(
         prompts.append(
             PromptFile(
                 prompt_id, rel, prompt.absolute_path, prompt.format, explicit_id is not None,
-                prompt.text,
+                prompt.text, prompt.read_error,
             )
         )  # fmt: skip
     prompts.sort(key=lambda p: p.path)

@@ -607,7 +607,7 @@ def parse_manifest(text: str, path: str = MANIFEST_FILENAME) -> Manifest:
 def load_manifest(file: Path, display_path: str | None = None) -> Manifest:
     """Read (UTF-8, size-limited) and validate a manifest file."""
     shown = display_path or str(file)
-    text = read_text_file(file, MANIFEST_LIMIT_BYTES, display_path=shown).text
+    text = read_text_file(file, MANIFEST_LIMIT_BYTES, display_path=shown, what="the manifest").text
     return parse_manifest(text, shown)
 
 

@@ -189,7 +189,9 @@ class Workspace:
             text = (
                 overlay
                 if overlay is not None
-                else self._read_text(path, MANIFEST_FILENAME, MANIFEST_LIMIT_BYTES)
+                else self._read_text(
+                    path, MANIFEST_FILENAME, MANIFEST_LIMIT_BYTES, what="the manifest"
+                )
             )
         except LlmCostError as error:
             self.manifest_issues = (_issue_from_error(error, MANIFEST_FILENAME),)
@@ -369,6 +371,8 @@ class Workspace:
             Issue(n.code, n.message, Location(prompt.path, n.line or 1, 1), "info")
             for n in parsed.notices
         ]  # how the file was read (template loops counted once…): never fatal, always said
+        if prompt.read_error is not None:
+            return PromptResult(prompt, parsed, entry, None, (prompt.read_error,), tags)
         if parsed.skip_reason:
             issue = Issue("not-estimated", parsed.skip_reason, Location(prompt.path, 1, 1), "info")
             return PromptResult(prompt, parsed, entry, None, (*issues, issue), tags)
@@ -583,16 +587,23 @@ class Workspace:
             )
         return sizes, issues
 
-    def _read_text(self, path: Path, shown: str, limit_bytes: int = DEFAULT_LIMIT_BYTES) -> str:
+    def _read_text(
+        self,
+        path: Path,
+        shown: str,
+        limit_bytes: int = DEFAULT_LIMIT_BYTES,
+        *,
+        what: str = "prompt files",
+    ) -> str:
         """A file of the workspace, from the tree when there is one, else from the disk."""
         if self.tree is None:
-            return read_text_file(path, limit_bytes, display_path=shown).text
+            return read_text_file(path, limit_bytes, display_path=shown, what=what).text
         file = self.tree.files.get(self.relative(path) or "")
         if file is None:
             raise InputError(
                 "no such file in the commit", location=Location(shown), code="unreadable"
             )
-        return file.read_text(limit_bytes).text
+        return file.read_text(limit_bytes, what=what).text
 
     def _manifest_location(self, *key: str) -> Location:
         if self.manifest is None:
@@ -619,7 +630,18 @@ class Workspace:
 
 
 def _replace_text(prompt: PromptFile, text: str) -> PromptFile:
-    return replace(prompt, text=text)
+    """The prompt with an editor's (or a re-read) text; over the size limit the editor's buffer
+    is not estimated either, for the reason `estimate` gives for such a file."""
+    if len(text) * 4 > DEFAULT_LIMIT_BYTES and len(text.encode("utf-8")) > DEFAULT_LIMIT_BYTES:
+        issue = Issue(
+            "too-large",
+            f"not estimated: the text is larger than the {DEFAULT_LIMIT_BYTES:,}-byte limit for "
+            f"prompt files",
+            Location(prompt.path, 1, 1),
+            "error" if prompt.explicit_id else "warning",
+        )
+        return replace(prompt, text="", read_error=issue)
+    return replace(prompt, text=text, read_error=None)
 
 
 def _issue_from_error(error: LlmCostError, path: str) -> Issue:
