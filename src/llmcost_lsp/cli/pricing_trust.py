@@ -81,18 +81,13 @@ def _stamp(entry: VerifiedDb) -> str:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from llmcost_lsp.core.errors import InputError, Location
+    from llmcost_lsp.core.pricing.fetch import MAX_DB_BYTES, read_local
     from llmcost_lsp.core.pricing.store import verify_db
+    from llmcost_lsp.core.pricing.trust import MAX_SIGNATURE_FILE_BYTES
 
     sig_path: Path = args.sig or args.file.with_name(args.file.name + ".minisig")
-    contents = []
-    for path in (args.file, sig_path):
-        try:
-            contents.append(path.read_bytes())
-        except OSError as error:
-            raise InputError(
-                f"cannot read: {error.strerror or error}", location=Location(str(path))
-            ) from None
+    # the limits `update` applies: verify once read a symlink to /dev/zero until the OOM killer
+    contents = [read_local(args.file, MAX_DB_BYTES), read_local(sig_path, MAX_SIGNATURE_FILE_BYTES)]
     entry = verify_db(
         contents[0],
         contents[1],

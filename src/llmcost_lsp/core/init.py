@@ -27,7 +27,7 @@ from llmcost_lsp.core.manifest_edit import (
     add_table_comments,
     write_atomic,
 )
-from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, decode_text
+from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, decode_text, read_capped
 from llmcost_lsp.core.toml_positions import table_headers
 
 HEADER = f"""\
@@ -86,16 +86,8 @@ class InitPlan:
 
 def _read_manifest(path: Path) -> tuple[str, str]:
     """(text without BOM, BOM prefix); newlines are kept exactly as they are on disk."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(
-            f"cannot read: {error.strerror}", location=Location(path=str(path)), code="unreadable"
-        ) from None
-    if len(data) > MANIFEST_LIMIT_BYTES_DEFAULT:
-        raise InputError(
-            "manifest is too large", location=Location(path=str(path)), code="too-large"
-        )
+    # never blocks on a FIFO, never reads past the limit
+    data = read_capped(path, MANIFEST_LIMIT_BYTES_DEFAULT, str(path), what="the manifest")
     decode_text(data, str(path))  # binary and UTF-8 checks, with a located error
     text = data.decode("utf-8")
     bom = "\ufeff" if text.startswith("\ufeff") else ""

@@ -182,7 +182,8 @@ class Workspace:
     def _load_manifest(self) -> None:
         self.manifest, self.manifest_issues, self._calibrated = None, (), {}
         path = self.manifest_path
-        if not (path.is_file() if self.tree is None else MANIFEST_FILENAME in self.tree.files):
+        # a FIFO or device by that name is refused when read (it is there: never "no manifest")
+        if not (path.exists() if self.tree is None else MANIFEST_FILENAME in self.tree.files):
             return
         try:
             overlay = self._overlays.get(MANIFEST_FILENAME)

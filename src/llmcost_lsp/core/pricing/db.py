@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from llmcost_lsp.core.errors import Location, PricingError, UnknownModelError
+from llmcost_lsp.core.errors import InputError, Location, PricingError, UnknownModelError
 from llmcost_lsp.core.pricing.model import (
     MODES,
     PRICE_FIELDS,
@@ -373,10 +373,12 @@ def load_price_db(path: Path | None = None) -> PriceDB:
         from llmcost_lsp.core.pricing.store import active_price_db
 
         return active_price_db()
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
+    from llmcost_lsp.core.textfile import read_capped
+
+    try:  # the limit `pricing update` applies; never a FIFO or device
+        data = read_capped(path, 5 * 1024 * 1024, str(path), what="price files")
+    except InputError as error:
         raise PricingError(
-            f"cannot read price DB: {error.strerror or error}", location=Location(path=str(path))
+            f"cannot read price DB: {error.message}", location=Location(path=str(path))
         ) from None
     return parse_price_db(data, str(path))

@@ -19,6 +19,7 @@ from urllib.request import url2pathname
 from llmcost_lsp import __version__
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.pricing.trust import MAX_SIGNATURE_FILE_BYTES
+from llmcost_lsp.core.textfile import read_capped
 
 MAX_DB_BYTES = 5 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 30.0
@@ -94,26 +95,24 @@ def _read(source: str, max_bytes: int, timeout_s: float, context: ssl.SSLContext
             hint="use https://, or download the file and pass --from PATH",
         )
     if scheme == "file":
-        return _read_file(Path(url2pathname(parsed.path)), max_bytes)
+        return read_local(Path(url2pathname(parsed.path)), max_bytes)
     # One-letter schemes are Windows drive letters ("C:\\prices.json").
     if scheme and len(scheme) > 1:
         raise InputError(f"unsupported URL scheme {scheme!r} in {source}: use https:// or a path")
-    return _read_file(Path(source), max_bytes)
+    return read_local(Path(source), max_bytes)
 
 
-def _read_file(path: Path, max_bytes: int) -> bytes:
+def read_local(path: Path, max_bytes: int = MAX_DB_BYTES) -> bytes:
+    """A local price DB or signature: at most `max_bytes`, never a FIFO or device (a symlink to
+    /dev/zero once grew `pricing verify` to 24 GB). `update` and `verify` read through here."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as error:
-        raise InputError(
-            f"cannot read: {error.strerror or error}", location=Location(str(path))
-        ) from None
-    if len(data) > max_bytes:
-        raise FetchError(
-            f"file is larger than the {max_bytes}-byte limit", location=Location(str(path))
-        )
-    return data
+        return read_capped(path, max_bytes, str(path), what="price files")
+    except InputError as error:
+        if error.code == "too-large":
+            raise FetchError(
+                f"file is larger than the {max_bytes}-byte limit", location=Location(str(path))
+            ) from None
+        raise InputError(f"cannot read: {error.message}", location=Location(str(path))) from None
 
 
 def _download(url: str, max_bytes: int, timeout_s: float, context: ssl.SSLContext | None) -> bytes:

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-import pathspec
 from lsprotocol import types
 
+from llmcost_lsp.core.discovery import compile_globs
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.server.convert import uri_to_path
 from llmcost_lsp.server.features.diagnostics import schedule_refresh
@@ -34,7 +34,7 @@ def ignored(folder: Folder, path: Path) -> bool:
         return True
     manifest = folder.workspace.manifest if folder.workspace else None
     if manifest and manifest.discovery.exclude:
-        spec = pathspec.PathSpec.from_lines("gitwildmatch", manifest.discovery.exclude)
+        spec = compile_globs(manifest.discovery.exclude)
         return spec.match_file(rel)
     return False
 
