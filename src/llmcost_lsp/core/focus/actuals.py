@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import re
 import zlib
@@ -38,6 +37,14 @@ _CACHE_LIMIT = 4096  # distinct date-time and Tags texts remembered while readin
 _ZERO = Decimal(0)
 ESTIMATE_TAG = "llm-cost-type"
 _KINDS: tuple[TokenKind, ...] = ("input", "cached_input", "cache_write", "output")
+# Bounds on what a gzip actuals file may decompress to, so that memory stays flat and the time
+# bounded whatever the file (a 13 MB bomb of one 3 GB line once took 2.4 GB of memory): a line
+# of at most 8 MiB (47 FOCUS columns of csv's 131,072-character field limit fit), and at most
+# 100 times the compressed size in all (FOCUS CSV compresses 5-20 times), or 16 MiB if more.
+MAX_LINE_BYTES = 8 * 1024 * 1024
+MAX_GZIP_RATIO = 100
+MIN_GZIP_ALLOWANCE_BYTES = 16 * 1024 * 1024
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n|$)")
 
 
 @dataclass
@@ -452,12 +459,11 @@ def _csv_rows(
     path: Path, shown: str, *, gzipped: bool
 ) -> Iterator[tuple[int, list[str], dict[str, str] | list[str]]]:
     raw = cast(BinaryIO, gzip.open(path, "rb") if gzipped else open(path, "rb"))  # noqa: SIM115
-    # undecodable bytes become lone surrogates, so the row that holds them is located exactly
-    with (
-        raw,
-        io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as text,
-    ):
-        reader = csv.reader(text, strict=True)
+    allowance = (
+        max(MAX_GZIP_RATIO * path.stat().st_size, MIN_GZIP_ALLOWANCE_BYTES) if gzipped else None
+    )
+    with raw:
+        reader = csv.reader(_bounded_lines(raw, shown, allowance), strict=True)
         line = 0
         try:
             header = next(reader, None)
@@ -490,6 +496,38 @@ def _csv_rows(
                 f"broken gzip data: {error or 'truncated'}", location=Location(shown, line + 1),
                 code="bad-actuals",
             ) from None  # fmt: skip
+
+
+def _bounded_lines(raw: BinaryIO, shown: str, allowance: int | None) -> Iterator[str]:
+    """The file's lines as text (UTF-8, a first BOM dropped, CR, LF and CRLF ends kept), each
+    read with a bound: never more than MAX_LINE_BYTES in memory, never more than `allowance`
+    bytes in all. Undecodable bytes become lone surrogates, so the row that holds them is
+    located exactly."""
+    number, total = 0, 0
+    while True:
+        data = raw.readline(MAX_LINE_BYTES + 1)
+        if not data:
+            return
+        number += 1
+        total += len(data)
+        if len(data) > MAX_LINE_BYTES and not data.endswith(b"\n"):
+            raise InputError(
+                f"line longer than {MAX_LINE_BYTES:,} bytes: not a FOCUS row",
+                location=Location(shown, number),
+                code="bad-actuals",
+            )
+        if allowance is not None and total > allowance:
+            raise InputError(
+                f"decompresses to more than {allowance:,} bytes ({MAX_GZIP_RATIO} times the "
+                f"file): refusing what looks like a gzip bomb",
+                location=Location(shown, number),
+                code="bad-actuals",
+                hint="decompress it yourself and pass the CSV if it is real",
+            )
+        if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        for part in _LONE_CR.split(data) if b"\r" in data else (data,):
+            yield part.decode("utf-8", "surrogateescape")
 
 
 def _parquet_cell(value: Any) -> str:

@@ -1,0 +1,64 @@
+"""Actuals a pull request or a vendor export controls: bounded memory and located errors
+(reliability probe 3.13; issue 21 items 2 and 7)."""
+
+from __future__ import annotations
+
+import tracemalloc
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from llmcost_lsp.core.errors import InputError
+from llmcost_lsp.core.focus import actuals as actuals_module
+from llmcost_lsp.core.focus.actuals import read_actuals
+
+HEADER = b"ResourceId,ChargePeriodStart,ChargePeriodEnd,EffectiveCost,x_InputTokens,x_Requests\n"
+ROW = b"p,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,1,"
+
+
+def _gzip(path: Path, chunks: Iterable[bytes]) -> Path:
+    """Streamed, so the test never holds the decompressed bomb either."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    with path.open("wb") as out:
+        for chunk in chunks:
+            out.write(packer.compress(chunk))
+        out.write(packer.flush())
+    return path
+
+
+@pytest.mark.timeout(120)
+def test_a_gzip_bomb_of_one_long_line_stays_small(tmp_path: Path) -> None:
+    """Probe 3.13c: header + 3e9 `a` without a newline took 2.4 GB, then MemoryError."""
+    line = actuals_module.MAX_LINE_BYTES * 4
+    bomb = _gzip(tmp_path / "bomb.csv.gz", [HEADER, *([b"a" * 2**20] * (line // 2**20))])
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="line longer than 8,388,608 bytes") as info:
+            read_actuals(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert info.value.location is not None and info.value.location.line == 2
+    assert peak < 3 * actuals_module.MAX_LINE_BYTES  # the line bound, not the 32 MiB line
+
+
+@pytest.mark.timeout(120)
+def test_a_gzip_that_decompresses_far_beyond_its_size_is_refused(tmp_path: Path) -> None:
+    """Probe 3.13d: a small gzip of endless lines kept the CPU busy without end."""
+    row = ROW + b"1" * (1023 - len(ROW) - 3) + b",1\n"
+    bomb = _gzip(tmp_path / "rows.csv.gz", [HEADER, *([row * 1024] * 20)])  # 20 MiB
+    assert bomb.stat().st_size * actuals_module.MAX_GZIP_RATIO < 16 * 2**20
+    with pytest.raises(InputError, match="refusing what looks like a gzip bomb"):
+        read_actuals(bomb)
+
+
+def test_lone_cr_line_ends_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "cr.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + HEADER.replace(b"\n", b"\r") + ROW + b"2.5,10\r" + ROW + b"1,4"
+    )
+    actuals = read_actuals(path)
+    assert actuals.rows_read == 2 and actuals.skipped_rows == 0
+    assert actuals.prompts["p"].requests == 14
