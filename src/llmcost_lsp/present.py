@@ -5,6 +5,7 @@ Neutral ground so the server never imports the CLI; both format the same figures
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -119,11 +120,62 @@ def issue_line(issue: Issue, fmt: str = "text", path: str | None = None) -> str:
     shown = path if path is not None else loc.path
     if fmt == "github":
         level = {"error": "error", "warning": "warning"}.get(issue.severity, "notice")
-        message = issue.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return (
-            f"::{level} file={shown},line={loc.line or 1},col={loc.column or 1},"
-            f"title=llm-cost {issue.code}::{message}"
+            f"::{level} file={github_property(shown or '')},line={loc.line or 1},"
+            f"col={loc.column or 1},title={github_property(f'llm-cost {issue.code}')}::"
+            f"{github_data(issue.message)}"
         )
-    where = f"{shown}:{loc.line or 1}:{loc.column or 1}"
-    text = f"{where}: {issue.severity}: {issue.code}: {issue.message}"
-    return f"{text}\n  hint: {issue.hint}" if issue.hint else text
+    where = f"{printable(shown or '')}:{loc.line or 1}:{loc.column or 1}"
+    text = f"{where}: {issue.severity}: {issue.code}: {printable(issue.message)}"
+    return f"{text}\n  hint: {printable(issue.hint)}" if issue.hint else text
+
+
+def github_data(text: str) -> str:
+    """The message of a GitHub workflow command, escaped as @actions/core does (escapeData):
+    a newline in a file name can never start a command of its own."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(text: str) -> str:
+    """A property value (`file=`, `title=`) of a workflow command (@actions/core escapeProperty):
+    `,` and `:` would end the value and start another property or the message."""
+    return github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text for a terminal: control characters from file names and ids (ESC, CR, …) shown as
+    escapes instead of moving the cursor or recolouring the screen."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+# -- markdown: text a pull request controls (file names, ids, refs, messages quoting them) -------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
+_NEWLINES = re.compile(r"\r\n|[\r\n]")
+
+
+def markdown_text(text: str) -> str:
+    """Repository-controlled text for GitHub Markdown that renders as the text itself: no
+    heading, link, image, emphasis, HTML, @mention (notifications) or autolink, whatever the
+    file names and ids hold. Safe inside a table cell too."""
+    text = _NEWLINES.sub(" ", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # a zero-width space (as an entity, visible in the source) breaks what escapes cannot
+    text = text.replace("@", "@&#8203;").replace("://", ":&#8203;//").replace("www.", "www&#8203;.")
+    return text
+
+
+def markdown_code(text: str, *, in_table: bool = False) -> str:
+    """Text as a code span, which renders nothing inside it: the fence is longer than any run of
+    backticks in the text, so the text cannot close it. In a GFM table `|` still splits cells
+    inside code, so it is escaped there."""
+    text = _NEWLINES.sub(" ", text)
+    if in_table:
+        text = text.replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

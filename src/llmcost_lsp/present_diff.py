@@ -10,7 +10,7 @@ from llmcost_lsp.core.diff import CostDiff, PromptDiff, Threshold
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import PromptResult
-from llmcost_lsp.present import money, tokens_text
+from llmcost_lsp.present import markdown_code, markdown_text, money, tokens_text
 
 MARKER = "<!-- llm-cost-diff -->"  # finds the sticky PR comment again (action/pr_comment.py)
 MARKDOWN_ROWS = 20  # the comment's main table; every prompt is in the details below it
@@ -136,14 +136,14 @@ def issue_line(issue: Issue) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;")
+    return markdown_text(text)
 
 
 def _md_issue(issue: Issue) -> str:
     loc = issue.location
-    where = f"`{loc.path}:{loc.line}`" if loc.line else f"`{loc.path}`"
+    where = markdown_code(f"{loc.path}:{loc.line}" if loc.line else f"{loc.path}")
     mark = {"error": "**error**", "warning": "warning"}.get(issue.severity, issue.severity)
-    return f"- {mark} {where} {_md(issue.message)} (`{issue.code}`)"
+    return f"- {mark} {where} {_md(issue.message)} ({markdown_code(issue.code)})"
 
 
 def render_markdown(diff: CostDiff, db: PriceDB, threshold: Threshold | None = None) -> str:
@@ -153,7 +153,8 @@ def render_markdown(diff: CostDiff, db: PriceDB, threshold: Threshold | None = N
         f"### LLM cost: {headline(diff)}",
         "",
         f"**{usd(diff.base_monthly_usd)} → {usd(diff.head_monthly_usd)}** per month · "
-        f"scenario `{diff.scenario}` · `{diff.base_label}` → `{diff.head_label}` · "
+        f"scenario {markdown_code(diff.scenario)} · {markdown_code(diff.base_label)} → "
+        f"{markdown_code(diff.head_label)} · "
         f"{counts(diff)}",
     ]
     if threshold is not None:
@@ -175,7 +176,7 @@ def render_markdown(diff: CostDiff, db: PriceDB, threshold: Threshold | None = N
         ]
         for d in diff.prompts[:MARKDOWN_ROWS]:
             lines.append(
-                f"| `{_md(d.prompt_id)}` | {_md(change_text(d))} | "
+                f"| {markdown_code(d.prompt_id, in_table=True)} | {_md(change_text(d))} | "
                 f"{arrow(side_tokens(d.base), side_tokens(d.head), d)} | "
                 f"{arrow(side_monthly(d, d.base), side_monthly(d, d.head), d)} | "
                 f"**{signed_usd(d.monthly_usd_delta)}** |"
@@ -206,7 +207,10 @@ def render_markdown(diff: CostDiff, db: PriceDB, threshold: Threshold | None = N
 
 def _md_prompt_details(d: PromptDiff) -> list[str]:
     path = d.path if d.base is None or d.base_path == d.path else f"{d.base_path} → {d.path}"
-    lines = [f"**`{_md(d.prompt_id)}`** ({_md(change_text(d))}) · `{_md(path)}`", ""]
+    lines = [
+        f"**{markdown_code(d.prompt_id)}** ({_md(change_text(d))}) · {markdown_code(path)}",
+        "",
+    ]
     lines += ["| | base | head |", "|---|--:|--:|"]
     for label, pick in _DETAIL_ROWS:
         old = pick(d.base) if d.base else "–"

@@ -35,7 +35,13 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.check import check_report
-    from llmcost_lsp.present import fold_repeats, issue_data, issue_line, monthly_total
+    from llmcost_lsp.present import (
+        fold_repeats,
+        github_data,
+        issue_data,
+        issue_line,
+        monthly_total,
+    )
 
     workspace = open_workspace(args, broken_manifest_ok=True)
     result = check_report(
@@ -67,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} · "
         f"{monthly_total(result.report)}/month (scenario {result.report.scenario.name})"
     )
-    print(summary if args.format == "text" else f"::notice::{summary}", file=sys.stderr)
+    print(
+        summary if args.format == "text" else f"::notice::{github_data(summary)}", file=sys.stderr
+    )
     notice = "::notice::" if args.format == "github" else ""
     print_coverage(workspace, result.report, args.show_skipped, sys.stderr, notice)
     return code

@@ -4,6 +4,8 @@ export formats can join `focus` as further subcommands)."""
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -110,11 +112,23 @@ def run_focus(args: argparse.Namespace) -> int:
             f"FOCUS {args.focus_version}, scenario {export.scenario}) to {args.output}",
             file=sys.stderr,
         )
+        text = Path(args.output).read_bytes().decode("utf-8") if args.validate else ""
     else:
-        write_csv(export, sys.stdout)
-    if args.validate:
-        cells = ([cell or "" for cell in row] for row in export.rows())
-        violations = check_table(export.header, cells, args.focus_version, house=True)
+        buffer = io.StringIO()
+        rows = write_csv(export, buffer)
+        text = buffer.getvalue()
+        sys.stdout.write(text)
+    if args.validate:  # what a reader of the bytes gets, not what we meant to write
+        table = list(csv.reader(io.StringIO(text, newline="")))
+        header, cells = (table[0], table[1:]) if table else ([], [])
+        if len(cells) != rows:
+            print(
+                f"llm-cost: the CSV reads back as {len(cells):,} records, not the {rows:,} rows "
+                "written",
+                file=sys.stderr,
+            )
+            return 1
+        violations = check_table(header, cells, args.focus_version, house=True)
         for violation in violations:
             print(f"llm-cost: FOCUS {args.focus_version}: {violation}", file=sys.stderr)
         if violations:

@@ -18,7 +18,15 @@ from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import PromptResult, Report
 
 # money and token text are shared with the server (present.py); re-exported for the commands
-from llmcost_lsp.present import decimal_text, issue_data, money, monthly_total, tokens_text
+from llmcost_lsp.present import (
+    decimal_text,
+    issue_data,
+    markdown_code,
+    markdown_text,
+    money,
+    monthly_total,
+    tokens_text,
+)
 
 JSON_SCHEMA = "llm-cost.estimate/1"
 
@@ -144,15 +152,17 @@ def render_markdown_report(report: Report, db: PriceDB) -> str:
         e = result.estimate
         if e is None:
             reason = result.why_not_estimated
-            lines.append(f"| `{result.prompt_id}` | – | – | – | – | – | {_md(_short(reason))} |")
+            shown = markdown_code(result.prompt_id, in_table=True)
+            lines.append(f"| {shown} | – | – | – | – | – | {_md(_short(reason))} |")
             continue
+        shown = markdown_code(result.prompt_id, in_table=True)
         lines.append(
-            f"| `{result.prompt_id}` | {e.model_entry.id}{_MD_STAR if e.contracted else ''} | "
+            f"| {shown} | {e.model_entry.id}{_MD_STAR if e.contracted else ''} | "
             f"{tokens_text(e.input_tokens)}{UNSIZED_MARK if result.unsized else ''} | "
             f"{tokens_text(e.effective_output_tokens)} | {money(e.per_call_usd, per_call=True)} | "
             f"{_calls(e)} | {money(e.monthly_usd)} |"
         )
-    notes = (_md(note).replace("* ", "\\* ", 1) for note in _footnotes(report, db))
+    notes = (_md(note) for note in _footnotes(report, db))  # a leading `*` is escaped too
     lines += ["", *(f"- {note}" for note in notes)]
     return "\n".join(lines)
 
@@ -161,7 +171,7 @@ _MD_STAR = " \\*"
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+    return markdown_text(text)
 
 
 # -- json ----------------------------------------------------------------------------------

@@ -178,12 +178,29 @@ def prompt_id_for(rel_path: str) -> str:
 IGNORE_FILE_LIMIT_BYTES = 4_000_000
 
 
+class _Globs(pathspec.GitIgnoreSpec):
+    """RE2 matches UTF-8 only: a path that is not (a file name with byte 0xFF, held as a lone
+    surrogate) is matched with U+FFFD in place of each such byte instead of raising."""
+
+    def match_file(self, file: Any, separators: Any = None) -> bool:
+        return super().match_file(_utf8(file), separators)
+
+    def check_file(self, file: Any, separators: Any = None) -> Any:
+        return super().check_file(_utf8(file), separators)
+
+
+def _utf8(path: Any) -> Any:
+    if isinstance(path, str) and not path.isascii():
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return path
+
+
 def compile_globs(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
     """Gitignore-syntax globs, matched in time linear in the path: runs of `*` that are not a
     `**` segment mean one `*` (as in git) and are collapsed, and with google-re2 installed (a
     dependency) pathspec matches through RE2, which never backtracks. A 13-byte line such as
     `************b` once kept Python's backtracking regex busy for minutes per path."""
-    return pathspec.GitIgnoreSpec.from_lines([_collapse_stars(line) for line in lines])
+    return _Globs.from_lines([_utf8(_collapse_stars(line)) for line in lines])
 
 
 def _collapse_stars(pattern: str) -> str:

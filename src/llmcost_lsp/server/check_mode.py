@@ -22,6 +22,7 @@ from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.present import (
     EXIT_INTERNAL_ERROR,
     crash_message,
+    github_data,
     issue_line,
     monthly_total,
 )
@@ -143,7 +144,7 @@ def run_check(
         + (f" ({twice} also shown on their prompt file)" if twice else "")
         + f" · {monthly_total(report)}/month (scenario {report.scenario.name})"
     )
-    print(summary if fmt == "text" else f"::notice::{summary}", file=err)
+    print(summary if fmt == "text" else f"::notice::{github_data(summary)}", file=err)
     if findings.coverage is not None:
         print(findings.coverage.line(), file=err)
     return code

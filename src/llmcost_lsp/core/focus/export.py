@@ -315,9 +315,24 @@ def write_csv(export: FocusExport, handle: IO[str]) -> int:
     writer.writerow(export.header)
     count = 0
     for row in export.rows():
-        writer.writerow(["" if cell is None else cell for cell in row])
+        cells = ["" if cell is None else cell for cell in row]
+        if any("\r" in cell for cell in cells):
+            handle.write(_quoted_row(cells))
+        else:
+            writer.writerow(cells)
         count += 1
     return count
+
+
+def _quoted_row(cells: list[str]) -> str:
+    """A row in RFC 4180 quoting where a carriage return counts as a line break: Python 3.11's
+    csv.writer leaves a field with a lone CR (a file name, a manifest id) unquoted, which
+    splits the record for every reader and starts a spurious one with the rest of the cell."""
+    quoted = [
+        '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\r\n') else cell
+        for cell in cells
+    ]
+    return ",".join(quoted) + "\n"
 
 
 def write_csv_file(export: FocusExport, path: Path) -> int:
