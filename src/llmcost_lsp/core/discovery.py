@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -301,6 +302,7 @@ class _Walk:
     skipped: list[Skipped] = field(default_factory=list)
     not_prompt_format: list[str] = field(default_factory=list)  # matched, format unknown
     failed: dict[str, InputError] = field(default_factory=dict)  # candidates that did not read
+    links: dict[str, str] = field(default_factory=dict)  # a tree's symlink -> the file it names
 
     def run(self) -> None:
         if self.tree is not None:
@@ -332,17 +334,13 @@ class _Walk:
             ignore = self._tree_folder(rel.rpartition("/")[0], folders, tree)
             if ignore is None or rel == MANIFEST_FILENAME or ignore.ignored(rel, False):
                 continue
-            if tree.files[rel].kind == "symlink":
-                if self.include.match_file(rel):
-                    self.skipped.append(
-                        Skipped(rel, "symlink in a git tree: not followed", "symlink")
-                    )
+            if tree.files[rel].kind == "symlink" and not self.tree_link(tree, rel):
                 continue
             kind = self.kind(rel)
             if kind is not None:
                 wanted.append((rel, kind or None))
         if tree.prefetch is not None:
-            tree.prefetch([rel for rel, _ in wanted if detect_format(rel) is not None])
+            tree.prefetch([self.links.get(rel, rel) for rel, _ in wanted if detect_format(rel)])
         for rel, guessed in wanted:
             self.add(rel, self.root / rel, guessed=guessed)
 
@@ -355,6 +353,40 @@ class _Walk:
         if not self.guessing or detect_format(rel) is None:
             return None  # a guess only looks at files in a prompt format
         return guess(rel)
+
+    def tree_link(self, tree: TreeListing, rel: str) -> bool:
+        """A committed symlink is what a checkout of the commit holds, so it is followed as a
+        walk of the checkout would: to a file inside the workspace, it is a candidate read
+        from its target (`links`); to a folder inside, nothing (walked where it is); outside
+        the workspace or broken, skipped with the reason. Both sides of a diff then agree."""
+        target: str | None = rel
+        for _ in range(8):  # a chain of links, as the OS allows a few
+            file = tree.files.get(target) if target is not None else None
+            if file is None or file.kind != "symlink":
+                break
+            assert target is not None
+            pointed = file.load().decode("utf-8", "surrogateescape")
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(target), pointed))
+            target = None if pointed.startswith("/") or joined.startswith("../") else joined
+        else:
+            target = ""  # a loop
+        reason = None
+        if target is None:
+            reason = ("symlink to a path outside the workspace", "outside-workspace")
+        elif target == "":
+            reason = ("symlink loop", "symlink")
+        elif target not in tree.files:
+            folder = target + "/"
+            if any(path.startswith(folder) for path in tree.files):
+                return False  # a folder inside the workspace: walked where it is
+            reason = ("broken symlink", "symlink")
+        if reason is not None:
+            if self.include.match_file(rel):
+                self.skipped.append(Skipped(rel, *reason))
+            return False
+        assert target is not None
+        self.links[rel] = target
+        return True
 
     def _tree_folder(
         self, folder: str, folders: dict[str, _Ignore | None], tree: TreeListing
@@ -392,6 +424,13 @@ class _Walk:
         ):
             return
         if ignore.ignored(rel, is_dir):
+            return
+        if is_dir and os.path.lexists(os.path.join(entry.path, ".git")):
+            # a submodule (or another repository): its files are not this repository's, and a
+            # commit's tree holds only a pointer to it, so diff could never read its base side
+            self.skipped.append(
+                Skipped(rel, "git submodule or nested repository: not read", "submodule")
+            )
             return
         if is_link:
             self.symlink(entry, rel)
@@ -490,7 +529,7 @@ class _Walk:
     def read(self, rel: str, absolute: Path) -> str:
         if self.tree is None:
             return read_text_file(absolute, self.limit_bytes, display_path=rel).text
-        file = self.tree.files[rel]
+        file = self.tree.files[self.links.get(rel, rel)]
         if file.kind == "symlink":
             raise InputError("symlink in a git tree: not followed", code="symlink")
         return file.read_text(self.limit_bytes).text

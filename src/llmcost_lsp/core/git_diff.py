@@ -212,8 +212,8 @@ class _Run:
         cache: ResultCache | None,
     ) -> Comparison | None:
         """The diff from the base's summary, when the head differs only in prompt texts."""
-        if head_commit is None and known.links:
-            return None  # a working tree walk would follow links the tree walk skipped
+        if known.links:
+            return None  # a link's text may not change while the file it names does
         changed = self._changed_paths(base_commit, head_commit, known)
         if changed is None:
             return None
