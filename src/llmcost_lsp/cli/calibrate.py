@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.errors import InputError
     from llmcost_lsp.core.focus.actuals import read_actuals
     from llmcost_lsp.core.focus.export import BillingPeriod
+    from llmcost_lsp.core.init import read_manifest_exactly
     from llmcost_lsp.core.manifest_edit import write_atomic
 
     period = BillingPeriod.parse(args.period) if args.period else None
@@ -90,18 +92,28 @@ def run(args: argparse.Namespace) -> int:
     source = "ledger" if actuals.format == "ledger" else Path(args.actuals).name
     report = calibrate(workspace, actuals, source=source, today=today, scenario=args.scenario)
     written: list[Change] = []
+    updated: str | None = None
     if args.write and report.writable:
         path = workspace.manifest_path
-        text = path.read_text(encoding="utf-8") if path.is_file() else ""
-        updated = apply_changes(text, report.writable, today=today, source=source)
-        write_atomic(path, updated)
+        # bytes as they are: CRLF or CR line ends and a BOM stay (init reads the same way)
+        text, bom = read_manifest_exactly(path) if path.exists() else ("", "")
+        ending = _line_end(text)
+        editable = text.replace("\r", "\n") if ending == "\r" else text  # TOML has no lone CR
+        edited = apply_changes(editable, report.writable, today=today, source=source)
+        updated = bom + (re.sub(r"\r\n|\r|\n", ending, edited) if ending else edited)
         written = report.writable
+    # everything shown is rendered before the manifest is touched: an input that fails to
+    # render must not leave the manifest rewritten behind an error
     if args.format == "json":
         data = _json(report, written)
         data["notes"] = ledger_notes
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        output = json.dumps(data, indent=2, ensure_ascii=False)
     else:
-        print(_table(report))
+        output = _table(report)
+    if updated is not None:
+        write_atomic(workspace.manifest_path, updated)
+    print(output)
+    if args.format != "json":
         _print_notes(report, written, args.write)
         for note in ledger_notes:
             print(note)
@@ -137,6 +149,18 @@ def _ledger_actuals(args: argparse.Namespace, workspace: Any, period: Any) -> tu
 
 def _pct_plain(value: Decimal) -> str:
     return f"{(value * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def _line_end(text: str) -> str | None:
+    """CRLF or CR when the file ends every line so (the lines an edit adds end the same), else
+    None (LF, or mixed: left as the edit makes it)."""
+    crlf = text.count("\r\n")
+    lone_cr, lone_lf = text.count("\r") - crlf, text.count("\n") - crlf
+    if crlf and not lone_cr and not lone_lf:
+        return "\r\n"
+    if lone_cr and not crlf and not lone_lf:
+        return "\r"
+    return None
 
 
 def _pct(value: Decimal | None) -> str:

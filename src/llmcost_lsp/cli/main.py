@@ -83,6 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LlmCostError as error:
         print(f"llm-cost: error: {error}", file=sys.stderr)
         return error.exit_code
+    except (RecursionError, MemoryError, ArithmeticError) as error:
+        # a limit the input checks missed: still a clear message and exit 2, not a traceback
+        # whose exit 1 would read as "budget exceeded"
+        print(
+            f"llm-cost: error: cannot handle this input ({type(error).__name__}: {error})",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -26,6 +26,9 @@ TAG_CARDINALITY_LIMIT = 100
 INPUT_ERROR_CODES = frozenset(
     {"toml-syntax", "schema", "unknown-key", "unknown-scenario", "manifest-error", "input-error"}
 )
+MANIFEST_READ_CODES = frozenset(
+    {"binary", "invalid-utf8", "not-utf8", "too-large", "unreadable", "not-a-file"}
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,13 @@ class CheckResult:
         return [i for i in self.issues if i.severity == "warning"]
 
     def exit_code(self, *, strict: bool = False) -> int:
-        """0 ok, 1 policy violated (warnings too when strict), 2 broken input."""
-        if any(i.code in INPUT_ERROR_CODES for i in self.errors):
+        """0 ok, 1 policy violated (warnings too when strict), 2 broken input (a manifest that
+        does not parse, or does not read: binary, not UTF-8, too large, unreadable)."""
+        if any(
+            i.code in INPUT_ERROR_CODES
+            or (i.location.path == MANIFEST_FILENAME and i.code in MANIFEST_READ_CODES)
+            for i in self.errors
+        ):
             return 2
         if self.errors or (strict and self.warnings):
             return 1

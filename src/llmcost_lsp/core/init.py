@@ -84,7 +84,7 @@ class InitPlan:
         return "".join(difflib.unified_diff(old, new, before, f"b/{name}"))
 
 
-def _read_manifest(path: Path) -> tuple[str, str]:
+def read_manifest_exactly(path: Path) -> tuple[str, str]:
     """(text without BOM, BOM prefix); newlines are kept exactly as they are on disk."""
     # never blocks on a FIFO, never reads past the limit
     data = read_capped(path, MANIFEST_LIMIT_BYTES_DEFAULT, str(path), what="the manifest")
@@ -112,7 +112,7 @@ def plan_init(
         bom = "\ufeff" if manifest_text.startswith("\ufeff") else ""
         old_text = manifest_text[len(bom) :]
     elif manifest_path.exists():
-        old_text, bom = _read_manifest(manifest_path)
+        old_text, bom = read_manifest_exactly(manifest_path)
     if old_text is not None:
         analysis = analyze_manifest(old_text, manifest_name)
         if analysis.manifest is None:

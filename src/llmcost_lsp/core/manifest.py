@@ -102,10 +102,18 @@ _TAG_BUDGETS_SCHEMA: dict[str, Any] = {
         ]
     },
 }
-Money = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0), _DECIMAL_SCHEMA]
+# Upper bounds far above any real workload, so that every figure computed from them stays exact
+# in Decimal's 28 digits: `calls_per_month = 10^30` or `calls_multiplier = "1e999999"` once
+# ended in a decimal traceback instead of a located error.
+MAX_COUNT = 10**12  # a trillion calls, or tokens, per month
+MAX_USD = Decimal(10) ** 12
+MAX_MULTIPLIER = Decimal(10) ** 6
+Money = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=MAX_USD), _DECIMAL_SCHEMA]
 Ratio = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=1), _DECIMAL_SCHEMA]
-Multiplier = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0), _DECIMAL_SCHEMA]
-Count = Annotated[int, Field(ge=0, strict=True)]
+Multiplier = Annotated[
+    Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=MAX_MULTIPLIER), _DECIMAL_SCHEMA
+]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 TokenRatio = Annotated[Decimal, BeforeValidator(_to_decimal), Field(gt=0, le=10), _DECIMAL_SCHEMA]
 CalibratedKey = Literal["calls_per_month", "output_tokens"]
 ScenarioMode = Literal["standard", "batch", "flex", "priority"]
@@ -498,12 +506,23 @@ _PHRASES = {
 }
 
 
+def _bound(value: Any) -> Any:
+    """1,000,000,000,000 for a limit, not Decimal('1000000000000')."""
+    text = str(value).removeprefix("Decimal('").removesuffix("')")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return value
+    return f"{number:,}" if number == number.to_integral_value() and abs(number) >= 1000 else text
+
+
 def _phrase(error: Mapping[str, Any]) -> str:
     """pydantic's message, rephrased as the end of `<key> …` in the manifest's terms."""
     template = _PHRASES.get(str(error["type"]))
     if template is not None:
+        context = {key: _bound(value) for key, value in (error.get("ctx") or {}).items()}
         try:
-            return template.format(**(error.get("ctx") or {}))
+            return template.format(**context)
         except (KeyError, IndexError):
             pass
     message = str(error["msg"]).removeprefix("Value error, ")
@@ -576,12 +595,75 @@ def _cross_checks(manifest: Manifest, positions: Mapping[KeyPath, Span], path: s
     return issues
 
 
+MAX_NESTING = 64
+_OPENERS = re.compile(r"""[\[{\]}"'#\n\\]""")
+
+
+def _too_deep(text: str, path: str) -> Issue | None:
+    """A located error for arrays or inline tables nested deeper than MAX_NESTING (a manifest
+    needs three or four): 5,000 levels once ended in a RecursionError traceback. Counts the
+    brackets outside strings and comments; a header line's `[[…]]` nests nothing."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return None
+    depth, line, quote, comment, escaped = 0, 1, "", False, False
+    line_begin = 0
+    for match in _OPENERS.finditer(text):
+        char = match.group()
+        if char == "\n":
+            line, comment, line_begin = line + 1, False, match.end()
+            if quote in ('"', "'"):
+                quote = ""  # a one-line string cannot go on: tomllib reports it
+            continue
+        if comment:
+            continue
+        if quote:
+            if char == "\\" and quote == '"':
+                escaped = not escaped
+                continue
+            if char == quote and not escaped:
+                quote = ""
+            escaped = False
+            continue
+        if char in "\"'":
+            quote = char
+        elif char == "#":
+            comment = True
+        elif char in "[{" and not (
+            char == "[" and depth == 0 and not text[line_begin : match.start()].strip()
+        ):  # a table header's brackets nest nothing
+            depth += 1
+            if depth > MAX_NESTING:
+                column = match.start() - text.rfind("\n", 0, match.start())
+                return Issue(
+                    "toml-syntax",
+                    f"arrays or inline tables nested more than {MAX_NESTING} deep",
+                    Location(path, line, column),
+                    "error",
+                )
+        elif char in "]}" and depth:
+            depth -= 1
+    return None
+
+
 def analyze_manifest(text: str, path: str = MANIFEST_FILENAME) -> ManifestAnalysis:
     """Parse and validate manifest text. Never raises for bad input: issues say what and where."""
+    deep = _too_deep(text, path)
+    if deep is not None:
+        return ManifestAnalysis(None, (deep,))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         return ManifestAnalysis(None, (_syntax_issue(error, text, path),))
+    except ValueError as error:  # an integer past Python's 4,300-digit conversion limit
+        long = re.search(r"[0-9_]{4000,}", text)
+        start = long.start() if long else 0
+        line = text.count("\n", 0, start) + 1
+        column = start - text.rfind("\n", 0, start)
+        where = Location(path, line, column)
+        message = f"a number too long to read ({error})".replace(
+            "; use sys.set_int_max_str_digits() to increase the limit", ""
+        )
+        return ManifestAnalysis(None, (Issue("toml-syntax", message, where, "error"),))
     positions = key_spans(text)
     try:
         manifest = Manifest.model_validate(data)

@@ -193,9 +193,22 @@ def set_value(text: str, key_path: Sequence[str], value: Value, comment: str | N
             )
     item = _item(value)
     if comment:
-        item.comment(comment)
+        user = _user_comment(container.get(key_path[-1]))
+        item.comment(f"{comment}{_USER_COMMENT}{user}" if user else comment)
     container[key_path[-1]] = item
     return document.as_string()
+
+
+_USER_COMMENT = " | "  # between our note and the comment the user had on that line
+
+
+def _user_comment(item: Any) -> str:
+    """The user's own trailing comment on a key about to be rewritten (ours dropped)."""
+    trivia = getattr(item, "trivia", None)
+    text = (getattr(trivia, "comment", "") or "").lstrip("#").strip()
+    if text.startswith(CALIBRATED_MARK):
+        text = text.partition(_USER_COMMENT)[2]
+    return text
 
 
 CALIBRATED_MARK = "calibrated "  # how `calibrate --write` starts the comment it leaves
@@ -219,7 +232,7 @@ def calibration_notes(text: str) -> dict[tuple[str, ...], str]:
             elif isinstance(item, Item):
                 comment = (item.trivia.comment or "").lstrip("#").strip()
                 if comment.startswith(CALIBRATED_MARK):
-                    notes[here] = comment
+                    notes[here] = comment.partition(_USER_COMMENT)[0]
 
     walk(document, ())
     return notes

@@ -315,6 +315,15 @@ class Workspace:
             name == "baseline" and (not manifest or "baseline" not in manifest.scenarios)
         ):
             return ScenarioTerms()
+        broken = [i for i in self.manifest_issues if i.severity == "error"]
+        if manifest is None and broken:  # say why, not "unknown scenario"
+            raise InputError(
+                broken[0].message,
+                location=broken[0].location,
+                code=broken[0].code,
+                hint=f"{MANIFEST_FILENAME} does not load, so scenario {name!r} is unknown"
+                + (f"; {len(broken) - 1} more error(s): llm-cost check" if len(broken) > 1 else ""),
+            )
         if manifest is None or name not in manifest.scenarios:
             names = self.scenario_names()
             close = difflib.get_close_matches(name, names, n=1)

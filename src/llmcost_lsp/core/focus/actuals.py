@@ -44,6 +44,8 @@ _KINDS: tuple[TokenKind, ...] = ("input", "cached_input", "cache_write", "output
 MAX_LINE_BYTES = 8 * 1024 * 1024
 MAX_GZIP_RATIO = 100
 MIN_GZIP_ALLOWANCE_BYTES = 16 * 1024 * 1024
+_MAX_EXPONENT = 15  # usage and cost figures below 10^15 ...
+_MIN_EXPONENT = 30  # ... and above 10^-30, so that every sum stays exact
 _LONE_CR = re.compile(rb"(?<=\r)(?!\n|$)")
 
 
@@ -152,6 +154,9 @@ def _decimal(row: Mapping[str, str], column: str) -> Decimal | None:
         raise _RowError(column, f"{text[:40]!r} is not a number") from None
     if not value.is_finite():
         raise _RowError(column, f"{text[:40]!r} is not a finite number")
+    if value and not -_MIN_EXPONENT <= value.adjusted() < _MAX_EXPONENT:
+        # sums of such values overflow Decimal or lose every digit: no real bill holds them
+        raise _RowError(column, f"{text[:40]!r} is out of range (at most 10^{_MAX_EXPONENT})")
     return value
 
 
@@ -538,7 +543,9 @@ def _parquet_cell(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, list):  # a Parquet map arrives as [(key, value), ...]
-        return json.dumps({str(k): v for k, v in value}, default=str)
+        if all(isinstance(item, tuple) and len(item) == 2 for item in value):
+            return json.dumps({str(k): v for k, v in value}, default=str)
+        return json.dumps(value, default=str)  # a list where a number belongs: not a number
     if isinstance(value, dict):
         return json.dumps(value, default=str)
     return str(value)
