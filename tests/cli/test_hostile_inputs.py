@@ -11,12 +11,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from llmcost_lsp.cli import calibrate as calibrate_cli
 from llmcost_lsp.cli.main import main
 from llmcost_lsp.core.atomic import write_atomic
 
@@ -79,14 +77,14 @@ def test_an_absurd_multiplier_is_a_located_error(
 ) -> None:
     """Probe 3.7: decimal.Overflow in estimate, check --scenario and llmcost-lsp --check."""
     root = _ws(tmp_path, f"{DEFAULTS}\n[scenarios.s]\ncalls_multiplier = {value}\n")
-    code, out, err = _run(capsys, "check", str(root), "--scenario", "s")
+    code, _, err = _run(capsys, "check", str(root), "--scenario", "s")
     assert code == 2 and "llm-cost.toml:7:1: scenarios.s.calls_multiplier" in err
     assert "must be ≤ 1,000,000" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
     "manifest",
-    [b"\x00\x01binary", b"[defaults]\nmodel = \"caf\xe9\"\n", "[defaults]\n".encode("utf-16")],
+    [b"\x00\x01binary", b'[defaults]\nmodel = "caf\xe9"\n', "[defaults]\n".encode("utf-16")],
 )
 def test_a_manifest_that_does_not_read_exits_2_everywhere(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], manifest: bytes
@@ -102,7 +100,7 @@ def calibrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "ws"
     shutil.copytree(REPO / "examples", root)
     shutil.copy(FIXTURES / "calibrate_before.toml", root / "llm-cost.toml")
-    monkeypatch.setattr(calibrate_cli, "utc_today", lambda: date(2026, 11, 23))
+    monkeypatch.setenv("LLMCOST_NOW", "2026-11-23")
     return root
 
 
