@@ -10,14 +10,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from llmcost_lsp import __version__
@@ -29,6 +32,7 @@ from llmcost_lsp.core.textfile import read_text_file
 from llmcost_lsp.core.workspace import Workspace
 from llmcost_lsp.server.config import ServerConfig
 from llmcost_lsp.server.convert import path_to_uri, uri_to_path
+from llmcost_lsp.server.protocol import BoundedReader, Protocol, serve
 
 T = TypeVar("T")
 log = logging.getLogger("llmcost_lsp.server")
@@ -74,6 +78,7 @@ class LlmCostServer(LanguageServer):
             "llmcost-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=Protocol,
         )
         self.config = ServerConfig()
         self.folders: list[Folder] = []
@@ -82,6 +87,26 @@ class LlmCostServer(LanguageServer):
         self.env_settings = Settings.from_env()
         self.background: set[asyncio.Task[Any]] = set()
         self.on_shutdown: list[Callable[[], Any]] = []
+        # coalesced document changes (features/documents.py): the newest text per URI not yet
+        # applied, and the URIs whose apply job is queued on the worker
+        self.newest_text: dict[str, str | None] = {}
+        self.queued_changes: set[str] = set()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """LSP on stdio through server/protocol.py's loop: bounded reads, every fault answered."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = BoundedReader(stdin or sys.stdin.buffer, self.thread_pool)
+        try:
+            protocol = self.protocol
+            assert isinstance(protocol, Protocol)
+            asyncio.run(serve(self._stop_event, reader, protocol, self.report_server_error))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost: shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     # -- work queue ----------------------------------------------------------------------------
 

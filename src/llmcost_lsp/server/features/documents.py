@@ -19,6 +19,9 @@ from llmcost_lsp.server.state import Folder, LlmCostServer
 log = logging.getLogger(__name__)
 
 
+_NOTHING = object()
+
+
 def _apply(folder: Folder, path: Path, text: str | None) -> set[str]:
     """Worker-side: give the Workspace the editor's text (None: back to the disk's)."""
     if folder.workspace is None or not folder.is_tracked(path):
@@ -26,14 +29,32 @@ def _apply(folder: Folder, path: Path, text: str | None) -> set[str]:
     return folder.workspace.apply_change(path, text)
 
 
+def _apply_newest(ls: LlmCostServer, folder: Folder, path: Path, uri: str) -> set[str]:
+    """Worker-side: give the Workspace the newest text of `uri` (None: back to the disk's).
+
+    Changes are coalesced: the event loop keeps only the newest text per document and queues
+    one apply at a time per document, so a burst of 5,000 keystrokes is one recount of the
+    last text, not 5,000 recounts of texts nobody will see."""
+    ls.queued_changes.discard(uri)  # a text stored after this line is applied by another job
+    text = ls.newest_text.pop(uri, _NOTHING)
+    if text is _NOTHING:
+        return set()
+    assert text is None or isinstance(text, str)
+    return _apply(folder, path, text)
+
+
 async def _changed(ls: LlmCostServer, uri: str, text: str | None) -> None:
+    ls.newest_text[uri] = text  # before any wait: a waiting change holds no text of its own
+    if uri in ls.queued_changes:
+        return  # the job already queued for this document takes the newest text
+    ls.queued_changes.add(uri)
     folder = await ls.ready_folder(uri)
     path = uri_to_path(uri)
-    if folder is None or path is None:
+    if folder is None or path is None or not folder.is_tracked(path):
+        ls.queued_changes.discard(uri)
+        ls.newest_text.pop(uri, None)
         return
-    if not folder.is_tracked(path):
-        return
-    await ls.run(_apply, folder, path, text)
+    await ls.run(_apply_newest, ls, folder, path, uri)
     schedule_refresh(ls, folder)
 
 

@@ -62,8 +62,9 @@ _WARM_BATCH = 500  # prompts parsed and counted per worker task while indexing
 def _index(ls: LlmCostServer, folder: Folder, report: Any) -> None:
     """Worker-side: build the folder's Workspace and discover its prompts (parsed on demand)."""
     workspace = Workspace(folder.root, use_persistent_cache=ls.config.persistent_cache)
-    workspace.load(report, parse=False)
+    # kept even when loading fails: a fix of the manifest (edit, save, disk) loads it again
     folder.workspace = workspace
+    workspace.load(report, parse=False)
 
 
 def settle_memory() -> None:

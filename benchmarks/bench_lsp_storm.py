@@ -1,0 +1,214 @@
+"""The language server under a burst of edits and over a long session, over raw JSON-RPC.
+
+1. Storm: 5,000 incremental didChange notifications on a 200 KB document, written back to back,
+   then an inlay hint request: seconds from the last change written to the hint received, as a
+   ratio to the same server's answer to a hint after one edit when idle (same run). The hint's
+   token count is checked against a fresh count of the client's final text.
+2. Peak RSS (VmHWM) of the server over the storm.
+3. Notifications that must leave nothing behind: RSS growth over 30,000 didClose of a
+   document outside the workspace (pygls 2.1.1 kept 2.8 KB per notification).
+4. Soak (--soak SECONDS): ~12 edits and one hint per second; RSS at the start and the end.
+
+Run: python benchmarks/bench_lsp_storm.py [--soak 600] [--src PATH]
+(--src runs the server from another checkout's src/, e.g. main's, for a before/after.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from queue import Empty, Queue
+from typing import Any
+
+# ASCII, Latin, Greek and CJK (all in the BMP: one UTF-16 unit per character) and a placeholder
+WORDS = (
+    *("the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "seven"),
+    *("naïve", "café", "Ωμέγα", "日本語の文章", "{topic}", "데이터", "wizards", "judge"),
+)
+
+
+class Client:
+    """A JSON-RPC client over a server's stdio: requests wait for their answer."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=env,
+        )  # fmt: skip
+        self.answers: Queue[dict[str, Any]] = Queue()
+        self.next_id = 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        assert stream is not None
+        while True:
+            length = 0
+            while True:
+                line = stream.readline()
+                if not line:
+                    return
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+                if not line.strip():
+                    break
+            message = json.loads(stream.read(length))
+            if "method" in message and "id" in message:  # a server request: answer null
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+            elif "id" in message:
+                self.answers.put(message)
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps(message).encode()
+        stdin = self.process.stdin
+        assert stdin is not None
+        stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        stdin.flush()
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method: str, params: Any, timeout: float = 600) -> Any:
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                answer = self.answers.get(timeout=max(0.01, deadline - time.monotonic()))
+            except Empty:
+                raise TimeoutError(method) from None
+            if answer.get("id") == self.next_id:
+                return answer.get("result")
+
+    def rss_mb(self, field: str = "VmRSS") -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def close(self) -> None:
+        try:
+            self.request("shutdown", None, timeout=30)
+            self.notify("exit", None)
+            self.process.wait(timeout=10)
+        except Exception:
+            self.process.kill()
+
+
+def position(text: str, offset: int) -> dict[str, int]:
+    line = text.count("\n", 0, offset)
+    return {"line": line, "character": offset - (text.rfind("\n", 0, offset) + 1)}
+
+
+def random_edit(text: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
+    """One insert, delete or replace (ASCII text: UTF-16 units are characters)."""
+    start = rng.randrange(len(text))
+    end = min(len(text), start + rng.choice((0, 0, 1, 5, 20)))
+    new = " ".join(rng.choices(WORDS, k=rng.randrange(0, 4))) + rng.choice(("", " ", "\n"))
+    change = {"range": {"start": position(text, start), "end": position(text, end)}, "text": new}
+    return text[:start] + new + text[end:], change
+
+
+def did_change(client: Client, uri: str, version: int, change: dict[str, Any]) -> None:
+    document = {"uri": uri, "version": version}
+    client.notify("textDocument/didChange", {"textDocument": document, "contentChanges": [change]})
+
+
+def hint_tokens(client: Client, uri: str, text: str) -> Any:
+    end = position(text, len(text))
+    return client.request(
+        "textDocument/inlayHint",
+        {"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": end}},
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--changes", type=int, default=5_000)
+    parser.add_argument("--soak", type=float, default=0, help="seconds of editing soak")
+    parser.add_argument("--src", help="run the server from this src/ folder")
+    args = parser.parse_args()
+    rng = random.Random(7)
+    tmp = Path(tempfile.mkdtemp(prefix="storm-"))
+    (tmp / "prompts").mkdir()
+    text = ""
+    while len(text) < 200_000:
+        text += " ".join(rng.choices(WORDS, k=12)) + ".\n"
+    (tmp / "prompts" / "big.txt").write_text(text)
+    (tmp / "llm-cost.toml").write_text(
+        '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 1000\noutput_tokens = 100\n'
+    )
+    env = {**os.environ, "LLMCOST_CACHE_DIR": str(tmp / "cache")}
+    if args.src:
+        env["PYTHONPATH"] = args.src
+    client = Client([sys.executable, "-m", "llmcost_lsp"], env)
+    uri = (tmp / "prompts" / "big.txt").as_uri()
+    client.request("initialize", {"processId": None, "rootUri": tmp.as_uri(), "capabilities": {}})
+    client.notify("initialized", {})
+    client.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri, "languageId": "plaintext", "version": 1, "text": text}})  # fmt: skip
+    hint_tokens(client, uri, text)
+    version = 1
+    # baseline: one edit, then a hint, when idle
+    idle = []
+    for _ in range(5):
+        text, change = random_edit(text, rng)
+        version += 1
+        started = time.perf_counter()
+        did_change(client, uri, version, change)
+        hint_tokens(client, uri, text)
+        idle.append(time.perf_counter() - started)
+    baseline = sorted(idle)[len(idle) // 2]
+    rss_start = client.rss_mb()
+    started = time.perf_counter()
+    for _ in range(args.changes):
+        text, change = random_edit(text, rng)
+        version += 1
+        did_change(client, uri, version, change)
+    written = time.perf_counter()
+    hints = hint_tokens(client, uri, text)
+    answered = time.perf_counter()
+    label = hints[0]["label"] if hints else None
+    print(
+        f"storm: {args.changes} changes written in {written - started:.1f} s; hint "
+        f"{answered - written:.2f} s after the last one ({(answered - written) / baseline:.0f}x "
+        f"an idle edit's {baseline * 1000:.0f} ms); hint {label!r}"
+    )
+    print(
+        f"RSS: {rss_start:.0f} MB before the storm, peak {client.rss_mb('VmHWM'):.0f} MB, "
+        f"{client.rss_mb():.0f} MB after"
+    )
+    before = client.rss_mb()
+    for _ in range(30_000):
+        client.notify("textDocument/didClose", {"textDocument": {"uri": "file:///nowhere/x.txt"}})
+    client.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                          "position": {"line": 0, "character": 0}})  # fmt: skip
+    print(f"30,000 didClose outside the workspace: RSS {before:.0f} -> {client.rss_mb():.0f} MB")
+    if args.soak:
+        soak_start, rss = time.monotonic(), [client.rss_mb()]
+        next_hint = soak_start
+        while time.monotonic() - soak_start < args.soak:
+            text, change = random_edit(text, rng)
+            version += 1
+            did_change(client, uri, version, change)
+            if time.monotonic() >= next_hint:
+                hint_tokens(client, uri, text)
+                next_hint += 1
+                if int(time.monotonic() - soak_start) % 60 == 0:
+                    rss.append(client.rss_mb())
+            time.sleep(1 / 12)
+        rss.append(client.rss_mb())
+        print(f"soak {args.soak:.0f} s: RSS (MB) " + ", ".join(f"{r:.0f}" for r in rss))
+    client.close()
+
+
+if __name__ == "__main__":
+    main()
