@@ -185,6 +185,9 @@ def render_markdown(diff: CostDiff, db: PriceDB, threshold: Threshold | None = N
             lines.append(f"\n…and {len(diff.prompts) - MARKDOWN_ROWS} more in the details below.")
     else:
         lines += ["", "No prompt changed cost."]
+    if diff.gate_changes:  # a pull request that moves the gate says so first
+        lines += ["", "#### Changes to the gate itself", ""]
+        lines += [f"- {markdown_text(change)}" for change in diff.gate_changes]
     budgets = diff.budget_issues
     if budgets:
         lines += ["", "#### Budgets crossed", "", *(_md_issue(i) for i in budgets)]

@@ -158,6 +158,8 @@ def render_table(diff: CostDiff, db: PriceDB) -> str:
         headers = ["PROMPT", "CHANGE", "MODEL", "IN TOK", "PER MONTH", "DELTA/MO"]
         lines += [table(headers, rows, right_align=(3, 4, 5)), ""]
     lines.append(counts(diff))
+    if diff.gate_changes:
+        lines += ["", "Changes to the gate itself:", *(f"  {c}" for c in diff.gate_changes)]
     lines += renames(diff)
     if diff.new_issues:
         lines += ["", "New in this change:", *(f"  {issue_line(i)}" for i in diff.new_issues)]
@@ -237,6 +239,7 @@ def diff_json(diff: CostDiff, db: PriceDB, threshold: Threshold | None = None) -
             }
             for d in diff.prompts
         ],
+        "gate_changes": list(diff.gate_changes),
         "new_issues": [issue_data(i) for i in diff.new_issues],
         "resolved_issues": [issue_data(i) for i in diff.resolved_issues],
         "fail_on_increase": None

@@ -28,6 +28,7 @@ from llmcost_lsp import __version__
 from llmcost_lsp.core.check import CheckResult, Spend, check_report
 from llmcost_lsp.core.errors import InputError
 from llmcost_lsp.core.estimate import ScenarioTerms
+from llmcost_lsp.core.gate import gate_changes
 from llmcost_lsp.core.gitobjects import GitRepo
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import Manifest, PromptEntry
@@ -156,6 +157,8 @@ class CostDiff:
     estimated_prompts: int  # prompt estimates this diff computed (both sides)
     cached_prompts: int  # unchanged prompts answered by the result cache
     reports: Callable[[], tuple[Report, Report]] = field(repr=False, compare=False)
+    # what the change does to the gate itself: prices, calibration, budgets, rules (core/gate.py)
+    gate_changes: tuple[str, ...] = ()
 
     @functools.cached_property
     def _reports(self) -> tuple[Report, Report]:
@@ -573,6 +576,14 @@ def finish(
         estimated_prompts=estimated,
         cached_prompts=cached,
         reports=reports,
+        gate_changes=tuple(
+            gate_changes(
+                base.workspace.manifest,
+                head.workspace.manifest,
+                head.workspace.db,
+                head.workspace.pricing_date or today,
+            )
+        ),
     )
     return Comparison(
         diff,

@@ -277,6 +277,8 @@ class PriceOverride(_Table):
     cache_read: Money | None = None
     cache_write: Money | None = None
     cache_write_1h: Money | None = None
+    # why a price far under the list price is right: check flags one without it (core/gate.py)
+    reason: str | None = None
 
 
 class PricingConfig(_Table):
@@ -292,6 +294,7 @@ class TokenizerCalibration(_Table):
     source: str | None = None
     calibrated_on: date | None = None
     locked: bool = False
+    reason: str | None = None  # why a ratio outside 0.5-2 is right (core/gate.py)
 
 
 class CalibrationConfig(_Table):

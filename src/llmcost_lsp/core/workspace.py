@@ -23,6 +23,7 @@ from llmcost_lsp.core.estimate import (
     price_call,
 )
 from llmcost_lsp.core.formats import ParsedPrompt, parse_prompt
+from llmcost_lsp.core.gate import implausible_values
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import (
     MANIFEST_DOCS_URL,
@@ -352,8 +353,15 @@ class Workspace:
         return Report(terms, results, self.workspace_issues())
 
     def workspace_issues(self) -> tuple[Issue, ...]:
-        """Manifest and discovery problems (prompt-level ones live on each PromptResult)."""
-        return self.manifest_issues + self.discovery.issues
+        """Manifest and discovery problems (prompt-level ones live on each PromptResult), and
+        gate inputs no real bill has (a contracted price of 0: core/gate.py)."""
+        gate: tuple[Issue, ...] = ()
+        if self.manifest is not None and (
+            self.manifest.pricing.overrides or self.manifest.calibration.tokenizers
+        ):
+            on = self.pricing_date or self.settings.today()
+            gate = tuple(implausible_values(self.manifest, self.db, on))
+        return self.manifest_issues + self.discovery.issues + gate
 
     def result(
         self, prompt_id: str, terms: ScenarioTerms | None = None, *, model: str | None = None
