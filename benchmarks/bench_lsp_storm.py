@@ -117,6 +117,21 @@ def random_edit(text: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
     return text[:start] + new + text[end:], change
 
 
+def fresh_tokens(tmp: Path, text: str, env: dict[str, str]) -> int:
+    """The input tokens `llm-cost estimate` counts for `text` in a fresh workspace."""
+    fresh = tmp / "fresh"
+    (fresh / "prompts").mkdir(parents=True, exist_ok=True)
+    (fresh / "prompts" / "big.txt").write_text(text)
+    (fresh / "llm-cost.toml").write_text((tmp / "llm-cost.toml").read_text())
+    done = subprocess.run(
+        [sys.executable, "-m", "llmcost_lsp.cli.main", "estimate", str(fresh), "-f", "json",
+         "--no-cache", "--allow-stale"],
+        capture_output=True, env=env, check=True,
+    )  # fmt: skip
+    prompt = json.loads(done.stdout)["prompts"][0]
+    return int(prompt["estimate"]["tokens"]["input"])
+
+
 def did_change(client: Client, uri: str, version: int, change: dict[str, Any]) -> None:
     document = {"uri": uri, "version": version}
     client.notify("textDocument/didChange", {"textDocument": document, "contentChanges": [change]})
@@ -177,6 +192,10 @@ def main() -> None:
     hints = hint_tokens(client, uri, text)
     answered = time.perf_counter()
     label = hints[0]["label"] if hints else None
+    fresh = fresh_tokens(tmp, text, env)
+    shown = int(str(label).split(" tok")[0].lstrip("≈").replace(",", "")) if label else None
+    print(f"hint {shown:,} tokens; a fresh `llm-cost estimate` of the final text: {fresh:,}"
+          + (" (equal)" if shown == fresh else " (DIFFERENT)"))  # fmt: skip
     print(
         f"storm: {args.changes} changes written in {written - started:.1f} s; hint "
         f"{answered - written:.2f} s after the last one ({(answered - written) / baseline:.0f}x "
