@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from trust_helpers import REPO_ROOT
+from trust_helpers import REPO_ROOT, needs_minisign
 
 from llmcost_lsp.core.pricing.db import bundled_price_bytes, parse_price_db
 from llmcost_lsp.core.pricing.store import verify_db
@@ -83,7 +82,7 @@ def test_refuses_to_sign_an_invalid_db(tmp_path: Path) -> None:
     assert not bad.with_name("prices.json.minisig").exists()
 
 
-@pytest.mark.skipif(shutil.which("minisign") is None, reason="minisign CLI not installed")
+@needs_minisign()
 def test_minisign_unencrypted_key_file_and_minisign_verifies_our_signature(
     bundled_copy: Path, tmp_path: Path
 ) -> None:

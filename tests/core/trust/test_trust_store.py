@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from trust_helpers import KeyPair
+from trust_helpers import KeyPair, needs_minisign
 
 from llmcost_lsp.core.errors import InputError, SignatureError
 from llmcost_lsp.core.pricing.db import bundled_price_bytes, parse_price_db
@@ -203,7 +203,7 @@ def test_installed_older_than_a_newer_bundled_db_is_not_used(
     assert "older than the DB bundled" in selection.reason
 
 
-@pytest.mark.skipif(shutil.which("minisign") is None, reason="minisign CLI not installed")
+@needs_minisign()
 def test_db_signed_by_the_real_minisign_cli_installs(settings: Settings, tmp_path: Path) -> None:
     """How an org signs: `minisign -S -t "$(python pricing/sign.py --print-comment DB)"`."""
     from llmcost_lsp.core.pricing.trust import parse_public_key

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from llmcost_lsp.core.pricing.trust import PublicKey, parse_public_key
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -145,3 +147,13 @@ def _write_self_signed(cert_file: Path, key_file: Path) -> None:
             serialization.NoEncryption(),
         )
     )
+
+
+def needs_minisign() -> pytest.MarkDecorator:
+    """Skip without the minisign CLI, with the reason; in CI (.ci/run installs it) run anyway,
+    so a missing minisign fails instead of skipping unnoticed."""
+    import os
+    import shutil
+
+    missing = shutil.which("minisign") is None and not os.environ.get("CI")
+    return pytest.mark.skipif(missing, reason="minisign CLI not installed (apt install minisign)")
