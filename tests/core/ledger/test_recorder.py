@@ -98,3 +98,30 @@ def test_record_after_close_is_dropped_not_raised(tmp_path: Path) -> None:
     recorder.close()
     assert recorder.record(OPENAI, model="gpt-4o") is False
     assert recorder.stats().dropped == 1
+
+
+def test_close_while_the_store_is_down_counts_the_loss(tmp_path: Path) -> None:
+    up = threading.Event()
+    attempts: list[int] = []
+    recorder = Recorder(lambda: _Flaky(tmp_path / "l.sqlite3", up, attempts), make_pricer,
+                        flush_interval_s=0.01, max_backoff_s=0.05)  # fmt: skip
+    for _ in range(7):
+        recorder.record(OPENAI, model="gpt-4o")
+    recorder.close(timeout_s=0.3)
+    recorder._thread.join(10)
+    stats = recorder.stats()
+    assert (stats.written, stats.dropped, stats.pending) == (0, 7, 0)
+
+
+def test_close_with_a_backlog_never_touches_the_writers_connection(tmp_path: Path) -> None:
+    """close() returns after its timeout while the writer still works through a backlog; the
+    writer alone closes its connection when done (closing it from here crashed SQLite)."""
+    recorder = make_recorder(str(tmp_path / "l.sqlite3"), flush_interval_s=3600)
+    for index in range(30_000):
+        recorder.record(OPENAI, model="gpt-4o", response_id=f"r{index}")
+    recorder.close(timeout_s=0.01)
+    recorder._thread.join(120)
+    assert not recorder._thread.is_alive()
+    assert recorder.stats().written == 30_000
+    with SqliteLedger(tmp_path / "l.sqlite3") as ledger:
+        assert ledger.count() == 30_000

@@ -84,7 +84,7 @@ def span_call(
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build on the app's thread
 class SpanUsage:
     """A finished span's attributes, handed to the recorder as they are: the writer thread
     reads them (`span_call`), so the span processor adds almost nothing to the app's span."""

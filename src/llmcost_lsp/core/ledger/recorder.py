@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from llmcost_lsp.core.ledger.otlp import SpanUsage, call_row
 from llmcost_lsp.core.ledger.price import Pricer
@@ -44,8 +44,9 @@ class RecorderStats:
     last_error: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
+class _Pending(NamedTuple):
+    """A call as record() took it (a tuple: the cheapest object to build on the app's thread)."""
+
     usage: Any
     ts: int
     key: str | None
@@ -88,10 +89,9 @@ class Recorder:
             from llmcost_lsp.core.settings import Settings
 
             settings = Settings.from_env()
-
-            def clock() -> float:
-                return settings.now().timestamp()
-
+            pinned = settings.pinned_now
+            # the one clock: LLMCOST_NOW when pinned, else the system clock it would read
+            clock = time.time if pinned is None else pinned.timestamp
         self._clock = clock
         self._wake = threading.Event()
         self._idle = threading.Event()
@@ -136,7 +136,8 @@ class Recorder:
                 _Pending(usage, ts, response_id, prompt_id, project, user, session, tags,
                          source, mode, model, provider)
             )  # fmt: skip
-            self._idle.clear()
+            if self._idle.is_set():
+                self._idle.clear()
             return True
         except Exception:  # never break the caller
             self._dropped += 1
@@ -159,27 +160,37 @@ class Recorder:
         return not self._queue and not self._retry
 
     def close(self, timeout_s: float = 5.0) -> None:
-        """Flush what can be flushed within `timeout_s`, stop the thread, close the store."""
+        """Flush what can be flushed within `timeout_s`, then stop the writer thread, which
+        closes its store (only that thread ever touches the connection). Calls still buffered
+        when the store cannot take them are counted as dropped."""
         if self._closed:
             return
         self.flush(timeout_s)
         self._closed = True
         self._wake.set()
         self._thread.join(timeout_s)
-        if self._store is not None:
-            with contextlib.suppress(Exception):
-                self._store.close()
         atexit.unregister(self.close)
 
     # -- the writer thread -----------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self._drop_store()
+            lost = len(self._queue) + len(self._retry)
+            if lost:  # closed while the store was down: say what was lost
+                self._dropped += lost
+                self._queue.clear()
+                self._retry = []
+            self._idle.set()
+
+    def _loop(self) -> None:
         backoff = 0.0
         while True:
             self._wake.wait(self._interval if backoff == 0 else backoff)
             self._wake.clear()
             if self._closed and not self._queue and not self._retry:
-                self._idle.set()
                 return
             try:
                 ok = self._drain()
@@ -193,7 +204,6 @@ class Recorder:
                     self._idle.set()
             else:
                 if self._closed:
-                    self._idle.set()
                     return
                 backoff = min(self._max_backoff, max(0.1, backoff * 2))
 
