@@ -185,14 +185,15 @@ def _modules_after(code: str) -> set[str]:
     return set(done.stdout.split())
 
 
-def test_version_and_parser_do_not_import_tiktoken_or_pydantic() -> None:
+@pytest.mark.parametrize("argv", [["--version"], ["tokens", "--help"]])
+def test_version_and_parser_do_not_import_tiktoken_or_pydantic(argv: list[str]) -> None:
     modules = _modules_after(
         "import contextlib, io\n"
         "from llmcost_lsp.cli.main import main\n"
         "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
-        "    main(['--version'])"
+        f"    main({argv!r})"
     )
-    assert "llmcost_lsp.cli.tokens" in modules
+    assert ("llmcost_lsp.cli.tokens" in modules) == (argv[0] == "tokens")
     assert not {"tiktoken", "pydantic", "sqlite3"} & modules
 
 

@@ -1,6 +1,8 @@
 """`llm-cost` entry point: argument parsing and dispatch to one module per command.
 
-Command modules import the core lazily inside `run`, so `llm-cost --version` stays fast.
+Only the command being run is imported (its module registers its arguments); the others get a
+placeholder parser with their one-line summary, which is all `llm-cost --help` shows. Command
+modules import the core lazily inside `run`, so `--version` and `--help` stay fast.
 """
 
 from __future__ import annotations
@@ -9,10 +11,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from llmcost_lsp import __version__
-from llmcost_lsp.core.errors import LlmCostError
-from llmcost_lsp.present import EXIT_INTERNAL_ERROR, ISSUES_URL, crash_message
 
 __all__ = ["EXIT_INTERNAL_ERROR", "ISSUES_URL", "build_parser", "main"]
 
@@ -28,16 +29,49 @@ COMMANDS: dict[str, str] = {
     "pricing": "pricing",
     "actuals": "actuals",
 }
+# command name -> the `help` its module registers (tests/cli/test_cold_start.py keeps them equal)
+SUMMARIES: dict[str, str] = {
+    "estimate": "estimate the cost of every prompt in a workspace",
+    "init": "create or extend llm-cost.toml with the prompts found",
+    "check": "check budgets, per-call limits and model policy",
+    "diff": "cost difference between a git base and the working tree (or another commit)",
+    "export": "export the estimates in another format (FOCUS)",
+    "calibrate": "compare estimates with actual usage (FOCUS) and tune llm-cost.toml",
+    "tokens": "count the tokens of one prompt file for a model",
+    "pricing": "inspect, verify and update the price DB",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def __getattr__(name: str) -> Any:
+    # the crash path's names, re-exported without importing it for every start
+    if name in ("EXIT_INTERNAL_ERROR", "ISSUES_URL"):
+        from llmcost_lsp import present
+
+        return getattr(present, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs: its first word that is not an option (the top-level options
+    take no value), if that is a command."""
+    word = next((arg for arg in argv if not arg.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: the full arguments of the command it runs, a summary of the
+    others. Without `argv`, every command is registered in full."""
     parser = argparse.ArgumentParser(
         prog="llm-cost",
         description="What every prompt in this repository will cost, offline.",
     )
     parser.add_argument("--version", action="version", version=f"llm-cost {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMANDS.values():
+    wanted = set(COMMANDS) if argv is None else {_command_in(argv)}
+    for name, module_name in COMMANDS.items():
+        if name not in wanted:
+            subparsers.add_parser(name, help=SUMMARIES.get(name))
+            continue
         try:
             module = importlib.import_module(f"llmcost_lsp.cli.{module_name}")
         except ModuleNotFoundError as error:
@@ -73,11 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    from llmcost_lsp.core.errors import LlmCostError
+
     try:
         code: int = args.run(args)
     except LlmCostError as error:
@@ -96,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as error:  # the last resort: a bug must not look like a budget breach
+        from llmcost_lsp.present import EXIT_INTERNAL_ERROR, crash_message
+
         print(crash_message("llm-cost", error, getattr(args, "verbose", False)), file=sys.stderr)
         return EXIT_INTERNAL_ERROR
     return code

@@ -13,22 +13,16 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location, SignatureError
 from llmcost_lsp.core.pricing.db import PriceDB, parse_price_db
-from llmcost_lsp.core.pricing.keys import trusted_keys
-from llmcost_lsp.core.pricing.trust import (
-    DbComment,
-    PublicKey,
-    Verified,
-    check_db_comment,
-    check_key_validity,
-    format_rfc3339,
-    parse_signature,
-    verify_signature,
-)
 from llmcost_lsp.core.settings import Settings
+
+if TYPE_CHECKING:
+    # Signatures (PyNaCl) and trusted keys are needed only when an update is installed or
+    # verified: a process using the bundled DB does not import them.
+    from llmcost_lsp.core.pricing.trust import DbComment, PublicKey, Verified
 
 DB_FILE = "prices.json"
 SIG_FILE = "prices.json.minisig"
@@ -85,6 +79,13 @@ def verify_db(
 ) -> VerifiedDb:
     """Signature first (untrusted bytes reach the parser only once signed), then the DB, then the
     trusted comment against the DB, then the key's validity window."""
+    from llmcost_lsp.core.pricing.trust import (
+        check_db_comment,
+        check_key_validity,
+        parse_signature,
+        verify_signature,
+    )
+
     sig_origin = signature_origin or f"{origin}.minisig"
     parsed = parse_signature(signature, origin=sig_origin)
     verified = verify_signature(data, parsed, keys, allow_legacy=allow_legacy)
@@ -121,6 +122,8 @@ class PriceStore:
     @property
     def keys(self) -> tuple[PublicKey, ...]:
         if self._keys is None:
+            from llmcost_lsp.core.pricing.keys import trusted_keys
+
             self._keys = trusted_keys(self._settings)
         return self._keys
 
@@ -239,6 +242,8 @@ class PriceStore:
         selection = self.select()
         in_use = selection.db
         if candidate.db.updated_at < in_use.updated_at:
+            from llmcost_lsp.core.pricing.trust import format_rfc3339
+
             raise RollbackError(
                 f"refusing to install a price DB dated {format_rfc3339(candidate.db.updated_at)}: "
                 f"older than the {selection.source} DB in use "
