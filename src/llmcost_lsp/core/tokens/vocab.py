@@ -1,4 +1,11 @@
-"""Shipped tiktoken vocabularies: SHA-256-checked, loaded into tiktoken, never downloaded."""
+"""Shipped tiktoken vocabularies: SHA-256-checked, loaded into tiktoken, never downloaded.
+
+The shipped files are base64 text; parsing them takes longer than the count of a large prompt.
+So the first load also writes the parsed ranks in a compact binary form (`rank_cache.py`) to the
+cache dir, and later processes read that instead: its own SHA-256, recorded beside it, is checked
+on every read, and a missing, corrupt or foreign cache is rebuilt from the shipped, hash-checked
+file. Counts are the same either way.
+"""
 
 from __future__ import annotations
 
@@ -138,11 +145,32 @@ def _tiktoken_params(encoding: str, ranks: dict[bytes, int]) -> dict[str, Any]:
     return params
 
 
-def build_encoding(encoding: str, directory: Path | None = None) -> tiktoken.Encoding:
-    """Build a fresh `tiktoken.Encoding` from the shipped (or `directory`'s) vocabulary."""
+def load_ranks(
+    encoding: str, directory: Path | None = None, cache_dir: Path | None = None
+) -> dict[bytes, int]:
+    """The mergeable ranks of `encoding`: from the binary cache in `cache_dir` when it checks
+    out, else parsed from the shipped (or `directory`'s) file and written to the cache."""
+    from llmcost_lsp.core.tokens import rank_cache
+
+    vocab = vocab_file(encoding)
+    if cache_dir is not None:
+        cached = rank_cache.read(cache_dir, vocab.encoding, vocab.sha256)
+        if cached is not None:
+            return cached
+    ranks = parse_ranks(read_vocab_bytes(encoding, directory), vocab.filename)
+    if cache_dir is not None:
+        rank_cache.write(cache_dir, vocab.encoding, vocab.sha256, ranks)
+    return ranks
+
+
+def build_encoding(
+    encoding: str, directory: Path | None = None, cache_dir: Path | None = None
+) -> tiktoken.Encoding:
+    """Build a fresh `tiktoken.Encoding` from the shipped (or `directory`'s) vocabulary, through
+    the binary rank cache in `cache_dir` when one is given."""
     import tiktoken
 
-    ranks = parse_ranks(read_vocab_bytes(encoding, directory), vocab_file(encoding).filename)
+    ranks = load_ranks(encoding, directory, cache_dir)
     params = _tiktoken_params(encoding, ranks)
     return tiktoken.Encoding(
         name=encoding,
@@ -154,13 +182,17 @@ def build_encoding(encoding: str, directory: Path | None = None) -> tiktoken.Enc
 
 
 def get_encoding(encoding: str) -> tiktoken.Encoding:
-    """The process-wide encoding, loaded on first use only (about 0.1–0.3 s each)."""
+    """The process-wide encoding, loaded on first use only, through the rank cache under the
+    cache dir (`<cache dir>/vocab/`)."""
     cached = _ENCODINGS.get(encoding)
     if cached is not None:
         return cached
     with _LOCK:
         if encoding not in _ENCODINGS:
-            _ENCODINGS[encoding] = build_encoding(encoding)
+            from llmcost_lsp.core.settings import Settings
+
+            cache_dir = Settings.from_env().cache_dir / "vocab"
+            _ENCODINGS[encoding] = build_encoding(encoding, cache_dir=cache_dir)
         return _ENCODINGS[encoding]
 
 
