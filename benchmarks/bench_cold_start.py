@@ -12,7 +12,7 @@ same run, the runs interleaved so a drift of the machine's speed hits both sides
    `.pth` files import at start-up. `llm-cost estimate examples` with an empty cache.
 3. The language server's time from `initialize` to the first inlay hints of a real server
    process over stdio, on the examples workspace and on 10,000 generated prompt files (cold:
-   empty persistent cache).
+   no count or result cache; the vocabulary cache, made once, is kept).
 
 --before SRC also times another checkout's `src` (e.g. a worktree of an older commit) in the
 same run, for before/after tables: its commands run with PYTHONPATH=SRC.
@@ -162,6 +162,12 @@ def our_count(variant: Variant, prompt: Path, cache: Path) -> int:
     return int(done.stdout.split('"tokens": ')[1].split(",")[0])
 
 
+def empty_but_vocabulary(cache: Path) -> None:
+    for child in cache.glob("*"):
+        if child.name != "vocab":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
 # -- 1. tokens ---------------------------------------------------------------------------------
 
 
@@ -220,10 +226,11 @@ def bench_cli(variants: list[Variant], scratch: Path, runs: int) -> None:
     commands = {}
     for v in variants:
         cache = scratch / f"estimate-{v.label}"
+        # cold: no count or result cache; the vocabulary cache, made once, stays
         commands[f"{v.label} estimate examples, cold"] = Timed(
             [sys.executable, "-c", CLI, "estimate", str(EXAMPLES), "--allow-stale"],
             v.env(cache),
-            lambda cache=cache: shutil.rmtree(cache, ignore_errors=True),  # type: ignore[misc]
+            lambda cache=cache: empty_but_vocabulary(cache),  # type: ignore[misc]
         )
     times = interleaved(commands, runs)
     for name, values in times.items():
@@ -283,7 +290,7 @@ def generated_workspace(root: Path, files: int) -> Path:
 
 
 def bench_lsp(variants: list[Variant], scratch: Path, runs: int, files: int) -> None:
-    print("\n3. language server: process start to first inlay hints, empty cache, median")
+    print("\n3. language server: process start to first inlay hints, no count cache, median")
     big = scratch / "lsp-big"
     workspaces = [
         ("examples workspace", EXAMPLES, EXAMPLES / "prompts" / "classify.prompt", runs),
@@ -294,7 +301,7 @@ def bench_lsp(variants: list[Variant], scratch: Path, runs: int, files: int) -> 
         for round_ in range(count + 1):  # the first round warms the OS file cache, not counted
             for v in variants:
                 cache = scratch / f"lsp-{v.label}"
-                shutil.rmtree(cache, ignore_errors=True)
+                empty_but_vocabulary(cache)
                 seconds = asyncio.run(first_hint(root, target, v.env(cache)))
                 if round_:
                     results[v.label].append(seconds)
