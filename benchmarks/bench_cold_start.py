@@ -55,6 +55,10 @@ class Variant:
 
     def env(self, cache: Path, *, no_site: bool = False) -> dict[str, str]:
         env = {**os.environ, "LLMCOST_CACHE_DIR": str(cache), "CI": "true"}
+        # as an installed wheel runs: compiled once (pip writes the .pyc files), not per process;
+        # the bytecode goes to a folder of its own, never into the checkout
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(cache.parent / f"pycache-{self.label}")
         paths = [str(self.src)] if self.src is not None else []
         if no_site:  # -S drops the .pth files, the editable install's path among them
             paths += [str(self.src or REPO / "src"), *site_paths()]
