@@ -8,8 +8,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,6 +282,9 @@ class PriceStore:
         return self.select(include_previous=True)
 
     def _write_folder(self, name: str, data: bytes, signature: bytes) -> None:
+        import shutil
+        import tempfile
+
         final = self.root / name
         if final.exists():
             shutil.rmtree(final)  # a leftover of an interrupted install, not referenced by state
@@ -301,12 +302,16 @@ class PriceStore:
             raise
 
     def _prune(self, keep: set[str | None]) -> None:
+        import shutil
+
         for child in self.root.iterdir():
             if child.is_dir() and child.name.startswith("db-") and child.name not in keep:
                 shutil.rmtree(child, ignore_errors=True)
 
 
 def _atomic_write(path: Path, content: bytes) -> None:
+    import tempfile  # with shutil: only when an update is installed, not on every start
+
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:

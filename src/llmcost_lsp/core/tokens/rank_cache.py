@@ -22,7 +22,6 @@ import marshal
 import os
 import struct
 import sys
-import tempfile
 from pathlib import Path
 
 MAGIC = b"llm-cost ranks\x00\x00"
@@ -100,6 +99,8 @@ def write(cache_dir: Path, encoding: str, source_sha256: str, ranks: dict[bytes,
 def _replace(path: Path, data: bytes) -> None:
     # a reader sees the old file or the new one; a crash between the two writes leaves a
     # digest that does not match, which reads as "no cache"
+    import tempfile  # only when the cache is written, not on every read
+
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:

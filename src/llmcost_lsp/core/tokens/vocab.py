@@ -10,12 +10,10 @@ file. Counts are the same either way.
 from __future__ import annotations
 
 import binascii
-import gzip
 import hashlib
 import importlib
 import threading
 import types
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +70,9 @@ def vocab_file(encoding: str) -> VocabFile:
 
 def read_vocab_bytes(encoding: str, directory: Path | None = None) -> bytes:
     """Decompressed vocabulary bytes, checked against the pinned SHA-256."""
+    import gzip  # with zlib: only when the shipped file is read (the rank cache is not gzipped)
+    import zlib
+
     vocab = vocab_file(encoding)
     path = (directory or data_dir()) / vocab.filename
     hint = "reinstall llm-cost (pip install --force-reinstall llm-cost)"
