@@ -3,13 +3,14 @@
 Every figure is a whole process (wall time, median of --runs), its baselines measured in the
 same run, the runs interleaved so a drift of the machine's speed hits both sides alike:
 
-1. `llm-cost tokens` on a 1 MB prompt (no count cache; count cache warm) vs the seed project's
-   native binary (Rul1an/llm-cost, Zig) counting the same file. The native binary is built from
-   a checkout given with --seed DIR when the `ziglang` 0.14.0 wheel is installed, or taken from
-   --native BIN; without either the rows say why they are skipped.
+1. `llm-cost tokens` on a 1 MB prompt (no count cache; count cache warm), and `llm-cost
+   estimate` over 1,000 prompt files of 2 KB, vs the seed project's native binary (Rul1an/llm-cost,
+   Zig) doing the same. The native binary is built from a checkout given with --seed DIR when the
+   `ziglang` 0.14.0 wheel is installed, or taken from --native BIN; without either the rows say
+   why they are skipped.
 2. `llm-cost --version` and `--help` vs `python -c pass`; also under `python -S` (no site hooks,
    with the same packages on PYTHONPATH), which shows the cost without what this interpreter's
-   `.pth` files import at start-up. `llm-cost estimate examples` with an empty cache.
+   `.pth` files import at start-up. `llm-cost estimate examples` without count or result cache.
 3. The language server's time from `initialize` to the first inlay hints of a real server
    process over stdio, on the examples workspace and on 10,000 generated prompt files (cold:
    no count or result cache; the vocabulary cache, made once, is kept).
@@ -38,7 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tokens_textgen import english
+from tokens_textgen import code, english
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -209,6 +210,39 @@ def bench_tokens(
         print(f"   native binary: skipped, {why}")
 
 
+def bench_estimate_files(
+    variants: list[Variant], native: Path | None, scratch: Path, runs: int
+) -> None:
+    root = scratch / "files-1000"
+    (root / "prompts").mkdir(parents=True)
+    (root / "llm-cost.toml").write_text(
+        '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 1000\noutput_tokens = 200\n'
+    )
+    files = []
+    for i in range(1000):
+        files.append(root / "prompts" / f"p{i:04}.txt")
+        files[-1].write_text((english if i % 2 else code)(2048, seed=i), encoding="utf-8")
+    rounds = max(1, min(runs, 3))  # the native binary takes many seconds a run
+    print(f"\n   `estimate` over 1,000 prompt files of 2 KB, no count cache, median of {rounds}")
+    commands: dict[str, Timed] = {}
+    for v in variants:
+        cache = scratch / f"files-{v.label}"
+        commands[f"{v.label} estimate 1,000 files"] = Timed(
+            [sys.executable, "-c", CLI, "estimate", str(root), "--allow-stale"],
+            v.env(cache),
+            lambda cache=cache: empty_but_vocabulary(cache),  # type: ignore[misc]
+        )
+    if native is not None:
+        argv = [str(native), "estimate", "--model", "gpt-4o", *map(str, files)]
+        commands["native estimate 1,000 files"] = Timed(argv, dict(os.environ))
+    times = interleaved(commands, rounds)
+    for name, values in times.items():
+        versus = ""
+        if native is not None:
+            versus = f"   {ratio(times, name, 'native estimate 1,000 files'):5.2f}x native"
+        print(f"   {name:<44} {ms(values)}{versus}")
+
+
 # -- 2. --version, --help, estimate ------------------------------------------------------------
 
 
@@ -332,6 +366,7 @@ def main() -> None:
         scratch = Path(name)
         native, why = native_binary(args, scratch)
         bench_tokens(variants, native, why, scratch, args.runs)
+        bench_estimate_files(variants, native, scratch, args.runs)
         bench_cli(variants, scratch, args.runs)
         if not args.skip_lsp:
             bench_lsp(variants, scratch, args.runs, args.lsp_files)
