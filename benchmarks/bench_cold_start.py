@@ -72,15 +72,29 @@ def site_paths() -> list[str]:
     return list(dict.fromkeys(p for p in sys.path if p.endswith("site-packages")))
 
 
-def run_once(argv: Sequence[str], env: dict[str, str], before: Callable[[], None] | None) -> float:
+@dataclass(frozen=True)
+class Sample:
+    """One run: wall seconds, and the CPU seconds (user + sys) of the process and its children,
+    which a busy shared machine disturbs less than the wall time."""
+
+    wall: float
+    cpu: float
+
+
+def run_once(argv: Sequence[str], env: dict[str, str], before: Callable[[], None] | None) -> Sample:
     if before is not None:
         before()
-    began = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - began
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()}")
-    return elapsed
+    with tempfile.TemporaryFile() as errors:
+        began = time.perf_counter()
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - began
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")
+            raise SystemExit(f"{' '.join(argv)} failed ({process.returncode}): {message}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime)
 
 
 @dataclass
@@ -88,15 +102,14 @@ class Timed:
     argv: Sequence[str]
     env: dict[str, str]
     before: Callable[[], None] | None = None  # run before each timed run (e.g. empty a cache)
-    times: list[float] | None = None
 
 
-def interleaved(commands: dict[str, Timed], runs: int) -> dict[str, list[float]]:
+def interleaved(commands: dict[str, Timed], runs: int) -> dict[str, list[Sample]]:
     """Every command once (untimed), then `runs` rounds of each in turn, order rotated."""
     names = list(commands)
     for name in names:
         run_once(commands[name].argv, commands[name].env, commands[name].before)
-    times: dict[str, list[float]] = {name: [] for name in names}
+    times: dict[str, list[Sample]] = {name: [] for name in names}
     for round_ in range(runs):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
@@ -105,13 +118,18 @@ def interleaved(commands: dict[str, Timed], runs: int) -> dict[str, list[float]]
     return times
 
 
-def ratio(times: dict[str, list[float]], a: str, b: str) -> float:
-    """Median of the run-by-run ratios a/b (runs of one round are close in time)."""
-    return statistics.median(x / y for x, y in zip(times[a], times[b], strict=True))
+def ratio(times: dict[str, list[Sample]], a: str, b: str) -> str:
+    """Medians of the run-by-run ratios a/b (runs of one round are close in time), wall and CPU."""
+    pairs = list(zip(times[a], times[b], strict=True))
+    wall = statistics.median(x.wall / y.wall for x, y in pairs)
+    cpu = statistics.median(x.cpu / y.cpu for x, y in pairs)
+    return f"{wall:5.2f}x (cpu {cpu:5.2f}x)"
 
 
-def ms(values: list[float]) -> str:
-    return f"{statistics.median(values) * 1000:7.0f} ms"
+def ms(values: list[Sample]) -> str:
+    wall = statistics.median(v.wall for v in values) * 1000
+    cpu = statistics.median(v.cpu for v in values) * 1000
+    return f"{wall:6.0f} ms (cpu {cpu:5.0f} ms)"
 
 
 # -- the native binary -------------------------------------------------------------------------
@@ -204,7 +222,7 @@ def bench_tokens(
         commands["native"] = Timed(native_argv, dict(os.environ))
     times = interleaved(commands, runs)
     for name, values in times.items():
-        versus = f"   {ratio(times, name, 'native'):5.2f}x native" if native is not None else ""
+        versus = f"   {ratio(times, name, 'native')} native" if native is not None else ""
         print(f"   {name:<44} {ms(values)}{versus}")
     if native is None:
         print(f"   native binary: skipped, {why}")
@@ -239,7 +257,7 @@ def bench_estimate_files(
     for name, values in times.items():
         versus = ""
         if native is not None:
-            versus = f"   {ratio(times, name, 'native estimate 1,000 files'):5.2f}x native"
+            versus = f"   {ratio(times, name, 'native estimate 1,000 files')} native"
         print(f"   {name:<44} {ms(values)}{versus}")
 
 
@@ -260,7 +278,7 @@ def bench_cli(variants: list[Variant], scratch: Path, runs: int) -> None:
         times = interleaved(commands, runs)
         print("   as installed" if not no_site else "   under python -S (no site .pth hooks)")
         for name, values in times.items():
-            print(f"   {name:<44} {ms(values)}   {ratio(times, name, 'python -c pass'):5.2f}x")
+            print(f"   {name:<44} {ms(values)}   {ratio(times, name, 'python -c pass')}")
     commands = {}
     for v in variants:
         cache = scratch / f"estimate-{v.label}"
@@ -275,7 +293,7 @@ def bench_cli(variants: list[Variant], scratch: Path, runs: int) -> None:
         print(f"   {name:<44} {ms(values)}")
     if len(variants) == 2:
         a, b = (f"{v.label} estimate examples, cold" for v in variants)
-        print(f"   {variants[1].label} / {variants[0].label}: {ratio(times, b, a):.2f}")
+        print(f"   {variants[1].label} / {variants[0].label}: {ratio(times, b, a)}")
 
 
 # -- 3. the language server --------------------------------------------------------------------
@@ -343,7 +361,9 @@ def bench_lsp(variants: list[Variant], scratch: Path, runs: int, files: int) -> 
                 seconds = asyncio.run(first_hint(root, target, v.env(cache)))
                 if round_:
                     results[v.label].append(seconds)
-        line = " | ".join(f"{name} {ms(values).strip()}" for name, values in results.items())
+        line = " | ".join(
+            f"{name} {statistics.median(values) * 1000:.0f} ms" for name, values in results.items()
+        )
         print(f"   {label:<20} {line}   (median of {count})")
 
 
