@@ -47,6 +47,8 @@ def test_version_and_help_import_no_heavy_library(tmp_path: Path, argv: list[str
     assert loaded, "the child did not report its modules"
     heavy = {"pydantic", "tiktoken", "nacl", "sqlite3", "llmcost_lsp.core.pricing.db"}
     assert not heavy & loaded
+    if argv == ["--version"]:  # answered before any parsing
+        assert done.stdout.startswith("llm-cost ") and "argparse" not in loaded
 
 
 def test_tokens_on_the_bundled_db_loads_no_signature_code(tmp_path: Path) -> None:

@@ -7,13 +7,15 @@ modules import the core lazily inside `run`, so `--version` and `--help` stay fa
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmcost_lsp import __version__
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterator, Sequence
 
 __all__ = ["EXIT_INTERNAL_ERROR", "ISSUES_URL", "build_parser", "main"]
 
@@ -61,6 +63,8 @@ def _command_in(argv: Sequence[str]) -> str | None:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser for `argv`: the full arguments of the command it runs, a summary of the
     others. Without `argv`, every command is registered in full."""
+    import argparse  # not for `--version`, answered before any parsing
+
     parser = argparse.ArgumentParser(
         prog="llm-cost",
         description="What every prompt in this repository will cost, offline.",
@@ -93,6 +97,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def _all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
     """The parser and every (nested) subcommand parser under it."""
+    import argparse
+
     yield parser
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -108,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     argv = sys.argv[1:] if argv is None else argv
+    if list(argv) == ["--version"]:  # what scripts and editors probe: no parser needed
+        print(f"llm-cost {__version__}")
+        sys.exit(0)  # as argparse's version action does
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
