@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterator, Sequence
 
+    from llmcost_lsp.present import EXIT_INTERNAL_ERROR, ISSUES_URL
+
 __all__ = ["EXIT_INTERNAL_ERROR", "ISSUES_URL", "build_parser", "main"]
 
 # command name -> module in llmcost_lsp.cli with `register(subparsers)` and `run(args) -> int`
