@@ -87,7 +87,7 @@ def test_tokens_count_the_same_with_a_fresh_a_warm_and_a_damaged_vocabulary_cach
 
 
 def test_the_help_listing_without_the_modules_is_the_full_one() -> None:
-    assert set(SUMMARIES) == set(COMMANDS)
+    assert set(SUMMARIES) == set(COMMANDS), "give the new command its --help line in SUMMARIES"
     # every command registered by its module vs the summaries alone: the same listing
     assert build_parser(["--help"]).format_help() == build_parser().format_help()
 

@@ -43,6 +43,7 @@ SUMMARIES: dict[str, str] = {
     "calibrate": "compare estimates with actual usage (FOCUS) and tune llm-cost.toml",
     "tokens": "count the tokens of one prompt file for a model",
     "pricing": "inspect, verify and update the price DB",
+    "actuals": "what calls really cost: the runtime ledger (summary, export, reprice, import)",
 }
 
 
