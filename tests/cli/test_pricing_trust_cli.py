@@ -216,6 +216,15 @@ def flags(*argv: str) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
+@pytest.fixture(autouse=True)
+def _own_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # freshness prints a warning once per (id(stream), text): a new StringIO can get the id of
+    # an earlier test's, whose warning would then count as shown already
+    from llmcost_lsp.cli import freshness
+
+    monkeypatch.setattr(freshness, "_shown", set())
+
+
 def check(days: float, *argv: str, ci: bool = False) -> str:
     stream = io.StringIO()
     settings = Settings(cache_dir=Path("unused"), config_dir=Path("unused"), ci=ci)
