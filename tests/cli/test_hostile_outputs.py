@@ -110,6 +110,18 @@ def test_a_newline_in_a_file_name_cannot_inject_workflow_commands(
     assert any(f.endswith("prompts/a%2Cb%3Ac.txt") for f in files)
 
 
+def test_skipped_file_names_cannot_inject_workflow_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check --format github --show-skipped` lists skipped files as ::notice:: lines."""
+    ws = _workspace(tmp_path / "ws", ["ok.txt"])
+    (ws / "prompts" / INJECTION.replace(".txt", ".bin")).write_bytes(b"\x00")
+    _, out, err = _run(capsys, "check", str(ws), "--format", "github", "--show-skipped")
+    lines = [line for line in (out + err).splitlines() if line]
+    assert not any(line.startswith("::error file=evil.py") for line in lines)
+    assert any("inj%0A%3A%3Aerror" in line or "inj%0A::error" in line for line in lines)
+
+
 def _rendered(markdown: str) -> str:
     return MarkdownIt("commonmark").enable("table").render(markdown)
 

@@ -53,12 +53,16 @@ def print_coverage(
     """The skipped files (with --show-skipped), then the coverage line that ends the output;
     `prefix`: `::notice::` for GitHub's log."""
     from llmcost_lsp.core.coverage import Coverage
+    from llmcost_lsp.present import github_data, printable
 
+    # a skipped file's name is repository content: escaped as a workflow command's message
+    # (a newline in it must not start a command of its own), or shown printable in a terminal
+    shown = github_data if prefix else printable
     coverage = Coverage.of(report, workspace.discovery.skipped)
     if show_skipped:
         for skipped in coverage.skipped:
-            print(f"{prefix}skipped {skipped.path}: {skipped.reason}", file=file)
-    print(f"{prefix}{coverage.line()}", file=file)
+            print(f"{prefix}{shown(f'skipped {skipped.path}: {skipped.reason}')}", file=file)
+    print(f"{prefix}{shown(coverage.line())}", file=file)
 
 
 def coverage_json(workspace: Workspace, report: Report) -> dict[str, Any]:
