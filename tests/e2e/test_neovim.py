@@ -150,3 +150,22 @@ def test_checkhealth_says_how_to_fix_a_missing_server(nvim: Path, tmp_path: Path
     health = "\n".join(results["health"]["lines"])
     assert "llmcost-lsp not found" in health
     assert "pip install llm-cost" in health
+
+
+def test_a_python_llm_call_shows_its_cost_at_the_call(
+    nvim: Path, tmp_path: Path, example_workspace: Path
+) -> None:
+    app = example_workspace / "code-app"
+    results = run_nvim(
+        nvim, tmp_path / "home", app, "code", E2E_CODE_FILE=str(app / "app" / "search.py")
+    )
+    code = results["code"]
+    assert Path(code["root"]) == app and code["filetype"] == "python"
+    [hint] = code["hints"]
+    assert code["lines"] == ["    response = client.chat.completions.create("]
+    assert " tok · $" in hint["label"] and hint["label"].endswith("/mo")
+    # editing the model literal reprices the call; gpt-4o costs more than gpt-4o-mini
+    assert code["changed"], code
+    assert code["after_edit"][0]["label"] != hint["label"]
+    # the plugin left the buffer's inlay hints (every server's) as the user had them: off
+    assert code["inlay_hints_enabled"] is False

@@ -244,3 +244,35 @@ def status_total(usd: str) -> str:
     value = Decimal(usd)
     text = f"{value:,.2f}" if value < 100 else f"{value.quantize(Decimal(1), ROUND_HALF_UP):,}"
     return f"${text}/mo"
+
+
+def test_a_python_llm_call_shows_its_cost_at_the_call(code_server: CodeServer) -> None:
+    """examples/code-app opened as its own folder: the cost of the OpenAI call in
+    app/search.py appears at the end of the `create(` line, with the CLI's token count."""
+    app = code_server.workspace / "code-app"
+    estimate = json.loads(
+        _run([*server_argv()[:1], "-m", "llmcost_lsp.cli.main", "estimate", str(app), "--format",
+              "json"], app, 120, code_server.env)
+    )  # fmt: skip
+    tokens = next(
+        int(p["estimate"]["tokens"]["input"])
+        for p in estimate["prompts"]
+        if p["id"] == "app/search.py::answer"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "vscode-python-call-hint.png"
+    proc = _node(
+        code_server,
+        "code_hint.js",
+        f"{code_server.url}/?folder={app}",
+        "search.py",
+        "client.chat.completions.create(",
+        f"{tokens:,} tok · $",
+        str(shot),
+        timeout=150,
+    )
+    assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["line"].startswith("    response = client.chat.completions.create(")
+    assert seen["line"].endswith("/mo"), seen["line"]
+    assert shot.stat().st_size > 10_000

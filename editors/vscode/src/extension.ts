@@ -15,16 +15,30 @@ import {
 import { locateServer, ServerCommand } from "./server";
 import { breakdownRows, formatMonthly, StatusBar, Totals, totalsFrom } from "./status";
 
-/** Files the server is told about; it decides itself which of them are prompts. */
+/** Source code languages whose LLM calls the server prices (docs/code-prompts.md). */
+export const CODE_LANGUAGES = [
+  "python",
+  "typescript",
+  "typescriptreact",
+  "javascript",
+  "javascriptreact",
+];
+
+/** Files the server is told about; it decides itself which of them are prompts. Source code
+ * joins by language: VS Code adds our hints, hovers and fixes beside those of the user's own
+ * Python/TypeScript servers, which keep every other feature. */
 export const DOCUMENT_SELECTOR = [
-  "**/*.prompt",
-  "**/*.prompt.md",
-  "**/*.prompty",
-  "**/*.prompt.yml",
-  "**/*.prompt.yaml",
-  "**/prompts/**",
-  "**/llm-cost.toml",
-].map((pattern) => ({ scheme: "file", pattern }));
+  ...[
+    "**/*.prompt",
+    "**/*.prompt.md",
+    "**/*.prompty",
+    "**/*.prompt.yml",
+    "**/*.prompt.yaml",
+    "**/prompts/**",
+    "**/llm-cost.toml",
+  ].map((pattern) => ({ scheme: "file", pattern })),
+  ...CODE_LANGUAGES.map((language) => ({ scheme: "file", language })),
+];
 
 /** Server command behind each palette command (the client's ids differ so the two never clash). */
 const BASELINE = "baseline";
@@ -122,6 +136,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         vscode.workspace.createFileSystemWatcher("**/llm-cost.toml"),
         vscode.workspace.createFileSystemWatcher("**/*.{prompt,prompty,prompt.md,prompt.yml,prompt.yaml}"),
         vscode.workspace.createFileSystemWatcher("**/prompts/**"),
+        vscode.workspace.createFileSystemWatcher("**/*.{py,ts,tsx,js,jsx,mjs,cjs,mts,cts}"),
       ],
     },
   };

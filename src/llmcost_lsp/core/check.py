@@ -205,7 +205,8 @@ def _about(result: PromptResult, issues: list[Issue]) -> Iterator[Issue]:
     """Mark the prompt's findings located in another file (the manifest) with the prompt."""
     for issue in issues:
         elsewhere = issue.location.path != result.prompt.path
-        yield replace(issue, subject=result.prompt.path) if elsewhere else issue
+        about = replace(issue, subject=result.prompt.path, subject_line=result.parsed.anchor_line)
+        yield about if elsewhere else issue
 
 
 def _prompt_budget(result: PromptResult, manifest: Manifest, scenario: str) -> Iterator[Issue]:

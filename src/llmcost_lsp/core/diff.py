@@ -403,7 +403,10 @@ def result_keys(workspace: Workspace, terms: ScenarioTerms, today: date) -> dict
         if _reads_samples(entry):
             keys[prompt.id] = None
             continue
-        text = "\0".join((context, prompt.id, prompt.path, prompt.content_hash, repr(entry)))
+        sent = workspace.discovery.code.file_models.get(prompt.path)  # its model, from code
+        text = "\0".join(
+            (context, prompt.id, prompt.path, prompt.content_hash, repr(entry), repr(sent))
+        )
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         keys[prompt.id] = f"{digest}.{overrides}"
     return keys
@@ -468,16 +471,28 @@ def _summaries(
 ) -> dict[str, ResultSummary]:
     """Per prompt id, its monthly cost and the keys of the findings about it (located in its
     file, or naming it as their subject)."""
-    by_path = {r.prompt.path: r for r in results}
-    keys: dict[str, list[tuple[str, str]]] = {r.prompt_id: [] for r in by_path.values()}
+    every = list(results)
+    by_path: dict[str, list[PromptResult]] = {}
+    for result in every:
+        by_path.setdefault(result.prompt.path, []).append(result)
+    keys: dict[str, list[tuple[str, str]]] = {r.prompt_id: [] for r in every}
     for issue in issues:
-        owner = by_path.get(issue.subject or issue.location.path or "")
+        owner = _owner(by_path.get(issue.subject or issue.location.path or "", []), issue)
         if owner is not None:
             keys[owner.prompt_id].append(_issue_key(issue))
     return {
         r.prompt_id: ResultSummary(_monthly(r), tuple(dict.fromkeys(keys[r.prompt_id])))
-        for r in by_path.values()
+        for r in every
     }
+
+
+def _owner(candidates: list[PromptResult], issue: Issue) -> PromptResult | None:
+    """The prompt a finding in its file is about; a source file holds one per call, told
+    apart by the call's line."""
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    line = issue.subject_line if issue.subject else issue.location.line
+    return next((r for r in candidates if r.parsed.anchor_line == line), None)
 
 
 @dataclass(frozen=True)

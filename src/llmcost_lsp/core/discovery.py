@@ -18,6 +18,8 @@ from typing import Any
 
 import pathspec
 
+from llmcost_lsp.core.code.collect import CodeIndex, index_sources
+from llmcost_lsp.core.code.scan import is_test_path, language_of, mentions_llm
 from llmcost_lsp.core.discovery_guess import ID_ANCHORS, guess, is_doc_name, not_a_prompt
 from llmcost_lsp.core.errors import InputError, Location
 from llmcost_lsp.core.formats import PromptFormat, detect_format, parse_prompt
@@ -77,6 +79,7 @@ class PromptFile:
     # Why the file could not be read (binary, not UTF-8, too large, unreadable): set only for a
     # file the manifest names, which stays a prompt (not estimated) instead of leaving the budgets.
     read_error: Issue | None = None
+    site: str = ""  # a call-site prompt's call key in its source file (`answer`, `Bot.reply#2`)
 
     @functools.cached_property
     def content_hash(self) -> str:
@@ -134,6 +137,7 @@ class DiscoveryResult:
     prompts: tuple[PromptFile, ...]
     skipped: tuple[Skipped, ...] = ()
     issues: tuple[Issue, ...] = field(default=())
+    code: CodeIndex = field(default_factory=CodeIndex)  # LLM calls in source files
 
     def by_id(self) -> dict[str, PromptFile]:
         return {prompt.id: prompt for prompt in self.prompts}
@@ -303,6 +307,8 @@ class _Walk:
     not_prompt_format: list[str] = field(default_factory=list)  # matched, format unknown
     failed: dict[str, InputError] = field(default_factory=dict)  # candidates that did not read
     links: dict[str, str] = field(default_factory=dict)  # a tree's symlink -> the file it names
+    sources: dict[str, str] = field(default_factory=dict)  # source files naming an LLM library
+    code_ids: set[str] = field(default_factory=set)
 
     def run(self) -> None:
         if self.tree is not None:
@@ -337,12 +343,18 @@ class _Walk:
             if tree.files[rel].kind == "symlink" and not self.tree_link(tree, rel):
                 continue
             kind = self.kind(rel)
-            if kind is not None:
-                wanted.append((rel, kind or None))
+            if kind is not None or _is_source(rel):
+                wanted.append((rel, kind))
         if tree.prefetch is not None:
-            tree.prefetch([self.links.get(rel, rel) for rel, _ in wanted if detect_format(rel)])
-        for rel, guessed in wanted:
-            self.add(rel, self.root / rel, guessed=guessed)
+            tree.prefetch(
+                [
+                    self.links.get(rel, rel)
+                    for rel, _ in wanted
+                    if detect_format(rel) is not None or _is_source(rel)
+                ]
+            )
+        for rel, kind in wanted:
+            self.candidate(rel, str(self.root / rel), kind)
 
     def kind(self, rel: str) -> str | None:
         """None: not a candidate; "": matched by the include globs; else the kind of guess."""
@@ -463,8 +475,11 @@ class _Walk:
             return  # the target is inside the workspace and is walked where it really is
         self.candidate(rel, entry.path)
 
-    def candidate(self, rel: str, absolute: str) -> None:
-        kind = self.kind(rel)
+    def candidate(self, rel: str, absolute: str, kind: str | None = "?") -> None:
+        """`kind` as `self.kind(rel)` says, when the caller knows it already ("?": ask)."""
+        if _is_source(rel) and not self.exclude.match_file(rel) and self.add_source(rel, absolute):
+            return  # source code calling an LLM (core/code)
+        kind = self.kind(rel) if kind == "?" else kind
         if kind is not None:
             self.add(rel, Path(absolute), guessed=kind or None)
 
@@ -526,6 +541,31 @@ class _Walk:
         self.found[rel] = PromptFile(prompt_id, rel, self.root / rel, fmt, True, "", issue)
         return True
 
+    def add_source(self, rel: str, absolute: str) -> bool:
+        """A source file is kept (for core/code) only if its bytes name an LLM library;
+        False when they do not (it is then an ordinary file to discovery)."""
+        try:
+            if self.tree is None:
+                with open(absolute, "rb") as handle:
+                    data = handle.read(self.limit_bytes + 1)
+            else:
+                file = self.tree.files[rel]
+                data = file.load() if file.kind == "file" and file.size <= self.limit_bytes else b""
+        except OSError as error:
+            self.skipped.append(Skipped(rel, f"cannot read: {error.strerror}", "unreadable"))
+            return True
+        if not mentions_llm(data):
+            return False
+        if len(data) > self.limit_bytes:
+            message = f"source larger than the {self.limit_bytes:,}-byte limit: calls not read"
+            self.skipped.append(Skipped(rel, message, "too-large"))
+            return True
+        try:
+            self.sources[rel] = decode_text(data, rel).text
+        except InputError as error:
+            self.skipped.append(Skipped(rel, f"calls not read: {error.message}", error.code))
+        return True
+
     def read(self, rel: str, absolute: Path) -> str:
         if self.tree is None:
             return read_text_file(absolute, self.limit_bytes, display_path=rel).text
@@ -539,6 +579,10 @@ class _Walk:
         if self.tree is not None:
             return rel in self.tree.files
         return absolute.exists() and not absolute.is_dir()
+
+
+def _is_source(rel: str) -> bool:
+    return language_of(rel) is not None and not is_test_path(rel)
 
 
 def _ignore_spec(data: bytes) -> pathspec.GitIgnoreSpec:
@@ -714,6 +758,7 @@ def discover(
         guessing=not explicit_include,
     )
     walk.run()
+    code = _index_code(walk)
     issues: list[Issue] = []
     if explicit_include and walk.not_prompt_format and manifest is not None:
         issues.append(_unreadable_includes(manifest, walk.not_prompt_format))
@@ -731,7 +776,7 @@ def discover(
             if rel not in walk.found and rel not in claimed:
                 unreadable.setdefault(prompt_id_for(rel), []).append(rel)
         for prompt_id, entry in manifest.prompts.items():
-            if entry.path is not None:
+            if entry.path is not None or prompt_id in walk.code_ids:
                 continue
             matches = by_heuristic.get(prompt_id, [])
             failed = unreadable.get(prompt_id, [])
@@ -763,6 +808,31 @@ def discover(
                 prompt.text, prompt.read_error,
             )
         )  # fmt: skip
-    prompts.sort(key=lambda p: p.path)
+    for found in code.prompts:
+        explicit = bool(manifest and found.id in manifest.prompts)
+        source = walk.root / found.path
+        text = walk.sources[found.path]
+        prompts.append(
+            PromptFile(found.id, found.path, source, found.language, explicit, text, site=found.key)
+        )
+    prompts.sort(key=lambda p: (p.path, p.id))
     skipped = sorted(walk.skipped, key=lambda s: s.path)
-    return DiscoveryResult(tuple(prompts), tuple(skipped), tuple(issues))
+    return DiscoveryResult(tuple(prompts), tuple(skipped), tuple(issues), code)
+
+
+def _index_code(walk: _Walk) -> CodeIndex:
+    """The LLM calls of the walk's source files; the prompt files they send become prompts."""
+
+    def exists(rel: str) -> bool:
+        if rel in walk.found:
+            return True
+        return rel != MANIFEST_FILENAME and walk.is_file(rel, walk.root / rel)
+
+    code = index_sources(walk.sources, exists)
+    for rel, error in code.errors.items():
+        walk.skipped.append(Skipped(rel, f"calls not read: {error}", "syntax"))
+    for rel in code.sent_files:
+        if rel not in walk.found:
+            walk.add(rel, walk.root / rel, explicit=True)
+    walk.code_ids = {found.id for found in code.prompts}
+    return code

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from llmcost_lsp.core.check import CheckResult
+from llmcost_lsp.core.code import CODE_FORMATS, language_of
 from llmcost_lsp.core.diff import (
     Comparison,
     CostDiff,
@@ -195,8 +196,8 @@ class _Run:
     ) -> None:
         """Store the summary of a side under `key` (`summary_key` of its commit; None: the
         folder is not in the commit), from every prompt's result summary and result key."""
-        if key is None:
-            return
+        if key is None or any(p.format in CODE_FORMATS for p in prompts):
+            return  # calls in source code: not kept (see `_reads_code`)
         rows = tuple(
             SummaryPrompt(p.id, p.path, p.format, p.explicit_id, keys[p.id], results[p.id])
             for p in prompts
@@ -215,7 +216,7 @@ class _Run:
         if known.links:
             return None  # a link's text may not change while the file it names does
         changed = self._changed_paths(base_commit, head_commit, known)
-        if changed is None:
+        if changed is None or _reads_code(known, changed):
             return None
         evaluated = [p for p in known.prompts if p.path in changed or p.key is None]
         base, head = self.workspace(base_commit), self.workspace(head_commit)
@@ -298,6 +299,14 @@ class _Run:
         if self._changed_files(commit, None) != set() or self.repo.has_links(commit, self.folder):
             return None
         return commit
+
+
+def _reads_code(known: SideSummary, changed: set[str]) -> bool:
+    """Calls in source code tie prompts across files (a prompt file takes the model of the call
+    that sends it): the full diff handles them."""
+    return any(p.format in CODE_FORMATS for p in known.prompts) or any(
+        language_of(path) for path in changed
+    )
 
 
 def remember_checkout(

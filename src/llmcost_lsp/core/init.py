@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from llmcost_lsp.core.code import CODE_FORMATS, parse_any
 from llmcost_lsp.core.discovery import DiscoveryResult, discover
 from llmcost_lsp.core.errors import InputError, Location
 from llmcost_lsp.core.formats import ParsedPrompt, parse_prompt
@@ -122,10 +123,10 @@ def plan_init(
     stubs = [
         PromptStub(
             p.id,
-            p.path,
+            None if p.format in CODE_FORMATS else p.path,  # a call in code: named by its id
             next_step(
                 p.id,
-                parse_prompt(p.path, p.text, p.format),
+                parse_any(p.path, p.text, p.format, p.site),
                 manifest.defaults if manifest else None,
             ),
         )

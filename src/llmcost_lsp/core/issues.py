@@ -22,6 +22,7 @@ class Issue:
     # The prompt file a finding is about when it is located elsewhere (a manifest budget line):
     # editors show it on that file too.
     subject: str | None = None
+    subject_line: int = 1  # the line of the subject the finding is about (a call in code)
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.severity}: {self.message}"

@@ -29,11 +29,12 @@ Value = Scalar | Sequence[Scalar]
 
 @dataclass(frozen=True)
 class PromptStub:
-    """A `[prompts.<id>]` table to add, with its `path` and commented lines after it (the next
-    step: keys to uncomment and fill in; comments never change what the manifest says)."""
+    """A `[prompts.<id>]` table to add, with its `path` (None: a call site in source code,
+    named by its id alone) and commented lines after it (the next step: keys to uncomment and
+    fill in; comments never change what the manifest says)."""
 
     id: str
-    path: str
+    path: str | None
     notes: tuple[str, ...] = ()
 
 
@@ -43,8 +44,10 @@ def toml_key(key: str) -> str:
 
 
 def _render(stub: PromptStub, newline: str) -> str:
-    path = json.dumps(stub.path, ensure_ascii=False)
     notes = "".join(f"# {note}{newline}" for note in stub.notes)
+    if stub.path is None:
+        return f"[prompts.{toml_key(stub.id)}]{newline}{notes}"
+    path = json.dumps(stub.path, ensure_ascii=False)
     return f"[prompts.{toml_key(stub.id)}]{newline}path = {path}{newline}{notes}"
 
 
@@ -104,7 +107,7 @@ def add_table_comments(text: str, table: tuple[str, ...], notes: Sequence[str]) 
 def _expected(data: dict[str, Any], stubs: Sequence[PromptStub]) -> dict[str, Any]:
     prompts = dict(data.get("prompts", {}))
     for stub in stubs:
-        prompts[stub.id] = {"path": stub.path}
+        prompts[stub.id] = {"path": stub.path} if stub.path is not None else {}
     return {**data, "prompts": prompts}
 
 
@@ -113,7 +116,9 @@ def add_prompts(text: str, stubs: Sequence[PromptStub]) -> str:
     data = _loads(text, "the manifest")
     existing = data.get("prompts", {})
     known_paths = {str(entry.get("path")) for entry in existing.values() if isinstance(entry, dict)}
-    missing = [s for s in stubs if s.id not in existing and s.path not in known_paths]
+    missing = [
+        s for s in stubs if s.id not in existing and (s.path is None or s.path not in known_paths)
+    ]
     if not missing:
         return text
     newline = "\r\n" if "\r\n" in text else "\n"

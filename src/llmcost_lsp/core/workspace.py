@@ -13,6 +13,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from llmcost_lsp.core.code import CODE_FORMATS, SEPARATOR, language_of, mentions_llm, scan_text
+from llmcost_lsp.core.code.collect import CodeSite, sites_of
+from llmcost_lsp.core.code.model import ModelRef
+from llmcost_lsp.core.code.prompts import parsed_call
 from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, TreeListing, discover
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.estimate import (
@@ -22,7 +26,7 @@ from llmcost_lsp.core.estimate import (
     Sourced,
     price_call,
 )
-from llmcost_lsp.core.formats import ParsedPrompt, parse_prompt
+from llmcost_lsp.core.formats import Notice, ParsedPrompt, parse_prompt
 from llmcost_lsp.core.gate import implausible_values
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import (
@@ -72,7 +76,7 @@ class PromptResult:
 
     @property
     def location(self) -> Location:
-        return Location(self.prompt.path, 1, 1)
+        return Location(self.prompt.path, self.parsed.anchor_line, 1)
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ class Workspace:
         self._relative_paths: dict[Path, str | None] = {}  # resolve() is a syscall per part
         self._parsed: dict[str, ParsedPrompt] = {}
         self._overlays: dict[str, str] = {}  # rel path -> unsaved editor text
+        self._code_broken: dict[str, str] = {}  # source path -> where its edited text stopped
         # (prompt id, scenario, what-if model) -> result; an edit drops only its prompt's entries
         self._results: dict[tuple[str, ScenarioTerms, str | None], PromptResult] = {}
 
@@ -159,7 +164,7 @@ class Workspace:
             prompt = self._with_overlay(prompt)
             self._prompts[prompt.id] = prompt
             if parse:
-                self._parsed[prompt.id] = parse_prompt(prompt.path, prompt.text, prompt.format)
+                self._parsed[prompt.id] = self._parse(prompt)
             if progress and (done % 200 == 0 or done == total):
                 progress(done, total, f"read {done}/{total} prompts")
         if parse:
@@ -176,7 +181,7 @@ class Workspace:
         self._results.clear()
         self.discovery = discovery
         self._prompts = {p.id: p for p in discovery.prompts}
-        self._ids_by_path = {p.path: p.id for p in discovery.prompts}
+        self._ids_by_path = {p.path: p.id for p in reversed(discovery.prompts)}
         self._relative_paths.clear()  # a symlink may point elsewhere now
         self._parsed = {}
 
@@ -255,6 +260,8 @@ class Workspace:
         else:
             text = normalize_newlines(text)  # as read from disk: an editor's CRLF counts the same
             self._overlays[rel] = text
+        if language_of(rel) is not None:
+            return self._apply_code_change(path, rel, text)
         known = self._prompt_at(rel)
         if rel == MANIFEST_FILENAME or known is None or (text is None and not path.exists()):
             before = {pid: p.text for pid, p in self._prompts.items()}
@@ -277,6 +284,105 @@ class Workspace:
         self._forget_results({known.id})
         return {known.id}
 
+    def _apply_code_change(self, path: Path, rel: str, text: str | None) -> set[str]:
+        """A source file's new text: its call-site prompts take it when the same calls are in
+        it; new or removed calls re-run discovery. Half-written code that does not parse keeps
+        the last good parse, and its prompts say where parsing stopped."""
+        language = language_of(rel)
+        assert language is not None
+        known = [p for p in self._prompts.values() if p.format in CODE_FORMATS and p.path == rel]
+        if text is None:
+            try:
+                text = read_text_file(path, display_path=rel).text if path.exists() else ""
+            except LlmCostError:
+                text = ""
+        was_broken = self._code_broken.pop(rel, None)
+        if not known and rel not in self.discovery.code.paths() and not mentions_llm(text):
+            return set()  # an edit in code that calls no LLM: nothing to do
+        scan = scan_text(language, text)
+        if scan.error is not None and known:
+            self._code_broken[rel] = scan.error
+            ids = {p.id for p in known}
+            for prompt_id in ids:
+                self._parsed[prompt_id] = self._parse(self._prompts[prompt_id])
+            self._forget_results(ids)
+            return ids
+        before_sites = self.discovery.code.sites_in(rel)
+        now_sites, _, _ = sites_of(rel, text, self._exists)
+        if _shape(before_sites) != _shape(now_sites):  # calls or the files they send changed
+            before = {pid: p.text for pid, p in self._prompts.items()}
+            self.load()
+            after = {pid: p.text for pid, p in self._prompts.items()}
+            return {pid for pid in set(before) | set(after) if before.get(pid) != after.get(pid)}
+        changed = set()
+        for prompt in known:
+            if prompt.text == text and was_broken is None:
+                continue
+            updated = _replace_text(prompt, text)
+            self._prompts[prompt.id] = updated
+            self._parsed[prompt.id] = self._parse(updated)
+            changed.add(prompt.id)
+        self._forget_results(changed)
+        return changed
+
+    def _exists(self, rel: str) -> bool:
+        return rel in self._ids_by_path or (self.tree is None and (self.root / rel).is_file())
+
+    def code_sites(self, path: Path) -> list[CodeSite]:
+        """The calls of a source file as its current text has them (line numbers move with
+        edits); half-written text that does not parse: the last good parse's."""
+        rel = self.relative(path)
+        if rel is None or language_of(rel) is None:
+            return []
+        text = self._overlays.get(rel)
+        known = next((p for p in self._prompts.values() if p.path == rel), None)
+        if text is None or rel in self._code_broken:
+            text = known.text if known is not None else None
+        if text is None:
+            return list(self.discovery.code.sites_in(rel))
+        return sites_of(rel, text, self._exists)[0]
+
+    def model_literal(self, prompt_id: str) -> tuple[str, ModelRef] | None:
+        """Where in source code the model this prompt runs on is written (file, literal), when
+        it comes from code: what a switch-model fix edits instead of the manifest."""
+        prompt = self._prompts.get(prompt_id)
+        entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
+        if prompt is None or (entry is not None and entry.model):
+            return None  # the manifest names the model: edit it there
+        if prompt.format in CODE_FORMATS:
+            origin = self.parsed(prompt_id).model_origin
+            if origin is None or not origin.end_column or prompt.path in self._code_broken:
+                return None
+            key = origin.key
+            return prompt.path, ModelRef(self.parsed(prompt_id).model or "", key, origin.line,
+                                         origin.column, origin.end_column)  # fmt: skip
+        sent = self.discovery.code.file_models.get(prompt.path)
+        if sent is None:
+            return None
+        source = self._overlays.get(sent.source_path)
+        if source is None:
+            source = next((p.text for p in self._prompts.values() if p.path == sent.source_path),
+                          None)  # fmt: skip
+        if source is None:
+            return None
+        _, models, scan = sites_of(sent.source_path, source, self._exists)
+        if scan.error is not None:
+            return None
+        fresh = next((m for rel, m in models if rel == prompt.path), None)
+        return (sent.source_path, fresh.model) if fresh is not None and fresh.model.line else None
+
+    def _parse(self, prompt: PromptFile) -> ParsedPrompt:
+        """A prompt file's parse, or a call-site prompt's from its (cached) source scan."""
+        if prompt.format not in CODE_FORMATS:
+            return parse_prompt(prompt.path, prompt.text, prompt.format)
+        key = prompt.site or prompt.id.partition(SEPARATOR)[2]
+        parsed = parsed_call(prompt.path, prompt.text, key, prompt.format)  # type: ignore[arg-type]
+        broken = self._code_broken.get(prompt.path)
+        if broken is None:
+            return parsed
+        stopped = Notice("syntax", f"{broken}: showing the last good parse", None)
+        return replace(parsed, notices=(stopped, *parsed.notices))
+
     def _forget_results(self, prompt_ids: set[str]) -> None:
         for key in [k for k in self._results if k[0] in prompt_ids]:
             del self._results[key]
@@ -294,6 +400,13 @@ class Workspace:
         rel = self.relative(path)
         return self._prompt_at(rel) if rel is not None else None
 
+    def prompts_at(self, path: Path) -> list[PromptFile]:
+        """Every prompt of a file: one for a prompt file, one per call site for source code."""
+        rel = self.relative(path)
+        if rel is None:
+            return []
+        return [p for p in self.prompts if p.path == rel]
+
     def _prompt_at(self, rel: str) -> PromptFile | None:
         prompt_id = self._ids_by_path.get(rel)
         return self._prompts.get(prompt_id) if prompt_id is not None else None
@@ -302,7 +415,7 @@ class Workspace:
         parsed = self._parsed.get(prompt_id)
         if parsed is None:  # loaded with parse=False
             prompt = self._prompts[prompt_id]
-            parsed = self._parsed[prompt_id] = parse_prompt(prompt.path, prompt.text, prompt.format)
+            parsed = self._parsed[prompt_id] = self._parse(prompt)
         return parsed
 
     def scenario_names(self) -> list[str]:
@@ -386,13 +499,19 @@ class Workspace:
         entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
         tags = dict(entry.tags) if entry else {}
         issues: list[Issue] = [
-            Issue(n.code, n.message, Location(prompt.path, n.line or 1, 1), "info")
+            Issue(
+                n.code,
+                n.message,
+                Location(prompt.path, n.line or parsed.anchor_line, 1),
+                "warning" if n.code == "code-syntax" else "info",
+            )
             for n in parsed.notices
         ]  # how the file was read (template loops counted once…): never fatal, always said
         if prompt.read_error is not None:
             return PromptResult(prompt, parsed, entry, None, (prompt.read_error,), tags)
         if parsed.skip_reason:
-            issue = Issue("not-estimated", parsed.skip_reason, Location(prompt.path, 1, 1), "info")
+            where = Location(prompt.path, parsed.anchor_line, 1)
+            issue = Issue("not-estimated", parsed.skip_reason, where, "info")
             return PromptResult(prompt, parsed, entry, None, (*issues, issue), tags)
         model = (
             Sourced(what_if, "what-if")
@@ -486,7 +605,11 @@ class Workspace:
             return Sourced(entry.model, f"manifest: prompts.{prompt_id}.model")
         if parsed.model:
             key = parsed.model_origin.key if parsed.model_origin else "model"
-            return Sourced(parsed.model, f"prompt file: {key}")
+            kind = "code" if parsed.format in CODE_FORMATS else "prompt file"
+            return Sourced(parsed.model, f"{kind}: {key}")
+        sent = self.discovery.code.file_models.get(self._prompts[prompt_id].path)
+        if sent is not None:  # a prompt file a call sends takes that call's model
+            return Sourced(sent.model.value, f"code: {sent.call_id} ({sent.model.how})")
         if self.manifest and self.manifest.defaults.model:
             return Sourced(self.manifest.defaults.model, "manifest: defaults.model")
         return None
@@ -645,6 +768,11 @@ class Workspace:
         if parsed.model_origin:
             return Location(prompt.path, parsed.model_origin.line, 1)
         return Location(prompt.path, 1, 1)
+
+
+def _shape(sites: list[CodeSite]) -> list[tuple[str | None, tuple[str, ...]]]:
+    """What a file's calls send, without their lines: equal shapes need no new discovery."""
+    return sorted(((site.prompt_id, site.files) for site in sites), key=repr)
 
 
 def _replace_text(prompt: PromptFile, text: str) -> PromptFile:

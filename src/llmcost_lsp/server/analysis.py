@@ -108,7 +108,7 @@ def analyze(
         for skip in workspace.discovery.skipped
     ]  # so an editor can say why a file has no hint
     mirrored = [
-        replace(issue, location=Location(issue.subject, 1, 1), subject=None)
+        replace(issue, location=Location(issue.subject, issue.subject_line, 1), subject=None)
         for issue in check.issues
         if issue.subject and issue.severity != "info"
     ]  # a budget breach written on the manifest shows on the prompt file too

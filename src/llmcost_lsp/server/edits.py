@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from llmcost_lsp.core.code.model import ModelRef
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.manifest_edit import set_value
 from llmcost_lsp.server.convert import path_to_uri, units
@@ -55,10 +56,34 @@ def text_edit(ls: LlmCostServer, path: Path, old: str, new: str) -> types.Worksp
 def switch_model_edit(
     ls: LlmCostServer, folder: Folder, prompt_id: str, model_id: str
 ) -> types.WorkspaceEdit | None:
-    """Worker-side: set `model` in `[prompts.<id>]` of llm-cost.toml, keeping every comment."""
+    """Worker-side: edit the model's string literal when the model is written in source code,
+    else set `model` in `[prompts.<id>]` of llm-cost.toml, keeping every comment."""
+    literal = folder.workspace.model_literal(prompt_id) if folder.workspace else None
+    if literal is not None:
+        return _code_model_edit(ls, folder, literal[0], literal[1], model_id)
     path = folder.root / MANIFEST_FILENAME
     old = ls.file_text(folder, MANIFEST_FILENAME)
     if old is None:
         return None
     new = set_value(old, ["prompts", prompt_id, "model"], model_id)
     return text_edit(ls, path, old, new)
+
+
+def _code_model_edit(
+    ls: LlmCostServer, folder: Folder, rel: str, literal: ModelRef, model_id: str
+) -> types.WorkspaceEdit | None:
+    """Replace the model's string literal in source code, keeping its quotes."""
+    old = ls.file_text(folder, rel)
+    if old is None:
+        return None
+    lines = old.split("\n")
+    if not 0 < literal.line <= len(lines):
+        return None
+    line = lines[literal.line - 1]
+    quoted = line[literal.column : literal.end_column]
+    if len(quoted) < 2 or quoted[0] not in "\"'`" or quoted[-1] != quoted[0]:
+        return None  # the text moved since it was scanned
+    lines[literal.line - 1] = (
+        line[: literal.column] + quoted[0] + model_id + quoted[0] + line[literal.end_column :]
+    )
+    return text_edit(ls, folder.root / rel, old, "\n".join(lines))

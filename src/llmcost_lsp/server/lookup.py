@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmcost_lsp.core.code import language_of
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.toml_positions import table_headers
 from llmcost_lsp.core.workspace import Workspace
@@ -59,7 +60,24 @@ def place_at(
             return None
         header = manifest_prompt_lines(workspace).get(prompt_id, line)
         return PromptPlace(prompt_id, True, header)
+    calls = call_prompts(workspace, path)
+    if calls is not None:
+        return next((PromptPlace(pid, False, at) for pid, at in calls if at == line), None)
     prompt = workspace.prompt_for_path(path)
     if prompt is None or line != 0:
         return None
     return PromptPlace(prompt.id, False, 0)
+
+
+def call_prompts(workspace: Workspace, path: Path) -> list[tuple[str, int]] | None:
+    """Source code: (prompt id, 0-based line of its call) for each call's own prompt and each
+    prompt file it sends; None for a file that is not source code."""
+    rel = workspace.relative(path)
+    if rel is None or language_of(rel) is None:
+        return None
+    places: list[tuple[str, int]] = []
+    for site in workspace.code_sites(path):
+        ids = [site.prompt_id] if site.prompt_id else []
+        ids += [p.id for f in site.files if (p := workspace.prompt_for_path(workspace.root / f))]
+        places.extend((prompt_id, site.line - 1) for prompt_id in ids)
+    return places

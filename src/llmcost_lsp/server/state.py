@@ -25,6 +25,7 @@ from pygls.lsp.server import LanguageServer
 
 from llmcost_lsp import __version__
 from llmcost_lsp.core.check import FindingsMemo
+from llmcost_lsp.core.code import language_of
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.settings import Settings
@@ -62,11 +63,14 @@ class Folder:
         return self.workspace.relative(path) if self.workspace else None
 
     def is_tracked(self, path: Path) -> bool:
-        """The manifest or a known prompt: files whose text changes an estimate."""
+        """The manifest, a known prompt, or source code (which may call an LLM): files whose
+        text changes an estimate."""
         workspace = self.workspace
         if workspace is None:
             return False
         rel = workspace.relative(path)
+        if rel is not None and language_of(rel) is not None:
+            return True
         return rel == MANIFEST_FILENAME or workspace.prompt_for_path(path) is not None
 
 

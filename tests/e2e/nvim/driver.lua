@@ -165,6 +165,51 @@ function steps.unrelated()
   })
 end
 
+-- A Python file with an LLM call: the cost shows at the end of the call's line (our own
+-- virtual text), while the buffer's inlay hints stay off for the user's other servers.
+function steps.code()
+  local file = os.getenv("E2E_CODE_FILE")
+  vim.cmd.edit(vim.fn.fnameescape(file))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = wait_client(bufnr, "code")
+  local shown = {}
+  local ok = vim.wait(TIMEOUT, function()
+    shown = llmcost.code_hints(bufnr)
+    return #shown > 0
+  end, 50)
+  if not ok then
+    return fail("code", "no cost shown within " .. TIMEOUT .. " ms")
+  end
+  local lines = {}
+  for _, h in ipairs(shown) do
+    table.insert(lines, vim.api.nvim_buf_get_lines(bufnr, h.line, h.line + 1, false)[1])
+  end
+  -- an edit of the model literal reprices the call
+  local before = shown[1].label
+  local row = nil
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    if line:find('^ANSWER_MODEL = ') then
+      row = i - 1
+    end
+  end
+  vim.api.nvim_buf_set_lines(bufnr, row, row + 1, false, { 'ANSWER_MODEL = "gpt-4o"' })
+  local changed = vim.wait(TIMEOUT, function()
+    local now = llmcost.code_hints(bufnr)
+    return #now > 0 and now[1].label ~= before
+  end, 50)
+  emit({
+    step = "code",
+    ok = true,
+    hints = shown,
+    lines = lines,
+    after_edit = llmcost.code_hints(bufnr),
+    changed = changed,
+    inlay_hints_enabled = vim.lsp.inlay_hint.is_enabled({ bufnr = bufnr }),
+    filetype = vim.bo[bufnr].filetype,
+    root = client.root_dir or client.config.root_dir,
+  })
+end
+
 function steps.health()
   vim.cmd("checkhealth llmcost")
   local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)

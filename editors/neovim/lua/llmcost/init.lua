@@ -18,6 +18,9 @@ M.defaults = {
     "/prompts/",
     "/llm%-cost%.toml$",
   },
+  -- Source code whose LLM calls the server prices (docs/code-prompts.md); false: prompt files only.
+  code = true,
+  code_patterns = { "%.py$", "%.pyi$", "%.[cm]?[jt]sx?$" },
   root_markers = { "llm-cost.toml", ".git" },
   inlay_hints = true,
   -- The `llmcost` settings section, sent as initializationOptions and workspace/configuration.
@@ -95,6 +98,20 @@ function M.wants(bufnr)
       return true
     end
   end
+  return M.is_code(bufnr)
+end
+
+--- True for a source-code buffer (Python, TypeScript, JavaScript) the server prices calls in.
+function M.is_code(bufnr)
+  if not M.config.code then
+    return false
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr):gsub("\\", "/")
+  for _, pat in ipairs(M.config.code_patterns) do
+    if name:find(pat) then
+      return true
+    end
+  end
   return false
 end
 
@@ -115,8 +132,105 @@ function M.client(bufnr)
   return clients[1]
 end
 
+local function request(client, method, params, handler, bufnr)
+  if has_011 then
+    return client:request(method, params, handler, bufnr)
+  end
+  return client.request(method, params, handler, bufnr)
+end
+
+-- Source code: the cost of each call as end-of-line virtual text in our own namespace, from our
+-- client's inlay hints only. vim.lsp.inlay_hint.enable works per buffer for every client, so it
+-- would also turn on the hints of the user's Python/TypeScript server: code buffers never use it.
+local code_ns = vim.api.nvim_create_namespace("llmcost_code")
+local code_pending = {}
+
+function M.refresh_code_hints(bufnr)
+  local client = M.client(bufnr)
+  if not client or not vim.api.nvim_buf_is_loaded(bufnr) then
+    return
+  end
+  local last = vim.api.nvim_buf_line_count(bufnr)
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = { start = { line = 0, character = 0 }, ["end"] = { line = last, character = 0 } },
+  }
+  request(client, "textDocument/inlayHint", params, function(err, result)
+    if err or not vim.api.nvim_buf_is_loaded(bufnr) then
+      return
+    end
+    vim.api.nvim_buf_clear_namespace(bufnr, code_ns, 0, -1)
+    for _, hint in ipairs(result or {}) do
+      local label = hint.label
+      if type(label) == "table" then
+        local parts = {}
+        for _, part in ipairs(label) do
+          table.insert(parts, part.value)
+        end
+        label = table.concat(parts)
+      end
+      if hint.position.line < vim.api.nvim_buf_line_count(bufnr) then
+        vim.api.nvim_buf_set_extmark(bufnr, code_ns, hint.position.line, 0, {
+          virt_text = { { "  " .. label, "LspInlayHint" } },
+          virt_text_pos = "eol",
+        })
+      end
+    end
+  end, bufnr)
+end
+
+--- The cost labels shown in a code buffer: { { line = 0-based, label = "…" }, … }.
+function M.code_hints(bufnr)
+  local shown = {}
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, code_ns, 0, -1, { details = true })) do
+    local text = mark[4].virt_text and mark[4].virt_text[1][1] or ""
+    table.insert(shown, { line = mark[2], label = vim.trim(text) })
+  end
+  return shown
+end
+
+local function later(bufnr)
+  if code_pending[bufnr] then
+    return
+  end
+  code_pending[bufnr] = true
+  vim.defer_fn(function()
+    code_pending[bufnr] = nil
+    M.refresh_code_hints(bufnr)
+  end, 150)
+end
+
+local function attach_code(bufnr)
+  local group = vim.api.nvim_create_augroup("llmcost_code_" .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ "TextChanged", "InsertLeave", "BufWritePost" }, {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      later(bufnr)
+    end,
+  })
+  later(bufnr)
+end
+
+local function refresh_handler(err, result, ctx, config)
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and M.is_code(bufnr) then
+      later(bufnr)
+    end
+  end
+  local default = vim.lsp.handlers["workspace/inlayHint/refresh"]
+  if default then
+    return default(err, result, ctx, config)
+  end
+  return vim.NIL
+end
+
 local function on_attach(client, bufnr)
-  if M.config.inlay_hints and vim.lsp.inlay_hint then
+  if M.is_code(bufnr) then
+    if M.config.inlay_hints then
+      attach_code(bufnr)
+    end
+  elseif M.config.inlay_hints and vim.lsp.inlay_hint then
     vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
   end
   if M.config.lsp.on_attach then
@@ -131,6 +245,7 @@ local function client_config(cmd)
     init_options = M.config.settings,
     settings = lsp_settings(),
     on_attach = on_attach,
+    handlers = { ["workspace/inlayHint/refresh"] = refresh_handler },
   }
   return vim.tbl_deep_extend("force", M.config.lsp, base)
 end
@@ -169,13 +284,6 @@ local function register_010(cmd)
       start(bufnr)
     end
   end
-end
-
-local function request(client, method, params, handler, bufnr)
-  if has_011 then
-    return client:request(method, params, handler, bufnr)
-  end
-  return client.request(method, params, handler, bufnr)
 end
 
 local function notify_client(client, method, params)
@@ -340,7 +448,9 @@ local function add_filetypes()
     group = vim.api.nvim_create_augroup("llmcost_filetype", { clear = true }),
     callback = function(args)
       if vim.bo[args.buf].filetype == "" and M.wants(args.buf) then
-        vim.bo[args.buf].filetype = "text"
+        -- source code keeps its language (filetype detection may be off): never "text"
+        local detected = M.is_code(args.buf) and vim.filetype.match({ buf = args.buf }) or nil
+        vim.bo[args.buf].filetype = detected or "text"
       end
     end,
   })

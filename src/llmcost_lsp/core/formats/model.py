@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-PromptFormat = Literal["text", "markdown", "prompt-md", "prompty", "prompt-yml", "semantic-kernel"]
+PromptFormat = Literal[
+    "text", "markdown", "prompt-md", "prompty", "prompt-yml", "semantic-kernel",
+    "python", "typescript",  # LLM calls in source code (core/code)
+]  # fmt: skip
 VariableSyntax = Literal["double-brace", "single-brace", "copilot-input"]
 
 
@@ -39,6 +42,9 @@ class Origin:
 
     key: str
     line: int
+    # the value's literal in source code (0-based, quotes included), for edits; 0, 0: none
+    column: int = 0
+    end_column: int = 0
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class ParsedPrompt:
     notices: tuple[Notice, ...] = ()
     skip_reason: str | None = None
     description: str | None = None
+    anchor_line: int = 1  # the line findings about the whole prompt are shown on (a call's)
 
     @property
     def variable_names(self) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
-"""Inlay hints: `≈ 1,234 tok · $0.0031/call · $312.00/mo` after a prompt file's first line and
-after each `[prompts.<id>]` header of llm-cost.toml, with the breakdown as a tooltip."""
+"""Inlay hints: `≈ 1,234 tok · $0.0031/call · $312.00/mo` after a prompt file's first line,
+after each `[prompts.<id>]` header of llm-cost.toml and at the end of the line of each LLM call
+in source code, with the breakdown as a tooltip."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from llmcost_lsp.server.breakdown import breakdown_markdown
 from llmcost_lsp.server.config import HintSettings
 from llmcost_lsp.server.convert import line_getter, units, uri_to_path
 from llmcost_lsp.server.features import diff
-from llmcost_lsp.server.lookup import manifest_prompt_lines
+from llmcost_lsp.server.lookup import call_prompts, manifest_prompt_lines
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 
@@ -81,6 +82,9 @@ def compute_hints(
 def _places(workspace: Workspace, path: Path) -> list[tuple[str, int]]:
     if workspace.relative(path) == MANIFEST_FILENAME:
         return sorted(manifest_prompt_lines(workspace).items(), key=lambda item: item[1])
+    calls = call_prompts(workspace, path)
+    if calls is not None:
+        return calls  # at the end of each call's `create(` line
     prompt = workspace.prompt_for_path(path)
     return [(prompt.id, 0)] if prompt else []
 

@@ -14,7 +14,7 @@ from llmcost_lsp.server.analysis import resolve_scenario
 from llmcost_lsp.server.convert import uri_to_path
 from llmcost_lsp.server.edits import switch_model_edit
 from llmcost_lsp.server.features.commands import Command, CommandError
-from llmcost_lsp.server.lookup import prompt_table_at
+from llmcost_lsp.server.lookup import call_prompts, prompt_table_at
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 NAME = "llmcost.switchModel"
@@ -28,12 +28,17 @@ def title(prompt_id: str, alternative: Alternative) -> str:
 
 
 def suggestions(ls: LlmCostServer, folder: Folder, prompt_id: str) -> list[Alternative]:
-    """Worker-side."""
+    """Worker-side. A model written in source code is sent through its provider's SDK, so only
+    that provider's models are offered there."""
     workspace = folder.workspace
     if workspace is None or workspace.prompt(prompt_id) is None:
         return []
     terms, _ = resolve_scenario(workspace, ls.config.scenario)
-    return swap_suggestions(workspace, prompt_id, terms)
+    found = swap_suggestions(workspace, prompt_id, terms)
+    current = workspace.model_entry(prompt_id)
+    if current is None or workspace.model_literal(prompt_id) is None:
+        return found
+    return [a for a in found if a.estimate.model_entry.provider == current.provider]
 
 
 def code_actions(
@@ -43,18 +48,22 @@ def code_actions(
     line, or on the prompt file it is about."""
     text = ls.file_text(folder, MANIFEST_FILENAME)
     path = uri_to_path(uri)
+    workspace = folder.workspace
+    on_code = call_prompts(workspace, path) if workspace and path else None
     on_prompt = (
-        folder.workspace.prompt_for_path(path)
-        if folder.workspace is not None and path is not None and path.name != MANIFEST_FILENAME
+        workspace.prompt_for_path(path)
+        if workspace is not None and path is not None and path.name != MANIFEST_FILENAME
         else None
     )
     actions: list[types.CodeAction] = []
     for diagnostic in diagnostics:
         if diagnostic.code not in BREACH_CODES or text is None:
             continue
-        prompt_id = (
-            on_prompt.id if on_prompt else prompt_table_at(text, diagnostic.range.start.line)
-        )
+        line = diagnostic.range.start.line
+        if on_code is not None:  # source code: the call on the diagnostic's line
+            prompt_id = next((pid for pid, at in on_code if at == line), None)
+        else:
+            prompt_id = on_prompt.id if on_prompt else prompt_table_at(text, line)
         if prompt_id is None:
             continue
         for alternative in suggestions(ls, folder, prompt_id):

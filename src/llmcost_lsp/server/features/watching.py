@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from llmcost_lsp.core.code import language_of
 from llmcost_lsp.core.discovery import compile_globs
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.server.convert import uri_to_path
@@ -46,6 +47,10 @@ def apply_disk_changes(folder: Folder, paths: list[Path]) -> None:
         return
     rediscover = False
     for path in paths:
+        rel = workspace.relative(path)
+        if rel is not None and language_of(rel) is not None:
+            workspace.apply_change(path, None)  # source code: re-scanned, re-discovered if needed
+            continue
         known = workspace.prompt_for_path(path)
         if workspace.relative(path) == MANIFEST_FILENAME or known is None or not path.exists():
             rediscover = True

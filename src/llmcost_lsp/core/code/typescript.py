@@ -1,0 +1,848 @@
+"""LLM calls in TypeScript and JavaScript, found with tree-sitter (optional extra `code`).
+
+Shapes read (docs/code-prompts.md has examples):
+- OpenAI Node SDK: `client.chat.completions.create({ model, messages })`,
+  `client.responses.create({ model, instructions, input })`;
+- Anthropic: `client.messages.create({ model, system, messages })` (also `.stream`);
+- Google GenAI: `ai.models.generateContent({ model, contents, config: { systemInstruction } })`;
+- Vercel AI SDK: `generateText|streamText|generateObject|streamObject({ model: openai("gpt-4o"),
+  system, prompt, messages })`.
+
+Names are followed as in Python: `const` / `let` in the same function, parameters (defaults for
+a model; variables for text), module constants; template-literal holes become variables.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from llmcost_lsp.core.code.model import (
+    CallSite,
+    CodeMessage,
+    FileRead,
+    ModelRef,
+    PathBase,
+    SourceScan,
+)
+from llmcost_lsp.core.code.text import Holes
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser
+
+INSTALL_HINT = "pip install 'llm-cost[code]'"
+_AI_SDK = frozenset({"generateText", "streamText", "generateObject", "streamObject"})
+_FUNCTIONS = frozenset(
+    {"function_declaration", "generator_function_declaration", "function_expression",
+     "arrow_function", "method_definition", "function"}
+)  # fmt: skip
+_WRAPPING = frozenset(
+    {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression",
+     "await_expression", "type_assertion"}
+)  # fmt: skip
+_ROLES = {"system": "system", "user": "user", "assistant": "assistant", "developer": "system",
+          "model": "assistant"}  # fmt: skip
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_MAX_STEPS = 5_000  # expressions followed for one call
+_MAX_DEPTH = 200
+
+
+class Unread(Exception):
+    """A value we cannot read statically; the message says why."""
+
+
+class TreeSitterMissing(RuntimeError):
+    """The optional tree-sitter packages are not installed."""
+
+
+@functools.cache
+def _parser(tsx: bool) -> Parser:
+    try:
+        import tree_sitter_typescript
+        from tree_sitter import Language, Parser
+    except ImportError as error:
+        raise TreeSitterMissing(
+            f"TypeScript/JavaScript calls need tree-sitter: {INSTALL_HINT}"
+        ) from error
+    grammar = (
+        tree_sitter_typescript.language_tsx()
+        if tsx
+        else tree_sitter_typescript.language_typescript()
+    )
+    return Parser(Language(grammar))
+
+
+def available() -> bool:
+    try:
+        _parser(True)
+    except TreeSitterMissing:
+        return False
+    return True
+
+
+@dataclass
+class _Scope:
+    values: dict[str, Node] = field(default_factory=dict)
+    params: dict[str, Node | None] = field(default_factory=dict)
+    parent: _Scope | None = None
+
+    def lookup(self, name: str) -> tuple[str, Node | None, _Scope] | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.values:
+                return "value", scope.values[name], scope
+            if name in scope.params:
+                return "param", scope.params[name], scope
+            scope = scope.parent
+        return None
+
+
+def _unwrap(node: Node) -> Node:
+    while node.type in _WRAPPING:
+        inner = node.named_children
+        if not inner:
+            break
+        node = inner[-1] if node.type == "await_expression" else inner[0]
+    return node
+
+
+class _Scanner:
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.holes = Holes()
+        self.modules: set[str] = set()
+        self.names: dict[str, str] = {}  # imported local name -> module
+        self.sites: list[CallSite] = []
+        self.keys: dict[str, int] = {}
+        self.lines = source.split(b"\n")
+        self.steps = 0  # expressions followed for the current call: bounded (_MAX_STEPS)
+        self.resolving: set[tuple[int, str]] = set()  # names being followed (cycles)
+
+    # -- positions and text ----------------------------------------------------------------
+
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def point(self, node: Node) -> tuple[int, int]:
+        """1-based line, 0-based column in characters (tree-sitter counts bytes)."""
+        row, column = node.start_point
+        line = self.lines[row] if row < len(self.lines) else b""
+        return row + 1, len(line[:column].decode("utf-8", "replace"))
+
+    def short(self, node: Node, limit: int = 60) -> str:
+        text = " ".join(self.text(node).split())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    # -- setup -----------------------------------------------------------------------------
+
+    def run(self, root: Node) -> tuple[CallSite, ...]:
+        for node in root.children:
+            statement = node
+            if statement.type == "import_statement":
+                source = statement.child_by_field_name("source")
+                module = self.string_value(source) if source is not None else None
+                if module:
+                    self.modules.add(module)
+                    for name in _descendants(statement, "identifier"):
+                        self.names[self.text(name)] = module
+        for call in _descendants(root, "call_expression"):
+            function = call.child_by_field_name("function")
+            if function is not None and self.text(function) == "require":
+                arguments = call.child_by_field_name("arguments")
+                first = (
+                    arguments.named_children[0] if arguments and arguments.named_children else None
+                )
+                module = self.string_value(first) if first is not None else None
+                if module:
+                    self.modules.add(module)
+        module_scope = _Scope()
+        self.collect(root, module_scope)
+        self.visit(root, module_scope, "<module>")
+        return tuple(self.sites)
+
+    def uses(self, *prefixes: str) -> bool:
+        return any(module.startswith(prefixes) for module in self.modules)
+
+    def collect(self, body: Node, scope: _Scope) -> None:
+        """`const x = …` declarations of a body, not inside nested functions."""
+        stack = list(reversed(body.children))
+        while stack:
+            node = stack.pop()
+            if node.type in _FUNCTIONS or node.type == "class_declaration":
+                continue
+            if node.type == "variable_declarator":
+                name = node.child_by_field_name("name")
+                value = node.child_by_field_name("value")
+                if name is not None and value is not None and name.type == "identifier":
+                    scope.values[self.text(name)] = value
+                elif name is not None and value is not None and name.type == "object_pattern":
+                    for part in name.named_children:  # `const { model } = await req.json()`
+                        target = (
+                            part
+                            if part.type.startswith("shorthand")
+                            else (
+                                part.child_by_field_name("value")
+                                or part.child_by_field_name("left")
+                            )
+                        )
+                        if target is not None and (
+                            target.type.endswith("identifier_pattern")
+                            or target.type == "identifier"
+                        ):
+                            scope.values[self.text(target)] = value
+            stack.extend(reversed(node.children))
+
+    def function_scope(self, node: Node, parent: _Scope) -> _Scope:
+        scope = _Scope(parent=parent)
+        parameters = node.child_by_field_name("parameters")
+        if parameters is None:
+            single = node.child_by_field_name("parameter")  # `x => …`
+            if single is not None:
+                scope.params[self.text(single)] = None
+        else:
+            for parameter in parameters.named_children:
+                pattern = parameter.child_by_field_name("pattern") or parameter
+                default = parameter.child_by_field_name("value")
+                if pattern.type == "identifier":
+                    scope.params[self.text(pattern)] = default
+                elif pattern.type == "object_pattern":  # `({ question, model = "x" })`
+                    for inner in pattern.named_children:
+                        if inner.type == "shorthand_property_identifier_pattern":
+                            scope.params[self.text(inner)] = None
+                        elif inner.type == "object_assignment_pattern":
+                            left = inner.child_by_field_name("left")
+                            if left is not None:
+                                scope.params[self.text(left)] = inner.child_by_field_name("right")
+        body = node.child_by_field_name("body")
+        if body is not None:
+            self.collect(body, scope)
+        return scope
+
+    def function_name(self, node: Node, key: str) -> str:
+        name_node = node.child_by_field_name("name")
+        name: str | None = self.text(name_node) if name_node is not None else None
+        parent = node.parent
+        if name is None and parent is not None:
+            if parent.type == "variable_declarator":
+                declared = parent.child_by_field_name("name")
+                name = self.text(declared) if declared is not None else None
+            elif parent.type in ("pair", "public_field_definition", "field_definition"):
+                declared = parent.child_by_field_name("key") or parent.child_by_field_name(
+                    "property"
+                )
+                name = self.text(declared) if declared is not None else None
+        if name is None:
+            return key  # an anonymous callback belongs to its enclosing function
+        return name if key == "<module>" else f"{key}.{name}"
+
+    def visit(self, root: Node, scope: _Scope, key: str) -> None:
+        stack: list[tuple[Node, _Scope, str]] = [(root, scope, key)]
+        while stack:
+            node, current, name = stack.pop()
+            if node.type in _FUNCTIONS:
+                inner = self.function_scope(node, current)
+                child_key = self.function_name(node, name)
+                stack.extend((c, inner, child_key) for c in reversed(node.children))
+                continue
+            if node.type in ("class_declaration", "class"):
+                class_name = node.child_by_field_name("name")
+                child_key = (
+                    name
+                    if class_name is None
+                    else self.text(class_name)
+                    if name == "<module>"
+                    else f"{name}.{self.text(class_name)}"
+                )
+                stack.extend((c, current, child_key) for c in reversed(node.children))
+                continue
+            if node.type == "call_expression":
+                self.call(node, current, name)
+            stack.extend((c, current, name) for c in reversed(node.children))
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def call(self, node: Node, scope: _Scope, key: str) -> None:
+        self.steps = 0
+        function = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        if function is None or arguments is None:
+            return
+        dotted = self.text(function).replace("?.", ".").replace(" ", "").replace("\n", "")
+        tail = [part for part in dotted.split(".") if part != "beta"]
+        options = arguments.named_children[0] if arguments.named_children else None
+        site: CallSite | None = None
+        try:
+            if tail[-3:] == ["chat", "completions", "create"] and self.uses("openai"):
+                site = self.chat(node, function, options, scope, key, "openai chat.completions")
+            elif tail[-2:] == ["responses", "create"] and self.uses("openai"):
+                site = self.responses(node, function, options, scope, key)
+            elif tail[-2:] in (["messages", "create"], ["messages", "stream"]) and self.uses(
+                "@anthropic-ai"
+            ):
+                site = self.anthropic(node, function, options, scope, key)
+            elif tail[-2:] in (
+                ["models", "generateContent"],
+                ["models", "generateContentStream"],
+            ) and self.uses("@google/genai"):
+                site = self.google(node, function, options, scope, key)
+            elif (
+                function.type == "identifier"
+                and dotted in _AI_SDK
+                and self.names.get(dotted, "ai") == "ai"
+                and self.uses("ai")
+            ):
+                site = self.ai_sdk(node, function, options, scope, key, dotted)
+            if site is None and self.chat_messages(options, scope):
+                # the app's own wrapper: `{ model, messages: [{ role, content }] }` is an LLM
+                # call whatever the callee
+                site = self.chat(node, function, options, scope, key, f"{tail[-1]}(messages)")
+        except RecursionError:
+            site = self.site(node, function, key, "?", None, not_sized="nested too deeply")
+        if site is not None:
+            self.sites.append(site)
+
+    def chat_messages(self, options: Node | None, scope: _Scope) -> bool:
+        """An options object with a `model` and a `messages` literal array of
+        `{ role, content }` (a request to the app's own backend names no model)."""
+        if options is None or _unwrap(options).type != "object":
+            return False
+        fields = self.fields(options, scope)
+        if "model" not in fields:
+            return False
+        given = fields.get("messages")
+        if given is None or _unwrap(given).type != "array":
+            return False
+        first = next(iter(_unwrap(given).named_children), None)
+        return first is not None and {"role", "content"} <= set(self.fields(first, scope))
+
+    def site(
+        self,
+        call: Node,
+        function: Node,
+        key: str,
+        api: str,
+        model: ModelRef | None,
+        *,
+        problem: str | None = None,
+        messages: list[CodeMessage] | None = None,
+        files: list[FileRead] | None = None,
+        unread: list[str] | None = None,
+        not_sized: str | None = None,
+        max_tokens: Node | None = None,
+    ) -> CallSite:
+        count = self.keys.get(key, 0) + 1
+        self.keys[key] = count
+        anchor = function.child_by_field_name("property") or function
+        line, column = self.point(anchor)
+        limit = None
+        if max_tokens is not None and max_tokens.type == "number":
+            try:
+                limit = int(self.text(max_tokens).replace("_", ""))
+            except ValueError:
+                limit = None
+        return CallSite(
+            key=key if count == 1 else f"{key}#{count}",
+            api=api,
+            line=line,
+            column=column,
+            model=model,
+            model_problem=problem if model is None else None,
+            messages=tuple(messages or ()),
+            files=tuple(files or ()),
+            unread=tuple(unread or ()),
+            not_sized=not_sized,
+            max_tokens=limit,
+            max_tokens_line=self.point(max_tokens)[0] if max_tokens is not None else 0,
+        )
+
+    def fields(self, options: Node | None, scope: _Scope) -> dict[str, Node]:
+        """The properties of an options object literal (a name bound to one is followed)."""
+        if options is None:
+            return {}
+        options = _unwrap(options)
+        if options.type == "identifier":
+            found = scope.lookup(self.text(options))
+            if found is not None and found[0] == "value" and found[1] is not None:
+                return self.fields(found[1], found[2])
+            return {}
+        result: dict[str, Node] = {}
+        if options.type != "object":
+            return result
+        for member in options.named_children:
+            if member.type == "pair":
+                name = member.child_by_field_name("key")
+                value = member.child_by_field_name("value")
+                if name is not None and value is not None:
+                    label = self.string_value(name) if name.type == "string" else self.text(name)
+                    if label:
+                        result[label] = value
+            elif member.type == "shorthand_property_identifier":
+                result[self.text(member)] = member  # `{ model }`: the name itself
+        return result
+
+    def model(self, node: Node | None, scope: _Scope, depth: int = 0) -> ModelRef:
+        if node is None:
+            raise Unread("the call names no model")
+        if depth > 20:
+            raise Unread("the model name is defined too indirectly")
+        node = _unwrap(node)
+        if node.type == "string":
+            value = self.string_value(node) or ""
+            line, column = self.point(node)
+            width = len(self.text(node))
+            return ModelRef(value, "literal", line, column, column + width)
+        if node.type in ("identifier", "shorthand_property_identifier"):
+            name = self.text(node)
+            found = scope.lookup(name)
+            if found is None:
+                origin = self.names.get(name)
+                where = f"imported from {origin}" if origin else "not defined"
+                raise Unread(f"the model is {name}, {where} here")
+            what, bound, owner = found
+            if bound is None:
+                raise Unread(f"the model is the parameter {name!r}, which has no default")
+            ref = self.model(bound, owner, depth + 1)
+            label = f"default of parameter {name}" if what == "param" else name
+            how = label if ref.how == "literal" else f"{label} ← {ref.how}"
+            return ModelRef(ref.value, how, ref.line, ref.column, ref.end_column)
+        if node.type == "call_expression":  # `openai("gpt-4o")`, `anthropic.messages("…")`
+            arguments = node.child_by_field_name("arguments")
+            first = arguments.named_children[0] if arguments and arguments.named_children else None
+            if first is not None:
+                ref = self.model(first, scope, depth + 1)
+                function = node.child_by_field_name("function")
+                provider = self.text(function) if function is not None else "?"
+                how = f"{provider}(…)" + ("" if ref.how == "literal" else f" ← {ref.how}")
+                return ModelRef(ref.value, how, ref.line, ref.column, ref.end_column)
+        if node.type == "binary_expression" and self.text(node.child(1) or node) in ("??", "||"):
+            right = node.child_by_field_name("right")
+            if right is not None:
+                ref = self.model(right, scope, depth + 1)
+                return ModelRef(ref.value, f"fallback of {self.short(node, 40)}", ref.line,
+                                ref.column, ref.end_column)  # fmt: skip
+        raise Unread(f"the model is `{self.short(node)}`, computed at run time")
+
+    def model_of(self, node: Node | None, scope: _Scope) -> tuple[ModelRef | None, str | None]:
+        try:
+            return self.model(node, scope), None
+        except Unread as why:
+            return None, str(why)
+
+    # -- text ------------------------------------------------------------------------------
+
+    def string_value(self, node: Node) -> str | None:
+        if node.type != "string":
+            return None
+        pieces: list[str] = []
+        for child in node.named_children:
+            if child.type == "string_fragment":
+                pieces.append(self.text(child))
+            elif child.type == "escape_sequence":
+                pieces.append(_unescape(self.text(child)))
+        return "".join(pieces)
+
+    def value_text(self, node: Node, scope: _Scope, files: list[FileRead], depth: int = 0) -> str:
+        if depth > _MAX_DEPTH:
+            raise Unread("the text is built too deeply to follow")
+        self.steps += 1
+        if self.steps > _MAX_STEPS:
+            raise Unread("the text is built in too many steps to follow")
+        node = _unwrap(node)
+        kind = node.type
+        if kind == "string":
+            return self.string_value(node) or ""
+        if kind == "template_string":
+            pieces: list[str] = []
+            for child in node.named_children:
+                if child.type == "string_fragment":
+                    pieces.append(self.text(child))
+                elif child.type == "escape_sequence":
+                    pieces.append(_unescape(self.text(child)))
+                elif child.type == "template_substitution":
+                    inner = child.named_children[0] if child.named_children else child
+                    try:
+                        pieces.append(self.value_text(inner, scope, files, depth + 1))
+                    except Unread:
+                        line, column = self.point(inner)
+                        pieces.append(self.holes.marker(self.text(inner), line, column))
+            return "".join(pieces)
+        if kind == "binary_expression":
+            operator = node.child(1)
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if operator is not None and self.text(operator) == "+" and left and right:
+                return self.value_text(left, scope, files, depth + 1) + self.value_text(
+                    right, scope, files, depth + 1
+                )
+        if kind in ("identifier", "shorthand_property_identifier"):
+            name = self.text(node)
+            found = scope.lookup(name)
+            if found is None:
+                origin = self.names.get(name)
+                raise Unread(
+                    f"{name} is imported from {origin}" if origin else f"{name} is not defined here"
+                )
+            what, value, owner = found
+            line, column = self.point(node)
+            if what == "param" or value is None:
+                return self.holes.marker(name, line, column)
+            resolving = (id(owner), name)
+            if resolving in self.resolving:  # `p = p + "…"`: a name built from itself
+                return self.holes.marker(name, line, column)
+            self.resolving.add(resolving)
+            try:
+                return self.value_text(value, owner, files, depth + 1)
+            except Unread:
+                return self.holes.marker(name, line, column)
+            finally:
+                self.resolving.discard(resolving)
+        if kind == "call_expression":
+            return self.call_text(node, scope, files, depth)
+        if kind == "ternary_expression":
+            branches = [
+                node.child_by_field_name("consequence"),
+                node.child_by_field_name("alternative"),
+            ]
+            texts = [self.value_text(b, scope, files, depth + 1) for b in branches if b is not None]
+            if texts:
+                return max(texts, key=len)
+        raise Unread(f"`{self.short(node)}` is computed at run time")
+
+    def call_text(self, node: Node, scope: _Scope, files: list[FileRead], depth: int) -> str:
+        function = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        if function is None or arguments is None:
+            raise Unread(f"`{self.short(node)}` is computed at run time")
+        if arguments.type == "template_string":  # dedent`…`, a tagged template
+            return self.value_text(arguments, scope, files, depth + 1)
+        name = self.text(function).replace(" ", "")
+        first = arguments.named_children[0] if arguments.named_children else None
+        method = name.rsplit(".", 1)[-1]
+        if method in ("readFileSync", "readFile") and first is not None:
+            path = self.path(first, scope, depth + 1)
+            if path is not None:
+                files.append(FileRead(path[1], path[0], self.point(node)[0]))
+                return ""
+        if function.type == "member_expression":
+            target = function.child_by_field_name("object")
+            if target is not None and method in ("trim", "trimStart", "trimEnd", "toString"):
+                base = self.value_text(target, scope, files, depth + 1)
+                return {
+                    "trim": base.strip(),
+                    "trimStart": base.lstrip(),
+                    "trimEnd": base.rstrip(),
+                }.get(method, base)
+            if target is not None and method == "join" and _unwrap(target).type == "array":
+                separator = self.value_text(first, scope, files, depth + 1) if first else ","
+                parts = [
+                    self.value_text(e, scope, files, depth + 1)
+                    for e in _unwrap(target).named_children
+                ]
+                return separator.join(parts)
+        raise Unread(f"`{self.short(node)}` is a call whose result is known only at run time")
+
+    def path(self, node: Node, scope: _Scope, depth: int) -> tuple[PathBase, str] | None:
+        parts = self.path_parts(node, scope, depth)
+        if parts is None:
+            return None
+        base, pieces = parts
+        path = "/".join(p.strip("/") for p in pieces if p and p not in (".", "./"))
+        return (base, path) if path else None
+
+    def path_parts(
+        self, node: Node, scope: _Scope, depth: int
+    ) -> tuple[PathBase, list[str]] | None:
+        if depth > _MAX_DEPTH:
+            return None
+        node = _unwrap(node)
+        if node.type == "string":
+            value = self.string_value(node) or ""
+            return "root", [value[2:] if value.startswith("./") else value]
+        if node.type == "identifier":
+            name = self.text(node)
+            if name in ("__dirname",):
+                return "file", []
+            found = scope.lookup(name)
+            if found is None or found[0] != "value" or found[1] is None:
+                return None
+            return self.path_parts(found[1], found[2], depth + 1)
+        if node.type == "call_expression":
+            function = node.child_by_field_name("function")
+            arguments = node.child_by_field_name("arguments")
+            name = self.text(function).replace(" ", "") if function is not None else ""
+            if arguments is None:
+                return None
+            if name.endswith(("join", "resolve")) and arguments.named_children:
+                joined = [self.path_parts(a, scope, depth + 1) for a in arguments.named_children]
+                if any(j is None for j in joined):
+                    return None
+                first = joined[0]
+                assert first is not None
+                return first[0], [p for j in joined if j for p in j[1]]
+            if name.endswith("cwd"):
+                return "root", []
+        if node.type == "new_expression":  # new URL("./x.txt", import.meta.url)
+            arguments = node.child_by_field_name("arguments")
+            if arguments is not None and len(arguments.named_children) == 2:
+                first = self.path_parts(arguments.named_children[0], scope, depth + 1)
+                if first is not None and "import.meta.url" in self.text(
+                    arguments.named_children[1]
+                ):
+                    return "file", first[1]
+        return None
+
+    def message(
+        self, node: Node, scope: _Scope, role: str, files: list[FileRead], unread: list[str]
+    ) -> CodeMessage | None:
+        try:
+            text = self.value_text(node, scope, files)
+        except Unread as why:
+            unread.append(f"{role} message: {why}")
+            line, column = self.point(node)
+            text = self.holes.marker(self.short(node, 40), line, column)
+        if not text:
+            return None
+        return self.holes.finish(role, text, self.point(node)[0])
+
+    def content(
+        self, node: Node, scope: _Scope, role: str, files: list[FileRead], unread: list[str]
+    ) -> CodeMessage | None:
+        node = _unwrap(node)
+        if node.type != "array":
+            return self.message(node, scope, role, files, unread)
+        texts: list[str] = []
+        for part in node.named_children:
+            fields = self.fields(part, scope)
+            if "text" in fields:
+                try:
+                    texts.append(self.value_text(fields["text"], scope, files))
+                except Unread as why:
+                    unread.append(f"{role} message part: {why}")
+            elif part.type in ("string", "template_string"):
+                texts.append(self.value_text(part, scope, files))
+            else:
+                kind = self.string_value(fields["type"]) if "type" in fields else None
+                unread.append(f"a {kind or 'non-text'} part of a {role} message")
+        return self.holes.finish(role, "\n".join(texts), self.point(node)[0]) if texts else None
+
+    def messages(
+        self, node: Node, scope: _Scope, files: list[FileRead], unread: list[str], depth: int = 0
+    ) -> list[CodeMessage]:
+        node = _unwrap(node)
+        if node.type in ("identifier", "shorthand_property_identifier") and depth < 20:
+            found = scope.lookup(self.text(node))
+            if found is not None and found[0] == "value" and found[1] is not None:
+                return self.messages(found[1], found[2], files, unread, depth + 1)
+        if node.type != "array":
+            raise Unread(f"the messages are `{self.short(node)}`, built at run time")
+        result: list[CodeMessage] = []
+        for element in node.named_children:
+            if element.type == "spread_element":
+                unread.append(f"`{self.short(element)}` adds messages known only at run time")
+                continue
+            fields = self.fields(element, scope)
+            if "content" not in fields:
+                unread.append(f"message `{self.short(element)}` is built at run time")
+                continue
+            role_node = fields.get("role")
+            role_name = self.string_value(_unwrap(role_node)) if role_node is not None else None
+            message = self.content(
+                fields["content"], scope, _ROLES.get(role_name or "user", "user"), files, unread
+            )
+            if message is not None:
+                result.append(message)
+        return result
+
+    def runtime_messages(self, node: Node, why: str, unread: list[str]) -> CodeMessage:
+        """Messages built at run time beside a system prompt we can read: one variable,
+        `messages`, to size in the manifest, and the reason noted."""
+        unread.append(f"{why}: sized as the variable `messages`")
+        line, column = self.point(node)
+        return self.holes.finish("user", self.holes.marker("messages", line, column), line)
+
+    # -- the APIs --------------------------------------------------------------------------
+
+    def chat(
+        self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str, api: str
+    ) -> CallSite:
+        fields = self.fields(options, scope)
+        model, problem = self.model_of(fields.get("model"), scope)
+        files: list[FileRead] = []
+        unread: list[str] = []
+        limit = fields.get("max_tokens") or fields.get("max_completion_tokens")
+        common: dict[str, Any] = {"problem": problem, "max_tokens": limit}
+        if "messages" not in fields:
+            return self.site(
+                call, function, key, api, model, not_sized="no literal messages", **common
+            )
+        try:
+            messages = self.messages(fields["messages"], scope, files, unread)
+        except Unread as why:
+            return self.site(call, function, key, api, model, not_sized=str(why), **common)
+        return self.site(
+            call, function, key, api, model, messages=messages, files=files, unread=unread, **common
+        )
+
+    def responses(
+        self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str
+    ) -> CallSite:
+        fields = self.fields(options, scope)
+        model, problem = self.model_of(fields.get("model"), scope)
+        files: list[FileRead] = []
+        unread: list[str] = []
+        messages: list[CodeMessage] = []
+        if "instructions" in fields:
+            found = self.message(fields["instructions"], scope, "system", files, unread)
+            messages += [found] if found else []
+        given = fields.get("input")
+        api = "openai responses"
+        if given is not None:
+            try:
+                if _unwrap(given).type == "array":
+                    messages += self.messages(given, scope, files, unread)
+                else:
+                    found = self.message(given, scope, "user", files, unread)
+                    messages += [found] if found else []
+            except Unread as why:
+                if not messages:
+                    return self.site(
+                        call, function, key, api, model, problem=problem, not_sized=str(why)
+                    )
+                messages.append(self.runtime_messages(given, str(why), unread))
+        return self.site(
+            call, function, key, api, model, problem=problem, messages=messages, files=files,
+            unread=unread, max_tokens=fields.get("max_output_tokens"),
+        )  # fmt: skip
+
+    def anthropic(
+        self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str
+    ) -> CallSite:
+        fields = self.fields(options, scope)
+        model, problem = self.model_of(fields.get("model"), scope)
+        files: list[FileRead] = []
+        unread: list[str] = []
+        messages: list[CodeMessage] = []
+        api = "anthropic messages"
+        if "system" in fields:
+            found = self.content(fields["system"], scope, "system", files, unread)
+            messages += [found] if found else []
+        if "messages" in fields:
+            try:
+                messages += self.messages(fields["messages"], scope, files, unread)
+            except Unread as why:
+                if not messages:
+                    return self.site(
+                        call, function, key, api, model, problem=problem, not_sized=str(why)
+                    )
+                messages.append(self.runtime_messages(fields["messages"], str(why), unread))
+        return self.site(
+            call, function, key, api, model, problem=problem, messages=messages, files=files,
+            unread=unread, max_tokens=fields.get("max_tokens"),
+        )  # fmt: skip
+
+    def google(
+        self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str
+    ) -> CallSite:
+        fields = self.fields(options, scope)
+        model, problem = self.model_of(fields.get("model"), scope)
+        files: list[FileRead] = []
+        unread: list[str] = []
+        messages: list[CodeMessage] = []
+        config = self.fields(fields.get("config"), scope)
+        if "systemInstruction" in config:
+            found = self.content(config["systemInstruction"], scope, "system", files, unread)
+            messages += [found] if found else []
+        if "contents" in fields:
+            found = self.content(fields["contents"], scope, "user", files, unread)
+            messages += [found] if found else []
+        return self.site(
+            call, function, key, "google genai generateContent", model, problem=problem,
+            messages=messages, files=files, unread=unread,
+            max_tokens=config.get("maxOutputTokens"),
+        )  # fmt: skip
+
+    def ai_sdk(
+        self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str, name: str
+    ) -> CallSite:
+        fields = self.fields(options, scope)
+        model, problem = self.model_of(fields.get("model"), scope)
+        files: list[FileRead] = []
+        unread: list[str] = []
+        messages: list[CodeMessage] = []
+        api = f"ai sdk {name}"
+        if "system" in fields:
+            found = self.message(fields["system"], scope, "system", files, unread)
+            messages += [found] if found else []
+        if "prompt" in fields:
+            found = self.message(fields["prompt"], scope, "user", files, unread)
+            messages += [found] if found else []
+        if "messages" in fields:
+            try:
+                messages += self.messages(fields["messages"], scope, files, unread)
+            except Unread as why:
+                if not messages:
+                    return self.site(
+                        call, function, key, api, model, problem=problem, not_sized=str(why)
+                    )
+                messages.append(self.runtime_messages(fields["messages"], str(why), unread))
+        return self.site(
+            call, function, key, api, model, problem=problem, messages=messages, files=files,
+            unread=unread, max_tokens=fields.get("maxOutputTokens") or fields.get("maxTokens"),
+        )  # fmt: skip
+
+
+def _descendants(node: Node, kind: str) -> list[Node]:
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == kind:
+            found.append(current)
+        stack.extend(current.children)
+    return found
+
+
+def _unescape(sequence: str) -> str:
+    body = sequence[1:]
+    if body[:1] in _ESCAPES and len(body) == 1:
+        return _ESCAPES[body]
+    if body.startswith("u{") and body.endswith("}"):
+        return chr(int(body[2:-1], 16))
+    if body.startswith(("u", "x")) and len(body) > 1:
+        try:
+            return chr(int(body[1:], 16))
+        except ValueError:
+            return sequence
+    return body  # `\"`, `\\`, a line continuation
+
+
+def _first_error(root: Node) -> Node | None:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            return node
+        if node.has_error:
+            stack.extend(reversed(node.children))
+    return None
+
+
+def scan_typescript(text: str) -> SourceScan:
+    """Every LLM call site of a TypeScript/JavaScript text; a syntax error says where parsing
+    stopped. The TypeScript grammar first, then TSX (JSX): `<T>x` casts parse only in the first."""
+    source = text.encode("utf-8", "surrogatepass")
+    tree = _parser(False).parse(source)
+    if tree.root_node.has_error:
+        with_jsx = _parser(True).parse(source)
+        tree = with_jsx if not with_jsx.root_node.has_error else tree
+    root = tree.root_node
+    if root.has_error:
+        error = _first_error(root)
+        line = error.start_point[0] + 1 if error is not None else 1
+        what = "missing " + error.type if error is not None and error.is_missing else "syntax error"
+        return SourceScan("typescript", (), f"parsing stopped at line {line}: {what}", line)
+    try:
+        calls = _Scanner(source).run(root)
+    except RecursionError:
+        return SourceScan("typescript", (), "the code is nested too deeply to scan", 1)
+    return SourceScan("typescript", calls)

@@ -1,0 +1,76 @@
+"""`diff --base` sees a changed prompt literal or model in source code, as the PR comment does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+APP = textwrap.dedent("""\
+    from pathlib import Path
+    from openai import OpenAI
+
+    client = OpenAI()
+    SYSTEM = "You answer questions about our return policy in two sentences."
+
+
+    def answer(question):
+        return client.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}],
+        )
+
+
+    def triage(ticket):
+        system = Path("prompts/triage.txt").read_text()
+        return client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "system", "content": system}]
+        )
+""")
+MANIFEST = """\
+[defaults]
+calls_per_month = 10000
+output_tokens = 100
+
+[prompts."app.py::answer"]
+variables = { question = 50 }
+"""
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def diff(root: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "llmcost_lsp.cli.main", "diff", "--base", "main", "--format",
+         "markdown", "--allow-stale", "."],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_changed_literal_and_model_in_code_show_in_the_pr_comment(tmp_path: Path) -> None:
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "triage.txt").write_text("Sort the ticket into billing or bug.\n")
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "llm-cost.toml").write_text(MANIFEST)
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    assert "### LLM cost: no change" in diff(tmp_path)
+    (tmp_path / "app.py").write_text(
+        APP.replace("in two sentences.", "in two sentences. " + "Quote the policy. " * 30)
+        .replace('model="gpt-4o-mini", messages=[{"role": "system", "content": system}]',
+                 'model="gpt-4o", messages=[{"role": "system", "content": system}]')
+    )  # fmt: skip
+    comment = diff(tmp_path)
+    assert "| `app.py::answer` | content-changed | 72 → 193 |" in comment
+    # the prompt file is sent by a call whose model changed: it now costs gpt-4o's price
+    assert "| `triage` | model-changed | 15 |" in comment
+    assert "| model | gpt-4o-mini | gpt-4o |" in comment
