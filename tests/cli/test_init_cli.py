@@ -81,7 +81,8 @@ monthly_usd = "900"     # hard cap
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     root = tmp_path / "ws"
-    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("llm-cost.toml"))
+    # examples/code-app is a workspace of its own (the examples manifest excludes it)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns("llm-cost.toml", "code-app"))
     return root
 
 

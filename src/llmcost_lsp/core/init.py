@@ -12,7 +12,7 @@ from typing import Literal
 from llmcost_lsp.core.code import CODE_FORMATS, parse_any
 from llmcost_lsp.core.discovery import DiscoveryResult, discover
 from llmcost_lsp.core.errors import InputError, Location
-from llmcost_lsp.core.formats import ParsedPrompt, parse_prompt
+from llmcost_lsp.core.formats import ParsedPrompt
 from llmcost_lsp.core.manifest import (
     MANIFEST_DOCS_URL,
     MANIFEST_FILENAME,

@@ -16,7 +16,7 @@ from pathlib import Path
 from llmcost_lsp.core.code import CODE_FORMATS, SEPARATOR, language_of, mentions_llm, scan_text
 from llmcost_lsp.core.code.collect import CodeSite, sites_of
 from llmcost_lsp.core.code.model import ModelRef
-from llmcost_lsp.core.code.prompts import parsed_call
+from llmcost_lsp.core.code.prompts import parse_any
 from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, TreeListing, discover
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.estimate import (
@@ -373,14 +373,12 @@ class Workspace:
 
     def _parse(self, prompt: PromptFile) -> ParsedPrompt:
         """A prompt file's parse, or a call-site prompt's from its (cached) source scan."""
-        if prompt.format not in CODE_FORMATS:
-            return parse_prompt(prompt.path, prompt.text, prompt.format)
-        key = prompt.site or prompt.id.partition(SEPARATOR)[2]
-        parsed = parsed_call(prompt.path, prompt.text, key, prompt.format)  # type: ignore[arg-type]
-        broken = self._code_broken.get(prompt.path)
+        site = prompt.site or prompt.id.partition(SEPARATOR)[2]
+        parsed = parse_any(prompt.path, prompt.text, prompt.format, site)
+        broken = self._code_broken.get(prompt.path) if prompt.format in CODE_FORMATS else None
         if broken is None:
             return parsed
-        stopped = Notice("syntax", f"{broken}: showing the last good parse", None)
+        stopped = Notice("code-syntax", f"{broken}: showing the last good parse", None)
         return replace(parsed, notices=(stopped, *parsed.notices))
 
     def _forget_results(self, prompt_ids: set[str]) -> None:

@@ -119,7 +119,10 @@ def test_a_prompt_file_sent_by_a_call_takes_its_model(tmp_path: Path) -> None:
 
 def test_init_names_calls_by_id_without_a_path(tmp_path: Path) -> None:
     plan = plan_init(make(tmp_path, manifest=None))
-    assert plan.new_text.endswith('[prompts."app/search.py::answer"]\n')
+    text = plan.new_text
+    entry = text[text.index('[prompts."app/search.py::answer"]\n') :]
+    assert "path =" not in entry.split("\n")[1]  # named by its id alone
+    assert "# question = 100" in entry  # the next step: size the call's holes
     assert 'path = "app/search.py"' not in plan.new_text
     assert 'path = "app/prompts/triage.txt"' in plan.new_text
 
