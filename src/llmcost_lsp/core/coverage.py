@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from llmcost_lsp.core.code import CODE_FORMATS
 from llmcost_lsp.core.discovery import Skipped
 from llmcost_lsp.core.workspace import PromptResult, Report
 
@@ -16,6 +17,7 @@ REASONS: tuple[tuple[str, str], ...] = (
     ("need_model", "need a model"),
     ("unknown_model", "unknown model"),
     ("empty", "empty"),
+    ("not_read", "found, not sized"),  # an LLM call in code whose prompt cannot be read
     ("failed", "not estimated"),
 )
 
@@ -25,6 +27,8 @@ def missing_reason(result: PromptResult) -> str | None:
     if result.estimate is not None:
         return None if result.estimate.monthly_usd is not None else "need_volumes"
     codes = {issue.code for issue in result.issues}
+    if "not-estimated" in codes and result.parsed.format in CODE_FORMATS:
+        return "not_read"
     for code, reason in (
         ("no-model", "need_model"),
         ("unknown-model", "unknown_model"),

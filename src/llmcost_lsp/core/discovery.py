@@ -413,6 +413,7 @@ class _Walk:
             parent is not None
             and name not in SKIPPED_DIRS
             and f"{folder}/pyvenv.cfg" not in tree.files
+            and f"{folder}/{MANIFEST_FILENAME}" not in tree.files  # a workspace of its own
             and not parent.ignored(folder, True)
         ):
             state = parent.with_spec(folder, _tree_ignore(tree, folder))
@@ -432,7 +433,10 @@ class _Walk:
         except OSError:
             return
         if is_dir and (
-            entry.name in SKIPPED_DIRS or os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+            entry.name in SKIPPED_DIRS
+            or os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
+            # a folder with its own llm-cost.toml is a workspace of its own (examples/code-app)
+            or os.path.exists(os.path.join(entry.path, MANIFEST_FILENAME))
         ):
             return
         if ignore.ignored(rel, is_dir):

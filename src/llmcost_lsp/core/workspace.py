@@ -373,9 +373,11 @@ class Workspace:
 
     def _parse(self, prompt: PromptFile) -> ParsedPrompt:
         """A prompt file's parse, or a call-site prompt's from its (cached) source scan."""
+        if prompt.format not in CODE_FORMATS:
+            return parse_prompt(prompt.path, prompt.text, prompt.format)
         site = prompt.site or prompt.id.partition(SEPARATOR)[2]
         parsed = parse_any(prompt.path, prompt.text, prompt.format, site)
-        broken = self._code_broken.get(prompt.path) if prompt.format in CODE_FORMATS else None
+        broken = self._code_broken.get(prompt.path)
         if broken is None:
             return parsed
         stopped = Notice("code-syntax", f"{broken}: showing the last good parse", None)
@@ -510,7 +512,9 @@ class Workspace:
         if parsed.skip_reason:
             where = Location(prompt.path, parsed.anchor_line, 1)
             issue = Issue("not-estimated", parsed.skip_reason, where, "info")
-            return PromptResult(prompt, parsed, entry, None, (*issues, issue), tags)
+            # a call found but not sized: its reason first, the notes on what was read after
+            found = (issue, *issues) if prompt.format in CODE_FORMATS else (*issues, issue)
+            return PromptResult(prompt, parsed, entry, None, found, tags)
         model = (
             Sourced(what_if, "what-if")
             if what_if is not None

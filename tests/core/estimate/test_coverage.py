@@ -50,6 +50,7 @@ def test_every_prompt_is_counted_once_with_its_reason(tmp_path: Path, small_db: 
         "need_model": 1,
         "unknown_model": 1,
         "empty": 1,
+        "not_read": 0,
         "failed": 0,
         "unsized_variables": 1,
         "skipped_files": 1,
