@@ -2,7 +2,7 @@
 
 One walk with os.scandir; globs (gitignore syntax) are compiled once. Ignored directories are not
 entered, so a large `node_modules` costs nothing. The same matching and id rules run on a
-`TreeListing` (a commit's files from git objects, see core/gitobjects.py) for `diff`.
+`TreeListing` (core/tree.py: a commit's files from git objects) for `diff`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import functools
 import os
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,19 +32,17 @@ from llmcost_lsp.core.manifest import (
 )
 from llmcost_lsp.core.textfile import (
     DEFAULT_LIMIT_BYTES,
-    TextFile,
     content_hash,
     decode_text,
     read_capped,
     read_text_file,
 )
+from llmcost_lsp.core.tree import TreeListing
 
 __all__ = [
     "DiscoveryResult",
     "PromptFile",
     "Skipped",
-    "TreeFile",
-    "TreeListing",
     "content_hash",
     "discover",
     "prompt_id_for",
@@ -96,40 +94,6 @@ class Skipped:
     path: str
     reason: str
     code: str
-
-
-@dataclass(frozen=True)
-class TreeFile:
-    """A file of a tree that is not on disk (a git commit): its bytes come from `load`."""
-
-    path: str  # relative to the workspace root, with "/"
-    kind: str  # "file" or "symlink" (symlinks in a tree are not followed)
-    size: int
-    load: Callable[[], bytes]
-
-    def read_text(
-        self, limit_bytes: int = DEFAULT_LIMIT_BYTES, *, what: str = "prompt files"
-    ) -> TextFile:
-        """Decoded like a file on disk; InputError (too-large, binary, invalid-utf8) if not."""
-        if self.size > limit_bytes:
-            raise InputError(
-                f"file is larger than the {limit_bytes:,}-byte limit for {what}",
-                location=Location(path=self.path),
-                code="too-large",
-            )
-        return decode_text(self.load(), self.path)
-
-
-@dataclass(frozen=True)
-class TreeListing:
-    """The files below a workspace root in a tree, and the ignore files that apply from above
-    it: (path of the root relative to the ignore file's folder + "/", file bytes)."""
-
-    files: Mapping[str, TreeFile]
-    outer_ignores: tuple[tuple[str, bytes], ...] = ()
-    # told every path discovery is about to read, so a source can fetch them in one batch
-    prefetch: Callable[[Sequence[str]], None] | None = None
-    links: bool = False  # the tree holds symlinks or submodules (a disk walk would follow them)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from llmcost_lsp.core.discovery import TreeFile, TreeListing
 from llmcost_lsp.core.errors import InputError
 from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES as _READ_LIMIT
+from llmcost_lsp.core.tree import TreeFile, TreeListing
 
 __all__ = ["GitError", "GitRepo", "TreeChange", "TreeEntry", "ignore_files_above"]
 

@@ -17,7 +17,7 @@ from llmcost_lsp.core.code import CODE_FORMATS, SEPARATOR, language_of, mentions
 from llmcost_lsp.core.code.collect import CodeSite, sites_of
 from llmcost_lsp.core.code.model import ModelRef
 from llmcost_lsp.core.code.prompts import parse_any
-from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, TreeListing, discover
+from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, discover
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.estimate import (
     Estimate,
@@ -46,6 +46,7 @@ from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.textfile import DEFAULT_LIMIT_BYTES, normalize_newlines, read_text_file
 from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
+from llmcost_lsp.core.tree import TreeListing
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as (done, total, message) while indexing; the CLI draws a bar, the LSP `$/progress`."""
