@@ -99,7 +99,7 @@ def timed(root: Path, cache: Path, *args: str) -> tuple[float, float]:
 def work_of_warm_diff(root: Path, cache: Path) -> tuple[int, int, int, int]:
     """In process, over a copy of the warm cache: (texts tokenized, prompts estimated, prompts
     answered from the base's summary or the result cache, prompts changed)."""
-    from llmcost_lsp.core.git_diff import diff_git
+    from llmcost_lsp.core.diff.git import diff_git
     from llmcost_lsp.core.pricing.db import load_price_db
     from llmcost_lsp.core.prompt_tokens import TokenCounter
     from llmcost_lsp.core.settings import Settings
@@ -136,7 +136,7 @@ def warm_diff(temp: Path, name: str, prompts: int, changed: int) -> dict[str, tu
 
 def start_and_imports() -> float:
     """CPU seconds of a process that only imports what `llm-cost diff` imports."""
-    code = "import llmcost_lsp.cli.main, llmcost_lsp.cli.diff, llmcost_lsp.core.git_diff"
+    code = "import llmcost_lsp.cli.main, llmcost_lsp.cli.diff, llmcost_lsp.core.diff.git"
     cpu = _children_cpu()
     subprocess.run([sys.executable, "-c", code], check=True)
     return _children_cpu() - cpu

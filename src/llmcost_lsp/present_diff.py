@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from llmcost_lsp.core.diff import CostDiff, PromptDiff, Threshold
+from llmcost_lsp.core.diff.model import CostDiff, PromptDiff, Threshold
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import PromptResult

@@ -162,8 +162,8 @@ def test_in_ci_a_check_or_estimate_of_a_checkout_makes_it_a_known_base(
     ci: bool,
 ) -> None:
     import llmcost_lsp.core.workspace as workspace_module
+    from llmcost_lsp.core.diff.caches import side_summary_path
     from llmcost_lsp.core.settings import Settings
-    from llmcost_lsp.core.side_summary import side_summary_path
 
     monkeypatch.setenv("CI", "true" if ci else "false")
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from llmcost_lsp.cli.workspace_args import add_workspace_args, workspace_root
 
 if TYPE_CHECKING:
-    from llmcost_lsp.core.diff import CostDiff, Threshold
+    from llmcost_lsp.core.diff.model import CostDiff, Threshold
     from llmcost_lsp.core.pricing.db import PriceDB
     from llmcost_lsp.core.workspace import PromptResult
 
@@ -50,8 +50,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.cli.freshness import apply_freshness
-    from llmcost_lsp.core.diff import parse_threshold
-    from llmcost_lsp.core.git_diff import diff_git
+    from llmcost_lsp.core.diff.git import diff_git
+    from llmcost_lsp.core.diff.model import parse_threshold
     from llmcost_lsp.core.pricing.db import load_price_db
     from llmcost_lsp.present_diff import headline, render_markdown, unreadable_text
 

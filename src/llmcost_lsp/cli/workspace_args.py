@@ -164,11 +164,11 @@ def remember_for_diff(
     workspace: Workspace, args: argparse.Namespace, checked: CheckResult | None = None
 ) -> None:
     """In CI, leave the summary of a checkout that is exactly HEAD's for the diffs of pull
-    requests based on it (core/git_diff.py); `checked`: the check of the full report, if made."""
+    requests based on it (core/diff/git.py); `checked`: the check of the full report, if made."""
     if args.no_cache or not workspace.settings.ci:
         return
     from llmcost_lsp.core.check import check_report
-    from llmcost_lsp.core.git_diff import remember_checkout
+    from llmcost_lsp.core.diff.git import remember_checkout
 
     checked = checked or check_report(
         workspace.report(args.scenario), workspace.manifest, workspace.settings.today()

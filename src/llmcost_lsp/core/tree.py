@@ -1,7 +1,7 @@
 """The files of a tree that is not on disk (a git commit), as discovery walks them.
 
-Its own module so that the git reader (core/gitobjects.py) fills a listing and discovery walks it
-without either importing the other.
+Its own module so that the git reader (core/diff/gitobjects.py) fills a listing and discovery
+walks it without either importing the other.
 """
 
 from __future__ import annotations

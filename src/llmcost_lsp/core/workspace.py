@@ -122,7 +122,7 @@ class Workspace:
         tree: TreeListing | None = None,
     ) -> None:
         """`counter` shares token caches between workspaces (diff: base and head); `tree` reads
-        the files of a git commit (core/gitobjects.py) instead of the disk."""
+        the files of a git commit (core/diff/gitobjects.py) instead of the disk."""
         self.root = root.resolve()
         self.settings = settings or Settings.from_env()
         self.db = db or load_price_db()

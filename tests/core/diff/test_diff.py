@@ -10,15 +10,10 @@ from pathlib import Path
 import pytest
 from diff_gitrepo import HEAD_MANIFEST, GitRepoBuilder, base_and_head_repo
 
-from llmcost_lsp.core.diff import (
-    CostDiff,
-    Threshold,
-    load_commit_workspace,
-    parse_threshold,
-)
+from llmcost_lsp.core.diff.git import diff_git, load_commit_workspace
+from llmcost_lsp.core.diff.gitobjects import GitError, GitRepo
+from llmcost_lsp.core.diff.model import CostDiff, Threshold, parse_threshold
 from llmcost_lsp.core.errors import InputError
-from llmcost_lsp.core.git_diff import diff_git
-from llmcost_lsp.core.gitobjects import GitError, GitRepo
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.prompt_tokens import TokenCounter
 from llmcost_lsp.core.settings import Settings

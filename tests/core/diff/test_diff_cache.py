@@ -16,17 +16,17 @@ from typing import Any
 import pytest
 from diff_gitrepo import GitRepoBuilder, base_and_head_repo
 
-import llmcost_lsp.core.diff as diff_module
+import llmcost_lsp.core.diff.keys as keys_module
 import llmcost_lsp.core.workspace as workspace_module
 from llmcost_lsp.core.check import check_report
-from llmcost_lsp.core.diff import CostDiff, _new_issues, load_commit_workspace
-from llmcost_lsp.core.git_diff import diff_git
-from llmcost_lsp.core.gitobjects import GitRepo
+from llmcost_lsp.core.diff.caches import SideSummary, result_cache_path, side_summary_path
+from llmcost_lsp.core.diff.compare import _new_issues
+from llmcost_lsp.core.diff.git import diff_git, load_commit_workspace
+from llmcost_lsp.core.diff.gitobjects import GitRepo
+from llmcost_lsp.core.diff.model import CostDiff
 from llmcost_lsp.core.pricing.db import PriceDB, parse_price_db
 from llmcost_lsp.core.prompt_tokens import TokenCounter
-from llmcost_lsp.core.result_cache import result_cache_path
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.core.side_summary import SideSummary, side_summary_path
 
 SMALL_DB = Path(__file__).resolve().parents[1] / "pricing" / "small_prices.json"
 
@@ -200,7 +200,7 @@ def test_results_cached_by_other_code_are_never_read(
     builder = many_prompts(tmp_path, count=5)
     first = run(builder, small_db)
     # e.g. the action updated to a new commit that still says version 0.1.0
-    monkeypatch.setattr(diff_module, "_code_fingerprint", lambda: "another build")
+    monkeypatch.setattr(keys_module, "_code_fingerprint", lambda: "another build")
     second = run(builder, small_db)
     assert second.cached_prompts == 0 and outcome(second) == outcome(first)
 

@@ -15,12 +15,12 @@ import pytest
 from diff_gitrepo import GitRepoBuilder
 
 import llmcost_lsp.core.workspace as workspace_module
-from llmcost_lsp.core.diff import CostDiff
-from llmcost_lsp.core.git_diff import diff_git
-from llmcost_lsp.core.gitobjects import GitRepo
+from llmcost_lsp.core.diff.caches import side_summary_path
+from llmcost_lsp.core.diff.git import diff_git
+from llmcost_lsp.core.diff.gitobjects import GitRepo
+from llmcost_lsp.core.diff.model import CostDiff
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.core.side_summary import side_summary_path
 
 DAY = date(2026, 11, 23)
 MANIFEST = (

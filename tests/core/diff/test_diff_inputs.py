@@ -9,7 +9,7 @@ from pathlib import Path
 
 from diff_gitrepo import GitRepoBuilder
 
-from llmcost_lsp.core.git_diff import diff_git
+from llmcost_lsp.core.diff.git import diff_git
 from llmcost_lsp.core.pricing.db import PriceDB
 
 DAY = date(2026, 11, 23)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from diff_gitrepo import GitRepoBuilder
 
+from llmcost_lsp.core.diff.gitobjects import GitError, GitRepo
 from llmcost_lsp.core.discovery import DiscoveryResult, discover
-from llmcost_lsp.core.gitobjects import GitError, GitRepo
 from llmcost_lsp.core.manifest import analyze_manifest
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from diff_gitrepo import GitRepoBuilder
 
-from llmcost_lsp.core.gitobjects import GitRepo
+from llmcost_lsp.core.diff.gitobjects import GitRepo
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.prompt_tokens import TokenCounter
 from llmcost_lsp.core.workspace import Workspace

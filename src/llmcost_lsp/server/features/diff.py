@@ -21,10 +21,12 @@ from typing import Any
 
 from lsprotocol import types
 
-from llmcost_lsp.core.diff import CostDiff, compare_workspaces, load_commit_workspace
+from llmcost_lsp.core.diff.compare import compare_workspaces
+from llmcost_lsp.core.diff.git import load_commit_workspace
+from llmcost_lsp.core.diff.gitobjects import GitRepo
+from llmcost_lsp.core.diff.model import CostDiff
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.estimate import ScenarioTerms
-from llmcost_lsp.core.gitobjects import GitRepo
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.workspace import PromptResult, Workspace
 from llmcost_lsp.present_diff import headline, render_markdown, signed_usd

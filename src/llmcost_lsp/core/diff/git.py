@@ -2,8 +2,8 @@
 the working tree otherwise; and the fast path that answers a warm diff without reading the files
 that did not change.
 
-The full path walks both trees and compares them (core/diff.py), then stores each commit side's
-summary (core/side_summary.py) under its folder's git tree id. A later diff whose base has a
+The full path walks both trees and compares them (compare.py), then stores each commit side's
+summary (caches.py) under its folder's git tree id. A later diff whose base has a
 summary, and whose head differs from the base only in the text of prompt files, reads just those
 files on both sides: nothing else is listed, read or looked up. Anything else takes the full
 path, which gives the same answer: a file added, deleted, renamed or untracked, the manifest, a
@@ -19,31 +19,33 @@ from pathlib import Path
 
 from llmcost_lsp.core.check import CheckResult
 from llmcost_lsp.core.code import CODE_FORMATS, language_of
-from llmcost_lsp.core.diff import (
+from llmcost_lsp.core.diff.caches import (
+    ResultCache,
+    ResultSummary,
+    SideSummary,
+    SideSummaryStore,
+    SummaryPrompt,
+)
+from llmcost_lsp.core.diff.compare import (
     Comparison,
-    CostDiff,
     Side,
     compare_workspaces,
     finish,
-    load_commit_workspace,
-    ref_label,
-    result_keys,
-    run_context,
     scenario_terms,
 )
+from llmcost_lsp.core.diff.gitobjects import GitError, GitRepo, ignore_files_above
+from llmcost_lsp.core.diff.keys import result_keys, run_context
+from llmcost_lsp.core.diff.model import CostDiff
 from llmcost_lsp.core.discovery import SKIPPED_DIRS, PromptFile
 from llmcost_lsp.core.errors import LlmCostError
-from llmcost_lsp.core.gitobjects import GitError, GitRepo, ignore_files_above
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.prompt_tokens import TokenCounter
-from llmcost_lsp.core.result_cache import ResultCache, ResultSummary
 from llmcost_lsp.core.settings import Settings
-from llmcost_lsp.core.side_summary import SideSummary, SideSummaryStore, SummaryPrompt
 from llmcost_lsp.core.textfile import read_text_file
 from llmcost_lsp.core.workspace import ProgressCallback, Report, Workspace
 
-__all__ = ["diff_git", "remember_checkout"]
+__all__ = ["diff_git", "load_commit_workspace", "ref_label", "remember_checkout"]
 
 _SUMMARY_KEY_VERSION = 1
 _IGNORE_FILES = frozenset({".gitignore", ".gitattributes"})
@@ -357,3 +359,34 @@ def _read(workspace: Workspace, prompts: Sequence[SummaryPrompt]) -> list[Prompt
                        prompt.explicit_id, text)
         )  # fmt: skip
     return found
+
+
+def load_commit_workspace(
+    repo: GitRepo,
+    commit: str,
+    root: Path,
+    *,
+    db: PriceDB,
+    counter: TokenCounter,
+    settings: Settings | None = None,
+    pricing_date: date | None = None,
+    progress: ProgressCallback | None = None,
+    parse: bool = True,
+) -> Workspace:
+    """The workspace folder `root` as it is in `commit`, read from git objects."""
+    workspace = Workspace(
+        root,
+        db=db,
+        settings=settings,
+        pricing_date=pricing_date,
+        counter=counter,
+        tree=repo.listing(commit, root),
+    )
+    workspace.load(progress, parse=parse)
+    return workspace
+
+
+def ref_label(repo: GitRepo, ref: str, commit: str) -> str:
+    """`main (1a2b3c4)`, or the short id alone when the ref is a commit id."""
+    short = repo.describe(commit)
+    return short if commit.startswith(ref.lower()) else f"{ref} ({short})"

@@ -1,0 +1,173 @@
+"""The two persistent caches of `diff`, in SQLite under cache_dir.
+
+- ResultCache: per prompt, what it costs per month and which findings it has, keyed by everything
+  that decides them (its result key, keys.py).
+- SideSummaryStore: what one side of a diff was, prompt by prompt (id, path, format, result key,
+  monthly cost, finding keys), keyed by the workspace folder's git tree id and everything else
+  that decides results (git.py builds the key). It lets a later diff against the same base skip
+  listing and reading the unchanged files altogether. Stored compressed.
+
+Both follow the policy of core/sqlite_store.py (shared with the token-count cache): a damaged
+file is deleted and rebuilt, a locked one is skipped for this run, a damaged or unreadable entry
+is a miss, and when a cache cannot be used at all, diff computes (and walks both trees).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import cast
+
+from llmcost_lsp.core.formats import PromptFormat
+from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.core.sqlite_store import SqliteStore
+
+__all__ = [
+    "ResultCache",
+    "ResultSummary",
+    "SideSummary",
+    "SideSummaryStore",
+    "SummaryPrompt",
+    "result_cache_path",
+    "side_summary_path",
+]
+
+RESULTS_SCHEMA_VERSION = 1
+SIDES_SCHEMA_VERSION = 1
+
+
+def result_cache_path(settings: Settings) -> Path:
+    return settings.cache_dir / "results" / f"summaries-v{RESULTS_SCHEMA_VERSION}.sqlite3"
+
+
+@dataclass(frozen=True)
+class ResultSummary:
+    """What a diff needs of a prompt it does not show: its monthly cost (None when unknown or
+    not estimated) and the identity (code, subject) of each of its findings."""
+
+    monthly_usd: Decimal | None
+    finding_keys: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> str:
+        monthly = None if self.monthly_usd is None else str(self.monthly_usd)
+        return json.dumps([monthly, [list(key) for key in self.finding_keys]])
+
+    @classmethod
+    def from_json(cls, text: str) -> ResultSummary | None:
+        """None for anything this version did not write (treated as a miss)."""
+        try:
+            monthly, keys = json.loads(text)
+            return cls(
+                None if monthly is None else Decimal(monthly),
+                tuple((str(code), str(subject)) for code, subject in keys),
+            )
+        except (ValueError, TypeError, InvalidOperation):
+            return None
+
+
+class ResultCache(SqliteStore):
+    """ResultSummary by key. Never raises on a damaged, locked or unwritable cache file."""
+
+    def __init__(self, settings: Settings | None = None, *, path: Path | None = None) -> None:
+        settings = settings or Settings.from_env()
+        super().__init__(
+            path or result_cache_path(settings),
+            settings=settings,
+            table="results",
+            value_column="value TEXT NOT NULL",
+            schema_version=RESULTS_SCHEMA_VERSION,
+        )
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, ResultSummary]:
+        found: dict[str, ResultSummary] = {}
+        for key, value in self.get_rows(keys):
+            summary = ResultSummary.from_json(str(value))
+            if summary is not None:
+                found[str(key)] = summary
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, ResultSummary]]) -> None:
+        self.put_rows([(key, summary.to_json()) for key, summary in items])
+
+
+def side_summary_path(settings: Settings) -> Path:
+    return settings.cache_dir / "results" / f"trees-v{SIDES_SCHEMA_VERSION}.sqlite3"
+
+
+@dataclass(frozen=True)
+class SummaryPrompt:
+    id: str
+    path: str  # relative to the workspace root, with "/"
+    format: PromptFormat
+    explicit_id: bool
+    key: str | None  # its result key; None: it reads sample files and is estimated every time
+    result: ResultSummary
+
+
+@dataclass(frozen=True)
+class SideSummary:
+    """Every prompt of one side, in path order. `links`: the tree holds symlinks or submodules,
+    which a walk of the working tree follows and a walk of the tree does not."""
+
+    prompts: tuple[SummaryPrompt, ...]
+    links: bool = False
+
+    def by_path(self) -> dict[str, SummaryPrompt]:
+        return {prompt.path: prompt for prompt in self.prompts}
+
+    def to_bytes(self) -> bytes:
+        rows = [
+            [
+                p.id, p.path, p.format, p.explicit_id, p.key,
+                None if p.result.monthly_usd is None else str(p.result.monthly_usd),
+                [list(key) for key in p.result.finding_keys],
+            ]
+            for p in self.prompts
+        ]  # fmt: skip
+        return zlib.compress(json.dumps([self.links, rows]).encode(), 1)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SideSummary | None:
+        """None for anything this version did not write (treated as a miss)."""
+        try:
+            links, rows = json.loads(zlib.decompress(data))
+            prompts = tuple(
+                SummaryPrompt(
+                    str(prompt_id), str(path), cast(PromptFormat, str(fmt)), bool(explicit),
+                    None if key is None else str(key),
+                    ResultSummary(
+                        None if monthly is None else Decimal(monthly),
+                        tuple((str(code), str(subject)) for code, subject in keys),
+                    ),
+                )
+                for prompt_id, path, fmt, explicit, key, monthly, keys in rows
+            )  # fmt: skip
+        except (ValueError, TypeError, InvalidOperation, zlib.error):
+            return None
+        return cls(prompts, bool(links))
+
+
+class SideSummaryStore(SqliteStore):
+    """SideSummary by key. Never raises on a damaged, locked or unwritable cache file."""
+
+    def __init__(self, settings: Settings | None = None, *, path: Path | None = None) -> None:
+        settings = settings or Settings.from_env()
+        super().__init__(
+            path or side_summary_path(settings),
+            settings=settings,
+            table="sides",
+            value_column="value BLOB NOT NULL",
+            schema_version=SIDES_SCHEMA_VERSION,
+        )
+
+    def get(self, key: str) -> SideSummary | None:
+        for _, value in self.get_rows([key]):
+            return SideSummary.from_bytes(bytes(value)) if isinstance(value, bytes) else None
+        return None
+
+    def put(self, key: str, summary: SideSummary) -> None:
+        self.put_rows([(key, summary.to_bytes())])
