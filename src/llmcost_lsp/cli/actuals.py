@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from llmcost_lsp.core.manifest import Manifest
 
 JSON_SCHEMA = "llm-cost.actuals-summary/1"
-GROUPS = ("prompt", "model", "user", "session", "day", "tag")
+GROUPS = ("prompt", "model", "project", "user", "session", "day", "tag")
 
 
 def _ledger_args(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +32,12 @@ def _ledger_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root", metavar="DIR", default=".", help="folder whose llm-cost.toml to read"
     )
-    parser.add_argument("--project", metavar="NAME", help="only calls recorded for this project")
+    parser.add_argument(
+        "--project",
+        metavar="NAME",
+        help="only calls of this project (default: LLMCOST_PROJECT, else the manifest's "
+        "[actuals] project); import and receive record calls without one under it",
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -147,9 +152,11 @@ def open_ledger(args: argparse.Namespace, manifest: Manifest | None) -> SqlStore
 
 
 def _project(args: argparse.Namespace, manifest: Manifest | None) -> str | None:
+    from llmcost_lsp.core.ledger.api import ledger_project
+
     if args.project is not None:
         return str(args.project)
-    return manifest.actuals.project if manifest else None
+    return ledger_project(manifest)
 
 
 def _money(pico: int) -> str:
@@ -331,7 +338,11 @@ def run_import(args: argparse.Namespace) -> int:
     with open_ledger(args, manifest) as store:
         for name in args.files:
             result = import_otlp_file(
-                Path(name), store, pricer, prompt_attribute=args.prompt_attribute
+                Path(name),
+                store,
+                pricer,
+                prompt_attribute=args.prompt_attribute,
+                project=_project(args, manifest),
             )
             print(
                 f"llm-cost: {name}: {result.spans:,} calls read, {result.inserted:,} new, "
@@ -362,7 +373,7 @@ def run_receive(args: argparse.Namespace) -> int:
         raise InputError(f"--bind {args.bind!r} is not HOST:PORT", code="bad-bind")
     location = args.ledger or ledger_location(manifest, root=Path(args.root).resolve())
     open_ledger(args, manifest).close()  # fail now, not on the first span, if it cannot open
-    recorder = make_recorder(location, manifest=manifest)
+    recorder = make_recorder(location, manifest=manifest, project=_project(args, manifest))
     try:
         receiver = OtlpReceiver(
             recorder, host, int(port), prompt_attribute=args.prompt_attribute

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from llmcost_lsp.core.pricing.db import PriceDB
 
 LEDGER_ENV = "LLMCOST_LEDGER"
+PROJECT_ENV = "LLMCOST_PROJECT"
 MANIFEST_ENV = "LLMCOST_MANIFEST"
 LEDGER_FILENAME = "ledger.sqlite3"
 
@@ -53,6 +54,19 @@ def ledger_location(
             return str(configured)
         return str((root / configured).resolve())
     return str(default_ledger_path(env))
+
+
+def ledger_project(
+    manifest: Manifest | None = None, env: Mapping[str, str] | None = None
+) -> str | None:
+    """The project of calls recorded without one: `LLMCOST_PROJECT`, else the manifest's
+    `[actuals] project`, else none ("")."""
+    env = os.environ if env is None else env
+    named = env.get(PROJECT_ENV, "").strip()
+    if named:
+        return named
+    project = getattr(getattr(manifest, "actuals", None), "project", None)
+    return str(project) if project else None
 
 
 def display_location(location: str) -> str:
@@ -92,8 +106,12 @@ def make_recorder(
 ) -> Recorder:
     """A recorder writing to `location` (default: `ledger_location()`). The store is opened and
     the price DB loaded on the writer thread, so this returns at once even if PostgreSQL is
-    down."""
+    down. Calls recorded without a project get `ledger_project()` (`project=` overrides)."""
     where = location or ledger_location(manifest)
+    if "project" not in options:
+        options["project"] = ledger_project(
+            manifest if manifest is not None else load_manifest_for_pricing()
+        )
 
     def store() -> SqlStore:
         return open_store(where)

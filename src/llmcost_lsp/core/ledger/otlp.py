@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -231,10 +231,12 @@ def import_otlp_file(
     *,
     prompt_attribute: str | None = None,
     batch: int = 2000,
+    project: str | None = None,
 ) -> ImportResult:
     """Import an OTLP JSON file: one request, or one request per line (the Collector's file
     exporter). A line that is not OTLP JSON raises a located error before anything is written
-    for it; spans with impossible usage are counted in `rejected`."""
+    for it; spans with impossible usage are counted in `rejected`. `project` is the project of
+    spans that name none (`llm_cost.project`)."""
     result = ImportResult()
     pending: list[CallRow] = []
 
@@ -255,6 +257,8 @@ def import_otlp_file(
                 result.first_problem = result.first_problem or f"line {line_number}: {item.message}"
                 continue
             result.spans += 1
+            if project and not item.project:
+                item = replace(item, project=project)
             pending.append(call_row(item, pricer, "otlp-file"))
             if len(pending) >= batch:
                 flush()

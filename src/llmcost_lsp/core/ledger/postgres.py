@@ -1,6 +1,14 @@
 """The PostgreSQL ledger (a team's shared ledger), through psycopg 3 (the `ledger-postgres`
 extra). Same rows, rollups and SQL as SQLite; migrations under an advisory lock so that many
-app processes starting at once migrate once."""
+app processes starting at once migrate once.
+
+From schema 2 the calls table is partitioned by month of `ts` (`calls_2026_11`, ...), so an
+old month is dropped or archived whole instead of DELETEd row by row (the bloat LiteLLM's
+spend logs suffer). A unique constraint of a partitioned table must hold the partition key,
+which would make a retry at another time a new call: idempotency lives in `call_keys`
+(project, request_key) instead, filled in the same statement as the calls. Partitions are made
+by `llmcost_month_partition(ts)`, a SECURITY DEFINER function, so a writer role that owns no
+table can still write the first call of a month."""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from llmcost_lsp.core.ledger.rows import COLUMNS, ROLLUP_FIELDS, CallRow
+from llmcost_lsp.core.ledger.rows import COLUMNS, ROLLUP_FIELDS, CallRow, day_of
 from llmcost_lsp.core.ledger.store import (
     SCHEMA_VERSION,
     LedgerError,
@@ -38,6 +46,7 @@ class PostgresStore(SqlStore):
                 hint="pip install 'llm-cost[ledger-postgres]'",
             ) from None
         self.url = url
+        self._months: set[str] = set()
         self._errors: tuple[type[Exception], ...] = (psycopg.Error,)
         try:
             self.connection: Any = psycopg.connect(
@@ -80,7 +89,11 @@ class PostgresStore(SqlStore):
                     f"knows up to {SCHEMA_VERSION}",
                     hint="upgrade llm-cost to read this ledger",
                 )
-            for version, statements in migrations("BIGINT", "TEXT"):
+            cursor.execute("SELECT current_schema()")
+            schema = cursor.fetchone()[0]
+            steps = dict(migrations("BIGINT", "TEXT"))
+            steps[2] = _partition_steps(schema)
+            for version, statements in sorted(steps.items()):
                 if version <= current:
                     continue
                 for statement in statements:
@@ -91,9 +104,23 @@ class PostgresStore(SqlStore):
                     [str(version)],
                 )
 
-    def _insert_calls(self, cursor: Any, rows: Sequence[CallRow]) -> list[str]:
-        """COPY into a session's staging table, then one INSERT … ON CONFLICT DO NOTHING:
-        COPY is PostgreSQL's fast path, the INSERT keeps the ledger idempotent."""
+    def _before_write(self, rows: Sequence[CallRow]) -> None:
+        """Make the month partitions of `rows` that this connection has not seen yet, each in
+        its own short transaction: made inside the write transaction, two writers holding
+        row locks on `calls` would deadlock on the partition's lock."""
+        months: dict[str, int] = {}
+        for row in rows:
+            months.setdefault(day_of(row.ts)[:7], row.ts)
+        for month, ts in months.items():
+            if month not in self._months:
+                with self._transaction() as cursor:
+                    cursor.execute("SELECT llmcost_month_partition(%s)", [ts])
+                self._months.add(month)
+
+    def _insert_calls(self, cursor: Any, rows: Sequence[CallRow]) -> list[tuple[str, str]]:
+        """COPY into a session's staging table, then one statement that claims the new keys
+        in `call_keys` and inserts just those calls: COPY is PostgreSQL's fast path, the key
+        table keeps the ledger idempotent across partitions."""
         columns = ", ".join(COLUMNS)
         # every time, not once: a rolled-back first batch would take the table with it
         cursor.execute(
@@ -102,11 +129,16 @@ class PostgresStore(SqlStore):
         with cursor.copy(f"COPY calls_in ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row.values())
+        picked = ", ".join(f"c.{name}" for name in COLUMNS)
         cursor.execute(
-            f"INSERT INTO calls ({columns}) SELECT {columns} FROM calls_in "
-            "ON CONFLICT (request_key) DO NOTHING RETURNING request_key"
+            "WITH new AS (INSERT INTO call_keys (project, request_key, ts) "
+            "SELECT project, request_key, ts FROM calls_in "
+            "ON CONFLICT (project, request_key) DO NOTHING RETURNING project, request_key), "
+            f"added AS (INSERT INTO calls ({columns}) SELECT {picked} FROM calls_in c "
+            "JOIN new USING (project, request_key)) "
+            "SELECT project, request_key FROM new"
         )
-        return [key for (key,) in cursor.fetchall()]
+        return [(project, key) for project, key in cursor.fetchall()]
 
     def _upsert_groups(
         self, cursor: Any, table: str, keys: Sequence[str], params: list[tuple[Any, ...]]
@@ -123,3 +155,60 @@ class PostgresStore(SqlStore):
 
     def close(self) -> None:
         self.connection.close()
+
+
+def _partition_steps(schema: str) -> list[str]:
+    """Schema 2 on PostgreSQL: `calls` partitioned by month (rows of an existing ledger moved
+    over), keys in `call_keys`, and the function that makes a month's partition."""
+    from llmcost_lsp.core.ledger.store import _calls_table
+
+    q = '"' + schema.replace('"', '""') + '"'
+    columns = ", ".join(COLUMNS)
+    return [
+        """CREATE TABLE call_keys (project TEXT NOT NULL, request_key TEXT NOT NULL,
+            ts BIGINT NOT NULL, PRIMARY KEY (project, request_key))""",
+        "INSERT INTO call_keys (project, request_key, ts) "
+        "SELECT project, request_key, ts FROM calls",
+        "CREATE INDEX call_keys_ts ON call_keys (ts)",
+        "ALTER TABLE calls RENAME TO calls_v1",
+        "ALTER INDEX calls_ts RENAME TO calls_v1_ts",
+        _calls_table("calls", "BIGINT", "TEXT", "") + " PARTITION BY RANGE (ts)",
+        "CREATE INDEX calls_ts ON calls (ts)",
+        "CREATE INDEX calls_key ON calls (project, request_key)",
+        # rows far outside 1970-2999 (a broken clock) land here instead of failing the batch
+        "CREATE TABLE calls_other PARTITION OF calls DEFAULT",
+        f"""CREATE FUNCTION llmcost_month_partition(at_ts BIGINT) RETURNS TEXT
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            DECLARE
+              month TIMESTAMP := date_trunc('month', to_timestamp(at_ts / 1000000.0)
+                                                     AT TIME ZONE 'UTC');
+              name TEXT := 'calls_' || to_char(month, 'YYYY_MM');
+            BEGIN
+              IF extract(year FROM month) NOT BETWEEN 1970 AND 2999 THEN
+                RETURN 'calls_other';
+              END IF;
+              IF to_regclass(format('%I.%I', {_literal(schema)}, name)) IS NOT NULL THEN
+                RETURN name;
+              END IF;
+              -- the lock queues racing writers; the catalog a statement sees can predate
+              -- the winner's commit, so "already exists" is caught rather than checked
+              PERFORM pg_advisory_xact_lock(hashtext({_literal(schema)} || '.' || name));
+              BEGIN
+                EXECUTE format('CREATE TABLE {q}.%I PARTITION OF {q}.calls '
+                               'FOR VALUES FROM (%s) TO (%s)', name,
+                               (extract(epoch FROM month) * 1000000)::BIGINT,
+                               (extract(epoch FROM month + interval '1 month') * 1000000)::BIGINT);
+              EXCEPTION WHEN duplicate_table THEN
+                NULL;
+              END;
+              RETURN name;
+            END $$""",
+        "SELECT llmcost_month_partition(ts) FROM "
+        "(SELECT min(ts) AS ts FROM calls_v1 GROUP BY ts / 86400000000) AS days",
+        f"INSERT INTO calls ({columns}) SELECT {columns} FROM calls_v1",
+        "DROP TABLE calls_v1",
+    ]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

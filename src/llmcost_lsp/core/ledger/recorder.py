@@ -73,9 +73,11 @@ class Recorder:
         flush_interval_s: float = 0.2,
         max_backoff_s: float = 5.0,
         clock: Callable[[], float] | None = None,
+        project: str | None = None,
     ) -> None:
         """`clock` gives the time of a call in Unix seconds (default: `Settings.now()`, which
-        LLMCOST_NOW pins)."""
+        LLMCOST_NOW pins); `project` is the project of calls recorded without one."""
+        self.project = project
         self._store_factory = store_factory
         self._pricer_factory = pricer_factory
         self._store: SqlStore | None = None
@@ -133,7 +135,8 @@ class Recorder:
                 return False
             ts = int((at.timestamp() if at else self._clock()) * 1_000_000)
             self._queue.append(
-                _Pending(usage, ts, response_id, prompt_id, project, user, session, tags,
+                _Pending(usage, ts, response_id, prompt_id, project or self.project, user,
+                         session, tags,
                          source, mode, model, provider)
             )  # fmt: skip
             if self._idle.is_set():
@@ -251,6 +254,8 @@ class Recorder:
                     return None
                 if not call.ts:  # a span without an end time: when it was recorded
                     call = replace(call, ts=item.ts)
+                if not call.project and item.project:  # the recorder's project by default
+                    call = replace(call, project=item.project)
                 if self._pricer is None:
                     self._pricer = self._pricer_factory()
                 return call_row(call, self._pricer, item.source)

@@ -28,7 +28,7 @@ from llmcost_lsp.core.ledger.rows import (
     totals_from,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _BATCH_ROWS = 400  # 22 columns × 400 rows stays far below every driver's parameter limit
 
 
@@ -44,8 +44,23 @@ class WriteResult:
     duplicates: int
 
 
+def _calls_table(name: str, integer: str, text: str, unique: str) -> str:
+    return f"""CREATE TABLE {name} (
+        request_key {text} NOT NULL, ts {integer} NOT NULL,
+        project {text} NOT NULL, prompt_id {text} NOT NULL, model {text} NOT NULL,
+        model_id {text}, provider {text} NOT NULL, service_tier {text} NOT NULL,
+        input_tokens {integer} NOT NULL, cache_read_tokens {integer} NOT NULL,
+        cache_write_5m_tokens {integer} NOT NULL,
+        cache_write_1h_tokens {integer} NOT NULL, output_tokens {integer} NOT NULL,
+        reasoning_tokens {integer} NOT NULL, cost_pusd {integer},
+        list_cost_pusd {integer}, price_id {text}, price_db {text},
+        user_id {text} NOT NULL, session_id {text} NOT NULL, tags {text} NOT NULL,
+        source {text} NOT NULL{unique})"""
+
+
 def migrations(integer: str, text: str) -> list[tuple[int, list[str]]]:
-    """Versioned schema steps; `integer`/`text` are the dialect's column types."""
+    """Versioned schema steps shared by both dialects; `integer`/`text` are the dialect's
+    column types. A store replaces the steps it does differently (`PostgresStore`)."""
     token_cols = ", ".join(
         f"{name} {integer} NOT NULL DEFAULT 0"
         for name in ROLLUP_FIELDS
@@ -55,17 +70,7 @@ def migrations(integer: str, text: str) -> list[tuple[int, list[str]]]:
         (
             1,
             [
-                f"""CREATE TABLE calls (
-                    request_key {text} NOT NULL UNIQUE, ts {integer} NOT NULL,
-                    project {text} NOT NULL, prompt_id {text} NOT NULL, model {text} NOT NULL,
-                    model_id {text}, provider {text} NOT NULL, service_tier {text} NOT NULL,
-                    input_tokens {integer} NOT NULL, cache_read_tokens {integer} NOT NULL,
-                    cache_write_5m_tokens {integer} NOT NULL,
-                    cache_write_1h_tokens {integer} NOT NULL, output_tokens {integer} NOT NULL,
-                    reasoning_tokens {integer} NOT NULL, cost_pusd {integer},
-                    list_cost_pusd {integer}, price_id {text}, price_db {text},
-                    user_id {text} NOT NULL, session_id {text} NOT NULL, tags {text} NOT NULL,
-                    source {text} NOT NULL)""",
+                _calls_table("calls", integer, text, ", UNIQUE (request_key)"),
                 "CREATE INDEX calls_ts ON calls (ts)",
                 f"""CREATE TABLE rollup_prompt (
                     day {text} NOT NULL, project {text} NOT NULL, prompt_id {text} NOT NULL,
@@ -76,6 +81,21 @@ def migrations(integer: str, text: str) -> list[tuple[int, list[str]]]:
                     day {text} NOT NULL, project {text} NOT NULL, user_id {text} NOT NULL,
                     {token_cols}, first_ts {integer}, last_ts {integer},
                     PRIMARY KEY (day, project, user_id))""",
+            ],
+        ),
+        (
+            # A call is unique per project, not across the ledger: with row-level security a
+            # team cannot see another's rows, so a global key would let one team's writer
+            # claim another's response ids first and make that team's real calls vanish as
+            # "duplicates". (SQLite rebuilds the table: it cannot change a constraint.)
+            2,
+            [
+                _calls_table("calls_v2", integer, text, ", UNIQUE (project, request_key)"),
+                f"INSERT INTO calls_v2 ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+                "FROM calls",
+                "DROP TABLE calls",
+                "ALTER TABLE calls_v2 RENAME TO calls",
+                "CREATE INDEX calls_ts ON calls (ts)",
             ],
         ),
     ]
@@ -139,26 +159,31 @@ class SqlStore:
         """Insert `rows` and their rollups in one transaction; duplicates are skipped."""
         if not rows:
             return WriteResult(0, 0)
-        by_key = {row.request_key: row for row in rows}
+        by_key = {(row.project, row.request_key): row for row in rows}
+        self._before_write(list(by_key.values()))
         with self._transaction() as cursor:
             keys = self._insert_calls(cursor, list(by_key.values()))
             inserted = [by_key[key] for key in keys]
             self._add_rollups(cursor, inserted)
         return WriteResult(len(inserted), len(rows) - len(inserted))
 
-    def _insert_calls(self, cursor: Any, rows: Sequence[CallRow]) -> list[str]:
-        """Insert rows whose key is new; returns the keys really inserted."""
-        keys: list[str] = []
+    def _before_write(self, rows: Sequence[CallRow]) -> None:
+        """What must exist before the write transaction starts (PostgreSQL's partitions)."""
+
+    def _insert_calls(self, cursor: Any, rows: Sequence[CallRow]) -> list[tuple[str, str]]:
+        """Insert rows whose (project, key) is new; returns the (project, key) really
+        inserted."""
+        keys: list[tuple[str, str]] = []
         one = "(" + ", ".join("?" for _ in COLUMNS) + ")"
         for start in range(0, len(rows), _BATCH_ROWS):
             chunk = rows[start : start + _BATCH_ROWS]
             sql = (
                 f"INSERT INTO calls ({', '.join(COLUMNS)}) VALUES "
                 + ", ".join(one for _ in chunk)
-                + " ON CONFLICT (request_key) DO NOTHING RETURNING request_key"
+                + " ON CONFLICT (project, request_key) DO NOTHING RETURNING project, request_key"
             )
             cursor.execute(self._sql(sql), [v for row in chunk for v in row.values()])
-            keys.extend(key for (key,) in cursor.fetchall())
+            keys.extend((project, key) for project, key in cursor.fetchall())
         return keys
 
     def _add_rollups(self, cursor: Any, rows: Sequence[CallRow]) -> None:
@@ -237,20 +262,26 @@ class SqlStore:
         self, since_ts: int | None = None, until_ts: int | None = None, batch: int = 5000
     ) -> Iterator[CallRow]:
         """Raw rows in time order, read in batches (memory does not grow with the ledger)."""
-        last_ts, last_key = (since_ts if since_ts is not None else -(2**62)), ""
+        last: tuple[int, str, str] = (
+            (since_ts - 1) if since_ts is not None else -(2**62),
+            "\uffff",
+            "\uffff",
+        )
         end = until_ts if until_ts is not None else 2**62
         columns = ", ".join(COLUMNS)
         while True:
+            # keyset paging on (ts, project, key): a key is unique per project only
             rows = self._query(
-                f"SELECT {columns} FROM calls WHERE (ts > ? OR (ts = ? AND request_key > ?)) "
-                f"AND ts < ? ORDER BY ts, request_key LIMIT {int(batch)}",
-                (last_ts, last_ts, last_key, end),
+                f"SELECT {columns} FROM calls WHERE (ts > ? OR (ts = ? AND (project > ? OR "
+                "(project = ? AND request_key > ?)))) AND ts < ? "
+                f"ORDER BY ts, project, request_key LIMIT {int(batch)}",
+                (last[0], last[0], last[1], last[1], last[2], end),
             )
             if not rows:
                 return
             for values in rows:
                 yield CallRow(*values)
-            last_ts, last_key = rows[-1][1], rows[-1][0]
+            last = (rows[-1][1], rows[-1][2], rows[-1][0])
 
     # -- repricing -------------------------------------------------------------------------
 
@@ -289,7 +320,7 @@ class SqlStore:
                     changed += 1
                     updates.append(
                         (new.model_id, new.cost_pusd, new.list_cost_pusd, new.price_id,
-                         new.price_db, new.request_key)
+                         new.price_db, new.project, new.request_key, new.ts)
                     )  # fmt: skip
                 rollups.add(new)
                 if progress and read % 10_000 == 0:
@@ -298,7 +329,8 @@ class SqlStore:
                 cursor.executemany(
                     self._sql(
                         "UPDATE calls SET model_id = ?, cost_pusd = ?, list_cost_pusd = ?, "
-                        "price_id = ?, price_db = ? WHERE request_key = ?"
+                        "price_id = ?, price_db = ? "
+                        "WHERE project = ? AND request_key = ? AND ts = ?"
                     ),
                     updates,
                 )

@@ -12,8 +12,8 @@ from llmcost_lsp.core.errors import InputError
 from llmcost_lsp.core.ledger.rows import Totals, micros
 from llmcost_lsp.core.ledger.store import SqlStore
 
-GroupBy = Literal["prompt", "model", "user", "session", "day", "tag"]
-GROUPS: tuple[GroupBy, ...] = ("prompt", "model", "user", "session", "day", "tag")
+GroupBy = Literal["prompt", "model", "project", "user", "session", "day", "tag"]
+GROUPS: tuple[GroupBy, ...] = ("prompt", "model", "project", "user", "session", "day", "tag")
 NONE_LABEL = "(none)"
 _RELATIVE = re.compile(r"^(\d+)d$")
 
@@ -92,9 +92,9 @@ def summarise(
             period.since_day, period.until_day, project
         ):
             add(prompt_id if by == "prompt" else model, totals)
-    elif by == "day":
+    elif by in ("day", "project"):
         for day_key, totals in store.prompt_rollups(period.since_day, period.until_day, project):
-            add(day_key.day, totals)
+            add(day_key.day if by == "day" else day_key.project, totals)
     elif by == "user":
         for user_key, totals in store.user_rollups(period.since_day, period.until_day, project):
             add(user_key.user_id, totals)
