@@ -21,6 +21,7 @@ from llmcost_lsp.core.focus.columns import (
     COLUMNS,
     SKU_PRICE_DETAIL_KEYS,
     VERSIONS,
+    Column,
     FocusVersion,
     mandatory_columns,
 )
@@ -137,6 +138,7 @@ def _key_value(text: str) -> tuple[dict[str, object] | None, str | None]:
 class _RowChecker:
     def __init__(self, header: Sequence[str], version: FocusVersion, house: bool) -> None:
         self.header = list(header)
+        self.present = frozenset(header)
         self.version = version
         self.house = house
         self.violations: list[Violation] = []
@@ -168,6 +170,7 @@ class _RowChecker:
         numbers: dict[str, Decimal],
         times: dict[str, datetime],
     ) -> None:
+        """The rules of one cell; a text not of its column's type is not checked further."""
         spec = COLUMNS.get(name)
         if text is not None and self.house and is_formula_like(text):
             self._formula(number, name, text)
@@ -179,38 +182,26 @@ class _RowChecker:
             if not spec.nullable:
                 self.add(number, name, "not-null", "must not be null")
             return
-        if spec.type == "decimal":
-            value = _decimal(text)
-            if value is None:
-                self.add(number, name, "decimal-format", f"{text!r} is not a FOCUS decimal")
-                return
-            if self.house and not HOUSE_DECIMAL.match(text):
-                self.add(number, name, "house-decimal",
-                         f"{text!r}: write a decimal point and no exponent")  # fmt: skip
-            numbers[name] = value
-        elif spec.type == "datetime":
-            moment = _datetime(text)
-            if moment is None:
-                self.add(number, name, "datetime-format", f"{text!r} is not YYYY-MM-DDTHH:mm:ssZ")
-                return
-            times[name] = moment
-        elif spec.type == "keyvalue":
-            value_map, problem = _key_value(text)
-            if problem:
-                self.add(number, name, "key-value-format", problem)
-            elif name == "SkuPriceDetails" and value_map is not None:
-                for key in value_map:
-                    if key not in SKU_PRICE_DETAIL_KEYS and not key.startswith("x_"):
-                        self.add(number, name, "sku-price-details-key",
-                                 f"{key!r}: not a FOCUS key and no x_ prefix")  # fmt: skip
+        self._value(number, name, text, spec, (numbers, times))
+
+    def _value(
+        self,
+        number: int,
+        name: str,
+        text: str,
+        spec: Column,
+        parsed: tuple[dict[str, Decimal], dict[str, datetime]],
+    ) -> None:
+        """The rules of a non-null FOCUS cell: its type's format first, then its values."""
+        numbers, times = parsed
+        if spec.type == "decimal" and not self._decimal_format(number, name, text, numbers):
+            return
+        if spec.type == "datetime" and not self._datetime_format(number, name, text, times):
+            return
+        if spec.type == "keyvalue":
+            self._key_value_format(number, name, text)
         elif spec.type == "jsonobject":
-            try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError:
-                parsed = None
-            if not isinstance(parsed, dict) or not isinstance(parsed.get("Elements"), list):
-                self.add(number, name, "json-object-format",
-                         'must be a JSON object with an "Elements" array')  # fmt: skip
+            self._json_object_format(number, name, text)
         if spec.allowed is not None and text not in spec.allowed:
             self.add(number, name, "allowed-values",
                      f"{text!r} is not one of {', '.join(spec.allowed)}")  # fmt: skip
@@ -218,6 +209,50 @@ class _RowChecker:
             self.add(number, name, "currency-format", f"{text!r} is not an ISO 4217 code")
         if name in _UNIT_COLUMNS:
             self._unit(number, name, text)
+
+    def _decimal_format(
+        self, number: int, name: str, text: str, numbers: dict[str, Decimal]
+    ) -> bool:
+        """decimal-format, and house-decimal for our own files; False: not a decimal."""
+        value = _decimal(text)
+        if value is None:
+            self.add(number, name, "decimal-format", f"{text!r} is not a FOCUS decimal")
+            return False
+        if self.house and not HOUSE_DECIMAL.match(text):
+            self.add(number, name, "house-decimal",
+                     f"{text!r}: write a decimal point and no exponent")  # fmt: skip
+        numbers[name] = value
+        return True
+
+    def _datetime_format(
+        self, number: int, name: str, text: str, times: dict[str, datetime]
+    ) -> bool:
+        moment = _datetime(text)
+        if moment is None:
+            self.add(number, name, "datetime-format", f"{text!r} is not YYYY-MM-DDTHH:mm:ssZ")
+            return False
+        times[name] = moment
+        return True
+
+    def _key_value_format(self, number: int, name: str, text: str) -> None:
+        """key-value-format, and sku-price-details-key for SkuPriceDetails."""
+        value_map, problem = _key_value(text)
+        if problem:
+            self.add(number, name, "key-value-format", problem)
+        elif name == "SkuPriceDetails" and value_map is not None:
+            for key in value_map:
+                if key not in SKU_PRICE_DETAIL_KEYS and not key.startswith("x_"):
+                    self.add(number, name, "sku-price-details-key",
+                             f"{key!r}: not a FOCUS key and no x_ prefix")  # fmt: skip
+
+    def _json_object_format(self, number: int, name: str, text: str) -> None:
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("Elements"), list):
+            self.add(number, name, "json-object-format",
+                     'must be a JSON object with an "Elements" array')  # fmt: skip
 
     def _unit(self, number: int, name: str, text: str) -> None:
         if not UNIT.match(text):
@@ -252,27 +287,63 @@ class _RowChecker:
         numbers: dict[str, Decimal],
         times: dict[str, datetime],
     ) -> None:
-        present = set(self.header)
-        category = row.get("ChargeCategory")
-        correction = row.get("ChargeClass") == "Correction"
-        usage_like = category in ("Usage", "Purchase") and not correction
-        self._periods(number, times)
-        # cost identities (not for corrections, which may carry discrepancies before 1.3)
+        """The rules across a row's columns, one method per rule code, in this order."""
+        self._half_open_period(number, times)
+        self._charge_in_billing_period(number, times)
+        self._cost_identity(number, row, numbers)
+        self._non_negative(number, numbers)
+        self._null_together(number, row)
+        self._usage_only(number, row)
+        self._usage_not_null(number, row)
+        self._tax_null(number, row)
+        self._purchase_frequency(number, row)
+        self._sku_price_null(number, row)
+        self._subcategory(number, row)
+        if self.house:
+            self._house_costs(number, row, numbers)
+
+    def _half_open_period(self, number: int, times: dict[str, datetime]) -> None:
+        for kind in ("Billing", "Charge"):
+            start, end = times.get(f"{kind}PeriodStart"), times.get(f"{kind}PeriodEnd")
+            if start is not None and end is not None and not start < end:
+                self.add(number, f"{kind}PeriodEnd", "half-open-period",
+                         "the (exclusive) end must come after the (inclusive) start")  # fmt: skip
+
+    def _charge_in_billing_period(self, number: int, times: dict[str, datetime]) -> None:
+        bill_start, bill_end = times.get("BillingPeriodStart"), times.get("BillingPeriodEnd")
+        charge_start, charge_end = times.get("ChargePeriodStart"), times.get("ChargePeriodEnd")
+        if None not in (bill_start, bill_end, charge_start, charge_end):
+            assert bill_start and bill_end and charge_start and charge_end
+            if charge_start < bill_start or charge_end > bill_end:
+                self.add(number, "ChargePeriodStart", "charge-in-billing-period",
+                         "the charge period lies outside the billing period")  # fmt: skip
+
+    def _cost_identity(
+        self, number: int, row: dict[str, str | None], numbers: dict[str, Decimal]
+    ) -> None:
+        """Cost = unit price × PricingQuantity (not for corrections, which may carry
+        discrepancies before 1.3)."""
         quantity = numbers.get("PricingQuantity")
+        if quantity is None or row.get("ChargeClass") == "Correction":
+            return
         for cost, price in (
             ("ListCost", "ListUnitPrice"),
             ("ContractedCost", "ContractedUnitPrice"),
         ):
-            if quantity is None or price not in numbers or cost not in numbers or correction:
+            if price not in numbers or cost not in numbers:
                 continue
             expected = numbers[price].fma(quantity, 0, _WIDE)  # no rounding at 28 digits
             if numbers[cost] != expected:
                 self.add(number, cost, "cost-identity",
                          f"{numbers[cost]} ≠ {price} × PricingQuantity = {expected}")  # fmt: skip
+
+    def _non_negative(self, number: int, numbers: dict[str, Decimal]) -> None:
         for price in ("ListUnitPrice", "ContractedUnitPrice"):
             if price in numbers and numbers[price] < 0:
                 self.add(number, price, "non-negative", "unit prices are never negative")
-        # pairs that are null together
+
+    def _null_together(self, number: int, row: dict[str, str | None]) -> None:
+        present = self.present
         for first, second in (
             ("PricingQuantity", "PricingUnit"),
             ("ResourceId", "ResourceType"),
@@ -287,53 +358,46 @@ class _RowChecker:
                 and (row[first] is None) != (row[second] is None)
             ):
                 self.add(number, second, "null-together", f"null exactly when {first} is null")
-        if category != "Usage":
-            for name in ("ConsumedQuantity", "ConsumedUnit"):
-                if row.get(name) is not None:
-                    self.add(
-                        number, name, "usage-only", "must be null unless ChargeCategory is Usage"
-                    )
-        if usage_like:
-            for name in (
-                "PricingQuantity",
-                "PricingUnit",
-                "SkuId",
-                "SkuPriceId",
-                "PricingCategory",
-            ):
-                if name in present and row.get(name) is None:
-                    self.add(number, name, "usage-not-null",
-                             f"must not be null for a {category} row")  # fmt: skip
-        if category == "Tax":
-            for name in ("PricingQuantity", "PricingUnit", "ListUnitPrice", "ContractedUnitPrice",
-                         "SkuId"):  # fmt: skip
-                if row.get(name) is not None:
-                    self.add(number, name, "tax-null", "must be null for a Tax row")
-        if category == "Purchase" and row.get("ChargeFrequency") == "Usage-Based":
+
+    def _usage_only(self, number: int, row: dict[str, str | None]) -> None:
+        if row.get("ChargeCategory") == "Usage":
+            return
+        for name in ("ConsumedQuantity", "ConsumedUnit"):
+            if row.get(name) is not None:
+                self.add(number, name, "usage-only", "must be null unless ChargeCategory is Usage")
+
+    def _usage_not_null(self, number: int, row: dict[str, str | None]) -> None:
+        category = row.get("ChargeCategory")
+        if category not in ("Usage", "Purchase") or row.get("ChargeClass") == "Correction":
+            return
+        for name in ("PricingQuantity", "PricingUnit", "SkuId", "SkuPriceId", "PricingCategory"):
+            if name in self.present and row.get(name) is None:
+                self.add(number, name, "usage-not-null",
+                         f"must not be null for a {category} row")  # fmt: skip
+
+    def _tax_null(self, number: int, row: dict[str, str | None]) -> None:
+        if row.get("ChargeCategory") != "Tax":
+            return
+        for name in ("PricingQuantity", "PricingUnit", "ListUnitPrice", "ContractedUnitPrice",
+                     "SkuId"):  # fmt: skip
+            if row.get(name) is not None:
+                self.add(number, name, "tax-null", "must be null for a Tax row")
+
+    def _purchase_frequency(self, number: int, row: dict[str, str | None]) -> None:
+        if row.get("ChargeCategory") == "Purchase" and row.get("ChargeFrequency") == "Usage-Based":
             self.add(number, "ChargeFrequency", "purchase-frequency",
                      "a Purchase is not Usage-Based")  # fmt: skip
-        if _at_least(self.version, "1.3") and "SkuPriceId" in present and row["SkuPriceId"] is None:
-            for name in ("ListUnitPrice", "ContractedUnitPrice", "PricingQuantity",
-                         "ConsumedQuantity"):  # fmt: skip
-                if row.get(name) is not None:
-                    self.add(number, name, "sku-price-null", "must be null when SkuPriceId is null")
-        self._subcategory(number, row)
-        if self.house:
-            self._house_costs(number, row, numbers)
 
-    def _periods(self, number: int, times: dict[str, datetime]) -> None:
-        for kind in ("Billing", "Charge"):
-            start, end = times.get(f"{kind}PeriodStart"), times.get(f"{kind}PeriodEnd")
-            if start is not None and end is not None and not start < end:
-                self.add(number, f"{kind}PeriodEnd", "half-open-period",
-                         "the (exclusive) end must come after the (inclusive) start")  # fmt: skip
-        bill_start, bill_end = times.get("BillingPeriodStart"), times.get("BillingPeriodEnd")
-        charge_start, charge_end = times.get("ChargePeriodStart"), times.get("ChargePeriodEnd")
-        if None not in (bill_start, bill_end, charge_start, charge_end):
-            assert bill_start and bill_end and charge_start and charge_end
-            if charge_start < bill_start or charge_end > bill_end:
-                self.add(number, "ChargePeriodStart", "charge-in-billing-period",
-                         "the charge period lies outside the billing period")  # fmt: skip
+    def _sku_price_null(self, number: int, row: dict[str, str | None]) -> None:
+        """From 1.3: prices and quantities are null when SkuPriceId is."""
+        if not _at_least(self.version, "1.3") or "SkuPriceId" not in self.present:
+            return
+        if row["SkuPriceId"] is not None:
+            return
+        for name in ("ListUnitPrice", "ContractedUnitPrice", "PricingQuantity",
+                     "ConsumedQuantity"):  # fmt: skip
+            if row.get(name) is not None:
+                self.add(number, name, "sku-price-null", "must be null when SkuPriceId is null")
 
     def _subcategory(self, number: int, row: dict[str, str | None]) -> None:
         category, sub = row.get("ServiceCategory"), row.get("ServiceSubcategory")
