@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, cast
+from typing import Any, BinaryIO, Literal, NamedTuple, cast
 
 from llmcost_lsp.core.errors import InputError, Location
 from llmcost_lsp.core.focus.csvsafe import unneutralise
@@ -207,6 +207,22 @@ def _token_kind(row: Mapping[str, str]) -> TokenKind | None:
     return None
 
 
+class _Usage(NamedTuple):
+    """What one usage row consumed, per price component (0 where the row says nothing)."""
+
+    uncached: Decimal
+    cached: Decimal
+    written: Decimal  # cache writes
+    output: Decimal
+    unit_requests: Decimal  # a row in the Requests unit
+
+
+def _is_usage(row: Mapping[str, str]) -> bool:
+    """A usage row (no category means usage); corrections are never counted."""
+    category = row.get("ChargeCategory", "Usage").strip() or "Usage"
+    return category == "Usage" and row.get("ChargeClass", "").strip() != "Correction"
+
+
 class _Aggregator:
     def __init__(
         self,
@@ -274,9 +290,9 @@ class _Aggregator:
         return (resource or None), tags
 
     def add(self, row: Mapping[str, str]) -> None:
+        """One row: skipped (not usage, outside the period), unmatched, or added to its prompt."""
         actuals = self.actuals
-        category = row.get("ChargeCategory", "Usage").strip() or "Usage"
-        if category != "Usage" or row.get("ChargeClass", "").strip() == "Correction":
+        if not _is_usage(row):
             actuals.ignored_rows += 1
             return
         start, end = self._moment(row, "ChargePeriodStart"), self._moment(row, "ChargePeriodEnd")
@@ -288,52 +304,63 @@ class _Aggregator:
         cost = _decimal(row, "EffectiveCost")
         if cost is None:
             cost = _decimal(row, "BilledCost") or Decimal(0)
-        zero = _ZERO
-        uncached = cached = written = output = unit_requests = zero
         x_requests = _decimal(row, "x_Requests") if self.has_x_requests else None
-        if self.wide:
-            total_in = _decimal(row, "x_InputTokens") or zero
-            cached = _decimal(row, "x_CachedInputTokens") or zero
-            written = _decimal(row, "x_CacheWriteTokens") or zero
-            output = _decimal(row, "x_OutputTokens") or zero
-            uncached = total_in - cached - written
-            if uncached < 0:
-                raise _RowError(
-                    "x_InputTokens", "is less than its cached and cache-write tokens together"
-                )
-        else:
-            quantity = _decimal(row, "ConsumedQuantity")
-            if quantity is not None:
-                unit = row.get("ConsumedUnit", "")
-                match = _UNIT.match(unit)
-                if match is None:
-                    raise _RowError("ConsumedUnit", f"{unit[:40]!r} is not Tokens or Requests")
-                if match.group(1) or match.group(2):
-                    quantity *= int(match.group(1) or 1) * _SCALE[(match.group(2) or "").lower()]
-                if match.group(3)[0] in "rR":
-                    unit_requests = quantity
-                    self.any_unit_requests = True
-                else:
-                    kind = _token_kind(row)
-                    if kind is None:
-                        raise _RowError(
-                            "SkuMeter", "cannot tell input from output tokens: set "
-                            "x_CostComponent or a SkuMeter naming input/cached/output"
-                        )  # fmt: skip
-                    if kind == "input":
-                        uncached = quantity
-                    elif kind == "cached_input":
-                        cached = quantity
-                    elif kind == "cache_write":
-                        written = quantity
-                    else:
-                        output = quantity
-        if uncached < 0 or cached < 0 or written < 0 or output < 0 or unit_requests < 0:
+        usage = self._wide_usage(row) if self.wide else self._long_usage(row)
+        if min(usage) < 0:
             column = "x_InputTokens" if self.wide else "ConsumedQuantity"
             raise _RowError(column, "negative usage on a usage row")
         if cost < 0:
             raise _RowError("EffectiveCost", "negative cost on a usage row")
         key, tags = self._key(row)
+        prompt = self._prompt_for(key, start, end)
+        if prompt is not None:
+            self._accumulate(prompt, cost, usage, x_requests, (start, end), tags)
+
+    def _wide_usage(self, row: Mapping[str, str]) -> _Usage:
+        """A row per request: x_InputTokens (all input), x_CachedInputTokens, … in one row."""
+        total_in = _decimal(row, "x_InputTokens") or _ZERO
+        cached = _decimal(row, "x_CachedInputTokens") or _ZERO
+        written = _decimal(row, "x_CacheWriteTokens") or _ZERO
+        output = _decimal(row, "x_OutputTokens") or _ZERO
+        uncached = total_in - cached - written
+        if uncached < 0:
+            raise _RowError(
+                "x_InputTokens", "is less than its cached and cache-write tokens together"
+            )
+        return _Usage(uncached, cached, written, output, _ZERO)
+
+    def _long_usage(self, row: Mapping[str, str]) -> _Usage:
+        """A row per kind: ConsumedQuantity in ConsumedUnit (Tokens or Requests, maybe scaled),
+        the kind of tokens from x_CostComponent or SkuMeter."""
+        quantity = _decimal(row, "ConsumedQuantity")
+        if quantity is None:
+            return _Usage(_ZERO, _ZERO, _ZERO, _ZERO, _ZERO)
+        unit = row.get("ConsumedUnit", "")
+        match = _UNIT.match(unit)
+        if match is None:
+            raise _RowError("ConsumedUnit", f"{unit[:40]!r} is not Tokens or Requests")
+        if match.group(1) or match.group(2):
+            quantity *= int(match.group(1) or 1) * _SCALE[(match.group(2) or "").lower()]
+        if match.group(3)[0] in "rR":
+            self.any_unit_requests = True
+            return _Usage(_ZERO, _ZERO, _ZERO, _ZERO, quantity)
+        kind = _token_kind(row)
+        if kind is None:
+            raise _RowError(
+                "SkuMeter", "cannot tell input from output tokens: set "
+                "x_CostComponent or a SkuMeter naming input/cached/output"
+            )  # fmt: skip
+        return _Usage(
+            quantity if kind == "input" else _ZERO,
+            quantity if kind == "cached_input" else _ZERO,
+            quantity if kind == "cache_write" else _ZERO,
+            quantity if kind == "output" else _ZERO,
+            _ZERO,
+        )
+
+    def _prompt_for(self, key: str | None, start: datetime, end: datetime) -> PromptActuals | None:
+        """The row's prompt; None (counted as unmatched) when it names no known prompt."""
+        actuals = self.actuals
         if key is None or (self.known_ids is not None and key not in self.known_ids):
             actuals.unmatched_rows += 1
             shown = key or "(no prompt id)"
@@ -342,7 +369,7 @@ class _Aggregator:
                 and len(actuals.unmatched_keys) < _UNMATCHED_SAMPLE
             ):
                 actuals.unmatched_keys.append(shown)
-            return
+            return None
         prompt = actuals.prompts.get(key)
         if prompt is None:
             if len(actuals.prompts) >= MAX_DISTINCT_PROMPTS:
@@ -351,20 +378,32 @@ class _Aggregator:
                     "is ResourceId a request id? use --tag-key"
                 )  # fmt: skip
             prompt = actuals.prompts[key] = PromptActuals(key, start=start, end=end)
+        return prompt
+
+    def _accumulate(
+        self,
+        prompt: PromptActuals,
+        cost: Decimal,
+        usage: _Usage,
+        x_requests: Decimal | None,
+        period: tuple[datetime, datetime],
+        tags: Mapping[str, Any],
+    ) -> None:
         prompt.rows += 1
         prompt.cost_usd += cost
-        prompt.input_tokens += uncached + cached + written
-        if cached:
-            prompt.cached_tokens += cached
-        if written:
-            prompt.cache_write_tokens += written
-        prompt.output_tokens += output
+        prompt.input_tokens += usage.uncached + usage.cached + usage.written
+        if usage.cached:
+            prompt.cached_tokens += usage.cached
+        if usage.written:
+            prompt.cache_write_tokens += usage.written
+        prompt.output_tokens += usage.output
         if x_requests:
             prompt._x_requests += x_requests
-        if unit_requests:
-            prompt._unit_requests += unit_requests
+        if usage.unit_requests:
+            prompt._unit_requests += usage.unit_requests
         if self.wide:
             prompt._request_rows += 1
+        start, end = period
         if prompt.start is not None and start < prompt.start:
             prompt.start = start
         if prompt.end is not None and end > prompt.end:
