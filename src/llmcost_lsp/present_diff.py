@@ -50,12 +50,6 @@ def signed_pct(value: Decimal | None) -> str:
     return f"{'+' if rounded > 0 else ''}{rounded}%"
 
 
-def signed_int(value: int | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value:+,}" if value else "0"
-
-
 def headline(diff: CostDiff) -> str:
     """`+$41.20/month (+7.5%)`, or `no change` when the totals are equal."""
     delta = diff.monthly_usd_delta

@@ -79,13 +79,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         if name not in wanted:
             subparsers.add_parser(name, help=SUMMARIES.get(name))
             continue
-        try:
-            module = importlib.import_module(f"llmcost_lsp.cli.{module_name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"llmcost_lsp.cli.{module_name}":
-                raise
-            continue  # a command not built yet
-        module.register(subparsers)
+        importlib.import_module(f"llmcost_lsp.cli.{module_name}").register(subparsers)
     for each in _all_parsers(parser):
         each.add_argument(
             "-v",

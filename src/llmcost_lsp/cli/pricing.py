@@ -22,10 +22,4 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=show_help)
     actions = parser.add_subparsers(dest="pricing_command", metavar="ACTION")
     for name in _GROUPS:
-        try:
-            module = importlib.import_module(f"llmcost_lsp.cli.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"llmcost_lsp.cli.{name}":
-                raise
-            continue
-        module.register(actions)
+        importlib.import_module(f"llmcost_lsp.cli.{name}").register(actions)

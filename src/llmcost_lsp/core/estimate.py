@@ -114,10 +114,6 @@ class Estimate:
     def effective_output_tokens(self) -> Decimal | None:
         return next((c.tokens for c in self.components if c.kind == "output"), None)
 
-    @property
-    def is_complete(self) -> bool:
-        return self.monthly_usd is not None
-
 
 def _ratio(name: str, value: Decimal) -> Decimal:
     if not Decimal(0) <= value <= Decimal(1):

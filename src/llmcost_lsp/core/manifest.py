@@ -336,7 +336,6 @@ class Manifest(_Table):
 
     _path: str | None = PrivateAttr(default=None)
     _positions: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)
-    _warnings: tuple[Issue, ...] = PrivateAttr(default=())
 
     @field_validator("prompts")
     @classmethod
@@ -350,10 +349,6 @@ class Manifest(_Table):
     def path(self) -> str | None:
         """The manifest file as the caller named it (used in every Location)."""
         return self._path
-
-    @property
-    def warnings(self) -> tuple[Issue, ...]:
-        return self._warnings
 
     def location_of(self, *key_path: str | int) -> Location:
         """Line and column of a key, else of its nearest written parent, else the file."""
@@ -677,7 +672,6 @@ def analyze_manifest(text: str, path: str = MANIFEST_FILENAME) -> ManifestAnalys
     issues = _cross_checks(manifest, positions, path)
     if any(issue.severity == "error" for issue in issues):
         return ManifestAnalysis(None, tuple(issues))
-    manifest._warnings = tuple(issues)
     return ManifestAnalysis(manifest, tuple(issues))
 
 
