@@ -18,8 +18,6 @@ from llmcost_lsp.core.estimate import Estimate
 from llmcost_lsp.core.focus.actuals import Actuals, PromptActuals
 from llmcost_lsp.core.manifest import Manifest
 from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, Value, set_value
-from llmcost_lsp.core.tokens.registry import chat_overhead
-from llmcost_lsp.core.tokens.spec import TokenizerSpec
 from llmcost_lsp.core.workspace import PromptResult, Report, Workspace
 
 Severity = Literal["ok", "warning", "error"]
@@ -222,19 +220,6 @@ def _prompt_changes(
     return changes
 
 
-def _unscaled_tokens(workspace: Workspace, prompt_id: str, spec: TokenizerSpec) -> int:
-    """Input tokens the ratio does not scale, added as prompt_tokens.TokenCounter adds them:
-    chat overhead, variables sized in tokens (per placeholder) and extra_input_tokens."""
-    parsed = workspace.parsed(prompt_id)
-    entry = workspace.manifest.prompts.get(prompt_id) if workspace.manifest else None
-    declared = entry.variables if entry else {}
-    variables = sum(
-        declared[ref.name].tokens or 0 for ref in parsed.variables if ref.name in declared
-    )
-    extra = (entry.extra_input_tokens or 0) if entry else 0
-    return chat_overhead(len(parsed.messages), spec) + variables + extra
-
-
 def _tokenizer_changes(
     workspace: Workspace, tuned: Iterable[PromptCalibration], comment: str
 ) -> list[Change]:
@@ -249,9 +234,10 @@ def _tokenizer_changes(
         if estimate is None or estimate.input_tokens.is_exact or metric.actual is None:
             continue
         spec = workspace.db.tokenizer_for(estimate.model_entry)
-        if spec.ratio is None:
+        parts = estimate.input_tokens.parts
+        if spec.ratio is None or parts is None:
             continue
-        fixed = _unscaled_tokens(workspace, prompt.prompt_id, spec)
+        fixed = parts.unscaled  # chat overhead, token-sized variables, extra_input_tokens
         scaled_estimate = Decimal(estimate.input_tokens.tokens - fixed)
         if scaled_estimate <= 0:
             continue  # nothing the ratio scales: this prompt cannot tell

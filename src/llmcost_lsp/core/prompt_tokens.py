@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from llmcost_lsp.core.formats import ParsedPrompt, VariableRef
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.tokens.cache import CountCache, cache_key
 from llmcost_lsp.core.tokens.chunks import MAX_CHARS, NEWLINE_CUT, ChunkedDocument, split
 from llmcost_lsp.core.tokens.registry import Counter, chat_overhead, counter_for
-from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
+from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec, TokenParts
 
 _MEMO_LIMIT = 200_000  # distinct texts kept in memory before the memo starts over
 # Texts at least this long are counted chunk by chunk, each chunk remembered by its content, so
@@ -225,7 +225,10 @@ class TokenCounter:
                 if ref.name in job.sizes and job.sizes[ref.name].text is None
             )
             overhead = chat_overhead(len(job.parsed.messages), job.spec)
-            results.append(counter.finish(raw, overhead + variable_tokens + job.extra_tokens))
+            unscaled = overhead + variable_tokens + job.extra_tokens
+            count = counter.finish(raw, unscaled)
+            parts = TokenParts(count.tokens - unscaled, overhead, variable_tokens, job.extra_tokens)
+            results.append(replace(count, parts=parts))
         return results
 
     def close(self) -> None:

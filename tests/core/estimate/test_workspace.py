@@ -102,6 +102,26 @@ def test_variables_sample_is_substituted_and_sizes_added(tmp_path: Path, small_d
     assert e.input_tokens.tokens == expected
 
 
+def test_the_input_tokens_carry_their_parts(tmp_path: Path, small_db: PriceDB) -> None:
+    """Text, chat overhead, token-sized variables and extra tokens add up to the count: what
+    calibrate takes as the part a tokenizer ratio does not scale."""
+    root = search_workspace(tmp_path)
+    manifest = (root / "llm-cost.toml").read_text()
+    (root / "llm-cost.toml").write_text(
+        manifest.replace(
+            'tags = { team = "search" }', 'tags = { team = "search" }\nextra_input_tokens = 7'
+        )
+    )
+    e = open_ws(root, small_db).result("search").estimate
+    assert e is not None and e.input_tokens.parts is not None
+    parts = e.input_tokens.parts
+    spec = small_db.tokenizer_for(small_db.resolve("gpt-4o"))
+    sent = "Find  in:\nThe quick brown fox.\n\n"
+    assert parts.text == count_text("user", spec).tokens + count_text(sent, spec).tokens
+    assert (parts.overhead, parts.variables, parts.extra) == (3 + 3, 40, 7)
+    assert parts.text + parts.unscaled == e.input_tokens.tokens
+
+
 def test_unsized_variable_is_reported_at_its_position(tmp_path: Path, small_db: PriceDB) -> None:
     make(tmp_path, {"llm-cost.toml": MANIFEST, "prompts/other.txt": "Hi\nDo {{task}} now\n"})
     result = open_ws(tmp_path, small_db).result("other")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -34,13 +34,32 @@ class TokenizerSpec:
 
 
 @dataclass(frozen=True)
+class TokenParts:
+    """Where a prompt's input tokens come from. Only `text` is counted by the tokenizer (and
+    scaled by an approximate tokenizer's ratio); the rest is added as it is."""
+
+    text: int  # the messages as sent: sample texts in, token-sized placeholders out
+    overhead: int  # the chat framing per message and per reply (TokenizerSpec)
+    variables: int  # variables sized in tokens
+    extra: int  # `extra_input_tokens` of the manifest
+
+    @property
+    def unscaled(self) -> int:
+        """What a tokenizer ratio does not scale: overhead, token-sized variables and extra."""
+        return self.overhead + self.variables + self.extra
+
+
+@dataclass(frozen=True)
 class TokenCount:
-    """A token count with its provenance: exact, or approximate with an error band (± percent)."""
+    """A token count with its provenance: exact, or approximate with an error band (± percent).
+    A prompt's count carries its `parts` (None for a bare text's count)."""
 
     tokens: int
     method: TokenMethod
     tokenizer: str
     error_band_pct: Decimal | None = None
+    # how the total was made up; not part of the count's identity (equal totals are equal)
+    parts: TokenParts | None = field(default=None, compare=False)
 
     @property
     def is_exact(self) -> bool:
