@@ -66,6 +66,10 @@ def money(value: Decimal | None) -> str:
     return "—" if value is None else format(value, "f")
 
 
+def _limit(value: int | None) -> str:
+    return "unknown" if value is None else f"{tokens(value)} tokens"
+
+
 def tokens(value: int) -> str:
     return f"{value:,}"
 
@@ -104,7 +108,7 @@ def run_list(args: argparse.Namespace) -> int:
             row["provider"],
             row["input"] or "—",
             row["output"] or "—",
-            tokens(row["context_window"]),
+            tokens(row["context_window"]) if row["context_window"] is not None else "?",
             _list_note(row, today),
         )
         for row in rows
@@ -224,8 +228,8 @@ def _show_text(
         deprecated += " (deprecated: the provider may retire it)"
     facts = [
         ("aliases", ", ".join(entry.aliases) or "—"),
-        ("context window", f"{tokens(entry.context_window)} tokens"),
-        ("max output", f"{tokens(entry.max_output_tokens)} tokens"),
+        ("context window", _limit(entry.context_window)),
+        ("max output", _limit(entry.max_output_tokens)),
         ("tokenizer", tokenizer_text(spec)),
         ("deprecated on", deprecated),
     ]

@@ -320,7 +320,7 @@ def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date)
         )
     output = estimate.effective_output_tokens or Decimal(0)
     needed = Decimal(estimate.input_tokens.tokens) + output
-    if needed > model.context_window:
+    if model.context_window is not None and needed > model.context_window:
         approx = "" if estimate.input_tokens.is_exact else " (approximate count)"
         yield Issue(
             "context-overflow",
@@ -332,7 +332,8 @@ def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date)
     max_tokens = result.entry.max_tokens if result.entry else None
     if max_tokens is None:
         max_tokens = result.parsed.max_tokens
-    if max_tokens is not None and max_tokens > model.max_output_tokens:
+    limit_out = model.max_output_tokens
+    if max_tokens is not None and limit_out is not None and max_tokens > limit_out:
         yield Issue(
             "max-tokens-over-limit",
             f"max_tokens {max_tokens:,} is above {model.id}'s maximum output of "
@@ -340,7 +341,7 @@ def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date)
             _max_tokens_location(result, manifest),
             "error",
         )
-    if estimate.output_tokens is not None and output > model.max_output_tokens:
+    if estimate.output_tokens is not None and limit_out is not None and output > limit_out:
         yield Issue(
             "output-over-limit",
             f"expected output of {output:,.0f} tokens is above {model.id}'s maximum output of "
@@ -350,11 +351,13 @@ def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date)
         )
     if model.deprecated_on is not None:
         when = model.deprecated_on
-        past = when <= today  # the provider's date: deprecation or shutdown, see the price DB
+        past = when <= today  # the provider's retirement date: calls fail from then on
         yield Issue(
             "deprecated-model",
-            f"{model.id} {'is deprecated since' if past else 'is deprecated from'} "
-            f"{when.isoformat()}",
+            f"{model.id} was retired on {when.isoformat()}: calls to it fail (priced at its "
+            "last price)"
+            if past
+            else f"{model.id} is deprecated: it will be retired on {when.isoformat()}",
             _model_location(result, manifest),
             "warning",
             "choose a current model: `llm-cost pricing list`",

@@ -132,10 +132,13 @@ def price_call(
     scenario: ScenarioTerms,
     on: date,
     overrides: RateOverrides | None = None,
+    assumed: tuple[str, ...] = (),
 ) -> Estimate:
     """Apply the formula for one prompt, at the prices in effect `on` (Workspace.price_day).
 
     Raises InputError for impossible scenario terms, PricingError for a mode the model lacks.
+    `assumed` (what resolving the model's name assumed) leads the estimate's notes. An embedding
+    model bills input only: its calls have no output tokens and no output cost.
     """
     hit = _ratio("cache_hit_ratio", scenario.cache_hit_ratio)
     write = _ratio("cache_write_ratio", scenario.cache_write_ratio)
@@ -148,6 +151,14 @@ def price_call(
     total_in = Decimal(input_tokens.tokens)
     cached = total_in * hit
     written = total_in * write
+    told: list[str] = list(assumed)
+    if entry.is_deprecated(on):
+        told.append(
+            f"{entry.id} was retired on {entry.deprecated_on}: calls to it fail; priced at its "
+            "last price"
+        )
+    if entry.is_embedding:  # an embedding call bills input only
+        output_tokens = Sourced(0, "embedding model: no output")
     out = (
         Decimal(output_tokens.value) * scenario.output_tokens_multiplier
         if output_tokens is not None
@@ -192,7 +203,7 @@ def price_call(
         per_call_usd=per_call,
         monthly_calls=monthly_calls,
         monthly_usd=monthly,
-        notes=notes,
+        notes=(*told, *notes),
     )
 
 

@@ -333,6 +333,11 @@ class Manifest(_Table):
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
     actuals: ActualsConfig = Field(default_factory=ActualsConfig)
+    models: dict[str, str] = Field(
+        default_factory=dict,
+        description="Your names for models -> the model they run: an Azure deployment "
+        '(`my-gpt4o-deployment = "azure/gpt-4o"`) or any alias your code uses.',
+    )
 
     _path: str | None = PrivateAttr(default=None)
     _positions: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)

@@ -534,7 +534,7 @@ class Workspace:
             )
             return PromptResult(prompt, parsed, entry, None, tuple(issues), tags)
         try:
-            model_entry = self.db.resolve(model.value)
+            resolution = self.db.resolve_name(model.value)
         except LlmCostError as error:
             issues.append(
                 Issue(
@@ -546,6 +546,7 @@ class Workspace:
                 )
             )
             return PromptResult(prompt, parsed, entry, None, tuple(issues), tags)
+        model_entry = resolution.entry
         sizes, variable_issues = self._variable_sizes(prompt, parsed, entry)
         issues.extend(variable_issues)
         declared = entry.variables if entry else {}
@@ -566,6 +567,7 @@ class Workspace:
                 scenario=terms,
                 overrides=self._overrides(model_entry),
                 on=self.price_day,
+                assumed=resolution.notes,
             )
         except LlmCostError as error:
             issues.append(_issue_from_error(error, prompt.path))
@@ -602,6 +604,18 @@ class Workspace:
     # -- resolution of each input, with its source ---------------------------------------------
 
     def _model_name(
+        self, prompt_id: str, parsed: ParsedPrompt, entry: PromptEntry | None
+    ) -> Sourced[str] | None:
+        """The model a prompt names, through the manifest's `[models]` names (deployments)."""
+        named = self._named_model(prompt_id, parsed, entry)
+        if named is None or not self.manifest or not self.manifest.models:
+            return named
+        mapped = _lookup_folded(self.manifest.models, named.value)
+        if mapped is None:
+            return named
+        return Sourced(mapped, f"{named.source} = {named.value!r}, mapped by [models]")
+
+    def _named_model(
         self, prompt_id: str, parsed: ParsedPrompt, entry: PromptEntry | None
     ) -> Sourced[str] | None:
         if entry and entry.model:
@@ -776,6 +790,12 @@ class Workspace:
 def _shape(sites: list[CodeSite]) -> list[tuple[str | None, tuple[str, ...]]]:
     """What a file's calls send, without their lines: equal shapes need no new discovery."""
     return sorted(((site.prompt_id, site.files) for site in sites), key=repr)
+
+
+def _lookup_folded(table: dict[str, str], name: str) -> str | None:
+    """`table[name]`, ignoring case and surrounding spaces, as model names are matched."""
+    wanted = name.strip().lower()
+    return next((v for k, v in table.items() if k.strip().lower() == wanted), None)
 
 
 def _replace_text(prompt: PromptFile, text: str) -> PromptFile:

@@ -41,8 +41,9 @@ def test_generated_export_conforms(
     header, rows, export = export_table(generated_workspace, scenario, version)
     assert check_table(header, rows, version, house=True) == []
     exported = {r[header.index("x_Model")] for r in rows}
-    assert len(exported) > 40, "most models of the price DB made it into the export"
-    assert any(r[header.index("SkuPriceId")].split("/")[3].startswith("above-") for r in rows)
+    # a sample of the DB's models; fewer offer batch, so the floor is low
+    assert len(exported) > 10, "the sampled models of the price DB made it into the export"
+    assert any("/above-" in r[header.index("SkuPriceId")] for r in rows)
     left = {item.prompt_id: item.reason for item in export.left_out}
     assert left["no-volume"] == "calls_per_month unknown"
 
@@ -119,7 +120,7 @@ def test_bedrock_hosted_models_name_the_host_and_the_publisher(
 ) -> None:
     header, rows, _ = export_table(generated_workspace, None, "1.3")
     col = {name: header.index(name) for name in header}
-    llama = next(r for r in rows if r[col["x_Model"]].startswith("bedrock-llama"))
+    llama = next(r for r in rows if r[col["x_Model"]].startswith("bedrock/meta.llama"))
     assert llama[col["PublisherName"]] == "Meta"
     assert llama[col["ServiceProviderName"]] == "Amazon Web Services"
     assert llama[col["HostProviderName"]] == "Amazon Web Services"

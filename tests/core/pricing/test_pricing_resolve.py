@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 
 from llmcost_lsp.core.errors import UnknownModelError
@@ -19,8 +22,10 @@ from llmcost_lsp.core.pricing.db import PriceDB, load_price_db
         ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
         ("Claude-Opus-4.7", "claude-opus-4-7"),
         ("models/gemini-2.5-pro", "gemini-2.5-pro"),
-        ("bedrock/us.meta.llama3-3-70b-instruct-v1:0", "bedrock-llama-3.3-70b"),
-        ("amazon.nova-pro-v1:0", "nova-pro"),
+        ("bedrock/us.meta.llama3-3-70b-instruct-v1:0", "bedrock/meta.llama3-3-70b-instruct-v1:0"),
+        ("bedrock-llama-3.3-70b", "bedrock/meta.llama3-3-70b-instruct-v1:0"),  # an older id
+        ("amazon.nova-pro-v1:0", "bedrock/amazon.nova-pro-v1:0"),
+        ("nova-pro", "bedrock/amazon.nova-pro-v1:0"),
         ("mistral/mistral-medium-3.5", "mistral-medium-3-5"),
     ],
 )
@@ -30,11 +35,25 @@ def test_resolves_ids_aliases_and_prefixed_forms(
     assert bundled.resolve(name).id == expected
 
 
-@pytest.mark.parametrize("name", ["claude-3-5-sonnet", "claude-sonnet", "gpt-4o-2024-05-13"])
-def test_other_generations_are_not_guessed(bundled: PriceDB, name: str) -> None:
-    # an older snapshot or a different generation never borrows a newer model's price
+@pytest.mark.parametrize(
+    ("name", "expected", "input_price"),
+    [
+        ("claude-3-5-sonnet", "claude-3-5-sonnet", "3"),  # not Sonnet 4.x
+        ("gpt-4o-2024-05-13", "gpt-4o-2024-05-13", "5"),  # its own price, not gpt-4o's 2.5
+        ("gpt-4o-2024-08-06", "gpt-4o", "2.5"),
+    ],
+)
+def test_older_generations_and_snapshots_have_their_own_price(
+    bundled: PriceDB, name: str, expected: str, input_price: str
+) -> None:
+    entry = bundled.resolve(name)
+    assert entry.id == expected
+    assert entry.prices_at(date(2026, 12, 2)).rates_for(1000).input == Decimal(input_price)
+
+
+def test_a_family_name_is_not_guessed(bundled: PriceDB) -> None:
     with pytest.raises(UnknownModelError):
-        bundled.resolve(name)
+        bundled.resolve("claude-sonnet")
 
 
 def test_unknown_model_suggests_close_names(bundled: PriceDB) -> None:

@@ -141,10 +141,7 @@ def _db_fingerprint(db: PriceDB) -> tuple[str, tuple[date, ...]]:
     takes effect (sorted)."""
     known = _DB_FINGERPRINTS.get(db)
     if known is None:
-        digest = hashlib.sha256(db.document.model_dump_json().encode()).hexdigest()
-        dates = {prices.effective_from for model in db.models() for prices in model.history}
-        dates |= {model.deprecated_on for model in db.models() if model.deprecated_on}
-        known = _DB_FINGERPRINTS[db] = (digest, tuple(sorted(dates)))
+        known = _DB_FINGERPRINTS[db] = (db.digest, db.dates())
     return known
 
 

@@ -49,9 +49,19 @@ PROVIDER_NAMES = {
     "meta": "Meta",
     "mistral": "Mistral AI",
     "openai": "OpenAI",
+    "perplexity": "Perplexity",
+    "voyage": "Voyage AI",
     "xai": "xAI",
 }
-_HOSTS = {"bedrock": "Amazon Web Services", "vertex": "Google Cloud", "azure": "Microsoft"}
+_HOSTS = {
+    "bedrock": "Amazon Web Services",
+    "vertex": "Google Cloud",
+    "azure": "Microsoft",
+    "groq": "Groq",
+    "together": "Together AI",
+    "fireworks": "Fireworks AI",
+    "openrouter": "OpenRouter",
+}
 METERS = {
     "input": "Input Tokens",
     "cached_input": "Cached Input Tokens",

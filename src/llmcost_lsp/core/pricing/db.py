@@ -6,7 +6,7 @@ the bundled file (cached per process) or a given path.
 
 from __future__ import annotations
 
-import difflib
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +30,10 @@ from llmcost_lsp.core.pricing.model import (
     PriceSetSchema,
     ScheduleSchema,
     TieredPricesSchema,
+    TokenizerSchema,
+    _FrameSchema,
 )
+from llmcost_lsp.core.pricing.names import NameIndex
 from llmcost_lsp.core.tokens.spec import TokenizerSpec
 
 BUNDLED = "bundled"
@@ -172,12 +175,14 @@ class ModelEntry:
     display_name: str
     aliases: tuple[str, ...]
     tokenizer: str
-    context_window: int
-    max_output_tokens: int
+    context_window: int | None
+    max_output_tokens: int | None
     deprecated_on: date | None
     hosted_by: str | None
     note: str | None
     history: tuple[ModelPrices, ...] = field(repr=False)
+    kind: str = "chat"
+    min_cache_tokens: int | None = None
 
     @classmethod
     def from_schema(cls, model: ModelSchema) -> ModelEntry:
@@ -193,7 +198,21 @@ class ModelEntry:
             hosted_by=model.hosted_by,
             note=model.note,
             history=tuple(ModelPrices(model.id, schedule) for schedule in model.prices),
+            kind=model.kind,
+            min_cache_tokens=model.min_cache_tokens,
         )
+
+    @property
+    def is_embedding(self) -> bool:
+        """An embedding model bills input only: a call has no output cost."""
+        return self.kind == "embedding"
+
+    @property
+    def host_name(self) -> str:
+        """Whose API these prices are: the host for a host's copy, else the provider's own."""
+        if self.hosted_by:
+            return HOST_NAMES.get(self.hosted_by, self.hosted_by)
+        return f"{PROVIDER_NAMES.get(self.provider, self.provider)} API"
 
     def prices_at(self, day: date) -> ModelPrices:
         """The schedule in effect on `day` (the caller's pricing date: Settings.today())."""
@@ -206,7 +225,39 @@ class ModelEntry:
         return in_effect[-1]
 
     def is_deprecated(self, day: date) -> bool:
+        """Retired on `day`: calls to it fail (it is still priced, at its last price)."""
         return self.deprecated_on is not None and self.deprecated_on <= day
+
+
+HOST_NAMES = {
+    "azure": "Azure OpenAI",
+    "bedrock": "Amazon Bedrock",
+    "vertex": "Google Vertex AI",
+    "groq": "Groq",
+    "together": "Together AI",
+    "fireworks": "Fireworks AI",
+    "openrouter": "OpenRouter",
+}
+PROVIDER_NAMES = {
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "google": "Gemini",
+    "mistral": "Mistral",
+    "deepseek": "DeepSeek",
+    "xai": "xAI",
+    "cohere": "Cohere",
+    "perplexity": "Perplexity",
+    "voyage": "Voyage AI",
+}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A name as code writes it, the model it prices as, and what was assumed to get there."""
+
+    name: str
+    entry: ModelEntry
+    notes: tuple[str, ...] = ()
 
 
 def _normalise(name: str) -> str:
@@ -214,64 +265,109 @@ def _normalise(name: str) -> str:
 
 
 class PriceDB:
-    """A validated price DB. Build one with `parse_price_db` or `load_price_db`."""
+    """A price DB. Build one with `parse_price_db` or `load_price_db`.
 
-    def __init__(self, document: PriceFileSchema, origin: str) -> None:
-        self.document = document
+    Models are kept as parsed JSON and validated one by one when first used, so loading a DB of
+    thousands of models costs a JSON parse and a name index, not thousands of pydantic objects
+    (the whole file is validated when it is built, installed or verified, and by the tests)."""
+
+    def __init__(
+        self,
+        raw_models: list[dict[str, Any]],
+        tokenizers: Mapping[str, TokenizerSchema],
+        updated_at: datetime,
+        origin: str,
+        *,
+        schema_version: int = SCHEMA_VERSION,
+        digest: str = "",
+        built_from: tuple[str, ...] = (),
+    ) -> None:
         self.origin = origin
-        self.schema_version: int = document.schema_version
-        self.updated_at: datetime = document.updated_at.astimezone(UTC)
-        self._entries = tuple(ModelEntry.from_schema(model) for model in document.models)
-        self._by_name: dict[str, ModelEntry] = {}
-        for entry in self._entries:
-            for name in (entry.id, *entry.aliases):
-                self._by_name[_normalise(name)] = entry
+        self.schema_version = schema_version
+        self.updated_at: datetime = updated_at.astimezone(UTC)
+        self.tokenizers = dict(tokenizers)
+        self.digest = digest
+        self.built_from = built_from
+        self._raw = {model["id"]: model for model in raw_models}
+        self._order = [model["id"] for model in raw_models]
+        self._entries: dict[str, ModelEntry] = {}
+        self.index = NameIndex(raw_models)
 
     def __repr__(self) -> str:
-        return f"PriceDB(origin={self.origin!r}, models={len(self._entries)})"
+        return f"PriceDB(origin={self.origin!r}, models={len(self._raw)})"
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._lookup(name) is not None
+        return isinstance(name, str) and self.index.find(name) is not None
 
-    def _lookup(self, name: str) -> ModelEntry | None:
-        key = _normalise(name)
-        found = self._by_name.get(key)
-        # provider-prefixed forms: "openai/gpt-4o", "bedrock/meta.llama3-…", "models/gemini-…"
-        while found is None and "/" in key:
-            key = key.split("/", 1)[1]
-            found = self._by_name.get(key)
+    def entry(self, model_id: str) -> ModelEntry:
+        """The model with this exact id, validated on first use."""
+        found = self._entries.get(model_id)
+        if found is None:
+            try:
+                schema = ModelSchema.model_validate(self._raw[model_id])
+            except ValidationError as error:
+                problem = error.errors(include_url=False)[0]
+                raise PricingError(
+                    f"price DB model {model_id!r} fails the schema: "
+                    f"{_field_path(tuple(problem['loc']))}: {problem['msg']}",
+                    location=Location(path=self.origin),
+                ) from None
+            found = self._entries[model_id] = ModelEntry.from_schema(schema)
         return found
 
     def resolve(self, name: str) -> ModelEntry:
-        """The model named `name` (id or alias, any case, optionally provider-prefixed)."""
-        found = self._lookup(name)
+        """The model named `name` (id or alias, any case, as code writes it)."""
+        return self.resolve_name(name).entry
+
+    def resolve_name(self, name: str) -> Resolution:
+        """The model named `name` and the notes on what was assumed (host, moving alias)."""
+        found = self.index.find(name)
         if found is None:
             raise UnknownModelError(name, self.suggest(name))
-        return found
+        model_id, notes = found
+        return Resolution(name, self.entry(model_id), notes)
 
     def suggest(self, name: str) -> list[str]:
-        """Up to three model ids whose names are close to `name`."""
-        key = _normalise(name).rsplit("/", 1)[-1]
-        matches = difflib.get_close_matches(key, list(self._by_name), n=10, cutoff=0.6)
-        ids: list[str] = []
-        for match in matches:
-            model_id = self._by_name[match].id
-            if model_id not in ids:
-                ids.append(model_id)
-        return ids[:_MAX_SUGGESTIONS]
+        """Up to three model ids close to `name`: the same provider and family first."""
+        return self.index.suggest(name, _MAX_SUGGESTIONS)
 
     def models(self, provider: str | None = None) -> list[ModelEntry]:
         """Every model (of one provider, when given), sorted by provider then id."""
         wanted = None if provider is None else _normalise(provider)
-        chosen = [e for e in self._entries if wanted is None or e.provider == wanted]
+        chosen = [
+            self.entry(model_id)
+            for model_id in self._order
+            if wanted is None or self._raw[model_id].get("provider") == wanted
+        ]
         return sorted(chosen, key=lambda entry: (entry.provider, entry.id))
 
+    def first_party_models(self) -> list[ModelEntry]:
+        """Models sold on their provider's own API (no host copies): what "cheaper" compares."""
+        return [
+            self.entry(model_id)
+            for model_id in self._order
+            if not self._raw[model_id].get("hosted_by")
+        ]
+
     def providers(self) -> list[str]:
-        return sorted({entry.provider for entry in self._entries})
+        return sorted({str(model.get("provider")) for model in self._raw.values()})
+
+    def dates(self) -> tuple[date, ...]:
+        """Every date on which a price or a retirement takes effect, sorted."""
+        found: set[date] = set()
+        for model in self._raw.values():
+            for schedule in model.get("prices", ()):
+                found.add(date.fromisoformat(schedule["effective_from"]))
+            if model.get("deprecated_on"):
+                found.add(date.fromisoformat(model["deprecated_on"]))
+        return tuple(sorted(found))
 
     def tokenizer_for(self, entry: ModelEntry) -> TokenizerSpec:
         """The tokenizer family of a model, as the token counters take it."""
-        spec = self.document.tokenizers.get(entry.tokenizer)
+        spec = self.tokenizers.get(entry.tokenizer)
         if spec is None:  # the schema forbids it; guards entries built by hand
             raise PricingError(f"model {entry.id!r} uses unknown tokenizer {entry.tokenizer!r}")
         return TokenizerSpec(
@@ -313,8 +409,12 @@ def _model_hint(document: Any, loc: tuple[int | str, ...]) -> str:
     return ""
 
 
-def parse_price_db(data: bytes, origin: str) -> PriceDB:
-    """Validate the bytes of a price file. Errors say where: JSON line:column or field path."""
+def parse_price_db(data: bytes, origin: str, *, lazy: bool = False) -> PriceDB:
+    """Read the bytes of a price file. Errors say where: JSON line:column or field path.
+
+    `lazy` checks the file's frame (version, date, tokenizers, model ids and names) and leaves
+    each model's prices to be validated when the model is first used: for the bundled DB and a
+    verified installed update, whose every byte was validated when it was built or installed."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -322,7 +422,9 @@ def parse_price_db(data: bytes, origin: str) -> PriceDB:
             f"price DB is not UTF-8 (byte {error.start})", location=Location(path=origin)
         ) from None
     try:
-        document = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+        document = (
+            json.loads(text) if lazy else json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+        )
     except json.JSONDecodeError as error:
         raise PricingError(
             f"price DB is not valid JSON: {error.msg}",
@@ -339,7 +441,18 @@ def parse_price_db(data: bytes, origin: str) -> PriceDB:
             if version > SCHEMA_VERSION
             else "this price DB is older than llm-cost supports",
         )
+    digest = hashlib.sha256(data).hexdigest()
     try:
+        if lazy:
+            frame = _FrameSchema.model_validate(document)
+            return PriceDB(
+                document["models"],
+                frame.tokenizers,
+                frame.updated_at,
+                origin,
+                digest=digest,
+                built_from=tuple(frame.built_from),
+            )
         schema = PriceFileSchema.model_validate(document)
     except ValidationError as error:
         problems = error.errors(include_url=False)
@@ -353,7 +466,17 @@ def parse_price_db(data: bytes, origin: str) -> PriceDB:
             location=Location(path=origin),
             hint="see docs/pricing.md and docs/schema/prices.schema.json",
         ) from None
-    return PriceDB(schema, origin)
+    db = PriceDB(
+        document["models"],
+        schema.tokenizers,
+        schema.updated_at,
+        origin,
+        digest=digest,
+        built_from=tuple(schema.built_from),
+    )
+    for model in schema.models:  # already validated: keep them
+        db._entries[model.id] = ModelEntry.from_schema(model)
+    return db
 
 
 def bundled_price_bytes() -> bytes:
@@ -363,7 +486,8 @@ def bundled_price_bytes() -> bytes:
 
 @lru_cache(maxsize=1)
 def _bundled() -> PriceDB:
-    return parse_price_db(bundled_price_bytes(), BUNDLED)
+    # validated in full by the build and the test suite; here each model when first used
+    return parse_price_db(bundled_price_bytes(), BUNDLED, lazy=True)
 
 
 def load_price_db(path: Path | None = None) -> PriceDB:

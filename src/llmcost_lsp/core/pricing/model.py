@@ -23,9 +23,10 @@ from pydantic import (
 )
 
 SCHEMA_VERSION = 1
-MODES = ("standard", "batch", "flex", "priority")
+MODES = ("standard", "batch", "flex", "priority", "off_peak")
 PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h", "reasoning")
-Mode = Literal["batch", "flex", "priority"]
+# off_peak: a time-of-day price (DeepSeek) offered as a scenario option; standard is the peak
+Mode = Literal["batch", "flex", "priority", "off_peak"]
 
 _PRICE_TEXT = re.compile(r"^\d+(\.\d+)?$")
 
@@ -140,14 +141,34 @@ class ScheduleSchema(TieredPricesSchema):
 
 
 class ModelSchema(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-:]*$")
+    # a host's copy of a model carries the host: "bedrock/meta.llama3-3-70b-instruct-v1:0"
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-:/@]*$")
     provider: str = Field(pattern=r"^[a-z0-9\-]+$")
     display_name: str
     aliases: list[str] = Field(default_factory=list)
+    name_prefixes: list[str] = Field(
+        default_factory=list,
+        description="A name starting with one of these and ending in a date or version "
+        "(`-20241022`, `@20240620`, `-v2`) is this model (its source prices every snapshot alike).",
+    )
+    moving_aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="Moving names (`-latest`) that point here on the DB's date -> the pinned "
+        "id to write instead.",
+    )
+    kind: Literal["chat", "embedding"] = Field(
+        default="chat", description="An embedding model bills input only."
+    )
     tokenizer: str
-    context_window: int = Field(gt=0)
-    max_output_tokens: int = Field(gt=0)
-    deprecated_on: date | None = None
+    context_window: int | None = Field(default=None, gt=0, description="None: not known.")
+    max_output_tokens: int | None = Field(default=None, gt=0, description="None: not known.")
+    min_cache_tokens: int | None = Field(
+        default=None, gt=0, description="Prompts shorter than this are not cached."
+    )
+    deprecated_on: date | None = Field(
+        default=None,
+        description="When calls stop (retirement); still priced after it, with a warning.",
+    )
     hosted_by: str | None = Field(
         default=None, description="For open-weight models: whose API these prices are."
     )
@@ -188,6 +209,9 @@ class PriceFileSchema(_Strict):
     updated_at: datetime = Field(description="RFC 3339 timestamp in UTC, e.g. 2026-11-23T00:00:00Z")
     currency: Literal["USD"] = "USD"
     unit: Literal["per_million_tokens"] = "per_million_tokens"
+    built_from: list[str] = Field(
+        default_factory=list, description="The sources a build read, e.g. genai-prices 0.2.3."
+    )
     tokenizers: dict[str, TokenizerSchema]
     models: list[ModelSchema] = Field(min_length=1)
 
@@ -199,7 +223,7 @@ class PriceFileSchema(_Strict):
         for model in self.models:
             if model.tokenizer not in self.tokenizers:
                 raise ValueError(f"model {model.id!r} uses unknown tokenizer {model.tokenizer!r}")
-            for name in (model.id, *model.aliases):
+            for name in (model.id, *model.aliases, *model.moving_aliases):
                 key = name.strip().lower()
                 if key in seen and seen[key] != model.id:
                     raise ValueError(
@@ -210,6 +234,33 @@ class PriceFileSchema(_Strict):
 
 
 _ZERO_OFFSET = timedelta(0)
+
+
+class _NamesSchema(BaseModel):
+    """What a lazy load checks of each model up front: its id and names (for the index)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = Field(pattern=ModelSchema.model_fields["id"].metadata[0].pattern)
+    aliases: list[str] = Field(default_factory=list)
+
+
+class _FrameSchema(BaseModel):
+    """The price file without each model's prices: checked when a DB is loaded lazily."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schema_version: Literal[1]
+    updated_at: datetime
+    built_from: list[str] = Field(default_factory=list)
+    tokenizers: dict[str, TokenizerSchema]
+    models: list[_NamesSchema] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _utc(self) -> _FrameSchema:
+        if self.updated_at.tzinfo is None or self.updated_at.utcoffset() != _ZERO_OFFSET:
+            raise ValueError("updated_at must be a UTC timestamp ending in Z")
+        return self
 
 
 def json_schema() -> dict[str, Any]:
