@@ -31,7 +31,12 @@ from pydantic import ValidationError
 from llmcost_lsp.core.pricing import genai_source, litellm_source
 from llmcost_lsp.core.pricing.genai_source import Imported
 from llmcost_lsp.core.pricing.model import SCHEMA_VERSION, ModelSchema, PriceFileSchema
-from llmcost_lsp.core.pricing.names import FIRST_PARTY_PREFIXES, HOST_PREFIXES, SNAPSHOT_SUFFIX
+from llmcost_lsp.core.pricing.names import (
+    FIRST_PARTY_PREFIXES,
+    HOST_PREFIXES,
+    SNAPSHOT_SUFFIX,
+    NameIndex,
+)
 from llmcost_lsp.core.pricing.naming import (
     BEDROCK_REGION,
     bedrock_key,
@@ -505,6 +510,7 @@ def build(
         "currency": "USD",
         "unit": "per_million_tokens",
         "tokenizers": tokenizers,
+        "name_index": NameIndex(kept).to_table(),
         "models": kept,
     }
     PriceFileSchema.model_validate(document)
@@ -590,15 +596,21 @@ def _drop_nulls(entry: dict[str, Any]) -> None:
         entry.pop("moving_aliases", None)
 
 
+MODELS_MARK = ',\n "models": [\n'
+
+
 def dump(document: dict[str, Any]) -> bytes:
-    """The price file's bytes: one model per line keeps diffs readable and the file compact."""
-    head = {k: v for k, v in document.items() if k != "models"}
-    lines = [json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "models": [\n']
+    """The price file's bytes: the header, then one model per line. A reader can take the header
+    and `name_index` without parsing the models (see `db.parse_price_db`), and diffs stay
+    readable."""
+    head = {k: v for k, v in document.items() if k not in ("models", "name_index")}
+    index = json.dumps(document["name_index"], ensure_ascii=False, separators=(",", ":"))
+    lines = [json.dumps(head, ensure_ascii=False, indent=1)[:-2]]
+    lines.append(f',\n "name_index": {index}{MODELS_MARK}')
     models = document["models"]
     for number, model in enumerate(models):
         comma = "," if number < len(models) - 1 else ""
-        lines.append(
-            "  " + json.dumps(model, ensure_ascii=False, separators=(",", ":")) + comma + "\n"
-        )
+        text = json.dumps(model, ensure_ascii=False, separators=(",", ":"))
+        lines.append(f"  {text}{comma}\n")
     lines.append(" ]\n}\n")
     return "".join(lines).encode("utf-8")

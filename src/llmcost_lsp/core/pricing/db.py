@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -31,7 +31,6 @@ from llmcost_lsp.core.pricing.model import (
     ScheduleSchema,
     TieredPricesSchema,
     TokenizerSchema,
-    _FrameSchema,
 )
 from llmcost_lsp.core.pricing.names import NameIndex
 from llmcost_lsp.core.tokens.spec import TokenizerSpec
@@ -273,28 +272,47 @@ class PriceDB:
 
     def __init__(
         self,
-        raw_models: list[dict[str, Any]],
+        raw_models: Mapping[str, dict[str, Any] | bytes],
         tokenizers: Mapping[str, TokenizerSchema],
         updated_at: datetime,
         origin: str,
         *,
+        index: NameIndex | None = None,
         schema_version: int = SCHEMA_VERSION,
-        digest: str = "",
+        data: bytes = b"",
         built_from: tuple[str, ...] = (),
     ) -> None:
         self.origin = origin
         self.schema_version = schema_version
         self.updated_at: datetime = updated_at.astimezone(UTC)
         self.tokenizers = dict(tokenizers)
-        self.digest = digest
+        self._data = data
         self.built_from = built_from
-        self._raw = {model["id"]: model for model in raw_models}
-        self._order = [model["id"] for model in raw_models]
+        # a model is its JSON line until first used, then its parsed dict
+        self._raw: dict[str, dict[str, Any] | bytes] = dict(raw_models)
+        self._order = list(self._raw)
         self._entries: dict[str, ModelEntry] = {}
-        self.index = NameIndex(raw_models)
+        self.index = index or NameIndex(self._dict(model_id) for model_id in self._order)
+
+    def _dict(self, model_id: str) -> dict[str, Any]:
+        raw = self._raw[model_id]
+        if isinstance(raw, bytes):
+            parsed = json.loads(raw.rstrip(b","))
+            if not isinstance(parsed, dict) or parsed.get("id") != model_id:
+                raise PricingError(
+                    f"price DB: the line of model {model_id!r} is not that model",
+                    location=Location(path=self.origin),
+                )
+            raw = self._raw[model_id] = parsed
+        return raw
 
     def __repr__(self) -> str:
         return f"PriceDB(origin={self.origin!r}, models={len(self._raw)})"
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the file's bytes (what `diff` keys its cache on)."""
+        return hashlib.sha256(self._data).hexdigest()
 
     def __len__(self) -> int:
         return len(self._raw)
@@ -307,7 +325,7 @@ class PriceDB:
         found = self._entries.get(model_id)
         if found is None:
             try:
-                schema = ModelSchema.model_validate(self._raw[model_id])
+                schema = ModelSchema.model_validate(self._dict(model_id))
             except ValidationError as error:
                 problem = error.errors(include_url=False)[0]
                 raise PricingError(
@@ -340,25 +358,23 @@ class PriceDB:
         chosen = [
             self.entry(model_id)
             for model_id in self._order
-            if wanted is None or self._raw[model_id].get("provider") == wanted
+            if wanted is None or self.index.provider.get(model_id) == wanted
         ]
         return sorted(chosen, key=lambda entry: (entry.provider, entry.id))
 
     def first_party_models(self) -> list[ModelEntry]:
         """Models sold on their provider's own API (no host copies): what "cheaper" compares."""
         return [
-            self.entry(model_id)
-            for model_id in self._order
-            if not self._raw[model_id].get("hosted_by")
+            self.entry(model_id) for model_id in self._order if not self.index.hosted.get(model_id)
         ]
 
     def providers(self) -> list[str]:
-        return sorted({str(model.get("provider")) for model in self._raw.values()})
+        return sorted(set(self.index.provider.values()))
 
     def dates(self) -> tuple[date, ...]:
         """Every date on which a price or a retirement takes effect, sorted."""
         found: set[date] = set()
-        for model in self._raw.values():
+        for model in map(self._dict, self._order):
             for schedule in model.get("prices", ()):
                 found.add(date.fromisoformat(schedule["effective_from"]))
             if model.get("deprecated_on"):
@@ -413,8 +429,14 @@ def parse_price_db(data: bytes, origin: str, *, lazy: bool = False) -> PriceDB:
     """Read the bytes of a price file. Errors say where: JSON line:column or field path.
 
     `lazy` checks the file's frame (version, date, tokenizers, model ids and names) and leaves
-    each model's prices to be validated when the model is first used: for the bundled DB and a
-    verified installed update, whose every byte was validated when it was built or installed."""
+    each model to be parsed and validated when first used: for the bundled DB and a verified
+    installed update, whose every byte was validated when it was built or installed. A file laid
+    out by the build (one model per line, a `name_index`) is then read without parsing its
+    models at all."""
+    if lazy and not data.startswith(b"\xef\xbb\xbf"):
+        fast = _read_built_layout(data, origin)
+        if fast is not None:
+            return fast
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -422,9 +444,7 @@ def parse_price_db(data: bytes, origin: str, *, lazy: bool = False) -> PriceDB:
             f"price DB is not UTF-8 (byte {error.start})", location=Location(path=origin)
         ) from None
     try:
-        document = (
-            json.loads(text) if lazy else json.loads(text, object_pairs_hook=_reject_duplicate_keys)
-        )
+        document = json.loads(text, object_pairs_hook=None if lazy else _reject_duplicate_keys)
     except json.JSONDecodeError as error:
         raise PricingError(
             f"price DB is not valid JSON: {error.msg}",
@@ -432,6 +452,104 @@ def parse_price_db(data: bytes, origin: str, *, lazy: bool = False) -> PriceDB:
         ) from None
     except ValueError as error:
         raise PricingError(f"price DB: {error}", location=Location(path=origin)) from None
+    _check_version(document, origin)
+    try:
+        if lazy:
+            header = _frame(document, origin)
+            models = document.get("models")
+            if not isinstance(models, list) or not models:
+                raise PricingError("price DB has no models", location=Location(path=origin))
+            raw = {_model_id(model, origin): model for model in models}
+            return PriceDB(raw, header.tokenizers, header.updated_at, origin,
+                           data=data, built_from=header.built_from)  # fmt: skip
+        schema = PriceFileSchema.model_validate(document)
+    except ValidationError as error:
+        raise _schema_error(error, document, origin) from None
+    db = PriceDB(
+        {model["id"]: model for model in document["models"]},
+        schema.tokenizers,
+        schema.updated_at,
+        origin,
+        data=data,
+        built_from=tuple(schema.built_from),
+    )
+    for model in schema.models:  # already validated: keep them
+        db._entries[model.id] = ModelEntry.from_schema(model)
+    return db
+
+
+@dataclass(frozen=True)
+class _Header:
+    updated_at: datetime
+    tokenizers: dict[str, TokenizerSchema]
+    built_from: tuple[str, ...]
+
+
+def _frame(document: Any, origin: str) -> _Header:
+    """The header of a price file, checked without the models."""
+    where = Location(path=origin)
+    if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
+        raise PricingError("price DB: schema_version must be 1", location=where)
+    try:
+        updated = datetime.fromisoformat(str(document.get("updated_at")).replace("Z", "+00:00"))
+    except ValueError:
+        raise PricingError("price DB: updated_at is not a timestamp", location=where) from None
+    if updated.utcoffset() != timedelta(0):
+        raise PricingError("price DB: updated_at must be a UTC timestamp", location=where)
+    tokenizers = document.get("tokenizers")
+    if not isinstance(tokenizers, dict):
+        raise PricingError("price DB: tokenizers must be an object", location=where)
+    built = document.get("built_from", [])
+    return _Header(
+        updated,
+        {name: TokenizerSchema.model_validate(spec) for name, spec in tokenizers.items()},
+        tuple(str(item) for item in built) if isinstance(built, list) else (),
+    )
+
+
+def _model_id(model: Any, origin: str) -> str:
+    model_id = model.get("id") if isinstance(model, dict) else None
+    if not isinstance(model_id, str) or not model_id:
+        raise PricingError("price DB: a model has no id", location=Location(path=origin))
+    return model_id
+
+
+_MODELS_MARK = b',\n "models": [\n'
+_LINE_START = b'  {"id":"'
+
+
+def _read_built_layout(data: bytes, origin: str) -> PriceDB | None:
+    """The header and name index of a file the build wrote; each model stays a line of bytes
+    until first used. None when the file is laid out otherwise (then it is parsed whole)."""
+    at = data.find(_MODELS_MARK)
+    if at < 0:
+        return None
+    try:
+        head = json.loads(data[:at] + b"\n}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    table = head.get("name_index") if isinstance(head, dict) else None
+    if not isinstance(table, dict):
+        return None
+    _check_version(head, origin)
+    header = _frame(head, origin)
+    start = len(_LINE_START)
+    raw: dict[str, dict[str, Any] | bytes] = {
+        line[start : line.find(b'"', start)].decode("utf-8"): line
+        for line in data[at + len(_MODELS_MARK) :].split(b"\n")
+        if line.startswith(_LINE_START)
+    }
+    try:
+        index = NameIndex.from_table(table)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    if list(index.provider) != list(raw):
+        return None  # the index is not this file's: parse it whole
+    return PriceDB(raw, header.tokenizers, header.updated_at, origin, index=index,
+                   data=data, built_from=header.built_from)  # fmt: skip
+
+
+def _check_version(document: Any, origin: str) -> None:
     version = document.get("schema_version") if isinstance(document, dict) else None
     if isinstance(version, int) and version != SCHEMA_VERSION:
         raise PricingError(
@@ -441,42 +559,20 @@ def parse_price_db(data: bytes, origin: str, *, lazy: bool = False) -> PriceDB:
             if version > SCHEMA_VERSION
             else "this price DB is older than llm-cost supports",
         )
-    digest = hashlib.sha256(data).hexdigest()
-    try:
-        if lazy:
-            frame = _FrameSchema.model_validate(document)
-            return PriceDB(
-                document["models"],
-                frame.tokenizers,
-                frame.updated_at,
-                origin,
-                digest=digest,
-                built_from=tuple(frame.built_from),
-            )
-        schema = PriceFileSchema.model_validate(document)
-    except ValidationError as error:
-        problems = error.errors(include_url=False)
-        lines = []
-        for problem in problems[:5]:
-            loc = tuple(problem["loc"])
-            lines.append(f"{_field_path(loc)}{_model_hint(document, loc)}: {problem['msg']}")
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise PricingError(
-            "price DB fails the schema: " + "; ".join(lines) + more,
-            location=Location(path=origin),
-            hint="see docs/pricing.md and docs/schema/prices.schema.json",
-        ) from None
-    db = PriceDB(
-        document["models"],
-        schema.tokenizers,
-        schema.updated_at,
-        origin,
-        digest=digest,
-        built_from=tuple(schema.built_from),
+
+
+def _schema_error(error: ValidationError, document: Any, origin: str) -> PricingError:
+    problems = error.errors(include_url=False)
+    lines = []
+    for problem in problems[:5]:
+        loc = tuple(problem["loc"])
+        lines.append(f"{_field_path(loc)}{_model_hint(document, loc)}: {problem['msg']}")
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    return PricingError(
+        "price DB fails the schema: " + "; ".join(lines) + more,
+        location=Location(path=origin),
+        hint="see docs/pricing.md and docs/schema/prices.schema.json",
     )
-    for model in schema.models:  # already validated: keep them
-        db._entries[model.id] = ModelEntry.from_schema(model)
-    return db
 
 
 def bundled_price_bytes() -> bytes:

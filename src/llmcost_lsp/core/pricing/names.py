@@ -85,15 +85,46 @@ Found = tuple[str, tuple[str, ...]]
 
 
 class NameIndex:
-    """Every name of every model, built from the raw DB (no validation needed to look up)."""
+    """Every name of every model, built from the raw DB (no validation needed to look up).
 
-    def __init__(self, models: Iterable[dict[str, Any]]) -> None:
+    The build stores it in the price file (`name_index`, see `to_table`), so loading the DB reads
+    this table instead of parsing every model; a file without one gets it built here."""
+
+    def __init__(self, models: Iterable[dict[str, Any]] = ()) -> None:
         self.names: dict[str, str] = {}
         self.moving: dict[str, tuple[str, str]] = {}
         self.prefixes: dict[str, str] = {}
         self.bedrock: dict[str, str] = {}
         self.provider: dict[str, str] = {}
         self.hosted: dict[str, str | None] = {}
+        self._add(models)
+
+    def to_table(self) -> dict[str, Any]:
+        """A compact JSON form: models numbered once, names pointing at the numbers."""
+        ids = list(self.provider)
+        number = {model_id: i for i, model_id in enumerate(ids)}
+        return {
+            "models": [[i, self.provider[i], self.hosted[i]] for i in ids],
+            "names": {k: number[v] for k, v in self.names.items()},
+            "moving": {k: [number[v[0]], v[1]] for k, v in self.moving.items()},
+            "prefixes": {k: number[v] for k, v in self.prefixes.items()},
+            "bedrock": {k: number[v] for k, v in self.bedrock.items()},
+        }
+
+    @classmethod
+    def from_table(cls, table: dict[str, Any]) -> NameIndex:
+        index = cls()
+        ids = [row[0] for row in table["models"]]
+        index.provider = {row[0]: row[1] for row in table["models"]}
+        index.hosted = {row[0]: row[2] for row in table["models"]}
+        index.names = {k: ids[v] for k, v in table["names"].items()}
+        index.moving = {k: (ids[v[0]], v[1]) for k, v in table["moving"].items()}
+        index.prefixes = {k: ids[v] for k, v in table["prefixes"].items()}
+        index.bedrock = {k: ids[v] for k, v in table["bedrock"].items()}
+        index._prefix_order = sorted(index.prefixes, key=len, reverse=True)
+        return index
+
+    def _add(self, models: Iterable[dict[str, Any]]) -> None:
         for model in models:
             model_id = model["id"]
             self.provider[model_id] = str(model.get("provider", ""))
