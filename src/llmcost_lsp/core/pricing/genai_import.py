@@ -53,7 +53,7 @@ def build_from_installed(
 ) -> tuple[dict[str, Any], BuildReport]:
     """Build from the installed genai-prices (and LiteLLM's map, when found)."""
     try:
-        from genai_prices import data as genai_data
+        from genai_prices import data as genai_data  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise PricingError(
             "genai-prices is not installed in this environment",

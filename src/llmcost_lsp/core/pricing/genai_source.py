@@ -281,7 +281,13 @@ def _read_model(
     today: date,
     source_label: str,
 ) -> tuple[Imported | None, str]:
-    model_id = our_id(host, model.id)
+    exact, prefixes = match_names(model.match)
+    genai_id = model.id
+    if genai_id.endswith("-latest") and genai_id[: -len("-latest")] in prefixes:
+        # genai-prices names some retired families by their moving name
+        # (`claude-3-7-sonnet-latest` covers every `claude-3-7-sonnet…`): the family is the id
+        genai_id = genai_id[: -len("-latest")]
+    model_id = our_id(host, genai_id)
     if not _ID_OK.match(model_id):
         return None, "id is not a plain model name (e.g. OpenRouter's `~` moving slugs)"
     if not url.startswith("https://"):
@@ -298,7 +304,9 @@ def _read_model(
         prices = dict(schedule.prices)
         if "input" not in prices:
             return None, "a schedule without an input price"
-        if "output" not in prices:
+        if "output" not in prices or "embed" in model.id.lower():
+            # an embedding call returns vectors, not tokens: no output is ever billed, even
+            # where the source lists an output price for the model
             kind = "embedding"
             prices["output"] = Decimal(0)
         standard = schedule.peak or prices
@@ -336,8 +344,7 @@ def _read_model(
         if notes:
             entry["note"] = "; ".join(notes)
         schedules.append(entry)
-    exact, prefixes = match_names(model.match)
-    aliases = [our_id(host, name) for name in exact if name.strip().lower() != model.id.lower()]
+    aliases = [our_id(host, name) for name in exact if name.strip().lower() != genai_id.lower()]
     entry = {
         "id": model_id,
         "provider": maker,

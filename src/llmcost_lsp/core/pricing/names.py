@@ -66,6 +66,8 @@ HOST_FALLBACK = {
     "azure": {"openai", "anthropic", "deepseek", "xai"},
     "vertex": {"google", "anthropic"},
     "bedrock": {"anthropic"},
+    # OpenRouter passes the provider's own price through for the first-party models we carry
+    "openrouter": {"openai", "anthropic", "google", "mistral", "deepseek", "xai", "cohere"},
 }
 HOST_LABELS = {
     "azure": "Azure OpenAI",
@@ -79,7 +81,7 @@ HOST_LABELS = {
 BEDROCK_VENDOR = re.compile(r"^(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai)\.")
 SNAPSHOT_SUFFIX = re.compile(
     r"^(|-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{2}-\d{4}|-\d{4}|@\d{8}|@latest|-v\d+(@\d{8})?|"
-    r"-v\d+:\d+|-\d{3}|-latest)$"
+    r"-v\d+:\d+|-\d{3}|-latest|\d{4,8})$"  # bare digits: a date continued (`-2025` + `0514`)
 )
 Found = tuple[str, tuple[str, ...]]
 
@@ -160,6 +162,9 @@ class NameIndex:
             model_id = self.names[key]
             if key.endswith("latest"):  # a provider's moving name kept as a model of its own
                 return model_id, (_moving_note(key, model_id, None),)
+            host = self.hosted.get(model_id)
+            if host and not key.startswith(f"{host}/"):  # a host's bare name: say whose price
+                return model_id, (_host_note(host, model_id),)
             return model_id, ()
         if key in self.moving:
             model_id, pinned = self.moving[key]
