@@ -55,10 +55,22 @@ def test_names_as_code_writes_them(bundled: PriceDB, name: str, model: str, pric
     assert input_price(bundled, name) == Decimal(price)
 
 
+def test_bedrock_scope_decides_the_price(bundled: PriceDB) -> None:
+    # newer Claude models cost 10% more on a geography's or in-region endpoint than on global.
+    regional = bundled.resolve_name("bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert regional.entry.id == "bedrock/regional.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert regional.entry.prices_at(DAY).rates_for(1).input == Decimal("3.3")
+    world = bundled.resolve("global.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert world.prices_at(DAY).rates_for(1).input == Decimal("3")
+    assert "Amazon Bedrock" in regional.notes[0]
+
+
 def test_a_bedrock_claude_id_without_a_bedrock_price_says_so(bundled: PriceDB) -> None:
-    found = bundled.resolve_name("us.anthropic.claude-3-7-sonnet-20250219-v1:0")
-    assert found.entry.provider == "anthropic" and found.entry.hosted_by is None
-    assert "Amazon Bedrock has no price of its own" in found.notes[0]
+    found = bundled.resolve_name("us.anthropic.claude-3-5-sonnet-v1:0")  # an undated spelling
+    assert found.entry.id == "claude-3-5-sonnet" and found.entry.hosted_by is None
+    assert "Amazon Bedrock has no price of its own" in found.notes[-1]
+    with pytest.raises(UnknownModelError):  # 4.5 and later: Bedrock's price differs, no guess
+        bundled.resolve("us.anthropic.claude-sonnet-4-5-v1:0")
 
 
 def test_azure_prefix_names_the_host_it_assumed(bundled: PriceDB) -> None:

@@ -39,7 +39,6 @@ from llmcost_lsp.core.pricing.names import (
 )
 from llmcost_lsp.core.pricing.naming import (
     BEDROCK_REGION,
-    bedrock_key,
     generation,
     same_generation,
 )
@@ -404,8 +403,6 @@ def assign_names(items: list[Imported], corrections: dict[str, Any]) -> None:
                 n for n in bare
                 if ("/" not in n or n.split("/", 1)[0] not in KNOWN_PREFIXES) and not covered(n)
             ]  # fmt: skip
-            if host == "bedrock":
-                wanted.append(bedrock_key(entry["id"]))
         kept: list[str] = []
         for name in wanted:
             name = name.strip().lower()

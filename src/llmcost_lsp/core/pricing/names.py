@@ -24,6 +24,8 @@ from typing import Any
 from llmcost_lsp.core.pricing.naming import (
     BEDROCK_REGION,
     bedrock_key,
+    bedrock_scope,
+    generation,
     maker_of,
 )
 
@@ -96,7 +98,7 @@ class NameIndex:
         self.names: dict[str, str] = {}
         self.moving: dict[str, tuple[str, str]] = {}
         self.prefixes: dict[str, str] = {}
-        self.bedrock: dict[str, str] = {}
+        self.bedrock: dict[str, dict[str, str]] = {}  # key -> scope -> model
         self.provider: dict[str, str] = {}
         self.hosted: dict[str, str | None] = {}
         self._add(models)
@@ -110,7 +112,10 @@ class NameIndex:
             "names": {k: number[v] for k, v in self.names.items()},
             "moving": {k: [number[v[0]], v[1]] for k, v in self.moving.items()},
             "prefixes": {k: number[v] for k, v in self.prefixes.items()},
-            "bedrock": {k: number[v] for k, v in self.bedrock.items()},
+            "bedrock": {
+                k: {scope: number[v] for scope, v in scopes.items()}
+                for k, scopes in self.bedrock.items()
+            },
         }
 
     @classmethod
@@ -122,7 +127,10 @@ class NameIndex:
         index.names = {k: ids[v] for k, v in table["names"].items()}
         index.moving = {k: (ids[v[0]], v[1]) for k, v in table["moving"].items()}
         index.prefixes = {k: ids[v] for k, v in table["prefixes"].items()}
-        index.bedrock = {k: ids[v] for k, v in table["bedrock"].items()}
+        index.bedrock = {
+            k: {scope: ids[v] for scope, v in scopes.items()}
+            for k, scopes in table["bedrock"].items()
+        }
         index._prefix_order = sorted(index.prefixes, key=len, reverse=True)
         return index
 
@@ -139,7 +147,8 @@ class NameIndex:
                 self.prefixes.setdefault(prefix.lower(), model_id)
             if model.get("hosted_by") == "bedrock":
                 for name in (model_id, *model.get("aliases", ())):
-                    self.bedrock.setdefault(bedrock_key(name), model_id)
+                    scopes = self.bedrock.setdefault(bedrock_key(name), {})
+                    scopes.setdefault(bedrock_scope(name), model_id)
         self._prefix_order = sorted(self.prefixes, key=len, reverse=True)
 
     # -- lookup ---------------------------------------------------------------------------------
@@ -174,12 +183,28 @@ class NameIndex:
             if found is not None:
                 return found
         if "." in key and ("/" not in key):
-            on_bedrock = self.bedrock.get(bedrock_key(key))
+            on_bedrock = self._on_bedrock(key)
             if on_bedrock is not None:
-                return on_bedrock, (_host_note("bedrock", on_bedrock),)
+                return on_bedrock
             if BEDROCK_REGION.match(key) or BEDROCK_VENDOR.match(key):
                 return self._bedrock_fallback(key)
         return self._snapshot(key)
+
+    def _on_bedrock(self, key: str) -> Found | None:
+        """A Bedrock id in any spelling: the price of its scope (global or regional)."""
+        scopes = self.bedrock.get(bedrock_key(key))
+        if not scopes:
+            return None
+        wanted = bedrock_scope(key)
+        model_id = scopes.get(wanted)
+        if model_id is not None:
+            return model_id, (_host_note("bedrock", model_id),)
+        (other, model_id), *_ = scopes.items()
+        return model_id, (
+            _host_note("bedrock", model_id),
+            f"Amazon Bedrock: the DB has only the {other} price of this model, not the {wanted} "
+            "one",
+        )
 
     def _bedrock_fallback(self, key: str) -> Found | None:
         """A Bedrock id the DB has no Bedrock price for: the provider's own model, when Bedrock
@@ -190,10 +215,12 @@ class NameIndex:
         found = self._find(model, depth=2)
         if found is None or self.hosted.get(found[0]) is not None:
             return None
+        if tuple(generation(found[0])[:2]) >= (4, 5):
+            return None  # Bedrock bills these 10% above Anthropic outside `global.`: no guess
         note = (
             f"Amazon Bedrock has no price of its own for this model in the DB: priced at "
-            f"{found[0]}'s list price on Anthropic's API, which Bedrock charges on demand "
-            "(regional endpoints of newer models cost 10% more)"
+            f"{found[0]}'s list price on Anthropic's API, which Bedrock charges on demand for "
+            "Claude models before 4.5"
         )
         return found[0], (*found[1], note)
 
@@ -219,10 +246,10 @@ class NameIndex:
         own: str | None
         if host == "bedrock":
             rest = rest.split("/", 1)[-1] if rest.startswith(("converse/", "invoke/")) else rest
-            model_id = self.names.get(f"bedrock/{rest}") or self.bedrock.get(bedrock_key(rest))
+            model_id = self.names.get(f"bedrock/{rest}")
             if model_id is not None:
                 return model_id, (_host_note("bedrock", model_id),)
-            return self._bedrock_fallback(rest)
+            return self._on_bedrock(rest) or self._bedrock_fallback(rest)
         own = self.names.get(f"{host}/{rest}")
         if own is not None:
             return own, (_host_note(host, own),)

@@ -8,7 +8,10 @@ from __future__ import annotations
 import re
 
 _VERSION_PARTS = re.compile(r"(-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{2}-\d{4}|-v\d+(:\d+)?|@\d{8})")
-BEDROCK_REGION = re.compile(r"^(us|eu|apac|global|us-gov|jp|au|ca|apne\d?)\.")
+# Bedrock's scope prefixes: `global.` (cross-region, the base price), a geography (`us.`, `eu.`…:
+# cross-region within it) or `regional.` (genai-prices' name for those): newer Claude models cost
+# 10% more outside `global.`
+BEDROCK_REGION = re.compile(r"^(us|eu|apac|global|regional|us-gov|jp|au|ca|apne\d?)\.")
 BEDROCK_VERSION = re.compile(r"(-v\d+(:\d+)?|:\d+)$")
 
 
@@ -35,9 +38,15 @@ def same_generation(alias: str, model_id: str) -> bool:
 
 
 def bedrock_key(name: str) -> str:
-    """A Bedrock model id without its region prefix and version suffix."""
+    """A Bedrock model id without its scope prefix and version suffix."""
     name = name.lower().removeprefix("bedrock/")
     return BEDROCK_VERSION.sub("", BEDROCK_REGION.sub("", name))
+
+
+def bedrock_scope(name: str) -> str:
+    """`global` for a global cross-region id, else `regional` (a geography's cross-region
+    profile or an in-region call: both bill the regional price)."""
+    return "global" if name.lower().removeprefix("bedrock/").startswith("global.") else "regional"
 
 
 _MAKERS = (
