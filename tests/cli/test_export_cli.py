@@ -42,7 +42,8 @@ def test_output_file_is_written_whole_and_validated(
         capsys,
     )  # fmt: skip
     assert code == 0 and out == ""
-    assert "wrote 20 rows (5 prompts, period 2026-11, FOCUS 1.3, scenario cached)" in err
+    # the examples' prompts are all below their models' minimum cacheable prompt: no cache rows
+    assert "wrote 10 rows (5 prompts, period 2026-11, FOCUS 1.3, scenario cached)" in err
     assert "conforms to FOCUS 1.3" in err
     assert [p.name for p in tmp_path.iterdir()] == ["focus.csv"]  # no temp file left behind
     header = next(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))

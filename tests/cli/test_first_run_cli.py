@@ -37,7 +37,8 @@ def test_zero_config_table_marks_unsized_inputs_and_template_logic(
     assert "Total: ?/month for 2 prompts (scenario baseline); 2 without a monthly cost" in out
     assert "skipped data/patterns/summarize/README.md: documentation, not a prompt" in out
     assert out.splitlines()[-1] == (
-        "2 prompts found: 0 estimated, 1 need volumes, 1 need a model, 1 with unsized variables; "
+        # the prompt that names no model is priced as the assumed default, said in its row
+        "2 prompts found: 0 estimated, 2 need volumes, 1 with unsized variables; "
         "1 file skipped (--show-skipped)"
     )
 

@@ -65,7 +65,7 @@ def test_the_search_stops_at_the_repository_top(
     monkeypatch.chdir(inner)
     code, out, err = run(capsys, "estimate")
     assert code == 0 and "found above" not in err
-    assert "nope" not in out and "no model for prompt" in out
+    assert "nope" not in out and "(assumed)" in out  # the default model, not the outer 'nope'
 
 
 def test_a_manifest_error_stops_estimate_with_exit_2_and_every_error(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from llmcost_lsp.cli.table import render_table
 
 if TYPE_CHECKING:  # the core loads lazily, inside `run`
-    from llmcost_lsp.core.pricing.store import PriceStore, VerifiedDb
+    from llmcost_lsp.core.pricing.store import ImportedDb, PriceStore, VerifiedDb
 
 
 def register(actions: Any) -> None:
@@ -24,14 +24,17 @@ def register(actions: Any) -> None:
     verify.set_defaults(run=run_verify)
 
     update = actions.add_parser(
-        "update", help="verify and install a signed price DB from a file or an https:// URL"
+        "update",
+        help="verify and install a signed price DB from a file or an https:// URL, or rebuild "
+        "it from your installed genai-prices",
     )
     update.add_argument(
         "--from",
         dest="source",
-        metavar="URL|FILE",
-        help="https:// URL or local file of a signed price DB (required: llm-cost has no "
-        "published release URL yet)",
+        metavar="URL|FILE|genai-prices",
+        help="https:// URL or local file of a signed price DB, or `genai-prices` to rebuild the "
+        "DB from the genai-prices package installed here (`pip install -U genai-prices`; "
+        "installed as an unsigned import)",
     )
     update.add_argument(
         "--sig", metavar="URL|FILE", help="signature location (default: <source>.minisig)"
@@ -67,11 +70,13 @@ def _store() -> PriceStore:
     return PriceStore(Settings.from_env())
 
 
-def _signer(entry: VerifiedDb) -> str:
+def _signer(entry: VerifiedDb | ImportedDb) -> str:
+    if not hasattr(entry, "verified"):
+        return f"nobody: unsigned import built on this machine from {entry.label}"
     return f"{entry.verified.key_name} ({entry.verified.key_id})"
 
 
-def _stamp(entry: VerifiedDb) -> str:
+def _stamp(entry: VerifiedDb | ImportedDb) -> str:
     from llmcost_lsp.core.pricing.trust import format_rfc3339
 
     return format_rfc3339(entry.db.updated_at)
@@ -146,6 +151,8 @@ def run_update(args: argparse.Namespace) -> int:
             "(your organisation's, signed with a key in `llm-cost pricing status`)",
         )
     source = args.source
+    if source == GENAI_PRICES:
+        return _update_from_genai_prices()
     download = fetch_update(source, signature_source=args.sig, timeout_s=args.timeout)
     result = _store().install(
         download.data, download.signature, origin=source, allow_legacy=args.allow_legacy
@@ -162,6 +169,33 @@ def run_update(args: argparse.Namespace) -> int:
             f"  previous DB ({_stamp(result.replaced)}) kept: `llm-cost pricing rollback` "
             "restores it"
         )
+    return 0
+
+
+GENAI_PRICES = "genai-prices"
+
+
+def _update_from_genai_prices() -> int:
+    """Rebuild the DB with the maintainers' build code from the genai-prices installed here, and
+    install it as an unsigned import (it is checked against the schema, not signed by anyone)."""
+    from llmcost_lsp.core.pricing.build import dump
+    from llmcost_lsp.core.pricing.genai_import import build_from_installed
+    from llmcost_lsp.core.settings import Settings
+
+    document, report = build_from_installed(now=Settings.from_env().now())
+    label = ", ".join(document["built_from"])
+    imported = _store().install_import(dump(document), label)
+    print(
+        f"built a price DB from {label}: {report.models:,} models of {report.providers} "
+        f"providers, {len(report.disagreements)} figures where LiteLLM differs"
+        if report.litellm_version
+        else f"built a price DB from {label}: {report.models:,} models of {report.providers} "
+        "providers (not cross-checked: LiteLLM is not installed here)"
+    )
+    print(f"installed as an unsigned import, dated {_stamp(imported)}")
+    print(
+        "  `llm-cost pricing status` shows it; `llm-cost pricing rollback` restores the one before"
+    )
     return 0
 
 
@@ -195,6 +229,9 @@ def run_status(args: argparse.Namespace) -> int:
         "freshness": freshness.level,
         "freshness_message": freshness.message,
         "ci": settings.ci,
+        "unsigned_import": None
+        if selection.imported is None
+        else {"built_from": selection.imported.label, "sha256": selection.imported.sha256},
         "signer": None
         if installed is None
         else {
@@ -222,7 +259,14 @@ def run_status(args: argparse.Namespace) -> int:
         ("updated", report["updated_at"]),
         ("age", f"{freshness.age_days} days"),
         ("freshness", f"{freshness.level}: {freshness.message}"),
-        ("signer", "— (bundled in the package)" if installed is None else _signer(installed)),
+        (
+            "signer",
+            _signer(selection.imported)
+            if selection.imported is not None
+            else "— (bundled in the package)"
+            if installed is None
+            else _signer(installed),
+        ),
         ("previous kept", "no" if previous is None else f"{previous['updated_at']}"),
         ("store", report["store"]),
         ("org keys from", report["config"]),

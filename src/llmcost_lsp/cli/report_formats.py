@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from llmcost_lsp.cli.table import render_table
-from llmcost_lsp.core.estimate import Estimate
+from llmcost_lsp.core.estimate import ASSUMED_MODEL, Estimate
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import PromptResult, Report
@@ -52,12 +52,14 @@ def render_table_report(report: Report, db: PriceDB) -> str:
         rows.append(
             [
                 result.prompt_id,
-                e.model_entry.id + (" *" if e.contracted else ""),
+                e.model_entry.id + (" *" if e.contracted else "") + _assumed(e),
                 tokens_text(e.input_tokens) + (UNSIZED_MARK if result.unsized else ""),
-                tokens_text(e.effective_output_tokens),
-                money(e.per_call_usd if e.per_call_usd is not None else None, per_call=True),
+                _at_most(e, tokens_text(e.effective_output_tokens)),
+                _at_most(
+                    e, money(e.per_call_usd if e.per_call_usd is not None else None, per_call=True)
+                ),
                 _calls(e),
-                money(e.monthly_usd),
+                _at_most(e, money(e.monthly_usd)),
             ]
         )
     table = render_table(headers, rows, right_align=(2, 3, 4, 5, 6))
@@ -67,6 +69,15 @@ def render_table_report(report: Report, db: PriceDB) -> str:
 
 
 UNSIZED_MARK = "+?"  # input tokens: more than shown, by variables without a size
+AT_MOST = "≤"  # output sized by max_tokens: the figure is an upper bound
+
+
+def _assumed(estimate: Estimate) -> str:
+    return " (assumed)" if estimate.model_assumed else ""
+
+
+def _at_most(estimate: Estimate, text: str) -> str:
+    return f"{AT_MOST}{text}" if estimate.output_is_upper_bound and text != "?" else text
 
 
 def _plural(n: int, noun: str) -> str:
@@ -102,6 +113,16 @@ def _footnotes(report: Report, db: PriceDB) -> list[str]:
         )
     if any(e.contracted for e in report.estimates):
         notes.append("* contracted prices from [pricing.overrides]")
+    if any(e.model_assumed for e in report.estimates):
+        notes.append(
+            f"(assumed) no model named: priced as {ASSUMED_MODEL}, llm-cost's default; name "
+            f'yours with `model = "<model>"` under [defaults] in llm-cost.toml'
+        )
+    if any(e.output_is_upper_bound for e in report.estimates):
+        notes.append(
+            f"{AT_MOST} output sized by the prompt's max_tokens: an upper bound, so the costs are "
+            "at most these; set output_tokens for the expected size"
+        )
     unsized = [r for r in report.results if r.estimate is not None and r.unsized]
     if unsized:
         names = sorted({name for r in unsized for name in r.unsized})
@@ -117,6 +138,13 @@ def _footnotes(report: Report, db: PriceDB) -> list[str]:
             f"{_plural(len(logic), 'prompt')} with template loops or conditionals: counted as "
             "written, loops once and both branches of a condition (`llm-cost check --show-info`)"
         )
+    for e in report.estimates:
+        if e.monthly_range is not None:
+            low, high = e.monthly_range
+            notes.append(
+                f"~ {e.prompt_id}: {money(low)}-{money(high)}/month: its approximate count "
+                "straddles a long-context price tier (`llm-cost check` says more)"
+            )
     for result in report.incomplete:
         if result.estimate is not None:
             missing = [
@@ -157,10 +185,12 @@ def render_markdown_report(report: Report, db: PriceDB) -> str:
             continue
         shown = markdown_code(result.prompt_id, in_table=True)
         lines.append(
-            f"| {shown} | {e.model_entry.id}{_MD_STAR if e.contracted else ''} | "
+            f"| {shown} | {e.model_entry.id}{_MD_STAR if e.contracted else ''}"
+            f"{_assumed(e)} | "
             f"{tokens_text(e.input_tokens)}{UNSIZED_MARK if result.unsized else ''} | "
-            f"{tokens_text(e.effective_output_tokens)} | {money(e.per_call_usd, per_call=True)} | "
-            f"{_calls(e)} | {money(e.monthly_usd)} |"
+            f"{_at_most(e, tokens_text(e.effective_output_tokens))} | "
+            f"{_at_most(e, money(e.per_call_usd, per_call=True))} | "
+            f"{_calls(e)} | {_at_most(e, money(e.monthly_usd))} |"
         )
     notes = (_md(note) for note in _footnotes(report, db))  # a leading `*` is escaped too
     lines += ["", *(f"- {note}" for note in notes)]
@@ -243,6 +273,7 @@ def _result_json(result: PromptResult) -> dict[str, Any]:
             "provider": e.model_entry.provider,
             "as_written": e.model.value,
             "source": e.model.source,
+            "assumed": e.model_assumed,
         },
         "tokens": {
             "input": e.input_tokens.tokens,
@@ -283,6 +314,16 @@ def _result_json(result: PromptResult) -> dict[str, Any]:
             "per_call_usd": decimal_text(e.per_call_usd),
             "monthly_calls": decimal_text(e.monthly_calls),
             "monthly_usd": decimal_text(e.monthly_usd),
+            "upper_bound": e.output_is_upper_bound,  # output sized by max_tokens
+            # an approximate count straddling a price tier: the cost at both ends of its band
+            "range": None
+            if e.per_call_range is None
+            else {
+                "per_call_usd": [decimal_text(v) for v in e.per_call_range],
+                "monthly_usd": None
+                if e.monthly_range is None
+                else [decimal_text(v) for v in e.monthly_range],
+            },
         },
         "notes": list(e.notes),
     }

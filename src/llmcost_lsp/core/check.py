@@ -290,7 +290,19 @@ def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date)
         return
     model = estimate.model_entry
     for note in estimate.notes:
+        if estimate.per_call_range is not None and "straddles" in note:
+            continue  # said as a warning below
         yield Issue("pricing-note", note, result.location, "info")
+    if estimate.per_call_range is not None:
+        straddle = next(note for note in estimate.notes if "straddles" in note)
+        yield Issue(
+            "tier-uncertain",
+            f"prompt {result.prompt_id!r}: {straddle}",
+            result.location,
+            "warning",
+            "an exact count decides the tier: calibrate the tokenizer from your bills "
+            "(`llm-cost calibrate`), or keep the prompt clear of the tier",
+        )
     if estimate.calls_per_month is None or estimate.output_tokens is None:
         missing = [
             name

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Generic, Literal, TypeVar
 
 from llmcost_lsp.core.errors import InputError
@@ -28,6 +28,11 @@ T = TypeVar("T")
 MILLION = Decimal(1_000_000)
 ComponentKind = Literal["input", "cached_input", "cache_write", "output", "reasoning"]
 CacheTtl = Literal["5m", "1h"]
+UPPER_BOUND = "(upper bound)"  # ends the source of an output size read from max_tokens
+# The model a prompt that names none is priced as (docs/manifest.md, "When no model is named"):
+# a current, mid-priced general model; the estimate says it is assumed wherever it is shown.
+ASSUMED_MODEL = "gpt-5.4-mini"
+ASSUMED_SOURCE = "assumed: no model named (llm-cost's default)"
 
 
 @dataclass(frozen=True)
@@ -105,10 +110,30 @@ class Estimate:
     monthly_calls: Decimal | None
     monthly_usd: Decimal | None
     notes: tuple[str, ...] = ()
+    # per-call cost at both ends of an approximate count's error band, when the band straddles
+    # a long-context tier (one number could be several times off); None otherwise
+    per_call_range: tuple[Decimal, Decimal] | None = None
+
+    @property
+    def monthly_range(self) -> tuple[Decimal, Decimal] | None:
+        if self.per_call_range is None or self.monthly_calls is None:
+            return None
+        low, high = self.per_call_range
+        return low * self.monthly_calls, high * self.monthly_calls
 
     @property
     def cached_tokens(self) -> Decimal:
         return sum((c.tokens for c in self.components if c.kind == "cached_input"), Decimal(0))
+
+    @property
+    def model_assumed(self) -> bool:
+        """No model was named: priced as ASSUMED_MODEL, to be said next to every figure."""
+        return self.model.source == ASSUMED_SOURCE
+
+    @property
+    def output_is_upper_bound(self) -> bool:
+        """The output size is the prompt's `max_tokens`: every cost shown is at most this."""
+        return self.output_tokens is not None and self.output_tokens.source.endswith(UPPER_BOUND)
 
     @property
     def effective_output_tokens(self) -> Decimal | None:
@@ -133,12 +158,17 @@ def price_call(
     on: date,
     overrides: RateOverrides | None = None,
     assumed: tuple[str, ...] = (),
+    cacheable_tokens: int | None = None,
 ) -> Estimate:
     """Apply the formula for one prompt, at the prices in effect `on` (Workspace.price_day).
 
     Raises InputError for impossible scenario terms, PricingError for a mode the model lacks.
     `assumed` (what resolving the model's name assumed) leads the estimate's notes. An embedding
     model bills input only: its calls have no output tokens and no output cost.
+
+    Caching applies to the cacheable prefix only: `cacheable_tokens` (the prompt before its first
+    filled variable; None: the whole input), and not at all when that prefix is shorter than the
+    model's minimum cacheable prompt (OpenAI 1,024 tokens; Anthropic 1,024-4,096 per model).
     """
     hit = _ratio("cache_hit_ratio", scenario.cache_hit_ratio)
     write = _ratio("cache_write_ratio", scenario.cache_write_ratio)
@@ -149,9 +179,22 @@ def price_call(
         )
     prices, list_rates, rates = call_rates(entry, input_tokens.tokens, scenario.mode, overrides, on)
     total_in = Decimal(input_tokens.tokens)
-    cached = total_in * hit
-    written = total_in * write
     told: list[str] = list(assumed)
+    cacheable = total_in if cacheable_tokens is None else min(Decimal(cacheable_tokens), total_in)
+    minimum = entry.min_cache_tokens
+    if (hit or write) and minimum is not None and cacheable < minimum:
+        told.append(
+            f"no cache discount: the cacheable prefix of {cacheable:,} tokens is below "
+            f"{entry.id}'s minimum cacheable prompt of {minimum:,} tokens"
+        )
+        cacheable = Decimal(0)
+    elif (hit or write) and cacheable < total_in:
+        told.append(
+            f"only the {cacheable:,}-token prefix before the first variable is cached; the "
+            f"other {total_in - cacheable:,} input tokens are billed at the input price"
+        )
+    cached = cacheable * hit
+    written = cacheable * write
     if entry.is_deprecated(on):
         told.append(
             f"{entry.id} was retired on {entry.deprecated_on}: calls to it fail; priced at its "
@@ -185,6 +228,38 @@ def price_call(
     monthly = (
         per_call * monthly_calls if per_call is not None and monthly_calls is not None else None
     )
+
+    def per_call_at(tokens: int) -> Decimal:
+        """The same call with `tokens` input tokens (cache shares scaled alike)."""
+        _, low_list, low_rates = call_rates(entry, tokens, scenario.mode, overrides, on)
+        scale = Decimal(tokens) / total_in
+        parts, _ = priced_components(
+            entry.id,
+            low_rates,
+            low_list,
+            uncached=(total_in - cached - written) * scale,
+            cached=cached * scale,
+            writes=((scenario.cache_ttl, written * scale),),
+            output=out,
+        )
+        return sum((c.usd for c in parts), Decimal(0))
+
+    band = input_tokens.error_band_pct
+    span: tuple[Decimal, Decimal] | None = None
+    if not input_tokens.is_exact and band and total_in:
+        low_tokens = int(total_in * (1 - band / 100))
+        high_tokens = int((total_in * (1 + band / 100)).to_integral_value(ROUND_CEILING))
+        crossed = [
+            t for t in prices.mode_tier_thresholds(scenario.mode) if low_tokens <= t < high_tokens
+        ]
+        if crossed:
+            span = (per_call_at(max(low_tokens, 1)), per_call_at(high_tokens))
+            told.append(
+                f"the approximate count (±{band}%: {low_tokens:,}-{high_tokens:,} tokens) "
+                f"straddles the > {crossed[0]:,}-token price tier: "
+                f"{_usd(span[0])}-{_usd(span[1])} per call, not one figure"
+                + ("" if output_tokens is not None else " (input only)")
+            )
     return Estimate(
         prompt_id=prompt_id,
         model=model,
@@ -204,7 +279,12 @@ def price_call(
         monthly_calls=monthly_calls,
         monthly_usd=monthly,
         notes=(*told, *notes),
+        per_call_range=span,
     )
+
+
+def _usd(value: Decimal) -> str:
+    return f"${value.quantize(Decimal('0.000001')).normalize():f}"
 
 
 def call_rates(

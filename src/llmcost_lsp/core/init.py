@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -39,7 +41,7 @@ HEADER = f"""\
 # prompt), `llm-cost estimate` shows the input cost per call and reports the monthly total as
 # unknown instead of guessing. Uncomment and edit:
 [defaults]
-# model = "gpt-4o-mini"        # when neither the prompt file nor its entry names a model
+# model = "gpt-5.4-mini"       # when neither the prompt file nor its entry names a model
 # calls_per_month = 10_000     # calls per month, for each prompt
 # output_tokens = 300          # expected output tokens per call
 
@@ -95,6 +97,24 @@ def read_manifest_exactly(path: Path) -> tuple[str, str]:
     return text[len(bom) :], bom
 
 
+def _with_default_model(header: str, prompts: Iterable[ParsedPrompt]) -> str:
+    """The new manifest's `[defaults] model`: the priced model the prompt files here name most
+    (prompts that name none are then priced with it), or the commented line when none does."""
+    from llmcost_lsp.core.pricing.db import load_price_db
+
+    db = load_price_db()
+    named = Counter(p.model for p in prompts if p.model and p.model in db)
+    if not named:
+        return header
+    model, count = named.most_common(1)[0]
+    line = f"model = {json.dumps(model)}"
+    note = f"# named by {count} of the prompt files here; used where none is named"
+    return header.replace(_DEFAULT_MODEL_LINE, f"{line:<29}{note}", 1)
+
+
+_DEFAULT_MODEL_LINE = HEADER.splitlines()[HEADER.splitlines().index("[defaults]") + 1]
+
+
 def plan_init(
     root: Path, manifest_name: str = MANIFEST_FILENAME, manifest_text: str | None = None
 ) -> InitPlan:
@@ -120,15 +140,12 @@ def plan_init(
             raise ManifestSchemaError(analysis.errors or analysis.issues)
         manifest = analysis.manifest
     result = discover(root, manifest)
+    parsed = {p.id: parse_any(p.path, p.text, p.format, p.site) for p in result.prompts}
     stubs = [
         PromptStub(
             p.id,
             None if p.format in CODE_FORMATS else p.path,  # a call in code: named by its id
-            next_step(
-                p.id,
-                parse_any(p.path, p.text, p.format, p.site),
-                manifest.defaults if manifest else None,
-            ),
+            next_step(p.id, parsed[p.id], manifest.defaults if manifest else None),
         )
         for p in result.prompts
         if not p.explicit_id
@@ -136,7 +153,7 @@ def plan_init(
     mappings = tuple(
         InitMapping(p.path, p.id, "existing" if p.explicit_id else "added") for p in result.prompts
     )
-    base = old_text if old_text is not None else HEADER
+    base = old_text if old_text is not None else _with_default_model(HEADER, parsed.values())
     if manifest is not None and old_text is not None:
         base = _note_new_variables(base, manifest, result)
     new_text = add_prompts(base, stubs)

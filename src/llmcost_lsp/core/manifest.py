@@ -116,7 +116,8 @@ Multiplier = Annotated[
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 TokenRatio = Annotated[Decimal, BeforeValidator(_to_decimal), Field(gt=0, le=10), _DECIMAL_SCHEMA]
 CalibratedKey = Literal["calls_per_month", "output_tokens"]
-ScenarioMode = Literal["standard", "batch", "flex", "priority"]
+# off_peak: DeepSeek's off-peak hours (the standard price is its peak price, an upper bound)
+ScenarioMode = Literal["standard", "batch", "flex", "priority", "off_peak"]
 
 
 class _Table(BaseModel):

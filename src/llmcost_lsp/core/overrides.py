@@ -25,7 +25,7 @@ def overrides_for(
                 output=override.output,
                 cache_read=override.cache_read,
                 cache_write_5m=override.cache_write,
-                cache_write_1h=override.cache_write,
+                cache_write_1h=override.cache_write_1h,
                 source=f'manifest: pricing.overrides."{name}"',
             )
     return None

@@ -20,6 +20,9 @@ from llmcost_lsp.core.code.prompts import parse_any
 from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, discover
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.estimate import (
+    ASSUMED_MODEL,
+    ASSUMED_SOURCE,
+    UPPER_BOUND,
     Estimate,
     RateOverrides,
     ScenarioTerms,
@@ -521,7 +524,22 @@ class Workspace:
             if what_if is not None
             else self._model_name(prompt_id, parsed, entry)
         )
-        if model is None:
+        if model is None and ASSUMED_MODEL in self.db:
+            # never "no estimate" for lack of a model: the documented default, labelled as
+            # assumed wherever the estimate is shown, with the one line that fixes it
+            model = Sourced(ASSUMED_MODEL, ASSUMED_SOURCE)
+            issues.append(
+                Issue(
+                    "no-model",
+                    f"no model named for prompt {prompt_id!r}: priced as {ASSUMED_MODEL}, "
+                    "llm-cost's assumed default",
+                    self._entry_location(prompt_id, prompt),
+                    "warning",
+                    f'name it: `model = "<model>"` under [defaults] (every prompt) or '
+                    f"[{format_key_path(('prompts', prompt_id))}] of {MANIFEST_FILENAME}",
+                )
+            )
+        if model is None:  # a DB without the default (an org's own sheet)
             issues.append(
                 Issue(
                     "no-model",
@@ -551,9 +569,12 @@ class Workspace:
         issues.extend(variable_issues)
         declared = entry.variables if entry else {}
         unsized = tuple(n for n in parsed.variable_names if n not in sizes and n not in declared)
+        spec = self._tokenizer(model_entry)
         tokens = self.counter.count_prompt(
-            parsed, self._tokenizer(model_entry), sizes, self._extra_tokens(entry), prompt_id
+            parsed, spec, sizes, self._extra_tokens(entry), prompt_id
         )
+        caching = terms.cache_hit_ratio > 0 or terms.cache_write_ratio > 0
+        cacheable = self._prefix_tokens(parsed, spec) if caching and parsed.variables else None
         output_tokens = self._output_tokens(prompt_id, parsed, entry)
         issues.extend(self._output_above_max(prompt_id, parsed, entry, output_tokens))
         try:
@@ -568,11 +589,24 @@ class Workspace:
                 overrides=self._overrides(model_entry),
                 on=self.price_day,
                 assumed=resolution.notes,
+                cacheable_tokens=cacheable,
             )
         except LlmCostError as error:
             issues.append(_issue_from_error(error, prompt.path))
             return PromptResult(prompt, parsed, entry, None, tuple(issues), tags, unsized)
         return PromptResult(prompt, parsed, entry, estimate, tuple(issues), tags, unsized)
+
+    def _prefix_tokens(self, parsed: ParsedPrompt, spec: TokenizerSpec) -> int:
+        """Tokens of the prompt before its first variable: the part a provider's prompt cache
+        can reuse (a filled-in value differs per call, and so does everything after it)."""
+        first = min(parsed.variables, key=lambda ref: (ref.message_index, ref.offset))
+        head = parsed.messages[first.message_index]
+        messages = (
+            *parsed.messages[: first.message_index],
+            replace(head, text=head.text[: first.offset]),
+        )
+        prefix = replace(parsed, messages=messages, variables=())
+        return self.counter.count_prompt(prefix, spec, {}, 0).tokens
 
     def _output_above_max(
         self,
@@ -664,7 +698,7 @@ class Workspace:
             return Sourced(self.manifest.defaults.output_tokens, source)
         if parsed.max_tokens is not None:
             key = parsed.max_tokens_origin.key if parsed.max_tokens_origin else "max_tokens"
-            return Sourced(parsed.max_tokens, f"prompt file: {key} (upper bound)")
+            return Sourced(parsed.max_tokens, f"prompt file: {key} {UPPER_BOUND}")
         return None
 
     def _calls(self, prompt_id: str, entry: PromptEntry | None) -> Sourced[int] | None:

@@ -44,7 +44,16 @@ def breakdown_markdown(result: PromptResult) -> str:
     output = estimate.effective_output_tokens
     calls = estimate.calls_per_month
     rows = [
-        ("Model", f"`{estimate.model_entry.id}`", estimate.model.source),
+        (
+            "Model",
+            f"`{estimate.model_entry.id}`" + (" (assumed)" if estimate.model_assumed else ""),
+            estimate.model.source
+            + (
+                '; name yours: `model = "<model>"` under [defaults] in llm-cost.toml'
+                if estimate.model_assumed
+                else ""
+            ),
+        ),
         ("Input tokens", tokens_text(estimate.input_tokens), _count_method(estimate)),
         (
             "Cached tokens",
@@ -53,7 +62,13 @@ def breakdown_markdown(result: PromptResult) -> str:
         ),
         (
             "Output tokens",
-            tokens_text(output) if output is not None else "unknown",
+            (
+                f"≤ {tokens_text(output)} (upper bound)"
+                if estimate.output_is_upper_bound
+                else tokens_text(output)
+            )
+            if output is not None
+            else "unknown",
             estimate.output_tokens.source if estimate.output_tokens else "not set",
         ),
         (

@@ -99,6 +99,12 @@ class ModelPrices:
         """Input-token thresholds of the long-context tiers of standard processing."""
         return [tier.above_input_tokens for tier in self.schedule.tiers]
 
+    def mode_tier_thresholds(self, mode: str) -> list[int]:
+        """Input-token thresholds of the long-context tiers a mode prices with."""
+        spec = self.mode_spec(mode)
+        table = spec.prices if spec is not None and spec.prices is not None else self.schedule
+        return [tier.above_input_tokens for tier in table.tiers]
+
     def modes(self) -> list[str]:
         """The processing modes offered, in a fixed order: standard first."""
         return [mode for mode in MODES if mode == "standard" or mode in self.schedule.modes]

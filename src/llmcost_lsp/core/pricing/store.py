@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 DB_FILE = "prices.json"
 SIG_FILE = "prices.json.minisig"
+IMPORT_FILE = "import.json"  # beside an unsigned DB built here from genai-prices
 STATE_FILE = "state.json"
 FIX_COMMAND = "llm-cost pricing update --from FILE|URL"
 _FOLDER_NAME = re.compile(r"db-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}")
@@ -46,15 +47,26 @@ class VerifiedDb:
 
 
 @dataclass(frozen=True)
+class ImportedDb:
+    """A DB built on this machine from the user's own genai-prices (`pricing update --from
+    genai-prices`): not signed by anyone, so it is shown as an unsigned import everywhere."""
+
+    db: PriceDB
+    sha256: str
+    label: str  # the sources it was built from, e.g. "genai-prices 0.2.3, litellm 1.110.2"
+
+
+@dataclass(frozen=True)
 class Selection:
     """The DB in use and why; `warnings` are problems the user must see (CLI: stderr, LSP)."""
 
     db: PriceDB
-    source: Literal["installed", "bundled"]
+    source: Literal["installed", "imported", "bundled"]
     reason: str
     verified: VerifiedDb | None = None
     path: Path | None = None
-    previous: VerifiedDb | None = None
+    previous: VerifiedDb | ImportedDb | None = None
+    imported: ImportedDb | None = None
     warnings: tuple[str, ...] = ()
 
 
@@ -62,7 +74,7 @@ class Selection:
 class InstallResult:
     installed: VerifiedDb
     path: Path
-    replaced: VerifiedDb | None
+    replaced: VerifiedDb | ImportedDb | None
     already_installed: bool
 
 
@@ -74,9 +86,11 @@ def verify_db(
     origin: str,
     signature_origin: str | None = None,
     allow_legacy: bool = False,
+    lazy: bool = False,
 ) -> VerifiedDb:
     """Signature first (untrusted bytes reach the parser only once signed), then the DB, then the
-    trusted comment against the DB, then the key's validity window."""
+    trusted comment against the DB, then the key's validity window. `lazy` validates each model
+    when first used: for a DB installed earlier, validated in full when it was installed."""
     from llmcost_lsp.core.pricing.trust import (
         check_db_comment,
         check_key_validity,
@@ -87,7 +101,7 @@ def verify_db(
     sig_origin = signature_origin or f"{origin}.minisig"
     parsed = parse_signature(signature, origin=sig_origin)
     verified = verify_signature(data, parsed, keys, allow_legacy=allow_legacy)
-    db = parse_price_db(data, origin)
+    db = parse_price_db(data, origin, lazy=lazy)
     comment = check_db_comment(
         verified, schema_version=db.schema_version, updated_at=db.updated_at, origin=sig_origin
     )
@@ -155,18 +169,20 @@ class PriceStore:
         payload = json.dumps({"current": current, "previous": previous}, indent=2) + "\n"
         _atomic_write(self.root / STATE_FILE, payload.encode("utf-8"))
 
-    def _load(self, name: str) -> VerifiedDb:
+    def _load(self, name: str) -> VerifiedDb | ImportedDb:
         folder = self.root / name
         db_path = folder / DB_FILE
         try:
             data = db_path.read_bytes()
+            if not (folder / SIG_FILE).exists() and (folder / IMPORT_FILE).exists():
+                return _load_import(data, (folder / IMPORT_FILE).read_bytes(), db_path)
             signature = (folder / SIG_FILE).read_bytes()
         except OSError as error:
             raise InputError(
                 f"cannot read installed DB: {error.strerror or error}",
                 location=Location(str(getattr(error, "filename", None) or db_path)),
             ) from None
-        return verify_db(data, signature, self.keys, origin=str(db_path))
+        return verify_db(data, signature, self.keys, origin=str(db_path), lazy=True)
 
     # -- selection -------------------------------------------------------------------------
 
@@ -196,6 +212,15 @@ class PriceStore:
                 f"this version of llm-cost ({_day(bundled)})",
                 previous=previous,
             )
+        if isinstance(installed, ImportedDb):
+            return Selection(
+                installed.db,
+                "imported",
+                f"unsigned import built on this machine from {installed.label}",
+                path=path,
+                previous=previous,
+                imported=installed,
+            )
         return Selection(
             installed.db,
             "installed",
@@ -206,7 +231,7 @@ class PriceStore:
             previous=previous,
         )
 
-    def _try_load(self, name: str | None) -> VerifiedDb | None:
+    def _try_load(self, name: str | None) -> VerifiedDb | ImportedDb | None:
         if not name:
             return None
         try:
@@ -265,6 +290,23 @@ class PriceStore:
         forget_active_selection()
         return InstallResult(candidate, self.root / name / DB_FILE, current, False)
 
+    def install_import(self, data: bytes, label: str) -> ImportedDb:
+        """Install a DB built here from genai-prices, unsigned, recorded as such (its bytes'
+        hash and sources are kept beside it, so a later change to the file is reported)."""
+        db = parse_price_db(data, f"unsigned import ({label})")  # validated in full, once
+        imported = ImportedDb(db, hashlib.sha256(data).hexdigest(), label)
+        state = self._read_state() if (self.root / STATE_FILE).exists() else {}
+        current_name = state.get("current")
+        current = self._try_load(current_name)
+        name = f"db-{db.updated_at:%Y%m%dT%H%M%SZ}-{imported.sha256[:12]}"
+        marker = json.dumps({"sha256": imported.sha256, "built_from": label}) + "\n"
+        self._write_folder(name, data, marker.encode("utf-8"), second=IMPORT_FILE)
+        previous_name = current_name if current is not None and current_name != name else None
+        self._write_state(name, previous_name)
+        self._prune(keep={name, previous_name})
+        forget_active_selection()
+        return imported
+
     def rollback(self) -> Selection:
         """Make the previous installed DB current again (it must still verify)."""
         state = self._read_state()
@@ -281,7 +323,9 @@ class PriceStore:
         forget_active_selection()
         return self.select(include_previous=True)
 
-    def _write_folder(self, name: str, data: bytes, signature: bytes) -> None:
+    def _write_folder(
+        self, name: str, data: bytes, signature: bytes, *, second: str = SIG_FILE
+    ) -> None:
         import shutil
         import tempfile
 
@@ -291,7 +335,7 @@ class PriceStore:
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.root))
         try:
-            for file_name, content in ((DB_FILE, data), (SIG_FILE, signature)):
+            for file_name, content in ((DB_FILE, data), (second, signature)):
                 with (staging / file_name).open("wb") as handle:
                     handle.write(content)
                     handle.flush()
@@ -307,6 +351,23 @@ class PriceStore:
         for child in self.root.iterdir():
             if child.is_dir() and child.name.startswith("db-") and child.name not in keep:
                 shutil.rmtree(child, ignore_errors=True)
+
+
+def _load_import(data: bytes, marker: bytes, db_path: Path) -> ImportedDb:
+    """An unsigned import, checked against the hash recorded when it was built."""
+    try:
+        recorded = json.loads(marker)
+        sha, label = str(recorded["sha256"]), str(recorded["built_from"])
+    except (ValueError, KeyError, TypeError):
+        raise InputError(
+            "corrupt import record", location=Location(str(db_path.with_name(IMPORT_FILE)))
+        ) from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha:
+        raise InputError(
+            "the imported price DB changed since it was built", location=Location(str(db_path))
+        )
+    return ImportedDb(parse_price_db(data, f"unsigned import ({label})", lazy=True), sha, label)
 
 
 def _atomic_write(path: Path, content: bytes) -> None:

@@ -28,13 +28,16 @@ def hint_label(estimate: Estimate, show: HintSettings) -> str:
     if show.tokens:
         count = estimate.input_tokens
         parts.append(f"{'' if count.is_exact else '≈ '}{count.tokens:,} tok")
+    bound = "≤ " if estimate.output_is_upper_bound else ""  # output sized by max_tokens
     if show.per_call:
         if estimate.per_call_usd is not None:
-            parts.append(f"{money(estimate.per_call_usd, per_call=True)}/call")
+            parts.append(f"{bound}{money(estimate.per_call_usd, per_call=True)}/call")
         else:
             parts.append(f"{money(estimate.input_per_call_usd, per_call=True)}/call (input only)")
     if show.per_month:
-        parts.append(f"{money(estimate.monthly_usd)}/mo" if estimate.monthly_usd else "?/mo")
+        parts.append(f"{bound}{money(estimate.monthly_usd)}/mo" if estimate.monthly_usd else "?/mo")
+    if estimate.model_assumed:  # no model named: say which one the figures assume
+        parts.append(f"assumed {estimate.model_entry.id}")
     return " · ".join(parts)
 
 
