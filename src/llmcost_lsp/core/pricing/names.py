@@ -65,8 +65,11 @@ HOST_PREFIXES = {
 # hosts that bill a first-party model at its provider's list price when they have no price of
 # their own (genai-prices' Azure provider falls back to these; Vertex AI lists Gemini alike)
 HOST_FALLBACK = {
+    # Azure OpenAI's Global deployments bill OpenAI's list price (genai-prices' Azure provider
+    # falls back to it); Data Zone and regional deployments cost 10% more, as the note says
     "azure": {"openai", "anthropic", "deepseek", "xai"},
-    "vertex": {"google", "anthropic"},
+    # no Vertex AI fallback: Vertex prices some Gemini models above the Gemini API (2.0 Flash
+    # 0.15/0.6 vs 0.1/0.4) and Claude 4.5+ regionally above Anthropic's
     "bedrock": {"anthropic"},
     # OpenRouter passes the provider's own price through for the first-party models we carry
     "openrouter": {"openai", "anthropic", "google", "mistral", "deepseek", "xai", "cohere"},
@@ -267,6 +270,11 @@ class NameIndex:
                 f"{HOST_LABELS[host]} has no price of its own for this model in the DB: "
                 f"priced at {found[0]}'s list price on its provider's API, which "
                 f"{HOST_LABELS[host]} charges for it"
+                + (
+                    " on a Global deployment (Data Zone and regional ones cost 10% more)"
+                    if host == "azure"
+                    else ""
+                )
             )
             return found[0], (*found[1], note)
         return None
