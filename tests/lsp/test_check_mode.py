@@ -102,7 +102,8 @@ def test_text_and_github_formats_and_exit_codes(ws: Path) -> None:
     assert "(scenario launch)" in launch.stderr
     # a breach is printed on the manifest and on its prompt file, but counted once
     assert "prompts/search/answer.prompt.md:1:1: error: budget-exceeded" in launch.stdout
-    assert launch.stderr.startswith("2 errors, 2 warnings (2 also shown on their prompt file)")
+    # + 2 deprecated-model warnings: gpt-4o and gpt-4o-mini retire on 2027-01-14 (price DB)
+    assert launch.stderr.startswith("2 errors, 4 warnings (3 also shown on their prompt file)")
     github = _run(".", "--scenario", "launch", "--format", "github", cwd=ws)
     assert github.stdout.startswith(
         "::error file=llm-cost.toml,line=32,col=1,title=llm-cost budget-exceeded::"
