@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,18 +48,20 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not initdb or not pg_ctl:
         _missing("PostgreSQL's initdb/pg_ctl are not installed (apt-get install postgresql)")
     assert initdb and pg_ctl
-    base = tmp_path_factory.mktemp("pg")
-    data, sockets, log = base / "data", base / "sock", base / "log"
-    sockets.mkdir()
     prefix: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root: run the server as the postgres user
         if shutil.which("runuser") is None:
             _missing("running as root without runuser to drop to the postgres user")
         prefix = ["runuser", "-u", "postgres", "--"]
+        # Not under pytest's basetemp: every pytest session resets `pytest-of-<user>` to 0o700,
+        # so a second session on the machine would cut the postgres user off mid-run.
+        base = Path(tempfile.mkdtemp(prefix="llmcost-pg-"))
         os.chmod(base, 0o777)
-        os.chmod(sockets, 0o777)
-        for parent in list(base.parents)[:4]:
-            os.chmod(parent, os.stat(parent).st_mode | 0o011)  # let postgres reach the dir
+    else:
+        base = tmp_path_factory.mktemp("pg")
+    data, sockets, log = base / "data", base / "sock", base / "log"
+    sockets.mkdir(mode=0o777)
+    os.chmod(sockets, 0o777)
     port = _free_port()
     run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
     subprocess.run([*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "postgres",
@@ -71,6 +74,8 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
                        capture_output=True, timeout=60)  # fmt: skip
+        if prefix:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture()
