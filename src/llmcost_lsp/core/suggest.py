@@ -77,6 +77,12 @@ def _alternative(
     )
 
 
+def _comparable(base: ModelEntry, model: ModelEntry) -> bool:
+    """A candidate does the same job on the same host: an embedding model is no cheaper chat
+    model, and a host's copy (`azure/...`) is reached through another endpoint than the call's."""
+    return model.kind == base.kind and model.hosted_by in (None, base.hosted_by)
+
+
 def _cost_key(estimate: Estimate) -> Decimal:
     return (
         estimate.per_call_usd if estimate.per_call_usd is not None else estimate.input_per_call_usd
@@ -119,6 +125,8 @@ def compare_models(
     found: list[Alternative] = []
     for model in workspace.db.models():
         if model.id == base.model_entry.id or model.id.lower() in forbidden:
+            continue
+        if not _comparable(base.model_entry, model):
             continue
         if model.is_deprecated(workspace.price_day):
             continue
@@ -170,6 +178,8 @@ def swap_suggestions(
             (model, "same provider")
             for model in workspace.db.models(base.model_entry.provider)
             if not model.is_deprecated(workspace.price_day)
+            and _comparable(base.model_entry, model)
+            and model.hosted_by == base.model_entry.hosted_by
         ]
     seen: set[str] = set()
     found: list[Alternative] = []

@@ -119,6 +119,7 @@ def test_compare_models_lists_cheaper_models_only(examples: Workspace) -> None:
     cheaper = compare_models(examples, "search/answer", limit=3)
     assert 0 < len(cheaper) <= 3
     assert all((a.estimate.per_call_usd or 0) < base.per_call_usd for a in cheaper)
+    assert all(a.estimate.model_entry.kind == "chat" for a in cheaper)
 
 
 def test_swaps_fall_back_to_the_same_provider_and_skip_forbidden(tmp_path: Path) -> None:
@@ -136,6 +137,9 @@ def test_swaps_fall_back_to_the_same_provider_and_skip_forbidden(tmp_path: Path)
     assert all(s.source == "same provider" for s in swaps)
     assert all(s.estimate.model_entry.provider == "openai" for s in swaps)
     assert "gpt-4o-mini" not in {s.model_id for s in swaps}
+    # the same job on the same endpoint: no embedding model, no Azure copy of an OpenAI model
+    assert all(s.estimate.model_entry.kind == "chat" for s in swaps)
+    assert all(s.estimate.model_entry.hosted_by is None for s in swaps)
 
 
 def test_swaps_are_always_cheaper_per_month(examples: Workspace) -> None:
