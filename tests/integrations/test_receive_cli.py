@@ -1,5 +1,6 @@
 """`llm-cost actuals receive`: the real command in its own process, fed by the real OTLP/HTTP
-exporter, stopped with Ctrl-C (SIGINT), which flushes what it received into the ledger."""
+exporter, stopped with Ctrl-C (SIGINT) or SIGTERM, which flush what it received into the
+ledger."""
 
 from __future__ import annotations
 
@@ -23,9 +24,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_receive_command_records_exported_spans(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_receive_command_records_exported_spans(tmp_path: Path, stop: signal.Signals) -> None:
     require("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace import TracerProvider
@@ -33,10 +33,13 @@ def test_receive_command_records_exported_spans(
 
     ledger = tmp_path / "ledger.sqlite3"
     port = _free_port()
+    # SIGINT ignored at start, as for a command a shell runs in the background: Ctrl-C (and a
+    # service manager's SIGTERM) must still stop it through its flush
     server = subprocess.Popen(
         [sys.executable, "-m", "llmcost_lsp.cli.main", "actuals", "receive", "--ledger",
          str(ledger), "--bind", f"127.0.0.1:{port}"],
         stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )  # fmt: skip
     try:
         assert server.stderr is not None
@@ -56,7 +59,7 @@ def test_receive_command_records_exported_spans(
                 )  # fmt: skip
         provider.shutdown()
     finally:
-        os.kill(server.pid, signal.SIGINT)
+        os.kill(server.pid, stop)
         _, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
     assert "5 calls written" in err

@@ -387,6 +387,7 @@ def run_receive(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    _stop_on_signals()
     try:
         while True:
             time.sleep(3600)
@@ -402,3 +403,16 @@ def run_receive(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and a service manager's SIGTERM both stop the receiver through its flush. Set
+    explicitly: a process started in the background by a shell inherits SIGINT ignored, and
+    Python then installs no handler for it (the receiver would never stop on Ctrl-C)."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
