@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from llmcost_lsp.core import prompt_settings
 from llmcost_lsp.core.code import CODE_FORMATS, SEPARATOR, language_of, mentions_llm, scan_text
 from llmcost_lsp.core.code.collect import CodeSite, sites_of
 from llmcost_lsp.core.code.model import ModelRef
@@ -22,7 +23,6 @@ from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.estimate import (
     ASSUMED_MODEL,
     ASSUMED_SOURCE,
-    UPPER_BOUND,
     Estimate,
     RateOverrides,
     ScenarioTerms,
@@ -33,17 +33,14 @@ from llmcost_lsp.core.formats import Notice, ParsedPrompt, parse_prompt
 from llmcost_lsp.core.gate import implausible_values
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import (
-    MANIFEST_DOCS_URL,
     MANIFEST_FILENAME,
     MANIFEST_LIMIT_BYTES,
     Manifest,
     PromptEntry,
-    Variable,
     analyze_manifest,
     format_key_path,
 )
 from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, calibration_notes
-from llmcost_lsp.core.overrides import overrides_for
 from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
 from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
 from llmcost_lsp.core.settings import Settings
@@ -226,13 +223,14 @@ class Workspace:
         jobs = []
         for prompt_id in self._parsed if prompt_ids is None else prompt_ids:
             parsed = self.parsed(prompt_id)
-            model_entry = self._model_entry(prompt_id)
+            model_entry = self.model_entry(prompt_id)
             if model_entry is None or parsed.skip_reason:
                 continue
             entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
             sizes, _ = self._variable_sizes(self._prompts[prompt_id], parsed, entry)
-            spec = self._tokenizer(model_entry)
-            jobs.append(CountJob(parsed, spec, sizes, self._extra_tokens(entry), prompt_id))
+            spec = prompt_settings.tokenizer(self.db, self.manifest, model_entry)
+            extra = prompt_settings.extra_input_tokens(entry)
+            jobs.append(CountJob(parsed, spec, sizes, extra, prompt_id))
         self.counter.count_many(jobs)
 
     # -- changes -------------------------------------------------------------------------------
@@ -453,16 +451,7 @@ class Workspace:
                 if close
                 else f"scenarios defined in {MANIFEST_FILENAME}: {defined}",
             )
-        spec = manifest.scenarios[name]
-        return ScenarioTerms(
-            name=name,
-            calls_multiplier=spec.calls_multiplier,
-            cache_hit_ratio=spec.cache_hit_ratio or Decimal(0),
-            cache_write_ratio=spec.cache_write_ratio or Decimal(0),
-            cache_ttl=spec.cache_ttl or "5m",
-            mode=spec.effective_mode,
-            output_tokens_multiplier=spec.output_tokens_multiplier or Decimal(1),
-        )
+        return prompt_settings.scenario_terms(name, manifest.scenarios[name])
 
     def report(self, scenario: str | None = None) -> Report:
         terms = self.scenario(scenario)
@@ -569,13 +558,14 @@ class Workspace:
         issues.extend(variable_issues)
         declared = entry.variables if entry else {}
         unsized = tuple(n for n in parsed.variable_names if n not in sizes and n not in declared)
-        spec = self._tokenizer(model_entry)
-        tokens = self.counter.count_prompt(
-            parsed, spec, sizes, self._extra_tokens(entry), prompt_id
-        )
+        spec = prompt_settings.tokenizer(self.db, self.manifest, model_entry)
+        extra = prompt_settings.extra_input_tokens(entry)
+        tokens = self.counter.count_prompt(parsed, spec, sizes, extra, prompt_id)
         caching = terms.cache_hit_ratio > 0 or terms.cache_write_ratio > 0
         cacheable = self._prefix_tokens(parsed, spec) if caching and parsed.variables else None
-        output_tokens = self._output_tokens(prompt_id, parsed, entry)
+        output_tokens = prompt_settings.output_tokens(
+            prompt_id, parsed, entry, self.manifest, self._calibrated
+        )
         issues.extend(self._output_above_max(prompt_id, parsed, entry, output_tokens))
         try:
             estimate = price_call(
@@ -584,9 +574,11 @@ class Workspace:
                 entry=model_entry,
                 input_tokens=tokens,
                 output_tokens=output_tokens,
-                calls_per_month=self._calls(prompt_id, entry),
+                calls_per_month=prompt_settings.calls_per_month(
+                    prompt_id, entry, self.manifest, self._calibrated
+                ),
                 scenario=terms,
-                overrides=self._overrides(model_entry),
+                overrides=self.overrides_for(model_entry),
                 on=self.price_day,
                 assumed=resolution.notes,
                 cacheable_tokens=cacheable,
@@ -635,149 +627,39 @@ class Workspace:
             )
         ]
 
-    # -- resolution of each input, with its source ---------------------------------------------
+    # -- each input, with its source (core/prompt_settings.py) -------------------------------------
 
     def _model_name(
         self, prompt_id: str, parsed: ParsedPrompt, entry: PromptEntry | None
     ) -> Sourced[str] | None:
-        """The model a prompt names, through the manifest's `[models]` names (deployments)."""
-        named = self._named_model(prompt_id, parsed, entry)
-        if named is None or not self.manifest or not self.manifest.models:
-            return named
-        mapped = _lookup_folded(self.manifest.models, named.value)
-        if mapped is None:
-            return named
-        return Sourced(mapped, f"{named.source} = {named.value!r}, mapped by [models]")
-
-    def _named_model(
-        self, prompt_id: str, parsed: ParsedPrompt, entry: PromptEntry | None
-    ) -> Sourced[str] | None:
-        if entry and entry.model:
-            return Sourced(entry.model, f"manifest: prompts.{prompt_id}.model")
-        if parsed.model:
-            key = parsed.model_origin.key if parsed.model_origin else "model"
-            kind = "code" if parsed.format in CODE_FORMATS else "prompt file"
-            return Sourced(parsed.model, f"{kind}: {key}")
         sent = self.discovery.code.file_models.get(self._prompts[prompt_id].path)
-        if sent is not None:  # a prompt file a call sends takes that call's model
-            return Sourced(sent.model.value, f"code: {sent.call_id} ({sent.model.how})")
-        if self.manifest and self.manifest.defaults.model:
-            return Sourced(self.manifest.defaults.model, "manifest: defaults.model")
-        return None
+        return prompt_settings.model_name(prompt_id, parsed, entry, self.manifest, sent)
 
-    def _model_entry(self, prompt_id: str) -> ModelEntry | None:
+    def model_entry(self, prompt_id: str) -> ModelEntry | None:
+        """The DB's model this prompt runs on; None when it names none or an unknown one."""
         entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
         model = self._model_name(prompt_id, self.parsed(prompt_id), entry)
         if model is None or model.value not in self.db:
             return None
         return self.db.resolve(model.value)
 
-    def _tokenizer(self, model: ModelEntry) -> TokenizerSpec:
-        """The model's tokenizer; an approximate one takes its ratio from [calibration]."""
-        spec = self.db.tokenizer_for(model)
-        tuned = self.manifest.calibration.tokenizers.get(spec.family) if self.manifest else None
-        if tuned is None or spec.is_tiktoken_exact:
-            return spec
-        return replace(
-            spec, ratio=tuned.ratio, source=f"manifest: calibration.tokenizers.{spec.family}"
-        )
-
-    def _manifest_source(self, *key: str) -> str:
-        """`manifest: a.b.c`, with the calibration note when `calibrate --write` set the value."""
-        note = self._calibrated.get(key)
-        return f"manifest: {'.'.join(key)}" + (f" ({note})" if note else "")
-
-    def _output_tokens(
-        self, prompt_id: str, parsed: ParsedPrompt, entry: PromptEntry | None
-    ) -> Sourced[int] | None:
-        if entry and entry.output_tokens is not None:
-            source = self._manifest_source("prompts", prompt_id, "output_tokens")
-            return Sourced(entry.output_tokens, source)
-        if self.manifest and self.manifest.defaults.output_tokens is not None:
-            source = self._manifest_source("defaults", "output_tokens")
-            return Sourced(self.manifest.defaults.output_tokens, source)
-        if parsed.max_tokens is not None:
-            key = parsed.max_tokens_origin.key if parsed.max_tokens_origin else "max_tokens"
-            return Sourced(parsed.max_tokens, f"prompt file: {key} {UPPER_BOUND}")
-        return None
-
-    def _calls(self, prompt_id: str, entry: PromptEntry | None) -> Sourced[int] | None:
-        if entry and entry.calls_per_month is not None:
-            source = self._manifest_source("prompts", prompt_id, "calls_per_month")
-            return Sourced(entry.calls_per_month, source)
-        if self.manifest and self.manifest.defaults.calls_per_month is not None:
-            source = self._manifest_source("defaults", "calls_per_month")
-            return Sourced(self.manifest.defaults.calls_per_month, source)
-        return None
-
-    def _extra_tokens(self, entry: PromptEntry | None) -> int:
-        return (entry.extra_input_tokens or 0) if entry else 0
-
-    def model_entry(self, prompt_id: str) -> ModelEntry | None:
-        """The DB's model this prompt runs on; None when it names none or an unknown one."""
-        return self._model_entry(prompt_id)
-
     def overrides_for(self, model: ModelEntry) -> RateOverrides | None:
         """The manifest's contracted prices for `model`, if any."""
-        return self._overrides(model)
-
-    def _overrides(self, model: ModelEntry) -> RateOverrides | None:
-        return overrides_for(self.manifest, self.db, model)
+        return prompt_settings.overrides_for(self.manifest, self.db, model)
 
     def _variable_sizes(
         self, prompt: PromptFile, parsed: ParsedPrompt, entry: PromptEntry | None
     ) -> tuple[dict[str, VariableSize], list[Issue]]:
-        sizes: dict[str, VariableSize] = {}
-        issues: list[Issue] = []
-        declared = entry.variables if entry else {}
-        for name, variable in declared.items():
-            if variable.tokens is not None:
-                sizes[name] = VariableSize(tokens=variable.tokens)
-            elif variable.sample is not None:
-                sample = self.root / variable.sample
-                key = ("prompts", prompt.id, "variables", name)
-                if self.relative(sample) is None:
-                    issues.append(
-                        self._manifest_issue(
-                            "sample-outside", f"sample {variable.sample!r} is outside", key
-                        )
-                    )
-                    continue
-                try:
-                    sizes[name] = VariableSize(text=self._read_text(sample, variable.sample))
-                except LlmCostError as error:
-                    issues.append(self._manifest_issue("bad-sample", error.message, key))
-        used = set(parsed.variable_names)
-        for name in declared:
-            if name not in used:
-                issues.append(
-                    Issue(
-                        "unused-variable",
-                        f"variable {name!r} is sized here but {prompt.path} has no "
-                        f"placeholder for it, so it adds no tokens",
-                        self._manifest_location("prompts", prompt.id, "variables", name),
-                        "warning",
-                        f"the placeholder syntax of each format: {MANIFEST_DOCS_URL}",
-                    )
-                )
-        table = format_key_path(("prompts", prompt.id, "variables"))
-        for ref in parsed.variables:
-            if ref.name in sizes or ref.name in declared:
-                continue
-            sizes_key = format_key_path((ref.name,))
-            declared = {**declared, ref.name: Variable(tokens=0)}  # one finding per variable
-            issues.append(
-                Issue(
-                    "unsized-variable",
-                    f"variable {ref.name!r} has no size: only its placeholder text is counted, "
-                    "so the input is larger than shown",
-                    Location(prompt.path, ref.line, ref.column),
-                    "warning",
-                    f"size it in {MANIFEST_FILENAME} (tokens per call): under [{table}] add "
-                    f"{sizes_key} = 100",
-                )
-            )
-        return sizes, issues
+        return prompt_settings.variable_sizes(
+            prompt.id, prompt.path, parsed, entry, self.manifest, self._sample_text
+        )
+
+    def _sample_text(self, sample: str) -> str:
+        """A variable's sample file, relative to the workspace root (and inside it)."""
+        path = self.root / sample
+        if self.relative(path) is None:
+            raise prompt_settings.SampleOutside(f"sample {sample!r} is outside")
+        return self._read_text(path, sample)
 
     def _read_text(
         self,
@@ -802,9 +684,6 @@ class Workspace:
             return Location(MANIFEST_FILENAME)
         return self.manifest.location_of(*key)
 
-    def _manifest_issue(self, code: str, message: str, key: tuple[str, ...]) -> Issue:
-        return Issue(code, message, self._manifest_location(*key), "error")
-
     def _entry_location(self, prompt_id: str, prompt: PromptFile) -> Location:
         if self.manifest and prompt_id in self.manifest.prompts:
             return self.manifest.location_of("prompts", prompt_id)
@@ -824,12 +703,6 @@ class Workspace:
 def _shape(sites: list[CodeSite]) -> list[tuple[str | None, tuple[str, ...]]]:
     """What a file's calls send, without their lines: equal shapes need no new discovery."""
     return sorted(((site.prompt_id, site.files) for site in sites), key=repr)
-
-
-def _lookup_folded(table: dict[str, str], name: str) -> str | None:
-    """`table[name]`, ignoring case and surrounding spaces, as model names are matched."""
-    wanted = name.strip().lower()
-    return next((v for k, v in table.items() if k.strip().lower() == wanted), None)
 
 
 def _replace_text(prompt: PromptFile, text: str) -> PromptFile:

@@ -155,7 +155,7 @@ def test_each_override_field_reaches_the_estimate(
     db: PriceDB, field: str, value: str, scenario: dict[str, str], output: int, per_call: str
 ) -> None:
     from llmcost_lsp.core.manifest import parse_manifest
-    from llmcost_lsp.core.overrides import overrides_for
+    from llmcost_lsp.core.prompt_settings import overrides_for
 
     manifest = parse_manifest(f'[pricing.overrides."claude-haiku-4-5"]\n{field} = "{value}"\n')
     entry = db.resolve("claude-haiku-4-5")

@@ -90,8 +90,8 @@ def load_manifest_for_pricing(env: Mapping[str, str] | None = None) -> Manifest 
 
 def make_pricer(manifest: Manifest | None = None, db: PriceDB | None = None) -> Pricer:
     """A pricer with the price DB in use and `manifest`'s `[pricing.overrides]`."""
-    from llmcost_lsp.core.overrides import overrides_for
     from llmcost_lsp.core.pricing.db import load_price_db
+    from llmcost_lsp.core.prompt_settings import overrides_for
 
     db = db or load_price_db()
     return Pricer(db, partial(overrides_for, manifest, db))

@@ -52,7 +52,7 @@ class Pricer:
     """Prices calls against one price DB and the manifest's overrides; caches model lookups.
 
     `overrides` maps a model (the DB entry) to its contracted rates; build it with
-    `core.overrides.overrides_for` bound to a manifest."""
+    `core.prompt_settings.overrides_for` bound to a manifest."""
 
     def __init__(
         self,
