@@ -1,28 +1,5 @@
-"""Prices: the schema of the price DB (`model`), loading it and choosing the rates (`db`).
-
-Names are re-exported lazily so `python -m llmcost_lsp.core.pricing.model` runs cleanly.
+"""Prices: the schema of the price DB (`model`), loading it, resolving names and choosing the
+rates in effect (`db`, `names`), its trust and freshness (`trust`, `keys`, `fetch`, `store`,
+`freshness`), and how a release's DB is built (`build` and its sources). Import from the module
+that holds a name; this package re-exports nothing.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from llmcost_lsp.core.pricing.db import (
-        ModelEntry,
-        ModelPrices,
-        PriceDB,
-        Rates,
-        load_price_db,
-        parse_price_db,
-    )
-
-__all__ = ["ModelEntry", "ModelPrices", "PriceDB", "Rates", "load_price_db", "parse_price_db"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from llmcost_lsp.core.pricing import db
-
-        return getattr(db, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
