@@ -199,6 +199,8 @@ async def test_quick_fixes_survive_an_only_quickfix_filter(client: Any, ws: Path
     manifest = ws / "llm-cost.toml"
     await wait_for(lambda: "budget-exceeded" in codes(client, manifest))
     breach = next(d for d in manifest_diagnostics(client, ws) if d.code == "budget-exceeded")
+    # the prompt travels with the diagnostic (ruff's pattern): no re-reading of the manifest
+    assert breach.data == {"promptId": "search/answer"}
     line = breach.range.start.line
     for only, expect in (([types.CodeActionKind.QuickFix], True), (["refactor"], False)):
         found = await client.text_document_code_action_async(

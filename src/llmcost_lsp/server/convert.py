@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
@@ -85,7 +86,10 @@ def to_range(location: Location, line_text: Callable[[int], str | None]) -> type
     return types.Range(start, types.Position(line, max(end_char, start.character)))
 
 
-def to_diagnostic(issue: Issue, line_text: Callable[[int], str | None]) -> types.Diagnostic:
+def to_diagnostic(
+    issue: Issue, line_text: Callable[[int], str | None], data: Any = None
+) -> types.Diagnostic:
+    """`data`: what a code action needs later (`{"promptId": ...}`); the client sends it back."""
     message = issue.message + (f"\nhint: {issue.hint}" if issue.hint else "")
     return types.Diagnostic(
         range=to_range(issue.location, line_text),
@@ -93,6 +97,7 @@ def to_diagnostic(issue: Issue, line_text: Callable[[int], str | None]) -> types
         severity=_SEVERITY[issue.severity],
         code=issue.code,
         source=SOURCE,
+        data=data,
     )
 
 

@@ -9,6 +9,7 @@ from lsprotocol import types
 from llmcost_lsp.core.code.model import ModelRef
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.manifest_edit import set_value
+from llmcost_lsp.server.capabilities import takes_document_changes
 from llmcost_lsp.server.convert import path_to_uri, units
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
@@ -43,7 +44,7 @@ def text_edit(ls: LlmCostServer, path: Path, old: str, new: str) -> types.Worksp
     if edit is None:
         return None
     uri = path_to_uri(path)
-    if ls.client_supports("workspace", "workspace_edit", "document_changes"):
+    if takes_document_changes(ls.client_capabilities):
         document = types.OptionalVersionedTextDocumentIdentifier(
             uri=uri, version=ls.versions.get(uri)
         )

@@ -69,6 +69,17 @@ def place_at(
     return PromptPlace(prompt.id, False, 0)
 
 
+def prompt_at(workspace: Workspace, rel: str, line: int) -> str | None:
+    """The prompt at 1-based `line` of workspace file `rel`: the file's own prompt, or in source
+    code the call on that line (None elsewhere)."""
+    path = workspace.root / rel
+    calls = call_prompts(workspace, path)
+    if calls is not None:
+        return next((prompt_id for prompt_id, at in calls if at == line - 1), None)
+    prompt = workspace.prompt_for_path(path)
+    return prompt.id if prompt is not None else None
+
+
 def call_prompts(workspace: Workspace, path: Path) -> list[tuple[str, int]] | None:
     """Source code: (prompt id, 0-based line of its call) for each call's own prompt and each
     prompt file it sends; None for a file that is not source code."""

@@ -2,7 +2,7 @@
 
 Every read or change of a Workspace runs on one worker thread, in arrival order, so the event
 loop stays responsive while a folder indexes and no two handlers touch a Workspace at once.
-Features are functions of this state; they never keep state of their own here.
+Features are functions of this state; what a feature keeps (a diff's base) lives on its Folder.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.textfile import read_text_file
 from llmcost_lsp.core.workspace import Workspace
+from llmcost_lsp.server.baseline import Baseline
 from llmcost_lsp.server.config import ServerConfig
 from llmcost_lsp.server.convert import path_to_uri, uri_to_path
 from llmcost_lsp.server.protocol import BoundedReader, Protocol, serve
@@ -51,6 +52,12 @@ class Folder:
     edits: int = 0  # bumped on every change; a refresh computed for an older value is dropped
     memo: FindingsMemo = field(default_factory=FindingsMemo)  # prompt findings of the last check
     refresh_task: asyncio.Task[None] | None = None
+    baseline: Baseline | None = None  # the base of the last `llmcost.diff`: live deltas
+
+    def set_baseline(self, baseline: Baseline | None) -> Baseline | None:
+        """Replace the diff's base; returns the old one (to be closed on the worker)."""
+        old, self.baseline = self.baseline, baseline
+        return old
 
     def contains(self, path: Path) -> bool:
         try:
@@ -183,15 +190,6 @@ class LlmCostServer(LanguageServer):
 
     def pricing_now(self) -> datetime:
         return self.config.pricing_now or self.env_settings.now()
-
-    def client_supports(self, *path: str) -> bool:
-        """Whether a nested client capability is present and truthy (False when absent)."""
-        node: Any = self.client_capabilities
-        for name in path:
-            node = getattr(node, name, None)
-            if node is None:
-                return False
-        return bool(node)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Out-of-band errors (a failed notification handler): log them, no pop-up per keystroke.

@@ -13,7 +13,7 @@ def compute_actions(
 ) -> list[types.CodeAction]:
     """Worker-side."""
     ours = [d for d in params.context.diagnostics if d.source == "llm-cost"]
-    actions = switch_model.code_actions(ls, folder, ours, params.text_document.uri)
+    actions = switch_model.code_actions(ls, folder, ours)
     actions += init_command.code_actions(ls, folder, params.text_document.uri)
     actions += diff.code_actions(ls, folder, params.text_document.uri)
     only = [_kind(k) for k in params.context.only or ()]

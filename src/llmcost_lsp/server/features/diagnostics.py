@@ -14,10 +14,13 @@ from dataclasses import replace
 
 from lsprotocol import types
 
+from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.server import actuals
 from llmcost_lsp.server.analysis import Findings, analyze
+from llmcost_lsp.server.capabilities import refreshes_inlay_hints
 from llmcost_lsp.server.convert import line_getter, path_to_uri, to_diagnostic
+from llmcost_lsp.server.lookup import prompt_at
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 log = logging.getLogger(__name__)
@@ -51,8 +54,26 @@ def folder_diagnostics(
             continue
         lines = line_getter(ls.file_text(folder, rel))
         uri = path_to_uri(folder.root / rel)
-        result[uri] = [to_diagnostic(issue, lines) for issue in issues]
+        result[uri] = [
+            to_diagnostic(issue, lines, diagnostic_data(folder, issue)) for issue in issues
+        ]
     return result
+
+
+def diagnostic_data(folder: Folder, issue: Issue) -> dict[str, str] | None:
+    """What a quick fix needs, put in `Diagnostic.data` when the diagnostic is made (the client
+    sends it back with the code action request): the prompt the finding is about."""
+    workspace = folder.workspace
+    if workspace is None:
+        return None
+    # a finding on the manifest names its prompt file as subject; a mirrored copy is on it
+    path, line = (
+        (issue.subject, issue.subject_line)
+        if issue.subject
+        else (issue.location.path, issue.location.line or 1)
+    )
+    prompt_id = prompt_at(workspace, path, line) if path else None
+    return {"promptId": prompt_id} if prompt_id else None
 
 
 async def refresh(ls: LlmCostServer, folder: Folder) -> None:
@@ -77,7 +98,12 @@ async def refresh(ls: LlmCostServer, folder: Folder) -> None:
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         )
     folder.published = by_uri
-    if ls.client_supports("workspace", "inlay_hint", "refresh_support"):
+    await refresh_annotations(ls)
+
+
+async def refresh_annotations(ls: LlmCostServer) -> None:
+    """Ask the client to fetch inlay hints again (figures changed), when it supports it."""
+    if refreshes_inlay_hints(ls.client_capabilities):
         try:
             await ls.workspace_inlay_hint_refresh_async(None)
         except Exception as error:  # a client may refuse; hints still come on the next request

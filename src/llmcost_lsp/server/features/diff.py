@@ -13,9 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import weakref
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,50 +23,19 @@ from llmcost_lsp.core.diff.git import load_commit_workspace
 from llmcost_lsp.core.diff.gitobjects import GitRepo
 from llmcost_lsp.core.diff.model import CostDiff
 from llmcost_lsp.core.errors import LlmCostError
-from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
-from llmcost_lsp.core.workspace import PromptResult, Workspace
-from llmcost_lsp.present_diff import headline, render_markdown, signed_usd
+from llmcost_lsp.present_diff import headline, render_markdown
+from llmcost_lsp.server.baseline import Baseline
+from llmcost_lsp.server.capabilities import shows_documents
 from llmcost_lsp.server.convert import path_to_uri, uri_to_path
 from llmcost_lsp.server.features.commands import Command, CommandError
+from llmcost_lsp.server.features.diagnostics import refresh_annotations
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 log = logging.getLogger(__name__)
 NAME = "llmcost.diff"
 TITLE = "llm-cost: cost diff against the default branch"
 _SHA = re.compile(r"[0-9a-f]{7,40}")
-
-
-@dataclass
-class Baseline:
-    """The base side of a folder's last diff; kept (with its git reader) for live hint deltas."""
-
-    label: str  # what hints say: "vs main"
-    repo: GitRepo
-    workspace: Workspace
-
-    def close(self) -> None:
-        self.repo.close()
-
-
-# Per server, per folder root: the baseline hints compare with. Lives beside the server state
-# (a Folder holds only the head); dropped with the server or replaced by the next diff.
-_BASELINES: weakref.WeakKeyDictionary[LlmCostServer, dict[Path, Baseline]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _baselines(ls: LlmCostServer) -> dict[Path, Baseline]:
-    found = _BASELINES.get(ls)
-    if found is None:
-        found = _BASELINES[ls] = {}
-
-        def close_all() -> None:
-            for baseline in found.values():
-                baseline.close()
-
-        ls.on_shutdown.append(close_all)
-    return found
 
 
 def _in_git(root: Path) -> bool:
@@ -130,49 +96,6 @@ def compute(ls: LlmCostServer, folder: Folder, base_ref: str | None) -> tuple[Co
     return diff, Baseline(label, repo, base)
 
 
-def hint_suffix(ls: LlmCostServer, folder: Folder, result: PromptResult) -> str:
-    """Worker-side: ` · +$41/mo vs main` for a prompt that differs from the last diff's base."""
-    baseline = _baselines(ls).get(folder.root)
-    if baseline is None or result.estimate is None:
-        return ""
-    base = baseline.workspace
-    old = base.prompt(result.prompt_id) or next(
-        (p for p in base.prompts if p.path == result.prompt.path), None
-    )
-    if old is None:
-        return f" · new vs {baseline.label}"
-    try:
-        terms: ScenarioTerms = base.scenario(ls.config.scenario)
-    except LlmCostError:
-        return ""
-    before = base.result(old.id, terms).estimate
-    after = result.estimate.monthly_usd
-    if before is None or before.monthly_usd is None or after is None:
-        changed = old.content_hash != result.prompt.content_hash
-        return f" · changed vs {baseline.label}" if changed else ""
-    delta = after - before.monthly_usd
-    if delta == 0:
-        return ""
-    return f" · {_short_delta(delta)}/mo vs {baseline.label}"
-
-
-def _short_delta(delta: Decimal) -> str:
-    """`+$41`, `-$3.10`, `+$0.0042`: whole dollars from $10, cents from $1."""
-    if abs(delta) >= 10:
-        return f"{'+' if delta > 0 else '-'}${abs(delta):,.0f}"
-    return signed_usd(delta)
-
-
-def decorate(
-    ls: LlmCostServer, folder: Folder, hint: types.InlayHint, result: PromptResult
-) -> types.InlayHint:
-    """The inlay hint with the diff's delta appended (unchanged when there is no baseline)."""
-    suffix = hint_suffix(ls, folder, result)
-    if suffix and isinstance(hint.label, str):
-        hint.label += suffix
-    return hint
-
-
 def _document_path(folder: Folder) -> Path:
     assert folder.workspace is not None
     digest = hashlib.sha256(str(folder.root).encode()).hexdigest()[:8]
@@ -185,14 +108,6 @@ def _write(path: Path, text: str) -> None:
     temp = path.with_suffix(".md.tmp")
     temp.write_text(text, encoding="utf-8")
     temp.replace(path)
-
-
-async def _refresh_hints(ls: LlmCostServer) -> None:
-    if ls.client_supports("workspace", "inlay_hint", "refresh_support"):
-        try:
-            await ls.workspace_inlay_hint_refresh_async(None)
-        except Exception as error:  # a client may refuse; hints come on the next request
-            log.debug("inlay hint refresh failed: %s", error)
 
 
 def _options(args: list[Any]) -> dict[str, Any]:
@@ -211,12 +126,11 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
     if folder is None:
         raise CommandError("no workspace folder to diff")
     await folder.ready.wait()
-    baselines = _baselines(ls)
     if options.get("clear"):
-        old = baselines.pop(folder.root, None)
+        old = folder.set_baseline(None)
         if old is not None:
             await ls.run(old.close)
-        await _refresh_hints(ls)
+        await refresh_annotations(ls)
         return {"cleared": old is not None}
     base = options.get("base")
     if base is not None and not isinstance(base, str):
@@ -225,20 +139,19 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
         diff, baseline = await ls.run(compute, ls, folder, base or None)
     except LlmCostError as error:
         raise CommandError(str(error)) from None
-    old = baselines.pop(folder.root, None)
+    old = folder.set_baseline(baseline)
     if old is not None:
         await ls.run(old.close)
-    baselines[folder.root] = baseline
     markdown = render_markdown(diff, baseline.workspace.db)
     path = _document_path(folder)
     await ls.run(_write, path, markdown)
     shown = False
-    if ls.client_supports("window", "show_document", "support"):
+    if shows_documents(ls.client_capabilities):
         answer = await ls.window_show_document_async(
             types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True)
         )
         shown = bool(answer and answer.success)
-    await _refresh_hints(ls)
+    await refresh_annotations(ls)
     return {
         "base": diff.base_label,
         "headline": headline(diff),

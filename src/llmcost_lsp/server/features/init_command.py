@@ -12,6 +12,7 @@ from lsprotocol import types
 
 from llmcost_lsp.core.init import InitPlan, apply_init, plan_init
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
+from llmcost_lsp.server.capabilities import creates_files
 from llmcost_lsp.server.convert import path_to_uri, uri_to_path
 from llmcost_lsp.server.edits import text_edit
 from llmcost_lsp.server.features.commands import Command, CommandError
@@ -50,14 +51,6 @@ def _create_edit(plan: InitPlan) -> types.WorkspaceEdit:
     )
 
 
-def _can_create(ls: LlmCostServer) -> bool:
-    edit = getattr(getattr(ls.client_capabilities, "workspace", None), "workspace_edit", None)
-    operations = getattr(edit, "resource_operations", None) or []
-    return bool(getattr(edit, "document_changes", False)) and any(
-        str(getattr(op, "value", op)) == "create" for op in operations
-    )
-
-
 def _reload(folder: Folder) -> None:
     if folder.workspace is not None:
         folder.workspace.load()
@@ -75,7 +68,7 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
     if not plan.changed:
         return {"changed": False, "mapped": mapped, "applied": None}
     how = "written"
-    if plan.old_text is None and _can_create(ls):
+    if plan.old_text is None and creates_files(ls.client_capabilities):
         result = await ls.workspace_apply_edit_async(
             types.ApplyWorkspaceEditParams(edit=_create_edit(plan), label="llm-cost init")
         )

@@ -14,10 +14,10 @@ from llmcost_lsp.core.workspace import PromptResult, Workspace
 from llmcost_lsp.present import money
 from llmcost_lsp.server import actuals
 from llmcost_lsp.server.analysis import resolve_scenario
+from llmcost_lsp.server.baseline import delta_text
 from llmcost_lsp.server.breakdown import breakdown_markdown
 from llmcost_lsp.server.config import HintSettings
 from llmcost_lsp.server.convert import line_getter, units, uri_to_path
-from llmcost_lsp.server.features import diff
 from llmcost_lsp.server.lookup import call_prompts, manifest_prompt_lines
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
@@ -78,7 +78,10 @@ def compute_hints(
         result = workspace.result(prompt_id, terms)
         hint = _hint(result, line, lines(line) or "", ls.config.hints)
         hint = actuals.decorate(hint, month.get(prompt_id))  # `· $287.00 so far this month`
-        hints.append(diff.decorate(ls, folder, hint, result))  # `· +$41/mo vs main`
+        delta = delta_text(folder.baseline, ls.config.scenario, result)
+        if delta and isinstance(hint.label, str):
+            hint.label += f" · {delta}"  # `· +$41/mo vs main`
+        hints.append(hint)
     return hints
 
 

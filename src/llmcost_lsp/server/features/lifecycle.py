@@ -11,6 +11,7 @@ from typing import Any
 from lsprotocol import types
 
 from llmcost_lsp.core.workspace import Workspace
+from llmcost_lsp.server.capabilities import pulls_configuration, shows_progress
 from llmcost_lsp.server.config import SECTION
 from llmcost_lsp.server.convert import set_position_encoding, uri_to_path
 from llmcost_lsp.server.features import watching
@@ -40,7 +41,7 @@ def apply_settings(ls: LlmCostServer, options: Any) -> None:
 
 async def pull_configuration(ls: LlmCostServer) -> None:
     """Ask the client for the `llmcost` section (when it answers `workspace/configuration`)."""
-    if not ls.client_supports("workspace", "configuration"):
+    if not pulls_configuration(ls.client_capabilities):
         return
     try:
         answer = await asyncio.wait_for(
@@ -86,7 +87,7 @@ def _warm(folder: Folder, prompt_ids: list[str]) -> None:
 
 async def index_folder(ls: LlmCostServer, folder: Folder, token: str) -> None:
     loop = asyncio.get_running_loop()
-    progress = ls.client_supports("window", "work_done_progress")
+    progress = shows_progress(ls.client_capabilities)
     if progress:
         try:
             await asyncio.wait_for(ls.work_done_progress.create_async(token), 5)
@@ -138,70 +139,85 @@ async def index_folder(ls: LlmCostServer, folder: Folder, token: str) -> None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{count} prompts"))
 
 
-def register(ls: LlmCostServer) -> None:
-    @ls.feature(types.INITIALIZE)
-    def initialize(params: types.InitializeParams) -> None:
-        apply_settings(ls, params.initialization_options)
-        encoding = ls.workspace.position_encoding
-        set_position_encoding(str(getattr(encoding, "value", encoding or "utf-16")))
-        use_block_documents(ls.workspace)
-        ls.folders = [Folder(root) for root in _roots(params)]
-        log.info("folders: %s", ", ".join(str(f.root) for f in ls.folders) or "none")
+def initialize(ls: LlmCostServer, params: types.InitializeParams) -> None:
+    apply_settings(ls, params.initialization_options)
+    encoding = ls.workspace.position_encoding
+    set_position_encoding(str(getattr(encoding, "value", encoding or "utf-16")))
+    use_block_documents(ls.workspace)
+    ls.folders = [Folder(root) for root in _roots(params)]
+    log.info("folders: %s", ", ".join(str(f.root) for f in ls.folders) or "none")
 
-    @ls.feature(types.INITIALIZED)
-    async def initialized(params: types.InitializedParams) -> None:
+
+async def initialized(ls: LlmCostServer, params: types.InitializedParams) -> None:
+    await pull_configuration(ls)
+    # watch first: a change during indexing is applied once the folder is ready
+    how = await watching.start(ls)
+    ls.window_log_message(
+        types.LogMessageParams(types.MessageType.Info, f"llm-cost: file watching: {how}")
+    )
+    for number, folder in enumerate(ls.folders):
+        await index_folder(ls, folder, f"llmcost-index-{number}")
+        # let requests that waited for the index (hints, hovers) queue before the full check
+        await asyncio.sleep(0)
+        await refresh(ls, folder)
+
+
+async def did_change_workspace_folders(
+    ls: LlmCostServer, params: types.DidChangeWorkspaceFoldersParams
+) -> None:
+    removed = {p for p in (uri_to_path(f.uri) for f in params.event.removed) if p}
+    for folder in [f for f in ls.folders if f.root in {r.resolve() for r in removed}]:
+        ls.folders.remove(folder)
+        for uri in folder.published:  # its findings go with it
+            ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+        await ls.run(_close, [folder])
+    known = {f.root for f in ls.folders}
+    for added in params.event.added:
+        root = uri_to_path(added.uri)
+        if root is None or not root.is_dir() or root.resolve() in known:
+            continue
+        folder = Folder(root.resolve())
+        ls.folders.append(folder)
+        await index_folder(ls, folder, f"llmcost-index-{len(ls.folders)}-{root.name}")
+        await refresh(ls, folder)
+
+
+async def did_change_configuration(
+    ls: LlmCostServer, params: types.DidChangeConfigurationParams
+) -> None:
+    if pulls_configuration(ls.client_capabilities):
         await pull_configuration(ls)
-        # watch first: a change during indexing is applied once the folder is ready
-        how = await watching.start(ls)
-        ls.window_log_message(
-            types.LogMessageParams(types.MessageType.Info, f"llm-cost: file watching: {how}")
-        )
-        for number, folder in enumerate(ls.folders):
-            await index_folder(ls, folder, f"llmcost-index-{number}")
-            # let requests that waited for the index (hints, hovers) queue before the full check
-            await asyncio.sleep(0)
-            await refresh(ls, folder)
+    else:
+        apply_settings(ls, params.settings)
+    for folder in ls.folders:
+        await folder.ready.wait()
+        await refresh(ls, folder)
 
-    @ls.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
-    async def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersParams) -> None:
-        removed = {p for p in (uri_to_path(f.uri) for f in params.event.removed) if p}
-        for folder in [f for f in ls.folders if f.root in {r.resolve() for r in removed}]:
-            ls.folders.remove(folder)
-            for uri in folder.published:  # its findings go with it
-                ls.text_document_publish_diagnostics(
-                    types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
-                )
-        known = {f.root for f in ls.folders}
-        for added in params.event.added:
-            root = uri_to_path(added.uri)
-            if root is None or not root.is_dir() or root.resolve() in known:
-                continue
-            folder = Folder(root.resolve())
-            ls.folders.append(folder)
-            await index_folder(ls, folder, f"llmcost-index-{len(ls.folders)}-{root.name}")
-            await refresh(ls, folder)
 
-    @ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
-        if ls.client_supports("workspace", "configuration"):
-            await pull_configuration(ls)
-        else:
-            apply_settings(ls, params.settings)
-        for folder in ls.folders:
-            await folder.ready.wait()
-            await refresh(ls, folder)
-
-    @ls.feature(types.SHUTDOWN)
-    async def shutdown(params: None) -> None:
-        for stop in ls.on_shutdown:
-            stop()
-        for task in list(ls.background):
-            task.cancel()
-        # the count cache's SQLite connection belongs to the worker thread
-        await ls.run(_close, ls.folders)
+async def shutdown(ls: LlmCostServer, params: None) -> None:
+    for stop in ls.on_shutdown:
+        stop()
+    for task in list(ls.background):
+        task.cancel()
+    # the count cache's SQLite connection belongs to the worker thread
+    await ls.run(_close, ls.folders)
 
 
 def _close(folders: list[Folder]) -> None:
+    """Worker-side: release what a folder holds open (the diff base's git reader, the cache)."""
     for folder in folders:
+        baseline = folder.set_baseline(None)
+        if baseline is not None:
+            baseline.close()
         if folder.workspace is not None:
             folder.workspace.counter.close()
+
+
+def register(ls: LlmCostServer) -> None:
+    ls.feature(types.INITIALIZE)(initialize)
+    ls.feature(types.INITIALIZED)(initialized)
+    ls.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)(did_change_workspace_folders)
+    ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
+    ls.feature(types.SHUTDOWN)(shutdown)

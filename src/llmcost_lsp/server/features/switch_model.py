@@ -11,10 +11,8 @@ from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.core.suggest import Alternative, swap_suggestions
 from llmcost_lsp.present import money
 from llmcost_lsp.server.analysis import resolve_scenario
-from llmcost_lsp.server.convert import uri_to_path
 from llmcost_lsp.server.edits import switch_model_edit
 from llmcost_lsp.server.features.commands import Command, CommandError
-from llmcost_lsp.server.lookup import call_prompts, prompt_table_at
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 NAME = "llmcost.switchModel"
@@ -42,29 +40,14 @@ def suggestions(ls: LlmCostServer, folder: Folder, prompt_id: str) -> list[Alter
 
 
 def code_actions(
-    ls: LlmCostServer, folder: Folder, diagnostics: list[types.Diagnostic], uri: str
+    ls: LlmCostServer, folder: Folder, diagnostics: list[types.Diagnostic]
 ) -> list[types.CodeAction]:
-    """Worker-side: one quick fix per suggested model, for each budget breach — on its manifest
-    line, or on the prompt file it is about."""
-    text = ls.file_text(folder, MANIFEST_FILENAME)
-    path = uri_to_path(uri)
-    workspace = folder.workspace
-    on_code = call_prompts(workspace, path) if workspace and path else None
-    on_prompt = (
-        workspace.prompt_for_path(path)
-        if workspace is not None and path is not None and path.name != MANIFEST_FILENAME
-        else None
-    )
+    """Worker-side: one quick fix per suggested model, for each budget breach. The prompt comes
+    from the diagnostic's `data`, written when the diagnostic was made (features/diagnostics)."""
     actions: list[types.CodeAction] = []
     for diagnostic in diagnostics:
-        if diagnostic.code not in BREACH_CODES or text is None:
-            continue
-        line = diagnostic.range.start.line
-        if on_code is not None:  # source code: the call on the diagnostic's line
-            prompt_id = next((pid for pid, at in on_code if at == line), None)
-        else:
-            prompt_id = on_prompt.id if on_prompt else prompt_table_at(text, line)
-        if prompt_id is None:
+        prompt_id = prompt_of(diagnostic)
+        if diagnostic.code not in BREACH_CODES or prompt_id is None:
             continue
         for alternative in suggestions(ls, folder, prompt_id):
             edit = switch_model_edit(ls, folder, prompt_id, alternative.model_id)
@@ -80,6 +63,13 @@ def code_actions(
                 )
             )
     return actions
+
+
+def prompt_of(diagnostic: types.Diagnostic) -> str | None:
+    """The prompt id a diagnostic of ours carries in `data` (None when it carries none)."""
+    data = diagnostic.data
+    prompt_id = data.get("promptId") if isinstance(data, dict) else None
+    return prompt_id if isinstance(prompt_id, str) else None
 
 
 async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from lsprotocol import types
 from llmcost_lsp.core.code import language_of
 from llmcost_lsp.core.discovery import compile_globs
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
+from llmcost_lsp.server.capabilities import registers_file_watchers
 from llmcost_lsp.server.convert import uri_to_path
 from llmcost_lsp.server.features.diagnostics import schedule_refresh
 from llmcost_lsp.server.state import Folder, LlmCostServer
@@ -85,7 +86,7 @@ async def start(ls: LlmCostServer) -> str:
     mode = ls.config.watch
     if mode == "off" or not ls.folders:
         return "off"
-    dynamic = ls.client_supports("workspace", "did_change_watched_files", "dynamic_registration")
+    dynamic = registers_file_watchers(ls.client_capabilities)
     if mode in ("auto", "client") and dynamic:
         registration = types.Registration(
             id=REGISTRATION_ID,
