@@ -1,5 +1,6 @@
 // Bundles the extension (and, for the in-editor tests, the test module) with esbuild.
 import * as esbuild from "esbuild";
+import { copyFileSync, mkdirSync } from "fs";
 
 const production = process.argv.includes("--production");
 const common = {
@@ -14,3 +15,6 @@ const common = {
 };
 await esbuild.build({ ...common, entryPoints: ["src/extension.ts"], outfile: "dist/extension.js" });
 await esbuild.build({ ...common, entryPoints: ["test/index.ts"], outfile: "out/test/index.js" });
+// The manifest's JSON Schema, for Even Better TOML (package.json `tomlValidation`).
+mkdirSync("schema", { recursive: true });
+copyFileSync("../../docs/schema/llm-cost.schema.json", "schema/llm-cost.schema.json");

@@ -30,10 +30,12 @@ from llmcost_lsp.core.manifest_edit import (
     add_table_comments,
     write_atomic,
 )
+from llmcost_lsp.core.manifest_schema import SCHEMA_DIRECTIVE
 from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, decode_text, read_capped
 from llmcost_lsp.core.toml_positions import table_headers
 
 HEADER = f"""\
+{SCHEMA_DIRECTIVE}
 # llm-cost.toml: what each prompt in this repository costs.
 # Reference: {MANIFEST_DOCS_URL}
 #

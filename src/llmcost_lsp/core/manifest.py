@@ -92,6 +92,15 @@ _DECIMAL_JSON: dict[str, Any] = {
     "description": 'A decimal amount; strings ("0.10") keep it exact.',
 }
 _DECIMAL_SCHEMA = WithJsonSchema(_DECIMAL_JSON)
+_RATIO_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "string", "pattern": r"^\s*(0(\.[0-9]+)?|1(\.0+)?)\s*$"},
+            {"type": "number", "minimum": 0, "maximum": 1},
+        ],
+        "description": 'A share from 0 to 1; strings ("0.25") keep it exact.',
+    }
+)
 _TAG_BUDGETS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": 'Tag key → tag value → monthly USD; `"team.search" = "800"` also accepted.',
@@ -109,7 +118,7 @@ MAX_COUNT = 10**12  # a trillion calls, or tokens, per month
 MAX_USD = Decimal(10) ** 12
 MAX_MULTIPLIER = Decimal(10) ** 6
 Money = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=MAX_USD), _DECIMAL_SCHEMA]
-Ratio = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=1), _DECIMAL_SCHEMA]
+Ratio = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=1), _RATIO_SCHEMA]
 Multiplier = Annotated[
     Decimal, BeforeValidator(_to_decimal), Field(ge=0, le=MAX_MULTIPLIER), _DECIMAL_SCHEMA
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,6 @@ from llmcost_lsp.core.manifest import (
     ManifestSchemaError,
     analyze_manifest,
     load_manifest,
-    manifest_json_schema,
     parse_manifest,
 )
 
@@ -195,8 +195,11 @@ def test_blank_prompt_id_is_rejected() -> None:
 
 
 def test_json_schema_file_is_current() -> None:
+    from llmcost_lsp.core.manifest_schema import editor_schema
+    from llmcost_lsp.core.pricing.db import load_price_db
+
     published = json.loads((REPO / "docs/schema/llm-cost.schema.json").read_text())
-    assert published == manifest_json_schema(), "run: python docs/schema/generate.py"
+    assert published == editor_schema(load_price_db()), "run: python docs/schema/generate.py"
 
 
 def test_issue_locations_carry_the_key_range_for_editors() -> None:
@@ -214,3 +217,107 @@ def test_example_manifest_validates_against_the_published_schema() -> None:
     jsonschema.validate(example, schema)  # includes `query = 40` shorthand and tag budgets
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"defaults": {"calls_per_mnth": 1}}, schema)
+
+
+# -- the schema editors use (core/manifest_schema.py) -------------------------------------------
+
+
+def _tables(schema: dict) -> dict[str, dict]:
+    from llmcost_lsp.core.manifest_schema import _properties
+
+    found = {name: _properties(table) for name, table in schema["$defs"].items()}
+    return {"Manifest": schema["properties"], **found}
+
+
+def test_every_key_of_the_published_schema_has_a_description() -> None:
+    schema = json.loads((REPO / "docs/schema/llm-cost.schema.json").read_text())
+    missing = [
+        f"{table}.{key}"
+        for table, keys in _tables(schema).items()
+        for key, spec in keys.items()
+        if not spec.get("description")
+    ]
+    assert missing == []
+    assert "null" not in json.dumps(schema), "TOML has no null: optional keys are left out"
+    assert schema["$id"].endswith("/docs/schema/llm-cost.schema.json")  # SchemaStore's url
+
+
+def test_the_schema_offers_the_price_dbs_model_ids_and_bounds_ratios() -> None:
+    from llmcost_lsp.core.manifest_schema import editor_schema
+    from llmcost_lsp.core.pricing.db import load_price_db
+
+    db = load_price_db()
+    tables = _tables(editor_schema(db))
+    examples = tables["PromptEntry"]["model"]["examples"]
+    assert "gpt-4o" in examples and set(examples) <= {m.id for m in db.models()}
+    assert tables["Defaults"]["model"]["examples"] == examples
+    ratio = tables["Scenario"]["cache_hit_ratio"]
+    assert ratio["maximum"] == 1 and ratio["minimum"] == 0
+
+
+def test_init_writes_the_schema_directive_first() -> None:
+    from llmcost_lsp.core.init import HEADER
+    from llmcost_lsp.core.manifest_schema import SCHEMA_DIRECTIVE, SCHEMA_ID
+
+    assert HEADER.splitlines()[0] == SCHEMA_DIRECTIVE == f"#:schema {SCHEMA_ID}"
+
+
+def test_the_vscode_extension_associates_the_schema_for_even_better_toml() -> None:
+    package = json.loads((REPO / "editors/vscode/package.json").read_text())
+    [entry] = package["contributes"]["tomlValidation"]
+    assert entry == {"fileMatch": "llm-cost.toml", "url": "./schema/llm-cost.schema.json"}
+    build = (REPO / "editors/vscode/esbuild.mjs").read_text()
+    assert "docs/schema/llm-cost.schema.json" in build  # copied into the .vsix at build
+    assert "!schema/llm-cost.schema.json" in (REPO / "editors/vscode/.vscodeignore").read_text()
+
+
+PLANTED = """\
+#:schema {schema}
+
+[defaults]
+calls_per_mnth = 1000
+
+[prompts.answer]
+path = "prompts/answer.prompt"
+model = "gpt-4o"
+output_tokens = -5
+calls_per_month = "lots"
+budget_monthly_usd = "12,50"
+
+[scenarios.cached]
+cache_hit_ratio = 1.5
+"""
+
+
+def test_taplo_finds_five_planted_errors_each_at_its_line(tmp_path: Path) -> None:
+    """What Even Better TOML (taplo) shows a user: every planted error, located, and said
+    specifically (no "not valid under any of the schemas listed in the 'anyOf' keyword")."""
+    import os
+    import shutil
+    import subprocess
+
+    taplo = shutil.which("taplo")
+    if taplo is None:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail("taplo is not installed (pip install taplo; .ci/run installs it)")
+        pytest.skip("taplo is not installed: pip install taplo")
+    manifest = tmp_path / "llm-cost.toml"
+    schema = REPO / "docs/schema/llm-cost.schema.json"
+    manifest.write_text(PLANTED.format(schema=schema))
+    done = subprocess.run(
+        [taplo, "lint", "--no-auto-config", str(manifest)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "NO_COLOR": "1", "RUST_LOG": "error"},
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    found: dict[int, set[str]] = {}
+    lines = done.stderr.splitlines()
+    for message, where in itertools.pairwise(lines):
+        if message.startswith("error: ") and "llm-cost.toml:" in where:
+            line = int(where.rsplit("llm-cost.toml:", 1)[1].split(":")[0])
+            found.setdefault(line, set()).add(message.removeprefix("error: "))
+    planted = {4: "calls_per_mnth", 9: "minimum of 0", 10: "not of type", 11: "does not match"}
+    planted[14] = "greater than the maximum of 1"
+    for line, words in planted.items():
+        assert any(words in m for m in found.get(line, set())), (line, found)
+    assert "anyOf" not in done.stderr
