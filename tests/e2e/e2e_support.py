@@ -99,3 +99,13 @@ def cli_json(*args: str) -> Any:
     )
     assert proc.stdout, proc.stderr
     return json.loads(proc.stdout)
+
+
+def monthly_by_prompt(estimate: Any) -> dict[str, str]:
+    """Each priced prompt's monthly cost (a decimal string) in `llm-cost estimate --format json`."""
+    found = {}
+    for prompt in estimate["prompts"]:
+        cost = (prompt.get("estimate") or {}).get("cost") or {}
+        if cost.get("monthly_usd") is not None:
+            found[prompt["id"]] = cost["monthly_usd"]
+    return found

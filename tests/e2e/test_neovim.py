@@ -4,7 +4,10 @@ a budget breach under a scenario, :LlmCostInit writing llm-cost.toml, and :check
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +172,99 @@ def test_a_python_llm_call_shows_its_cost_at_the_call(
     assert code["after_edit"][0]["label"] != hint["label"]
     # the plugin left the buffer's inlay hints (every server's) as the user had them: off
     assert code["inlay_hints_enabled"] is False
+
+
+def test_vim_lsp_enable_alone_starts_the_server_and_help_needs_no_helptags(
+    nvim: Path, tmp_path: Path, example_workspace: Path, expectations: Expectations
+) -> None:
+    """No setup(): the plugin on 'runtimepath' and `vim.lsp.enable("llmcost")` (the plugin's
+    lsp/llmcost.lua) give the hints; `:help llmcost` opens from the shipped doc/tags."""
+    results = run_nvim(
+        nvim,
+        tmp_path / "home",
+        example_workspace,
+        "hints,help",
+        E2E_NO_SETUP="1",
+        E2E_HINT_FILE=str(example_workspace / expectations.hint_file),
+        VIRTUAL_ENV=sys.prefix,  # where the plugin looks for python -m llmcost_lsp
+    )
+    [hint] = results["hints"]["hints"]
+    assert f"{expectations.hint_tokens:,} tok" in hint["label"]
+    help_ = results["help"]
+    assert help_["plugin_loaded"] and help_["opened"] == "llmcost.txt", help_
+    assert ":LlmCostBreakdown" in help_["completion"], help_
+
+
+def test_the_shipped_help_tags_are_current(nvim: Path, tmp_path: Path) -> None:
+    doc = tmp_path / "doc"
+    shutil.copytree(PLUGIN / "doc", doc)
+    (doc / "tags").unlink()
+    subprocess.run(
+        [str(nvim), "--headless", "--clean", "-c", f"helptags {doc}", "-c", "qa!"],
+        env=isolated_env(tmp_path / "home"),
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    shipped = (PLUGIN / "doc" / "tags").read_text()
+    assert shipped == (doc / "tags").read_text(), "run :helptags editors/neovim/doc and commit"
+
+
+def test_code_lens_breakdown_prompt_list_and_statusline(
+    nvim: Path, tmp_path: Path, example_workspace: Path
+) -> None:
+    """A prompt whose first line is long (support/triage.txt, 82 characters): the lens puts the
+    monthly cost first, its breakdown opens; every prompt listed by monthly cost, the CLI's
+    figures; the statusline has the total."""
+    from e2e_support import cli_json, monthly_by_prompt
+
+    triage = example_workspace / "prompts" / "support" / "triage.txt"
+    results = run_nvim(
+        nvim,
+        tmp_path / "home",
+        example_workspace,
+        "lens,prompts",
+        setup={"codelens": True},
+        E2E_LENS_FILE=str(triage),
+    )
+    lens = results["lens"]
+    assert lens["first_line_length"] > 80
+    [first] = [item for item in lens["lenses"] if item["line"] == 0]
+    cli = monthly_by_prompt(cli_json("estimate", str(example_workspace)))
+    monthly = Decimal(cli["support/triage"])
+    assert first["title"].startswith(f"${monthly:,.2f}/mo · $"), first
+    assert first["command"] == "llm-cost.showPromptBreakdown"
+    assert lens["breakdown"].startswith("**llm-cost · support/triage**")
+
+    prompts = results["prompts"]
+    rows = prompts["result"]["folders"][0]["prompts"]
+    costs = [Decimal(r["monthlyUsd"]) for r in rows if r["monthlyUsd"] is not None]
+    assert costs == sorted(costs, reverse=True) and len(costs) >= 4
+    assert {r["id"]: Decimal(r["monthlyUsd"]) for r in rows if r["monthlyUsd"]} == {
+        k: Decimal(v) for k, v in cli.items()
+    }
+    assert prompts["items"][0].startswith(rows[0]["id"] + ": $")
+    total = Decimal(prompts["result"]["folders"][0]["monthlyUsd"])
+    assert prompts["status"].startswith(f"llm-cost ${total:,.2f}/mo"), prompts["status"]
+
+
+def test_a_fresh_repository_offers_create_manifest_as_the_quick_fix(
+    nvim: Path, tmp_path: Path, example_workspace: Path
+) -> None:
+    """No llm-cost.toml: the prompt's findings are folded into one note plus hints, and the
+    quick fix at the cursor (what vim.lsp.buf.code_action asks for) creates the manifest."""
+    (example_workspace / "llm-cost.toml").unlink()
+    shutil.rmtree(example_workspace / "code-app")
+    (example_workspace / ".git").mkdir()
+    prompt = example_workspace / "prompts" / "classify.prompt"
+    results = run_nvim(
+        nvim, tmp_path / "home", example_workspace, "quickfix", E2E_INIT_FILE=str(prompt)
+    )
+    found = results["quickfix"]
+    assert [a["title"] for a in found["actions"]] == [
+        "Create llm-cost.toml for this workspace (llm-cost init)"
+    ]
+    assert found["actions"][0]["kind"] == "quickfix" and found["actions"][0]["isPreferred"]
+    severities = {d["code"]: d["severity"] for d in found["diagnostics"]}
+    assert severities.get("no-manifest") == 3, found["diagnostics"]  # INFO: the one summary
+    assert all(s >= 3 for s in severities.values()), found["diagnostics"]  # no error, no warning

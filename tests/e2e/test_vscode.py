@@ -27,8 +27,10 @@ from e2e_support import (
     EXAMPLES,
     REPO_ROOT,
     Expectations,
+    cli_json,
     installed,
     isolated_env,
+    monthly_by_prompt,
     server_argv,
 )
 
@@ -36,6 +38,14 @@ pytestmark = pytest.mark.e2e
 
 EXTENSION = REPO_ROOT / "editors" / "vscode"
 DRIVERS = E2E_DIR / "vscode"
+LENS_FILE = "prompts/support/triage.txt"  # its first line is 82 characters long
+
+
+def _git_repository(folder: Path) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "e2e", "GIT_AUTHOR_EMAIL": "e2e@example.invalid"}
+    env |= {"GIT_COMMITTER_NAME": "e2e", "GIT_COMMITTER_EMAIL": "e2e@example.invalid"}
+    for argv in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", *argv], cwd=folder, env=env, check=True, capture_output=True)
 
 
 def _run(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> str:
@@ -115,6 +125,11 @@ def code_server(
     home = tmp_path_factory.mktemp("code-server")
     workspace = home / "workspace"
     shutil.copytree(EXAMPLES, workspace)
+    _git_repository(workspace)  # `llm-cost: Show cost diff` compares with its commit
+    fresh = home / "fresh"  # a first run: the same prompts, no llm-cost.toml
+    shutil.copytree(EXAMPLES, fresh, ignore=shutil.ignore_patterns("llm-cost.toml", "code-app"))
+    (fresh / ".git").mkdir()
+    monthly = monthly_by_prompt(cli_json("estimate", str(workspace)))
     expect = home / "expect.json"
     expect.write_text(
         json.dumps(
@@ -125,6 +140,9 @@ def code_server(
                 "breachScenario": expectations.breach_scenario,
                 "breachFile": expectations.breach_file,
                 "breachCode": expectations.breach_code,
+                "lensFile": LENS_FILE,
+                "lensMonthly": f"${Decimal(monthly['support/triage']):,.2f}",
+                "monthly": monthly,
             }
         )
     )
@@ -201,7 +219,7 @@ def test_the_extensions_own_tests_pass_inside_vscode(code_server: CodeServer) ->
         f"{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}\ncode-server log:\n"
         f"{code_server.log.read_text()[-2000:]}"
     )
-    assert "5 passed, 0 failed" in proc.stdout
+    assert "8 passed, 0 failed" in proc.stdout
 
 
 def test_a_prompt_file_shows_its_cost_hint_screenshot(
@@ -276,3 +294,34 @@ def test_a_python_llm_call_shows_its_cost_at_the_call(code_server: CodeServer) -
     assert seen["line"].startswith("    response = client.chat.completions.create(")
     assert seen["line"].endswith("/mo"), seen["line"]
     assert shot.stat().st_size > 10_000
+
+
+def test_lens_prompt_view_and_first_run_quick_fix_as_a_person_sees_them(
+    code_server: CodeServer,
+) -> None:
+    """Screenshots of what a person sees: the code lens above a prompt whose first line is
+    long (the monthly cost is in view), the "Prompts by cost" view in the activity bar (highest
+    first), and on a repository without llm-cost.toml the Ctrl+. menu offering to create it."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name in ("vscode-lens.png", "vscode-prompts-view.png", "vscode-first-run-quickfix.png"):
+        (ARTIFACTS / name).unlink(missing_ok=True)
+    proc = _node(
+        code_server,
+        "features_shot.js",
+        code_server.url,
+        str(code_server.workspace),
+        str(code_server.workspace.parent / "fresh"),
+        str(ARTIFACTS),
+        timeout=240,
+    )
+    assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    # the lens line above line 1 starts with the monthly figure, fully visible
+    assert re.match(r"^\$[\d,]+\.\d\d/mo · \$", seen["lens"]), seen["lens"]
+    # the view: prompts with their monthly cost, highest first (as rendered)
+    costs = [Decimal(m.replace(",", "")) for m in re.findall(r"\$([\d,]+\.\d\d)/mo", seen["view"])]
+    assert len(costs) >= 4 and costs == sorted(costs, reverse=True), seen["view"]
+    # a fresh repository: no error in the status bar, the quick fix is in the Ctrl+. menu
+    assert "Create llm-cost.toml for this workspace" in seen["quickFixMenu"], seen["quickFixMenu"]
+    for name in ("vscode-lens.png", "vscode-prompts-view.png", "vscode-first-run-quickfix.png"):
+        assert (ARTIFACTS / name).stat().st_size > 10_000, name

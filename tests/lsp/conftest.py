@@ -89,6 +89,10 @@ def make_client() -> LanguageClient:
     def inlay_refresh(params: None) -> None:
         client.inlay_refreshes = getattr(client, "inlay_refreshes", 0) + 1  # type: ignore[attr-defined]
 
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:
+        client.lens_refreshes = getattr(client, "lens_refreshes", 0) + 1  # type: ignore[attr-defined]
+
     @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
     def message_request(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
         wanted = getattr(client, "choose", None)

@@ -68,6 +68,13 @@ async def test_diff_of_an_unsaved_edit_against_main(client: Any, ws: Path) -> No
 
     (hint,) = await hints(client, uri)
     assert label(hint).endswith("/mo vs main") and " · +$" in label(hint)
+    # the code lens above it carries the same delta, after the monthly cost (never cut off)
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(types.TextDocumentIdentifier(uri))
+    )
+    [lens] = [lens for lens in lenses if lens.range.start.line == 0]
+    assert lens.command.title.endswith(label(hint).rsplit(" · ", 1)[1]), lens.command.title
+    assert lens.command.title.split(" · ")[0].endswith("/mo")
     other = open_doc(client, ws / "prompts/classify.prompt")
     assert "vs main" not in label((await hints(client, other))[0])
 

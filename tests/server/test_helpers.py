@@ -1,10 +1,17 @@
-"""The server's pure helpers: capabilities, positions, hint labels, breakdowns, minimal edits."""
+"""The server's pure helpers: capabilities, positions, hint labels, breakdowns, minimal edits.
+
+Unit tests of the language server: no server process, no session. A change to a label, a range
+or an edit is checked here in well under a second; only what crosses the wire needs the
+pytest-lsp sessions of tests/lsp. Client capabilities are the ones pytest-lsp recorded from
+real editors. (No conftest.py here: tests/lsp imports its own as `conftest`.)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,7 +21,7 @@ from lsprotocol import types
 from llmcost_lsp.core.errors import Location
 from llmcost_lsp.core.estimate import Estimate, ScenarioTerms, Sourced, price_call
 from llmcost_lsp.core.issues import Issue
-from llmcost_lsp.core.pricing.db import PriceDB
+from llmcost_lsp.core.pricing.db import PriceDB, parse_price_db
 from llmcost_lsp.core.tokens.spec import TokenCount
 from llmcost_lsp.server import capabilities
 from llmcost_lsp.server.baseline import short_delta
@@ -24,6 +31,14 @@ from llmcost_lsp.server.convert import line_getter, set_position_encoding, to_di
 from llmcost_lsp.server.edits import minimal_edit
 from llmcost_lsp.server.features.inlay_hints import hint_label
 from llmcost_lsp.server.features.switch_model import prompt_of
+
+SMALL_DB = Path(__file__).resolve().parents[1] / "core" / "pricing" / "small_prices.json"
+
+
+@pytest.fixture(scope="session")
+def small_db() -> PriceDB:
+    """Two models with fixed prices (gpt-4o: $2.50 in, $10 out per Mtok)."""
+    return parse_price_db(SMALL_DB.read_bytes(), str(SMALL_DB))
 
 
 def estimate(

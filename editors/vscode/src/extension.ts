@@ -12,8 +12,10 @@ import {
   State,
   TransportKind,
 } from "vscode-languageclient/node";
+import { FolderPrompts, PromptRow, PromptTree } from "./prompts";
+import { showRendered, shown } from "./render";
 import { locateServer, ServerCommand } from "./server";
-import { breakdownRows, formatMonthly, StatusBar, Totals, totalsFrom } from "./status";
+import { formatMonthly, StatusBar, Totals, totalsFrom } from "./status";
 
 /** Source code languages whose LLM calls the server prices (docs/code-prompts.md). */
 export const CODE_LANGUAGES = [
@@ -50,7 +52,13 @@ const SERVER_COMMANDS = {
   switchModel: "llmcost.switchModel",
   diff: "llmcost.diff",
   exportFocus: "llmcost.exportFocus",
+  prompts: "llmcost.prompts",
+  breakdown: "llmcost.breakdown",
 } as const;
+
+/** Where the scenario picked with 'llm-cost: Select scenario' is kept: this workspace's state
+ * (never .vscode/settings.json, which would show up as a change in the repository). */
+const SCENARIO_STATE = "llmcost.scenario";
 
 let client: LanguageClient | undefined;
 let server: ServerCommand | undefined;
@@ -58,6 +66,8 @@ let output: vscode.OutputChannel;
 let status: StatusBar;
 let quietChecks = 0;
 let problem: string | undefined;
+let state: vscode.Memento;
+let tree: PromptTree;
 
 /** What the extension exports: used by its own tests and by anyone scripting it. */
 export interface LlmCostApi {
@@ -69,22 +79,35 @@ export interface LlmCostApi {
   problem(): string | undefined;
   /** What 'llm-cost: Switch model' offers, without the quick pick. */
   switchActions(): Promise<vscode.CodeAction[]>;
+  /** The scenario hints, diagnostics and totals use (null: the manifest's default). */
+  scenario(): string | null;
+  /** The "Prompts by cost" view. */
+  promptTree(): PromptTree;
+  /** The HTML of the rendered views ("breakdown", "diff") as last shown. */
+  rendered(key: string): string | undefined;
 }
 
 function settings(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration("llmcost");
 }
 
+/** The scenario in effect: the one picked for this workspace, else the setting, else null. */
+function currentScenario(): string | null {
+  return state?.get<string>(SCENARIO_STATE) || settings().get<string>("scenario") || null;
+}
+
 /** The `llmcost` section as the server reads it (initializationOptions and workspace/configuration). */
 function serverSettings(): Record<string, unknown> {
   const c = settings();
   return {
-    scenario: c.get<string>("scenario") || null,
+    scenario: currentScenario(),
     hints: {
       tokens: c.get<boolean>("hints.tokens", true),
       perCall: c.get<boolean>("hints.perCall", true),
       perMonth: c.get<boolean>("hints.perMonth", true),
     },
+    compareModels: c.get<number>("compareModels", 3),
+    debounceMs: c.get<number>("debounceMs", 150),
   };
 }
 
@@ -130,6 +153,17 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions: serverSettings(),
+    middleware: {
+      // The server pulls the `llmcost` section: answer with what serverSettings() says, so the
+      // scenario kept in workspace state (not a setting) survives every configuration change.
+      workspace: {
+        configuration: async (params, token, next) => {
+          const answer = await next(params, token);
+          if (!Array.isArray(answer)) return answer;
+          return params.items.map((item, i) => (item.section === "llmcost" ? serverSettings() : answer[i]));
+        },
+      },
+    },
     synchronize: {
       configurationSection: "llmcost",
       fileEvents: [
@@ -200,12 +234,34 @@ async function refreshTotals(): Promise<void> {
   } finally {
     quietChecks--;
   }
+  await tree.refresh();
+}
+
+/** Every prompt with its monthly cost (llmcost.prompts), for the view and the breakdown pick. */
+async function loadPrompts(): Promise<FolderPrompts[] | undefined> {
+  if (client?.state !== State.Running || !serverHas(SERVER_COMMANDS.prompts)) return undefined;
+  try {
+    const result = (await client.sendRequest(ExecuteCommandRequest.type, {
+      command: SERVER_COMMANDS.prompts,
+      arguments: [],
+    })) as { folders?: FolderPrompts[] } | undefined;
+    return result?.folders;
+  } catch (err) {
+    output.appendLine(`could not list the prompts: ${String(err)}`);
+    return undefined;
+  }
 }
 
 let refreshTimer: NodeJS.Timeout | undefined;
 function refreshTotalsSoon(): void {
   if (refreshTimer) clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => void refreshTotals(), 500);
+}
+
+let treeTimer: NodeJS.Timeout | undefined;
+function refreshTreeSoon(): void {
+  if (treeTimer) clearTimeout(treeTimer);
+  treeTimer = setTimeout(() => void tree.refresh(), 500);
 }
 
 /** Scenario names: from the server when it lists them, else the manifest's [scenarios.NAME] tables. */
@@ -223,7 +279,7 @@ async function scenarioNames(): Promise<string[]> {
 async function selectScenario(name?: string): Promise<string | undefined> {
   let picked = name;
   if (picked === undefined) {
-    const current = settings().get<string>("scenario") || BASELINE;
+    const current = currentScenario() || BASELINE;
     const choice = await vscode.window.showQuickPick(
       (await scenarioNames()).map((n) => ({ label: n, description: n === current ? "current" : undefined })),
       { title: "llm-cost: scenario for hints, diagnostics and the total", placeHolder: current },
@@ -231,9 +287,9 @@ async function selectScenario(name?: string): Promise<string | undefined> {
     if (choice === undefined) return undefined;
     picked = choice.label;
   }
-  // The workspace setting persists the choice; the server also hears it through
-  // didChangeConfiguration, and the command makes it take effect at once.
-  await settings().update("scenario", picked === BASELINE ? "" : picked, vscode.ConfigurationTarget.Workspace);
+  // Kept in this workspace's state (no file written into the repository); the command makes it
+  // take effect at once, and the configuration middleware keeps answering it.
+  await state.update(SCENARIO_STATE, picked);
   if (serverHas(SERVER_COMMANDS.selectScenario)) {
     await execute(SERVER_COMMANDS.selectScenario, [picked || BASELINE]);
   }
@@ -287,22 +343,47 @@ async function switchModel(): Promise<boolean> {
   return applied;
 }
 
+/** The status bar's click: every prompt by monthly cost in a quick pick; picking one opens it. */
 async function showBreakdown(): Promise<void> {
-  const rows = await breakdownRows();
+  await tree.refresh();
+  const rows = tree.folders.flatMap((f) => tree.rows(tree.folders.indexOf(f)));
   if (rows.length === 0) {
-    void vscode.window.showInformationMessage(
-      "llm-cost: no prompts in llm-cost.toml yet. Run 'llm-cost: Initialize manifest'.",
-    );
+    void vscode.window.showInformationMessage("llm-cost: no prompts found in this workspace.");
     return;
   }
   const total = status.totals ? ` — ${formatMonthly(status.totals.monthly)} in all` : "";
   const picked = await vscode.window.showQuickPick(
-    rows.map((r) => ({ label: r.id, description: r.label, row: r })),
+    rows.map((r) => ({ label: r.id, description: describeRow(r), row: r })),
     { title: `llm-cost: monthly cost per prompt${total}`, matchOnDescription: true },
   );
-  if (!picked) return;
-  const pos = new vscode.Position(picked.row.line, 0);
-  await vscode.window.showTextDocument(picked.row.uri, { selection: new vscode.Range(pos, pos) });
+  if (picked) await openPrompt(picked.row);
+}
+
+function describeRow(row: PromptRow): string {
+  return tree.getTreeItem({ kind: "prompt", row }).description as string;
+}
+
+async function openPrompt(row: PromptRow): Promise<void> {
+  const pos = new vscode.Position(row.line, 0);
+  await vscode.window.showTextDocument(vscode.Uri.parse(row.uri), { selection: new vscode.Range(pos, pos) });
+}
+
+/** One prompt's breakdown, rendered: from a code lens ({folder, promptId}), the view's context
+ * menu (a row), or the palette (the prompt at the cursor). */
+async function showPromptBreakdown(arg?: { folder?: string; promptId?: string } | PromptRow): Promise<unknown> {
+  let request: Record<string, unknown>;
+  if (arg && "promptId" in arg && arg.promptId) request = { folder: arg.folder, promptId: arg.promptId };
+  else if (arg && "id" in arg) request = { uri: arg.uri, promptId: arg.id };
+  else {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return undefined;
+    request = { uri: editor.document.uri.toString(), line: editor.selection.active.line };
+  }
+  const result = (await execute(SERVER_COMMANDS.breakdown, [request])) as
+    | { promptId: string; markdown: string }
+    | undefined;
+  if (result) await showRendered("breakdown", `llm-cost: ${result.promptId}`, result.markdown);
+  return result;
 }
 
 function register(context: vscode.ExtensionContext, id: string, fn: (...args: any[]) => unknown): void {
@@ -312,11 +393,21 @@ function register(context: vscode.ExtensionContext, id: string, fn: (...args: an
 export async function activate(context: vscode.ExtensionContext): Promise<LlmCostApi> {
   output = vscode.window.createOutputChannel("llm-cost");
   status = new StatusBar("llm-cost.showBreakdown");
-  context.subscriptions.push(output, status);
+  state = context.workspaceState;
+  tree = new PromptTree(loadPrompts);
+  context.subscriptions.push(
+    output,
+    status,
+    vscode.window.createTreeView("llmcost.prompts", { treeDataProvider: tree, showCollapseAll: false }),
+  );
+  void vscode.commands.executeCommand("setContext", "llmcost.promptOrder", tree.order);
 
-  register(context, "llm-cost.init", async () => {
+  register(context, "llm-cost.init", async (target?: string) => {
     const active = vscode.window.activeTextEditor?.document.uri;
-    const folder = (active && vscode.workspace.getWorkspaceFolder(active)?.uri) ?? firstWorkspaceFolder();
+    const folder =
+      (typeof target === "string" ? vscode.Uri.parse(target) : undefined) ??
+      (active && vscode.workspace.getWorkspaceFolder(active)?.uri) ??
+      firstWorkspaceFolder();
     if (!folder) {
       void vscode.window.showWarningMessage("llm-cost: open a folder first; llm-cost.toml goes at its root.");
       return undefined;
@@ -336,16 +427,40 @@ export async function activate(context: vscode.ExtensionContext): Promise<LlmCos
   register(context, "llm-cost.switchModel", async (...args: unknown[]) =>
     args.length ? execute(SERVER_COMMANDS.switchModel, args) : switchModel(),
   );
-  // Without arguments: the active file's folder against the default branch (the server's default).
+  // Without arguments: the active file's folder against the default branch (the server's
+  // default), shown rendered beside the editor (the server writes the markdown, we render it).
   register(context, "llm-cost.diff", async (...args: unknown[]) => {
     if (args.length) return execute(SERVER_COMMANDS.diff, args);
     const active = vscode.window.activeTextEditor?.document.uri;
-    const folder = active && vscode.workspace.getWorkspaceFolder(active)?.uri;
-    return execute(SERVER_COMMANDS.diff, folder ? [{ folder: folder.toString() }] : []);
+    const folder = (active && vscode.workspace.getWorkspaceFolder(active)?.uri) ?? firstWorkspaceFolder();
+    const options: Record<string, unknown> = { open: false };
+    if (folder) options.folder = folder.toString();
+    const result = (await execute(SERVER_COMMANDS.diff, [options])) as
+      | { markdown?: string; headline?: string }
+      | undefined;
+    if (result?.markdown) await showRendered("diff", `llm-cost: ${result.headline ?? "cost diff"}`, result.markdown);
+    await tree.refresh();
+    return result;
   });
-  register(context, "llm-cost.exportFocus", async (...args: unknown[]) =>
-    execute(SERVER_COMMANDS.exportFocus, args),
-  );
+  // Without arguments: asks where to write (a save dialog), as any export does.
+  register(context, "llm-cost.exportFocus", async (...args: unknown[]) => {
+    if (args.length) return execute(SERVER_COMMANDS.exportFocus, args);
+    const folder = firstWorkspaceFolder();
+    const month = new Date().toISOString().slice(0, 7);
+    const target = await vscode.window.showSaveDialog({
+      title: "llm-cost: export the estimate as FOCUS CSV",
+      defaultUri: folder ? vscode.Uri.joinPath(folder, `llm-cost-focus-${month}.csv`) : undefined,
+      filters: { "FOCUS CSV": ["csv"] },
+      saveLabel: "Export",
+    });
+    if (!target) return undefined;
+    return execute(SERVER_COMMANDS.exportFocus, [{ uri: target.toString() }]);
+  });
+  register(context, "llm-cost.showPromptBreakdown", showPromptBreakdown);
+  register(context, "llm-cost.openPrompt", openPrompt);
+  register(context, "llm-cost.refreshPrompts", () => tree.refresh());
+  register(context, "llm-cost.sortPromptsByCost", () => tree.sortBy("cost"));
+  register(context, "llm-cost.sortPromptsByName", () => tree.sortBy("name"));
   register(context, "llm-cost.showBreakdown", showBreakdown);
   register(context, "llm-cost.showLogs", () => output.show(true));
   register(context, "llm-cost.restartServer", async () => {
@@ -366,6 +481,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<LlmCos
       }
     }),
     vscode.workspace.onDidSaveTextDocument(() => refreshTotalsSoon()),
+    // the server publishes after every change it applied: the view follows the figures
+    vscode.languages.onDidChangeDiagnostics(() => refreshTreeSoon()),
   );
 
   const started = startClient(context).catch((err) => {
@@ -379,6 +496,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<LlmCos
     ready: () => started,
     switchActions,
     problem: () => problem,
+    scenario: currentScenario,
+    promptTree: () => tree,
+    rendered: (key: string) => shown.get(key),
   };
 }
 

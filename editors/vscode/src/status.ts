@@ -1,12 +1,17 @@
 // The status-bar item: the workspace's monthly total (from the server's llmcost.check result);
-// clicking it opens the per-prompt breakdown (the server's inlay hints on llm-cost.toml).
+// clicking it opens the per-prompt list. Red only for a budget or limit breach; `?/mo` while no
+// prompt has a monthly cost (unknown, never $0.00); a folder without llm-cost.toml says so.
 import * as vscode from "vscode";
 
 export interface FolderTotal {
   root: string;
   monthly: string;
   scenario: string;
-  errors: number;
+  /** Budget and limit breaches (the findings that make the item red). */
+  breaches: number;
+  /** No prompt has a monthly cost: the total is unknown, not $0. */
+  unknown: boolean;
+  hasManifest: boolean;
   /** "105 prompts found: 24 estimated, …; 53 files skipped" (the CLI's last line). */
   coverage: string;
 }
@@ -17,6 +22,9 @@ export interface Totals {
   folders: FolderTotal[];
 }
 
+/** Findings that are a budget or limit breach: only these turn the status bar red. */
+export const BREACH = /(^|-)budget-exceeded$|^per-call-limit$|^forbidden-model$/;
+
 /** The totals in an `llmcost.check` result ({folders: [{root, scenario, monthlyUsd, issues}]}). */
 export function totalsFrom(value: unknown): Totals | undefined {
   const folders = (value as { folders?: unknown } | undefined)?.folders;
@@ -24,12 +32,14 @@ export function totalsFrom(value: unknown): Totals | undefined {
   const rows: FolderTotal[] = [];
   for (const f of folders) {
     if (!f || typeof f.monthlyUsd !== "string" || !Number.isFinite(Number(f.monthlyUsd))) continue;
-    const issues: Array<{ severity?: string }> = Array.isArray(f.issues) ? f.issues : [];
+    const issues: Array<{ severity?: string; code?: string }> = Array.isArray(f.issues) ? f.issues : [];
     rows.push({
       root: String(f.root ?? ""),
       monthly: f.monthlyUsd,
       scenario: String(f.scenario ?? ""),
-      errors: issues.filter((i) => i.severity === "error").length,
+      breaches: issues.filter((i) => i.severity === "error" && BREACH.test(String(i.code))).length,
+      unknown: f.monthlyUnknown === true,
+      hasManifest: f.hasManifest !== false,
       coverage: typeof f.coverageLine === "string" ? f.coverageLine : "",
     });
   }
@@ -60,14 +70,17 @@ export class StatusBar implements vscode.Disposable {
     if (!totals) return;
     this.totals = totals;
     this.item.command = this.breakdownCommand;
-    this.item.text = `$(graph) ${formatMonthly(totals.monthly)}`;
+    const unknown = totals.folders.every((f) => f.unknown);
+    const setup = totals.folders.some((f) => !f.hasManifest);
+    this.item.text = `$(graph) ${unknown ? "?/mo" : formatMonthly(totals.monthly)}` + (setup ? " · set up llm-cost.toml" : "");
     const lines = totals.folders.map(
-      (f) => `${f.root}: ${formatMonthly(Number(f.monthly))} (scenario ${f.scenario})` +
-        (f.errors ? `, ${f.errors} budget/policy error(s)` : "") +
+      (f) => `${f.root}: ${f.unknown ? "?/mo (no prompt has a monthly cost yet)" : formatMonthly(Number(f.monthly))} (scenario ${f.scenario})` +
+        (f.breaches ? `, ${f.breaches} budget/limit breach(es)` : "") +
+        (f.hasManifest ? "" : ", no llm-cost.toml: 'llm-cost: Initialize manifest' creates it") +
         (f.coverage ? `\n${f.coverage}` : ""),
     );
-    this.item.tooltip = `llm-cost monthly total\n${lines.join("\n")}\nClick for the per-prompt breakdown.`;
-    this.item.backgroundColor = totals.folders.some((f) => f.errors > 0)
+    this.item.tooltip = `llm-cost monthly total\n${lines.join("\n")}\nClick for every prompt by monthly cost.`;
+    this.item.backgroundColor = totals.folders.some((f) => f.breaches > 0)
       ? new vscode.ThemeColor("statusBarItem.errorBackground")
       : undefined;
   }
@@ -88,41 +101,4 @@ export class StatusBar implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
-}
-
-export interface BreakdownRow {
-  id: string;
-  label: string;
-  monthly: number | undefined;
-  uri: vscode.Uri;
-  line: number;
-}
-
-/** One row per `[prompts.<id>]` of each llm-cost.toml, with the server's hint for it. */
-export async function breakdownRows(): Promise<BreakdownRow[]> {
-  const rows: BreakdownRow[] = [];
-  for (const uri of await vscode.workspace.findFiles("**/llm-cost.toml", "**/node_modules/**", 20)) {
-    const doc = await vscode.workspace.openTextDocument(uri);
-    const hints =
-      (await vscode.commands.executeCommand<vscode.InlayHint[]>(
-        "vscode.executeInlayHintProvider",
-        uri,
-        new vscode.Range(0, 0, doc.lineCount, 0),
-      )) ?? [];
-    for (const hint of hints) {
-      const line = doc.lineAt(hint.position.line).text;
-      const m = line.match(/^\s*\[\s*prompts\.(?:"([^"]+)"|([^\]\s]+))\s*\]/);
-      if (!m) continue;
-      const label = typeof hint.label === "string" ? hint.label : hint.label.map((p) => p.value).join("");
-      const monthly = label.match(/\$([\d,]+(?:\.\d+)?)\/mo/);
-      rows.push({
-        id: m[1] ?? m[2],
-        label,
-        monthly: monthly ? Number(monthly[1].replace(/,/g, "")) : undefined,
-        uri,
-        line: hint.position.line,
-      });
-    }
-  }
-  return rows.sort((a, b) => (b.monthly ?? -1) - (a.monthly ?? -1));
 }

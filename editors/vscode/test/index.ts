@@ -13,6 +13,11 @@ interface Expect {
   breachScenario: string;
   breachFile: string;
   breachCode: string;
+  /** A prompt whose first line is long, and its monthly cost as the CLI writes it ("$1,234.50"). */
+  lensFile: string;
+  lensMonthly: string;
+  /** Every priced prompt's monthly cost from `llm-cost estimate` (decimal strings). */
+  monthly: Record<string, string>;
 }
 
 const log = (msg: string) => console.log(`[ext-test] ${msg}`);
@@ -40,6 +45,12 @@ async function hintsOf(uri: vscode.Uri, lines = 1): Promise<string[]> {
   );
   return (hints ?? []).map(labelText);
 }
+
+async function lensesOf(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
+  return (await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", uri, 10)) ?? [];
+}
+
+const api = () => vscode.extensions.getExtension("llm-cost.llm-cost")!.exports;
 
 const tests: Array<[string, (e: Expect) => Promise<void>]> = [
   [
@@ -80,7 +91,11 @@ const tests: Array<[string, (e: Expect) => Promise<void>]> = [
       assert.ok(!hasBreach(), "no breach in the base case");
       const picked = await vscode.commands.executeCommand("llm-cost.selectScenario", e.breachScenario);
       assert.strictEqual(picked, e.breachScenario);
-      assert.strictEqual(vscode.workspace.getConfiguration("llmcost").get("scenario"), e.breachScenario);
+      const api0 = vscode.extensions.getExtension("llm-cost.llm-cost")!.exports;
+      assert.strictEqual(api0.scenario(), e.breachScenario, "kept in the workspace state");
+      // ...and not in a settings file written into the user's repository
+      assert.ok(!fs.existsSync(path.join(e.workspace, ".vscode", "settings.json")), ".vscode/settings.json written");
+      assert.strictEqual(vscode.workspace.getConfiguration("llmcost").get("scenario"), "");
       const diag = await until("a budget diagnostic", () =>
         vscode.languages
           .getDiagnostics(uri)
@@ -108,6 +123,55 @@ const tests: Array<[string, (e: Expect) => Promise<void>]> = [
 
       await vscode.commands.executeCommand("llm-cost.selectScenario", "baseline");
       await until("the breach to clear", () => (hasBreach() ? undefined : true));
+    },
+  ],
+  [
+    "a code lens above a prompt with a long first line shows the monthly cost first; it opens the breakdown",
+    async (e) => {
+      const uri = vscode.Uri.file(path.join(e.workspace, e.lensFile));
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      const lens = await until("a code lens", async () => (await lensesOf(uri)).find((l) => l.command && l.range.start.line === 0));
+      const title = lens.command!.title;
+      log(`lens on ${e.lensFile}: ${title}`);
+      assert.ok(title.startsWith(`${e.lensMonthly}/mo · $`), `${title} starts with ${e.lensMonthly}/mo`);
+      assert.match(title, /^\$[\d,.]+\/mo · \$[\d.]+\/call · (≈ )?[\d,]+ tok$/);
+      await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+      const html: string = await until("the rendered breakdown", () => api().rendered("breakdown"));
+      assert.ok(html.includes("support/triage") && html.includes("<table"), html.slice(0, 300));
+    },
+  ],
+  [
+    "the Prompts by cost view lists every prompt, highest monthly cost first, with the CLI's figures",
+    async (e) => {
+      const tree = api().promptTree();
+      await tree.refresh();
+      const rows = await until("the prompt list", () => (tree.rows().length ? tree.rows() : undefined));
+      log(`view: ${JSON.stringify(rows.map((r: { id: string; monthlyUsd: string }) => [r.id, r.monthlyUsd]))}`);
+      const costs = rows.filter((r: { monthlyUsd: string | null }) => r.monthlyUsd !== null).map((r: { monthlyUsd: string }) => Number(r.monthlyUsd));
+      assert.deepStrictEqual(costs, [...costs].sort((a, b) => b - a), "sorted by monthly cost");
+      for (const [id, usd] of Object.entries(e.monthly)) {
+        const row = rows.find((r: { id: string }) => r.id === id);
+        assert.ok(row, `${id} is listed`);
+        assert.strictEqual(Number(row.monthlyUsd), Number(usd), `${id}: the CLI's ${usd}`);
+      }
+      const item = tree.getTreeItem({ kind: "prompt", row: rows[0] });
+      assert.ok(String(item.description).startsWith("$"), String(item.description));
+      tree.sortBy("name");
+      const names = tree.rows().map((r: { id: string }) => r.id);
+      assert.deepStrictEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
+      tree.sortBy("cost");
+    },
+  ],
+  [
+    "Show cost diff opens a rendered view, not markdown source",
+    async () => {
+      const result = await vscode.commands.executeCommand<{ headline: string }>("llm-cost.diff");
+      assert.ok(result, "llmcost.diff answered");
+      const html: string = await until("the rendered diff", () => api().rendered("diff"));
+      assert.ok(!html.includes("<!-- llm-cost-diff -->") || html.includes("<h3"), "rendered");
+      assert.ok(html.includes("LLM cost"), html.slice(0, 300));
+      const raw = vscode.window.visibleTextEditors.filter((ed) => ed.document.fileName.endsWith(".md"));
+      assert.strictEqual(raw.length, 0, "no markdown source editor opened");
     },
   ],
   [

@@ -69,6 +69,18 @@ def place_at(
     return PromptPlace(prompt.id, False, 0)
 
 
+def prompt_places(workspace: Workspace, path: Path) -> list[tuple[str, int]]:
+    """(prompt id, 0-based line) of each prompt shown in a file: the manifest's `[prompts.<id>]`
+    headers, each LLM call in source code, or a prompt file's first line."""
+    if workspace.relative(path) == MANIFEST_FILENAME:
+        return sorted(manifest_prompt_lines(workspace).items(), key=lambda item: item[1])
+    calls = call_prompts(workspace, path)
+    if calls is not None:
+        return calls  # the line of each call's `create(`
+    prompt = workspace.prompt_for_path(path)
+    return [(prompt.id, 0)] if prompt else []
+
+
 def prompt_at(workspace: Workspace, rel: str, line: int) -> str | None:
     """The prompt at 1-based `line` of workspace file `rel`: the file's own prompt, or in source
     code the call on that line (None elsewhere)."""

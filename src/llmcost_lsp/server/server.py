@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from llmcost_lsp.server.features import (
+    breakdown_command,
     check_command,
     code_actions,
+    code_lens,
     commands,
     diagnostics,
     diff,
@@ -14,6 +16,7 @@ from llmcost_lsp.server.features import (
     init_command,
     inlay_hints,
     lifecycle,
+    prompt_list,
     select_scenario,
     switch_model,
     watching,
@@ -26,6 +29,7 @@ FEATURE_MODULES = (
     diagnostics,
     inlay_hints,
     hover,
+    code_lens,
     code_actions,
     watching,
 )
@@ -37,6 +41,8 @@ COMMAND_MODULES = (
     select_scenario,
     diff,
     export_focus,
+    prompt_list,
+    breakdown_command,
 )
 
 

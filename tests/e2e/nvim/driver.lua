@@ -12,8 +12,17 @@ end
 
 vim.opt.rtp:prepend(os.getenv("LLMCOST_PLUGIN"))
 local llmcost = require("llmcost")
-local setup_opts = vim.json.decode(os.getenv("LLMCOST_SETUP") or "{}")
-llmcost.setup(setup_opts)
+if os.getenv("E2E_NO_SETUP") == "1" then
+  -- what a user with only `vim.lsp.enable("llmcost")` gets: lsp/llmcost.lua and plugin/llmcost.lua
+  vim.lsp.enable("llmcost")
+else
+  local setup_opts = vim.json.decode(os.getenv("LLMCOST_SETUP") or "{}")
+  llmcost.setup(setup_opts)
+end
+
+local function request(client, method, params, handler, bufnr)
+  return client:request(method, params, handler, bufnr)
+end
 
 local TIMEOUT = tonumber(os.getenv("E2E_TIMEOUT_MS") or "30000")
 
@@ -208,6 +217,100 @@ function steps.code()
     filetype = vim.bo[bufnr].filetype,
     root = client.root_dir or client.config.root_dir,
   })
+end
+
+-- :help llmcost with the plugin only on 'runtimepath' (its doc/tags ship with it).
+function steps.help()
+  local ok, err = pcall(vim.cmd, "help llmcost")
+  emit({
+    step = "help",
+    ok = true,
+    opened = ok and vim.fn.expand("%:t") or nil,
+    error = not ok and tostring(err) or nil,
+    completion = vim.fn.getcompletion("LlmCost", "help"),
+    plugin_loaded = vim.g.loaded_llmcost == true,
+  })
+end
+
+-- The code lens above a prompt with a long first line: the monthly cost comes first.
+function steps.lens()
+  local file = os.getenv("E2E_LENS_FILE")
+  vim.cmd.edit(vim.fn.fnameescape(file))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait_client(bufnr, "lens")
+  local titles = {}
+  local ok = vim.wait(TIMEOUT, function()
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+    titles = {}
+    for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
+      if lens.command then
+        table.insert(titles, { line = lens.range.start.line, title = lens.command.title, command = lens.command.command })
+      end
+    end
+    return #titles > 0
+  end, 200)
+  if not ok then
+    return fail("lens", "no code lens within " .. TIMEOUT .. " ms")
+  end
+  local breakdown
+  llmcost.breakdown(nil, function(result)
+    breakdown = result
+  end)
+  vim.wait(TIMEOUT, function() return breakdown ~= nil end, 50)
+  emit({
+    step = "lens",
+    ok = true,
+    lenses = titles,
+    first_line_length = #vim.api.nvim_buf_get_lines(bufnr, 0, 1, false)[1],
+    breakdown = breakdown and breakdown.markdown or nil,
+  })
+end
+
+-- Every prompt by monthly cost (:LlmCostPrompts's quickfix items) and the statusline.
+function steps.prompts()
+  local result
+  llmcost.execute("llmcost.prompts", {}, function(r)
+    result = r
+  end)
+  if not vim.wait(TIMEOUT, function() return result ~= nil end, 50) then
+    return fail("prompts", "llmcost.prompts did not answer")
+  end
+  local texts = {}
+  for _, item in ipairs(llmcost.prompt_items(result)) do
+    table.insert(texts, item.text)
+  end
+  vim.wait(TIMEOUT, function() return llmcost.status() ~= "" end, 50)
+  emit({ step = "prompts", ok = true, items = texts, result = result, status = llmcost.status() })
+end
+
+-- A fresh repository (no llm-cost.toml): the quick fixes at the cursor on a prompt file, as
+-- vim.lsp.buf.code_action() asks for them.
+function steps.quickfix()
+  local file = os.getenv("E2E_INIT_FILE")
+  vim.cmd.edit(vim.fn.fnameescape(file))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = wait_client(bufnr, "quickfix")
+  vim.wait(TIMEOUT, function() return #vim.diagnostic.get(bufnr) > 0 end, 50)
+  local diagnostics = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    table.insert(diagnostics, d.user_data and d.user_data.lsp or nil)
+  end
+  local params = vim.lsp.util.make_range_params(0, client.offset_encoding)
+  params.context = { diagnostics = diagnostics, only = { "quickfix" }, triggerKind = 1 }
+  local answer
+  request(client, "textDocument/codeAction", params, function(err, result)
+    answer = { err = err, result = result or {} }
+  end, bufnr)
+  vim.wait(TIMEOUT, function() return answer ~= nil end, 50)
+  local actions = {}
+  for _, a in ipairs(answer.result) do
+    table.insert(actions, { title = a.title, kind = a.kind, isPreferred = a.isPreferred })
+  end
+  local severities = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    table.insert(severities, { code = d.code, severity = d.severity, message = d.message })
+  end
+  emit({ step = "quickfix", ok = true, actions = actions, diagnostics = severities })
 end
 
 function steps.health()

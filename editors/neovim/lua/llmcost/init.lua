@@ -23,10 +23,15 @@ M.defaults = {
   code_patterns = { "%.py$", "%.pyi$", "%.[cm]?[jt]sx?$" },
   root_markers = { "llm-cost.toml", ".git" },
   inlay_hints = true,
+  -- Code lenses (monthly cost first) as virtual text; off by default: the inlay hint already
+  -- shows the whole figure at the end of the line in Neovim.
+  codelens = false,
   -- The `llmcost` settings section, sent as initializationOptions and workspace/configuration.
   settings = {
     scenario = nil, -- a [scenarios.NAME] from llm-cost.toml or "baseline"; nil: the manifest's default
     hints = { tokens = true, perCall = true, perMonth = true },
+    compareModels = 3, -- cheaper models offered in hovers, breakdowns and quick fixes
+    debounceMs = 150, -- delay after the last keystroke before figures are recomputed
   },
   -- Server log level (error, warning, info, debug); the log is in :LspLog.
   log_level = "info",
@@ -225,7 +230,23 @@ local function refresh_handler(err, result, ctx, config)
   return vim.NIL
 end
 
+local function attach_codelens(bufnr)
+  local group = vim.api.nvim_create_augroup("llmcost_codelens_" .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "BufWritePost" }, {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      vim.lsp.codelens.refresh({ bufnr = bufnr })
+    end,
+  })
+  vim.lsp.codelens.refresh({ bufnr = bufnr })
+end
+
 local function on_attach(client, bufnr)
+  if M.config.codelens and vim.lsp.codelens then
+    attach_codelens(bufnr)
+  end
+  M.refresh_status()
   if M.is_code(bufnr) then
     if M.config.inlay_hints then
       attach_code(bufnr)
@@ -250,7 +271,20 @@ local function client_config(cmd)
   return vim.tbl_deep_extend("force", M.config.lsp, base)
 end
 
-local function register_011(cmd)
+--- The `vim.lsp.config` of the server (what lsp/llmcost.lua returns, so that
+--- `vim.lsp.enable("llmcost")` works without setup()); nil when no server is found.
+function M.lsp_config(cmd)
+  if not cmd then
+    local tried
+    cmd, tried = M.server_cmd()
+    if not cmd then
+      notify("llmcost-lsp not found (" .. table.concat(tried, "; ") .. "); see :checkhealth llmcost", vim.log.levels.WARN)
+      return nil
+    end
+    if M.config.log_level then
+      cmd = vim.list_extend(vim.deepcopy(cmd), { "--log-level", M.config.log_level })
+    end
+  end
   local cfg = client_config(cmd)
   cfg.root_markers = nil
   -- No filetypes: prompt files come in every filetype; root_dir decides, by path, per buffer.
@@ -259,7 +293,11 @@ local function register_011(cmd)
       on_dir(root_for(bufnr))
     end
   end
-  vim.lsp.config(NAME, cfg)
+  return cfg
+end
+
+local function register_011(cmd)
+  vim.lsp.config(NAME, M.lsp_config(cmd))
   vim.lsp.enable(NAME)
 end
 
@@ -322,6 +360,125 @@ function M.execute(command, arguments, on_result, bufnr)
   return true
 end
 
+-- The statusline's figure, from the server's llmcost.prompts (refreshed on attach, after
+-- diagnostics change, and when the scenario changes).
+local status_text = ""
+local status_pending = false
+
+--- "llm-cost $1,482/mo" for a statusline (lualine: `{ require("llmcost").status }`); "?/mo"
+--- while no prompt has a monthly cost; a "!" count of prompts over budget. "" before the
+--- server answered.
+function M.status()
+  return status_text
+end
+
+local function money(value)
+  local n = tonumber(value)
+  if not n then
+    return "?"
+  end
+  local whole, cents = string.format("%.2f", n):match("^(%-?%d+)%.(%d+)$")
+  whole = whole:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", ""):gsub("^%-,", "-")
+  return "$" .. whole .. "." .. cents
+end
+M.money = money
+
+--- Formats an llmcost.prompts result for the statusline.
+function M.format_status(result)
+  local total, unknown, over, manifest = 0, true, 0, true
+  for _, folder in ipairs(type(result) == "table" and result.folders or {}) do
+    total = total + (tonumber(folder.monthlyUsd) or 0)
+    unknown = unknown and folder.monthlyUnknown
+    manifest = manifest and folder.hasManifest
+    for _, p in ipairs(folder.prompts or {}) do
+      if p.state == "over-budget" then
+        over = over + 1
+      end
+    end
+  end
+  local text = "llm-cost " .. (unknown and "?" or money(total)) .. "/mo"
+  if over > 0 then
+    text = text .. " !" .. over
+  end
+  if not manifest then
+    text = text .. " (no llm-cost.toml)"
+  end
+  return text
+end
+
+function M.refresh_status()
+  if status_pending then
+    return
+  end
+  status_pending = true
+  vim.defer_fn(function()
+    status_pending = false
+    local client = M.client(0)
+    if not client or not vim.tbl_contains(server_commands(client), "llmcost.prompts") then
+      return
+    end
+    request(client, "workspace/executeCommand", { command = "llmcost.prompts", arguments = {} }, function(err, result)
+      if not err then
+        status_text = M.format_status(result)
+        M.last_prompts = result
+        vim.api.nvim_exec_autocmds("User", { pattern = "LlmCostStatus", modeline = false })
+      end
+    end)
+  end, 200)
+end
+
+--- Every prompt by monthly cost as quickfix items (highest first, unknown last).
+function M.prompt_items(result)
+  local items = {}
+  for _, folder in ipairs(type(result) == "table" and result.folders or {}) do
+    for _, p in ipairs(folder.prompts or {}) do
+      local parts = {}
+      if p.state == "no-estimate" then
+        table.insert(parts, "no estimate: " .. (p.reason or "?"))
+      else
+        table.insert(parts, (p.monthlyUsd and money(p.monthlyUsd) or "?") .. "/mo")
+        if p.budgetMonthlyUsd then
+          table.insert(parts, "budget " .. money(p.budgetMonthlyUsd))
+        end
+        if p.delta then
+          table.insert(parts, p.delta)
+        end
+      end
+      table.insert(items, {
+        filename = vim.uri_to_fname(p.uri),
+        lnum = p.line + 1,
+        col = 1,
+        text = p.id .. ": " .. table.concat(parts, " · "),
+        type = p.state == "over-budget" and "E" or (p.state == "near-budget" and "W" or "I"),
+      })
+    end
+  end
+  return items
+end
+
+--- One prompt's breakdown (markdown) in a floating window: `args` {promptId=, folder=} or
+--- {uri=, line=} (default: the prompt at the cursor). `on_result(result)` replaces the window.
+function M.breakdown(args, on_result)
+  local bufnr = vim.api.nvim_get_current_buf()
+  if not args then
+    args = { uri = vim.uri_from_bufnr(bufnr), line = vim.api.nvim_win_get_cursor(0)[1] - 1 }
+  end
+  return M.execute("llmcost.breakdown", { args }, function(result)
+    if on_result then
+      return on_result(result)
+    end
+    vim.schedule(function()
+      local lines = vim.split(result.markdown or "", "\n")
+      vim.lsp.util.open_floating_preview(lines, "markdown", { border = "rounded", focus_id = "llmcost-breakdown" })
+    end)
+  end, bufnr)
+end
+
+-- A code lens's click (`llm-cost.showPromptBreakdown` {folder, promptId}): the breakdown.
+vim.lsp.commands["llm-cost.showPromptBreakdown"] = function(command)
+  M.breakdown((command.arguments or {})[1])
+end
+
 --- Scenario names from the manifest at the buffer's root (`[scenarios.NAME]` tables).
 function M.scenarios(bufnr)
   local root = vim.fs.root(bufnr or 0, { "llm-cost.toml" })
@@ -364,6 +521,7 @@ function M.set_scenario(name)
     end
   end
   notify("scenario: " .. name)
+  M.refresh_status()
 end
 
 --- "$1,482/mo (scenario baseline)" per workspace folder, from an llmcost.check result.
@@ -435,6 +593,19 @@ local function create_commands()
     local args = { base = opts.args ~= "" and opts.args or nil, folder = root and vim.uri_from_fname(root) or nil }
     M.execute("llmcost.diff", { args }, nil, bufnr)
   end, { nargs = "?", desc = "llm-cost: cost diff against a git ref (default: the default branch)" })
+
+  vim.api.nvim_create_user_command("LlmCostBreakdown", function()
+    M.breakdown()
+  end, { desc = "llm-cost: the cost breakdown of the prompt at the cursor (a floating window)" })
+
+  vim.api.nvim_create_user_command("LlmCostPrompts", function()
+    M.execute("llmcost.prompts", {}, function(result)
+      vim.schedule(function()
+        vim.fn.setqflist({}, " ", { title = "llm-cost: prompts by monthly cost", items = M.prompt_items(result) })
+        vim.cmd("copen")
+      end)
+    end)
+  end, { desc = "llm-cost: every prompt by monthly cost, in the quickfix list" })
 
   vim.api.nvim_create_user_command("LlmCostSwitchModel", function()
     M.switch_model()
@@ -512,10 +683,24 @@ function M.switch_model(on_actions)
   end
 end
 
-function M.setup(opts)
-  M.config = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
+--- What plugin/llmcost.lua runs at startup: the user commands and the prompt filetypes, so
+--- that `vim.lsp.enable("llmcost")` alone (lsp/llmcost.lua) works without setup().
+function M.bootstrap()
   create_commands()
   add_filetypes()
+  vim.api.nvim_create_autocmd("DiagnosticChanged", {
+    group = vim.api.nvim_create_augroup("llmcost_status", { clear = true }),
+    callback = function(args)
+      if #vim.lsp.get_clients({ name = NAME, bufnr = args.buf }) > 0 then
+        M.refresh_status()
+      end
+    end,
+  })
+end
+
+function M.setup(opts)
+  M.config = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
+  M.bootstrap()
   local cmd, tried = M.server_cmd()
   if cmd and M.config.log_level then
     cmd = vim.list_extend(vim.deepcopy(cmd), { "--log-level", M.config.log_level })

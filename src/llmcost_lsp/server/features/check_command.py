@@ -36,6 +36,9 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
                 "scenario": report.scenario.name,
                 "exitCode": findings.exit_code,
                 "monthlyUsd": str(report.monthly_usd),
+                "monthlyUnknown": report.monthly_unknown,  # no prompt has one: `?`, not $0
+                "hasManifest": folder.workspace is not None
+                and folder.workspace.manifest_path.exists(),
                 "issues": [issue_data(i) for i in findings.issues],
                 "coverage": coverage.data(),
                 "coverageLine": coverage.line(),

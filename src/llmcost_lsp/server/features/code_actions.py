@@ -14,7 +14,7 @@ def compute_actions(
     """Worker-side."""
     ours = [d for d in params.context.diagnostics if d.source == "llm-cost"]
     actions = switch_model.code_actions(ls, folder, ours)
-    actions += init_command.code_actions(ls, folder, params.text_document.uri)
+    actions += init_command.code_actions(ls, folder, params.text_document.uri, ours)
     actions += diff.code_actions(ls, folder, params.text_document.uri)
     only = [_kind(k) for k in params.context.only or ()]
     if only:  # "quickfix" matches "quickfix" and "quickfix.x", not "quickfixes"

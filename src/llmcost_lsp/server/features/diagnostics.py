@@ -18,8 +18,9 @@ from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
 from llmcost_lsp.server import actuals
 from llmcost_lsp.server.analysis import Findings, analyze
-from llmcost_lsp.server.capabilities import refreshes_inlay_hints
+from llmcost_lsp.server.capabilities import refreshes_code_lenses, refreshes_inlay_hints
 from llmcost_lsp.server.convert import line_getter, path_to_uri, to_diagnostic
+from llmcost_lsp.server.first_run import fold as first_run_fold
 from llmcost_lsp.server.lookup import prompt_at
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
@@ -43,20 +44,21 @@ def folder_findings(ls: LlmCostServer, folder: Folder) -> Findings | None:
 def folder_diagnostics(
     ls: LlmCostServer, folder: Folder, findings: Findings
 ) -> dict[str, list[types.Diagnostic]]:
-    """Worker-side: diagnostics per URI. Findings without a file go on the manifest, if any."""
+    """Worker-side: diagnostics per URI. Findings without a file go on the manifest, if any;
+    without one, each file's findings are folded (server/first_run.py)."""
     grouped = findings.by_path()
     loose = grouped.pop(None, [])
     if loose and (folder.root / MANIFEST_FILENAME).is_file():
         grouped.setdefault(MANIFEST_FILENAME, []).extend(loose)
+    first_run = not (folder.root / MANIFEST_FILENAME).is_file()
     result: dict[str, list[types.Diagnostic]] = {}
     for rel, issues in grouped.items():
         if rel is None:
             continue
         lines = line_getter(ls.file_text(folder, rel))
         uri = path_to_uri(folder.root / rel)
-        result[uri] = [
-            to_diagnostic(issue, lines, diagnostic_data(folder, issue)) for issue in issues
-        ]
+        made = [to_diagnostic(issue, lines, diagnostic_data(folder, issue)) for issue in issues]
+        result[uri] = first_run_fold(made) if first_run else made
     return result
 
 
@@ -102,12 +104,18 @@ async def refresh(ls: LlmCostServer, folder: Folder) -> None:
 
 
 async def refresh_annotations(ls: LlmCostServer) -> None:
-    """Ask the client to fetch inlay hints again (figures changed), when it supports it."""
+    """Ask the client to fetch inlay hints and code lenses again (figures changed), when it
+    supports it."""
     if refreshes_inlay_hints(ls.client_capabilities):
         try:
             await ls.workspace_inlay_hint_refresh_async(None)
         except Exception as error:  # a client may refuse; hints still come on the next request
             log.debug("inlay hint refresh failed: %s", error)
+    if refreshes_code_lenses(ls.client_capabilities):
+        try:
+            await ls.workspace_code_lens_refresh_async(None)
+        except Exception as error:
+            log.debug("code lens refresh failed: %s", error)
 
 
 def schedule_refresh(ls: LlmCostServer, folder: Folder) -> None:

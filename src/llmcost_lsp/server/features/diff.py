@@ -111,7 +111,8 @@ def _write(path: Path, text: str) -> None:
 
 
 def _options(args: list[Any]) -> dict[str, Any]:
-    """[{"base": REF, "folder": URI, "clear": bool}] or [REF]; all optional."""
+    """[{"base": REF, "folder": URI, "clear": bool, "open": bool}] or [REF]; all optional.
+    `open: false`: the client renders the result itself (VS Code's rendered view)."""
     if args and isinstance(args[0], dict):
         return dict(args[0])
     if args and isinstance(args[0], str):
@@ -146,7 +147,7 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
     path = _document_path(folder)
     await ls.run(_write, path, markdown)
     shown = False
-    if shows_documents(ls.client_capabilities):
+    if options.get("open", True) is not False and shows_documents(ls.client_capabilities):
         answer = await ls.window_show_document_async(
             types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True)
         )

@@ -1,8 +1,10 @@
 """`llmcost.exportFocus`: write the folder's estimate as a FOCUS CSV, the same file as
 `llm-cost export focus` (one core call), then tell the user where it is.
 
-Arguments: `[{"folder": URI, "period": "YYYY-MM", "version": "1.2"|"1.3", "path": FILE}]`, all
-optional: the first folder, the current month, FOCUS 1.2, `<folder>/llm-cost-focus-<period>.csv`.
+Arguments: `[{"folder": URI, "period": "YYYY-MM", "version": "1.2"|"1.3", "path": FILE,
+"uri": FILE URI}]`, all optional: the first folder, the current month, FOCUS 1.2,
+`<folder>/llm-cost-focus-<period>.csv`. `path` is relative to the folder and stays inside it;
+`uri` is a file the user chose in the editor's save dialog, wherever it is.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from lsprotocol import types
 
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.focus.export import BillingPeriod, ExportSummary, export_focus_file
-from llmcost_lsp.server.convert import path_to_uri
+from llmcost_lsp.server.convert import path_to_uri, uri_to_path
 from llmcost_lsp.server.features.commands import Command, CommandError
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
@@ -55,6 +57,11 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
         path = (folder.root / raw_path).resolve() if isinstance(raw_path, str) else None
         if path is not None and not path.is_relative_to(folder.root.resolve()):
             raise CommandError(f"llmcost.exportFocus: {raw_path!r} is outside the workspace")
+        chosen = options.get("uri")
+        if isinstance(chosen, str):
+            path = uri_to_path(chosen)
+            if path is None:
+                raise CommandError(f"llmcost.exportFocus: {chosen!r} is not a file URI")
         summary = await ls.run(_export, ls, folder, period, version, path)
     except LlmCostError as error:
         raise CommandError(str(error)) from None

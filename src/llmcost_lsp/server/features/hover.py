@@ -1,5 +1,5 @@
-"""Hover on a prompt file's first line or a manifest `[prompts.<id>]` table: the breakdown and
-the same prompt on cheaper models."""
+"""Hover on a prompt file's first line, a manifest `[prompts.<id>]` table or an LLM call: the
+breakdown and the same prompt on cheaper models (server/explain.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from llmcost_lsp.core.suggest import compare_models
-from llmcost_lsp.server import actuals
-from llmcost_lsp.server.analysis import resolve_scenario
-from llmcost_lsp.server.breakdown import breakdown_markdown, comparison_markdown
 from llmcost_lsp.server.convert import uri_to_path
+from llmcost_lsp.server.explain import explain
 from llmcost_lsp.server.lookup import place_at
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
@@ -27,24 +24,18 @@ def compute_hover(
     place = place_at(workspace, path, position.line, text)
     if place is None:
         return None
-    terms, _ = resolve_scenario(workspace, ls.config.scenario)
-    result = workspace.result(place.prompt_id, terms)
-    markdown = breakdown_markdown(result)
-    markdown += actuals.hover_markdown(
-        result, actuals.month_to_date(ls, folder).get(place.prompt_id)
-    )
-    if result.estimate is not None:
-        cheaper = compare_models(workspace, place.prompt_id, terms, ls.config.compare_models)
-        markdown += "\n" + comparison_markdown(result.estimate, cheaper)
-    return types.Hover(contents=types.MarkupContent(types.MarkupKind.Markdown, markdown.rstrip()))
+    markdown = explain(ls, folder, place.prompt_id)
+    return types.Hover(contents=types.MarkupContent(types.MarkupKind.Markdown, markdown))
+
+
+async def hover(ls: LlmCostServer, params: types.HoverParams) -> types.Hover | None:
+    uri = params.text_document.uri
+    folder = await ls.ready_folder(uri)
+    path = uri_to_path(uri)
+    if folder is None or path is None:
+        return None
+    return await ls.run(compute_hover, ls, folder, path, params.position)
 
 
 def register(ls: LlmCostServer) -> None:
-    @ls.feature(types.TEXT_DOCUMENT_HOVER)
-    async def hover(params: types.HoverParams) -> types.Hover | None:
-        uri = params.text_document.uri
-        folder = await ls.ready_folder(uri)
-        path = uri_to_path(uri)
-        if folder is None or path is None:
-            return None
-        return await ls.run(compute_hover, ls, folder, path, params.position)
+    ls.feature(types.TEXT_DOCUMENT_HOVER)(hover)

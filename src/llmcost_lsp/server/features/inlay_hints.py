@@ -9,8 +9,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from llmcost_lsp.core.estimate import Estimate
-from llmcost_lsp.core.manifest import MANIFEST_FILENAME
-from llmcost_lsp.core.workspace import PromptResult, Workspace
+from llmcost_lsp.core.workspace import PromptResult
 from llmcost_lsp.present import money
 from llmcost_lsp.server import actuals
 from llmcost_lsp.server.analysis import resolve_scenario
@@ -18,7 +17,7 @@ from llmcost_lsp.server.baseline import delta_text
 from llmcost_lsp.server.breakdown import breakdown_markdown
 from llmcost_lsp.server.config import HintSettings
 from llmcost_lsp.server.convert import line_getter, units, uri_to_path
-from llmcost_lsp.server.lookup import call_prompts, manifest_prompt_lines
+from llmcost_lsp.server.lookup import prompt_places
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 
@@ -68,7 +67,7 @@ def compute_hints(
         return []
     text = ls.file_text(folder, workspace.relative(path))
     terms, _ = resolve_scenario(workspace, ls.config.scenario)
-    places = _places(workspace, path)
+    places = prompt_places(workspace, path)
     lines = line_getter(text)
     hints = []
     month = actuals.month_to_date(ls, folder) if places else {}
@@ -85,22 +84,16 @@ def compute_hints(
     return hints
 
 
-def _places(workspace: Workspace, path: Path) -> list[tuple[str, int]]:
-    if workspace.relative(path) == MANIFEST_FILENAME:
-        return sorted(manifest_prompt_lines(workspace).items(), key=lambda item: item[1])
-    calls = call_prompts(workspace, path)
-    if calls is not None:
-        return calls  # at the end of each call's `create(` line
-    prompt = workspace.prompt_for_path(path)
-    return [(prompt.id, 0)] if prompt else []
+async def inlay_hints(
+    ls: LlmCostServer, params: types.InlayHintParams
+) -> list[types.InlayHint] | None:
+    uri = params.text_document.uri
+    folder = await ls.ready_folder(uri)
+    path = uri_to_path(uri)
+    if folder is None or path is None:
+        return None
+    return await ls.run(compute_hints, ls, folder, path, params.range) or None
 
 
 def register(ls: LlmCostServer) -> None:
-    @ls.feature(types.TEXT_DOCUMENT_INLAY_HINT)
-    async def inlay_hints(params: types.InlayHintParams) -> list[types.InlayHint] | None:
-        uri = params.text_document.uri
-        folder = await ls.ready_folder(uri)
-        path = uri_to_path(uri)
-        if folder is None or path is None:
-            return None
-        return await ls.run(compute_hints, ls, folder, path, params.range) or None
+    ls.feature(types.TEXT_DOCUMENT_INLAY_HINT)(inlay_hints)

@@ -8,35 +8,21 @@ from typing import Any
 from lsprotocol import types
 
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
-from llmcost_lsp.core.suggest import Alternative, swap_suggestions
-from llmcost_lsp.present import money
-from llmcost_lsp.server.analysis import resolve_scenario
+from llmcost_lsp.core.suggest import Alternative
 from llmcost_lsp.server.edits import switch_model_edit
 from llmcost_lsp.server.features.commands import Command, CommandError
 from llmcost_lsp.server.state import Folder, LlmCostServer
+from llmcost_lsp.server.suggestions import cheaper_models, switch_title
 
 NAME = "llmcost.switchModel"
 BREACH_CODES = frozenset({"budget-exceeded"})
 
 
-def title(prompt_id: str, alternative: Alternative) -> str:
-    saving = alternative.saving_monthly_usd
-    saves = f" (saves {money(saving)}/mo)" if saving is not None else ""
-    return f"Switch '{prompt_id}' to {alternative.model_id}{saves}"
-
-
-def suggestions(ls: LlmCostServer, folder: Folder, prompt_id: str) -> list[Alternative]:
-    """Worker-side. A model written in source code is sent through its provider's SDK, so only
-    that provider's models are offered there."""
-    workspace = folder.workspace
-    if workspace is None or workspace.prompt(prompt_id) is None:
+def _suggestions(ls: LlmCostServer, folder: Folder, prompt_id: str) -> list[Alternative]:
+    """Worker-side: what the quick fixes and the hover offer (server/suggestions.py)."""
+    if folder.workspace is None:
         return []
-    terms, _ = resolve_scenario(workspace, ls.config.scenario)
-    found = swap_suggestions(workspace, prompt_id, terms)
-    current = workspace.model_entry(prompt_id)
-    if current is None or workspace.model_literal(prompt_id) is None:
-        return found
-    return [a for a in found if a.estimate.model_entry.provider == current.provider]
+    return cheaper_models(folder.workspace, prompt_id, ls.config.scenario, ls.config.compare_models)
 
 
 def code_actions(
@@ -49,13 +35,13 @@ def code_actions(
         prompt_id = prompt_of(diagnostic)
         if diagnostic.code not in BREACH_CODES or prompt_id is None:
             continue
-        for alternative in suggestions(ls, folder, prompt_id):
+        for alternative in _suggestions(ls, folder, prompt_id):
             edit = switch_model_edit(ls, folder, prompt_id, alternative.model_id)
             if edit is None:
                 continue
             actions.append(
                 types.CodeAction(
-                    title=title(prompt_id, alternative),
+                    title=switch_title(prompt_id, alternative),
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic],
                     edit=edit,
@@ -82,7 +68,7 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
     prompt_id = args[1]
     model = args[2] if len(args) > 2 else None
     if model is None:
-        options = await ls.run(suggestions, ls, folder, prompt_id)
+        options = await ls.run(_suggestions, ls, folder, prompt_id)
         if not options:
             ls.window_show_message(
                 types.ShowMessageParams(
@@ -90,7 +76,7 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
                 )
             )
             return {"applied": False}
-        titles = {title(prompt_id, o): o.model_id for o in options}
+        titles = {switch_title(prompt_id, o): o.model_id for o in options}
         choice = await ls.window_show_message_request_async(
             types.ShowMessageRequestParams(
                 types.MessageType.Info,
