@@ -24,4 +24,22 @@ async function launch(options = {}) {
   return { context, page, close };
 }
 
-module.exports = { launch };
+/** Opens a file through Quick Open (Ctrl+P), once the file search has listed it (before that,
+ * Enter does nothing); resolves when an editor shows. `onFail` runs on a timeout (a screenshot). */
+async function openFile(page, fileName, onFail = (e) => Promise.reject(e)) {
+  await page.keyboard.press("Control+P");
+  await page.waitForSelector(".quick-input-widget .quick-input-box input", { state: "visible", timeout: 15000 });
+  await page.keyboard.type(fileName);
+  await page
+    .waitForFunction(
+      (name) => [...document.querySelectorAll(".quick-input-list .monaco-list-row")].some((r) => r.textContent.includes(name)),
+      fileName,
+      { timeout: 15000 },
+    )
+    .catch(onFail);
+  await page.waitForTimeout(300);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 15000 }).catch(onFail);
+}
+
+module.exports = { launch, openFile };

@@ -3,7 +3,7 @@
 // contains <line-substring> (an LLM call) also shows an inlay hint containing <hint-substring>.
 // Prints {visible, line, lines} as JSON (the rendered text of that line and of every line with
 // a hint) and saves a screenshot.
-const { launch } = require("./browser");
+const { launch, openFile } = require("./browser");
 
 (async () => {
   const [url, fileName, lineText, hintText, out] = process.argv.slice(2);
@@ -12,17 +12,7 @@ const { launch } = require("./browser");
   await page.goto(url, { waitUntil: "domcontentloaded" });
   await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
   await page.waitForTimeout(1500);
-  await page.keyboard.press("Control+P");
-  await page.waitForSelector(".quick-input-widget .quick-input-box input", { state: "visible", timeout: 15000 });
-  await page.keyboard.type(fileName);
-  await page.waitForFunction(
-    (name) => [...document.querySelectorAll(".quick-input-list .monaco-list-row")].some((r) => r.textContent.includes(name)),
-    fileName,
-    { timeout: 15000 },
-  );
-  await page.waitForTimeout(300);
-  await page.keyboard.press("Enter");
-  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 15000 });
+  await openFile(page, fileName);
   const rendered = () =>
     page.evaluate(() =>
       [...document.querySelectorAll(".monaco-editor .view-lines .view-line")]

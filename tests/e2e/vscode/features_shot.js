@@ -4,21 +4,7 @@
 //  2. vscode-prompts-view.png: the "Prompts by cost" view opened from the activity bar;
 //  3. vscode-first-run-quickfix.png: a folder without llm-cost.toml, a prompt open, Ctrl+.
 const path = require("path");
-const { launch } = require("./browser");
-
-async function openFile(page, fileName) {
-  await page.keyboard.press("Control+P");
-  await page.waitForSelector(".quick-input-widget .quick-input-box input", { state: "visible", timeout: 15000 });
-  await page.keyboard.type(fileName);
-  await page.waitForFunction(
-    (name) => [...document.querySelectorAll(".quick-input-list .monaco-list-row")].some((r) => r.textContent.includes(name)),
-    fileName,
-    { timeout: 15000 },
-  );
-  await page.waitForTimeout(300);
-  await page.keyboard.press("Enter");
-  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 15000 });
-}
+const { launch, openFile } = require("./browser");
 
 async function workbench(page, url) {
   await page.goto(url, { waitUntil: "domcontentloaded" });

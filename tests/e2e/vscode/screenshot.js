@@ -3,7 +3,7 @@
 // <hint-substring> is rendered, prints the rendered first line and the status bar, and saves a
 // screenshot. With [scenario]: then runs "llm-cost: Select scenario" from the command palette,
 // picks it, and reports the status bar once its total changed (screenshot <out>-<scenario>.png).
-const { launch } = require("./browser");
+const { launch, openFile } = require("./browser");
 
 const statusItems = (page) =>
   page.evaluate(() => [...document.querySelectorAll(".statusbar-item")].map((e) => e.textContent.trim()).filter(Boolean));
@@ -60,20 +60,7 @@ async function pickScenario(page, scenario, out, failShot) {
   await page.goto(url, { waitUntil: "domcontentloaded" });
   await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
   await page.waitForTimeout(1500);
-  await page.keyboard.press("Control+P");
-  await page.waitForSelector(".quick-input-widget .quick-input-box input", { state: "visible", timeout: 15000 });
-  await page.keyboard.type(fileName);
-  // Enter only once the file search has listed it (before that, Enter does nothing).
-  await page
-    .waitForFunction(
-      (name) => [...document.querySelectorAll(".quick-input-list .monaco-list-row")].some((r) => r.textContent.includes(name)),
-      fileName,
-      { timeout: 15000 },
-    )
-    .catch(failShot);
-  await page.waitForTimeout(300);
-  await page.keyboard.press("Enter");
-  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 15000 }).catch(failShot);
+  await openFile(page, fileName, failShot);
   const visible = await page
     .waitForFunction(
       (text) => {

@@ -205,16 +205,21 @@ local function later(bufnr)
   end, 150)
 end
 
-local function attach_code(bufnr)
-  local group = vim.api.nvim_create_augroup("llmcost_code_" .. bufnr, { clear = true })
-  vim.api.nvim_create_autocmd({ "TextChanged", "InsertLeave", "BufWritePost" }, {
+-- Runs `fn(bufnr)` now and again on `events` in that buffer (one augroup per buffer and name).
+local function keep_fresh(bufnr, name, events, fn)
+  local group = vim.api.nvim_create_augroup(name .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd(events, {
     group = group,
     buffer = bufnr,
     callback = function()
-      later(bufnr)
+      fn(bufnr)
     end,
   })
-  later(bufnr)
+  fn(bufnr)
+end
+
+local function attach_code(bufnr)
+  keep_fresh(bufnr, "llmcost_code_", { "TextChanged", "InsertLeave", "BufWritePost" }, later)
 end
 
 local function refresh_handler(err, result, ctx, config)
@@ -231,15 +236,9 @@ local function refresh_handler(err, result, ctx, config)
 end
 
 local function attach_codelens(bufnr)
-  local group = vim.api.nvim_create_augroup("llmcost_codelens_" .. bufnr, { clear = true })
-  vim.api.nvim_create_autocmd({ "BufEnter", "InsertLeave", "BufWritePost" }, {
-    group = group,
-    buffer = bufnr,
-    callback = function()
-      vim.lsp.codelens.refresh({ bufnr = bufnr })
-    end,
-  })
-  vim.lsp.codelens.refresh({ bufnr = bufnr })
+  keep_fresh(bufnr, "llmcost_codelens_", { "BufEnter", "InsertLeave", "BufWritePost" }, function(b)
+    vim.lsp.codelens.refresh({ bufnr = b })
+  end)
 end
 
 local function on_attach(client, bufnr)
