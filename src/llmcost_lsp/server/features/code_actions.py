@@ -31,15 +31,17 @@ def _kind(kind: types.CodeActionKind | str) -> str:
     return kind.value if isinstance(kind, types.CodeActionKind) else str(kind)
 
 
+async def code_action(
+    ls: LlmCostServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
+    folder = await ls.ready_folder(params.text_document.uri)
+    if folder is None:
+        return None
+    return await ls.run(compute_actions, ls, folder, params) or None
+
+
 def register(ls: LlmCostServer) -> None:
-    @ls.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]
-        ),
+    options = types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Source]
     )
-    async def code_action(params: types.CodeActionParams) -> list[types.CodeAction] | None:
-        folder = await ls.ready_folder(params.text_document.uri)
-        if folder is None:
-            return None
-        return await ls.run(compute_actions, ls, folder, params) or None
+    ls.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)(code_action)

@@ -58,36 +58,41 @@ async def _changed(ls: LlmCostServer, uri: str, text: str | None) -> None:
     schedule_refresh(ls, folder)
 
 
+async def did_open(ls: LlmCostServer, params: types.DidOpenTextDocumentParams) -> None:
+    document = params.text_document
+    ls.versions[document.uri] = document.version
+    folder = ls.folder_for(document.uri)
+    if folder is not None:  # some clients drop a closed buffer's diagnostics: send them again
+        folder.published.pop(document.uri, None)
+    await _changed(ls, document.uri, document.text)
+
+
+async def did_change(ls: LlmCostServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri, version = params.text_document.uri, params.text_document.version
+    seen = ls.versions.get(uri)
+    if seen is not None and version is not None and version <= seen:
+        log.warning("%s: change for version %s after version %s", uri, version, seen)
+    ls.versions[uri] = max(version or 0, seen or 0)
+    folder = ls.folder_for(uri)
+    if folder is not None:
+        folder.edits += 1  # results computed before this change are now stale
+    await _changed(ls, uri, ls.workspace.get_text_document(uri).source)
+
+
+async def did_save(ls: LlmCostServer, params: types.DidSaveTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    text = params.text if params.text is not None else ls.open_text_of(uri)
+    await _changed(ls, uri, text)
+
+
+async def did_close(ls: LlmCostServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.versions.pop(uri, None)
+    await _changed(ls, uri, None)  # closing without saving: the disk's text counts again
+
+
 def register(ls: LlmCostServer) -> None:
-    @ls.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    async def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        document = params.text_document
-        ls.versions[document.uri] = document.version
-        folder = ls.folder_for(document.uri)
-        if folder is not None:  # some clients drop a closed buffer's diagnostics: send them again
-            folder.published.pop(document.uri, None)
-        await _changed(ls, document.uri, document.text)
-
-    @ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    async def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        uri, version = params.text_document.uri, params.text_document.version
-        seen = ls.versions.get(uri)
-        if seen is not None and version is not None and version <= seen:
-            log.warning("%s: change for version %s after version %s", uri, version, seen)
-        ls.versions[uri] = max(version or 0, seen or 0)
-        folder = ls.folder_for(uri)
-        if folder is not None:
-            folder.edits += 1  # results computed before this change are now stale
-        await _changed(ls, uri, ls.workspace.get_text_document(uri).source)
-
-    @ls.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    async def did_save(params: types.DidSaveTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        text = params.text if params.text is not None else ls.open_text_of(uri)
-        await _changed(ls, uri, text)
-
-    @ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    async def did_close(params: types.DidCloseTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        ls.versions.pop(uri, None)
-        await _changed(ls, uri, None)  # closing without saving: the disk's text counts again
+    ls.feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
+    ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
+    ls.feature(types.TEXT_DOCUMENT_DID_SAVE)(did_save)
+    ls.feature(types.TEXT_DOCUMENT_DID_CLOSE)(did_close)
