@@ -9,8 +9,6 @@ from types import SimpleNamespace
 from lsprotocol import types
 from test_helpers import estimate, small_db
 
-__all__ = ["small_db"]  # the fixture, shared with test_helpers
-
 from llmcost_lsp.core.errors import Location
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.pricing.db import PriceDB
@@ -19,6 +17,8 @@ from llmcost_lsp.server.explain import short_reason
 from llmcost_lsp.server.features.code_lens import lens_title
 from llmcost_lsp.server.features.prompt_list import state_of
 from llmcost_lsp.server.first_run import SUMMARY_CODE, fold, summary_message
+
+__all__ = ["small_db"]  # the session fixture of test_helpers, used here too
 
 
 def result(e: object = None, issues: tuple[Issue, ...] = (), budget: str | None = None) -> object:
