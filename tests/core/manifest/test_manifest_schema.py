@@ -225,7 +225,11 @@ def test_example_manifest_validates_against_the_published_schema() -> None:
 def _tables(schema: dict) -> dict[str, dict]:
     from llmcost_lsp.core.manifest_schema import _properties
 
-    found = {name: _properties(table) for name, table in schema["$defs"].items()}
+    found = {
+        name: _properties(table)
+        for name, table in schema["$defs"].items()
+        if "properties" in table or "anyOf" in table  # tables, not ModelId
+    }
     return {"Manifest": schema["properties"], **found}
 
 
@@ -247,10 +251,13 @@ def test_the_schema_offers_the_price_dbs_model_ids_and_bounds_ratios() -> None:
     from llmcost_lsp.core.pricing.db import load_price_db
 
     db = load_price_db()
-    tables = _tables(editor_schema(db))
-    examples = tables["PromptEntry"]["model"]["examples"]
+    schema = editor_schema(db)
+    tables = _tables(schema)
+    examples = schema["$defs"]["ModelId"]["examples"]
     assert "gpt-4o" in examples and set(examples) <= {m.id for m in db.models()}
-    assert tables["Defaults"]["model"]["examples"] == examples
+    for spec in (tables["PromptEntry"]["model"], tables["Defaults"]["model"]):
+        assert spec["$ref"] == "#/$defs/ModelId" and spec["description"]
+    assert tables["Rule"]["suggest"]["items"] == {"$ref": "#/$defs/ModelId"}
     ratio = tables["Scenario"]["cache_hit_ratio"]
     assert ratio["maximum"] == 1 and ratio["minimum"] == 0
 
