@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from decimal import Decimal
@@ -229,3 +230,39 @@ def test_a_blob_missing_from_a_partial_clone_is_not_a_crash(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "1 prompt changed" in out
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "--upload-pack=touch {pwned}",
+        "-c core.pager=touch {pwned}",
+        "HEAD; touch {pwned}",
+        "$(touch {pwned})",
+        "x" * 100_000,
+        "base:llm-cost.toml",
+    ],
+    ids=["upload-pack", "config", "semicolon", "subshell", "100k", "path"],
+)
+@pytest.mark.parametrize("flag", ["--base", "--head"])
+def test_a_hostile_ref_is_refused_runs_nothing_and_its_hint_is_safe_to_paste(
+    repo: GitRepoBuilder,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    ref: str,
+    flag: str,
+) -> None:
+    """Probe 6.1: every ref was refused, but the fetch hint pasted the ref into a shell
+    command (`git fetch … origin HEAD; touch …`)."""
+    pwned = tmp_path / "pwned"
+    ref = ref.format(pwned=pwned)
+    args = [flag, ref] if flag == "--base" else ["--base", "HEAD", flag, ref]
+    code = main(["diff", str(repo.root), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and not pwned.exists()
+    assert "invalid git ref" in err or "is not in this clone" in err
+    for line in err.splitlines():
+        if "git fetch" in line:
+            command = line.split("`")[1]
+            words = shlex.split(command)
+            assert words[:4] == ["git", "fetch", "--depth=1", "origin"] and len(words) == 5

@@ -50,13 +50,9 @@ def _workspace(root: Path, names: list[str], manifest: str = "") -> Path:
 def test_a_carriage_return_in_a_name_or_id_cannot_split_a_focus_record(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Probe 4.2: `prompts/\\r=2.txt` and `[prompts."ok\\r=1+1"]` split the record and started a
-    new one with `=…` in column A, while --validate said the file conforms."""
-    ws = _workspace(
-        tmp_path / "ws",
-        ["\r=2.txt", "plain.txt", 'q"uote,\r.txt'],
-        '\n[prompts."ok\\r=1+1"]\npath = "prompts/plain.txt"\n',
-    )
+    """Probe 4.2: `prompts/\\r=2.txt` split the record and started a new one with `=…` in
+    column A, while --validate said the file conforms (an id with a CR is refused: below)."""
+    ws = _workspace(tmp_path / "ws", ["\r=2.txt", "plain.txt", 'q"uote,\r.txt'])
     out = tmp_path / "e.csv"
     code, _, err = _run(capsys, "export", "focus", str(ws), "--period", "2026-11", "--validate",
                         "-o", str(out))  # fmt: skip
@@ -65,9 +61,45 @@ def test_a_carriage_return_in_a_name_or_id_cannot_split_a_focus_record(
     assert len({len(r) for r in records}) == 1, "every record has the header's width"
     assert len(records) == 1 + 2 * 3  # an input and an output row per prompt
     assert not any(r[0].startswith(("=", "+", "-", "@")) for r in records)
-    assert "ok\r=1+1" in {r[records[0].index("ResourceId")] for r in records[1:]}
     cells = {cell for r in records for cell in r}
     assert {"prompts/\r=2.txt", 'prompts/q"uote,\r.txt'} <= cells
+
+
+@pytest.mark.parametrize("command", ["estimate", "check", "export"])
+def test_a_control_character_in_a_manifest_id_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """Probe 3.11b: `[prompts."ok\\r=1+1"]` was accepted and fed the CR into every output."""
+    ws = _workspace(
+        tmp_path / "ws", ["plain.txt"], '\n[prompts."ok\\r=1+1"]\npath = "prompts/plain.txt"\n'
+    )
+    args = ["export", "focus", str(ws), "--period", "2026-11"] if command == "export" else [
+        command, str(ws)]  # fmt: skip
+    code, out, err = _run(capsys, *args)
+    assert code == 2
+    assert (
+        "llm-cost.toml:6:1: error: schema: prompts prompt id 'ok\\r=1+1' must not contain "
+        "control characters" in out + err
+    )
+    assert "\r" not in out + err  # shown escaped, as every output shows it
+
+
+def test_a_source_file_with_a_control_character_in_its_name_is_skipped_with_its_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A call's id is `path::function`: the file name would carry the CR into every output."""
+    ws = _workspace(tmp_path / "ws", ["plain.txt"])
+    call = 'import openai\nopenai.chat.completions.create(model="gpt-4o", messages=[{"role": ' \
+        '"user", "content": "Hi"}])\n'  # fmt: skip
+    (ws / "app\r=1.py").write_text(call)
+    (ws / "app.py").write_text(call)
+    code, out, _ = _run(capsys, "estimate", str(ws), "--format", "json", "--show-skipped")
+    data = json.loads(out)
+    assert code == 0
+    assert {p["id"] for p in data["prompts"]} == {"app.py::<module>", "plain"}
+    assert {"path": "app\r=1.py", "reason": "the file name has control characters: calls not "
+            "read (rename the file)"} in [{k: s[k] for k in ("path", "reason")}
+                                          for s in data["skipped"]]  # fmt: skip
 
 
 def test_validate_reads_back_the_bytes_written(

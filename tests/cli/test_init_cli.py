@@ -181,6 +181,25 @@ def test_core_plan_uses_an_unsaved_editor_buffer(workspace: Path) -> None:
     assert (workspace / "llm-cost.toml").read_bytes().decode() == plan.new_text
 
 
+def test_a_manifest_with_lone_cr_line_ends_is_updated_keeping_them(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A classic-Mac manifest (CR alone ends each line) was refused as a TOML syntax error."""
+    manifest = workspace / "llm-cost.toml"
+    manifest.write_bytes(EXISTING.replace("\n", "\r").encode())
+    assert main(["init", str(workspace)]) == 0
+    written = manifest.read_bytes().decode()
+    assert "\n" not in written
+    kept = iter(written.split("\r"))  # every old line, in order, comments kept
+    assert all(line in kept for line in EXISTING.split("\n"))
+    assert '[prompts.summarize]\rpath = "src/app/summarize.prompty"\r' in written
+    assert set(load_manifest(manifest).prompts) >= {"triage", "summarize", "classify"}
+    capsys.readouterr()
+    assert main(["init", str(workspace)]) == 0
+    assert "is up to date" in capsys.readouterr().out
+    assert manifest.read_bytes().decode() == written
+
+
 def test_init_writes_the_next_step_of_each_prompt_and_it_is_valid_once_uncommented(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -287,3 +287,58 @@ def test_ci_fails_open_and_strict_fails_everywhere() -> None:
     with pytest.raises(StalePricingError):
         check(31, "--strict", ci=True)
     assert check(31, "--allow-stale") == ""
+
+
+def test_downgrades_are_refused_and_a_replay_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Probe 5.3: a DB older than the bundled one, and an older one replayed after a newer
+    install, are refused (exit 3); installing the same file again is 'already up to date'."""
+    key = OrgKey()
+    key.trust()
+    assert main(["pricing", "update", "--from", str(key.write_db(tmp_path, -22))]) == 3
+    assert "older than the bundled DB" in capsys.readouterr().err
+    newer, older = key.write_db(tmp_path, 9), key.write_db(tmp_path, 2)
+    assert main(["pricing", "update", "--from", str(newer)]) == 0
+    capsys.readouterr()
+    assert main(["pricing", "update", "--from", str(older)]) == 3
+    assert f"older than the installed DB in use ({stamp(9)})" in capsys.readouterr().err
+    assert main(["pricing", "update", "--from", str(newer)]) == 0
+    assert "already up to date" in capsys.readouterr().out
+    assert main(["pricing", "status", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["updated_at"] == stamp(9)
+
+
+@pytest.mark.parametrize("form", ["symlink", "dot-dot"])
+def test_local_file_urls_read_the_file_they_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    """Probe 5.7: `file:///…/link.json` (a symlink to the signed DB) and `file:///etc/../…`
+    install the DB they name, checked like any other."""
+    key = OrgKey()
+    key.trust()
+    real = key.write_db(tmp_path, 3)
+    if form == "symlink":
+        source = tmp_path / "link.json"
+        source.symlink_to(real)
+        source.with_name("link.json.minisig").symlink_to(real.with_name(real.name + ".minisig"))
+        url = source.as_uri()
+    else:
+        url = "file:///etc/.." + str(real)
+    assert main(["pricing", "update", "--from", url]) == 0
+    capsys.readouterr()
+    assert main(["pricing", "status", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["updated_at"] == stamp(3)
+
+
+def test_a_file_url_naming_another_host_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Probe 5.7: `file://remotehost/…` read this machine's file, ignoring the host."""
+    key = OrgKey()
+    key.trust()
+    real = key.write_db(tmp_path, 3)
+    assert main(["pricing", "update", "--from", f"file://remotehost{real}"]) == 2
+    err = capsys.readouterr().err
+    assert "a file:// URL with a host (remotehost) is not local" in err
+    assert main(["pricing", "update", "--from", f"file://localhost{real}"]) == 0

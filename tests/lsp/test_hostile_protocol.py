@@ -269,3 +269,82 @@ def test_a_folder_whose_indexing_failed_recovers_when_the_manifest_is_fixed(
     assert folder.workspace is not None and folder.workspace.prompts == []
     documents._apply(folder, tmp_path / "llm-cost.toml", MANIFEST)
     assert [p.id for p in folder.workspace.prompts] == ["a"]
+
+
+def test_a_request_after_shutdown_is_refused_and_exit_then_ends_with_0(client: Any) -> None:
+    """Probe 1.20: the request after `shutdown` went unanswered (the client waited)."""
+    client.raw(client.frame({"jsonrpc": "2.0", "id": 20, "method": "shutdown"}))
+    assert client.answer(20)["result"] is None
+    client.raw(client.hover(21, client.uri))
+    assert client.answer(21)["error"] == {"code": -32600, "message": "the server is shut down"}
+    client.raw(client.frame({"jsonrpc": "2.0", "method": "exit"}))
+    assert client.process.wait(timeout=30) == 0
+
+
+def test_exit_without_shutdown_ends_with_1_and_no_traceback(tmp_path: Path) -> None:
+    """Probe 1.20: exit code 0 (the LSP spec says 1) and an asyncio CancelledError traceback
+    when `exit` came while the folder was still being indexed."""
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "a.txt").write_text("Say hello.\n")
+    (tmp_path / "llm-cost.toml").write_text(MANIFEST)
+    env = {**os.environ, "LLMCOST_CACHE_DIR": str(tmp_path / ".cache")}
+    frames = b"".join(
+        RawClient.frame(message)
+        for message in (
+            {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}},
+            {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+            {"jsonrpc": "2.0", "method": "exit"},
+        )
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "llmcost_lsp"], input=frames, capture_output=True, timeout=60,
+        env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert b"Traceback" not in done.stderr and b"CancelledError" not in done.stderr
+
+
+def test_closed_input_ends_the_server(client: Any) -> None:
+    """Probe 1.20: stdin closed (the editor died): the server ends instead of lingering."""
+    stdin = client.process.stdin
+    assert stdin is not None
+    stdin.close()
+    assert client.process.wait(timeout=30) == 0
+
+
+def test_refused_commands_answer_a_message_without_traceback_and_write_nothing(
+    tmp_path: Path,
+) -> None:
+    """Probe 1.14: every bad command was refused, but the errors carried Python tracebacks with
+    local paths in `data.traceback`."""
+    ws = tmp_path / "ws"
+    (ws / "prompts").mkdir(parents=True)
+    (ws / "prompts" / "a.txt").write_text("Say hello.\n")
+    (ws / "llm-cost.toml").write_text(MANIFEST)
+    for git in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "one"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *git], cwd=ws,
+                       check=True, capture_output=True)  # fmt: skip
+    client = RawClient(ws)
+    pwned = tmp_path / "pwned"
+    cases = [
+        ("llmcost.exportFocus", [{"path": str(tmp_path / "out.csv")}], "is outside the workspace"),
+        ("llmcost.exportFocus", [{"path": "../out.csv"}], "is outside the workspace"),
+        ("llmcost.diff", [{"base": f"--upload-pack=touch {pwned}"}], "invalid git ref"),
+        ("llmcost.init", [tmp_path.as_uri()], "no workspace folder to initialise"),
+        ("llmcost.switchModel", [{"bogus": 1}], ""),
+    ]
+    try:
+        for number, (command, arguments, says) in enumerate(cases, start=30):
+            client.raw(client.frame({"jsonrpc": "2.0", "id": number,
+                "method": "workspace/executeCommand",
+                "params": {"command": command, "arguments": arguments}}))  # fmt: skip
+            error = client.answer(number)["error"]
+            assert error["code"] in (-32803, -32602), error
+            assert says in error["message"] and "data" not in error
+            assert "Traceback" not in error["message"] and 'File "' not in error["message"]
+        client.close()
+    finally:
+        client.process.kill()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ws"] and not pwned.exists()
+    assert sorted(p.name for p in ws.iterdir()) == [".cache", ".git", "llm-cost.toml", "prompts"]

@@ -25,6 +25,7 @@ from llmcost_lsp.core.errors import InputError, Location
 from llmcost_lsp.core.formats import PromptFormat, detect_format, parse_prompt
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import (
+    CONTROL_CHARACTERS,
     DEFAULT_INCLUDE,
     MANIFEST_DOCS_URL,
     MANIFEST_FILENAME,
@@ -524,6 +525,11 @@ class _Walk:
             return True
         if not mentions_llm(data):
             return False
+        if CONTROL_CHARACTERS.search(rel):
+            # a call's id is `path::function`: an id with a CR in it once split a FOCUS record
+            message = "the file name has control characters: calls not read (rename the file)"
+            self.skipped.append(Skipped(rel, message, "bad-name"))
+            return True
         if len(data) > self.limit_bytes:
             message = f"source larger than the {self.limit_bytes:,}-byte limit: calls not read"
             self.skipped.append(Skipped(rel, message, "too-large"))

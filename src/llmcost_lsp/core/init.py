@@ -136,6 +136,10 @@ def plan_init(
         old_text = manifest_text[len(bom) :]
     elif manifest_path.exists():
         old_text, bom = read_manifest_exactly(manifest_path)
+    # Classic Mac line ends (a lone CR each) are not TOML newlines: plan on LF, write CR back
+    lone_cr = old_text is not None and "\r" in old_text and "\n" not in old_text
+    if old_text is not None and lone_cr:
+        old_text = old_text.replace("\r", "\n")
     if old_text is not None:
         analysis = analyze_manifest(old_text, manifest_name)
         if analysis.manifest is None:
@@ -159,6 +163,9 @@ def plan_init(
     if manifest is not None and old_text is not None:
         base = _note_new_variables(base, manifest, result)
     new_text = add_prompts(base, stubs)
+    if lone_cr:
+        assert old_text is not None
+        old_text, new_text = old_text.replace("\n", "\r"), new_text.replace("\n", "\r")
     if old_text is not None:
         old_text, new_text = bom + old_text, bom + new_text
     return InitPlan(manifest_path, old_text, new_text, mappings, result)

@@ -55,6 +55,8 @@ DEFAULT_INCLUDE: tuple[str, ...] = (
     "**/*.prompt.txt",
     "**/skprompt.txt",
 )
+# C0 and C1 controls and DEL: never part of a name a person reads (tabs and newlines included)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # ---------------------------------------------------------------------------------------------
 # Value types
@@ -358,6 +360,9 @@ class Manifest(_Table):
         for prompt_id in prompts:
             if not prompt_id.strip() or prompt_id != prompt_id.strip():
                 raise ValueError(f"prompt id {prompt_id!r} must not be blank or padded")
+            if CONTROL_CHARACTERS.search(prompt_id):
+                # a CR in an id once split a FOCUS record; ids are names, never layout
+                raise ValueError(f"prompt id {prompt_id!r} must not contain control characters")
         return prompts
 
     @property

@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.start_tcp(host, port)
     else:
         server.start_io()
-    return 0
+    return server.exit_code
 
 
 if __name__ == "__main__":

@@ -28,12 +28,15 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a 20 MB document, JSON-escaped, fits
 MAX_HEADER_LINE_BYTES = 64 * 1024
 _CONTENT_LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*([^\r\n]*)", re.IGNORECASE)
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
+REQUEST_FAILED = -32803  # LSP: a valid request that failed; the message says why
 _PRUNE_EVERY = 256
 
 
 class Protocol(LanguageServerProtocol):
-    """pygls' LSP protocol with two fixes: a notification's future is dropped once done, and a
-    second `initialize` is answered with an error instead of re-initialising a live session."""
+    """pygls' LSP protocol with fixes: a notification's future is dropped once done, a second
+    `initialize` is answered with an error instead of re-initialising a live session, a request
+    after `shutdown` gets an error instead of silence, and a handler cancelled by `exit` stays
+    quiet."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,6 +62,33 @@ class Protocol(LanguageServerProtocol):
                 else:
                     self._request_futures.pop(key, None)
             self._notifications = kept
+
+    def _run_generator(  # type: ignore[no-untyped-def]
+        self, future, *, gen, result_future
+    ) -> None:
+        if future is not None and future.cancelled():
+            # a built-in handler's step cancelled as the loop stops (`exit` while `initialized`
+            # still ran): pygls read its result and printed a CancelledError traceback
+            result_future.cancel()
+            return
+        super()._run_generator(future, gen=gen, result_future=result_future)
+
+    def _send_response(  # type: ignore[no-untyped-def]
+        self, msg_id, result=None, error=None
+    ) -> None:
+        if error is not None and error.data is not None:
+            # pygls puts the Python traceback (local paths) in every internal error: it is in
+            # the server's log, not for the client
+            error = types.ResponseError(error.code, error.message)
+        super()._send_response(msg_id, result, error)
+
+    def handle_message(self, message: Any) -> None:
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and hasattr(message, "id"):
+            # pygls drops it without a word and the client waits: the spec's InvalidRequest
+            self.send_error(message.id, INVALID_REQUEST, "the server is shut down")
+            return
+        super().handle_message(message)
 
     def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
         if method_name == types.INITIALIZE:

@@ -98,6 +98,7 @@ class LlmCostServer(LanguageServer):
         self.env_settings = Settings.from_env()
         self.background: set[asyncio.Task[Any]] = set()
         self.on_shutdown: list[Callable[[], Any]] = []
+        self.exit_code = 0  # what the process exits with (the LSP spec's 1 for exit unannounced)
         # coalesced document changes (features/documents.py): the newest text per URI not yet
         # applied, and the URIs whose apply job is queued on the worker
         self.newest_text: dict[str, str | None] = {}
@@ -114,7 +115,9 @@ class LlmCostServer(LanguageServer):
             asyncio.run(serve(self._stop_event, reader, protocol, self.report_server_error))
         except BrokenPipeError:
             log.error("the connection to the client is lost: shutting down")
-        except (KeyboardInterrupt, SystemExit):
+        except SystemExit as stop:  # the `exit` notification: 1 when no `shutdown` came first
+            self.exit_code = stop.code if isinstance(stop.code, int) else 0
+        except KeyboardInterrupt:
             pass
         finally:
             self.shutdown()  # type: ignore[no-untyped-call]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import random
 import tracemalloc
 import zlib
 from collections.abc import Iterable
@@ -52,6 +53,36 @@ def test_a_gzip_that_decompresses_far_beyond_its_size_is_refused(tmp_path: Path)
     assert bomb.stat().st_size * actuals_module.MAX_GZIP_RATIO < 16 * 2**20
     with pytest.raises(InputError, match="refusing what looks like a gzip bomb"):
         read_actuals(bomb)
+
+
+@pytest.mark.timeout(120)
+def test_a_gzip_of_empty_lines_is_refused_after_a_bounded_number_of_lines(tmp_path: Path) -> None:
+    """Probe 3.13d: header + 10^9 newlines (4.3 MB) stayed within the byte bound and ran past
+    180 s, a line at a time. 10^8 of them here: the read stops at the line bound."""
+    bomb = _gzip(tmp_path / "lines.csv.gz", [HEADER, *([b"\n" * 10**6] * 100)])
+    allowance = max(
+        actuals_module.MAX_GZIP_RATIO * bomb.stat().st_size, actuals_module.MIN_GZIP_ALLOWANCE_BYTES
+    )
+    lines = allowance // actuals_module.GZIP_BYTES_PER_LINE
+    # the byte bound alone stopped only after `allowance` one-byte lines (16.7 M: 50 s here)
+    assert lines * 100 < allowance < 10**8
+    with pytest.raises(InputError, match=f"more than {lines:,} lines") as info:
+        read_actuals(bomb)
+    assert info.value.location is not None and info.value.location.line == lines + 1
+
+
+def test_a_real_sized_gzip_reads_whole(tmp_path: Path) -> None:
+    """The bounds leave room for real exports: 200,000 short rows of varying figures (which
+    compress about 5 times, as FOCUS exports do) read whole."""
+    rng = random.Random(1)
+    rows = [
+        b"p%d,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,%d.%06d,%d,%d\n"
+        % tuple(rng.randrange(n) for n in (50, 100, 10**6, 10**6, 1000))
+        for _ in range(200_000)
+    ]
+    path = _gzip(tmp_path / "real.csv.gz", [HEADER, *rows])
+    actuals = read_actuals(path)
+    assert actuals.rows_read == 200_000 and actuals.skipped_rows == 0
 
 
 def test_lone_cr_line_ends_still_read(tmp_path: Path) -> None:

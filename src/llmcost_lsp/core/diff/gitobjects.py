@@ -7,6 +7,7 @@ serves every blob. Works in a shallow CI clone as long as the commit itself was 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -160,8 +161,8 @@ class GitRepo:
             what = "git fetch --deepen=50" if shallow else "git fetch origin"
         elif len(name) >= 7 and all(c in "0123456789abcdef" for c in name.lower()):
             what = f"git fetch --depth=1 origin {name}"
-        else:
-            what = f"git fetch --depth=1 origin {name}:refs/remotes/origin/{name}"
+        else:  # quoted: the ref is the user's (or a PR's) text, and the hint is for pasting
+            what = f"git fetch --depth=1 origin {shlex.quote(f'{name}:refs/remotes/origin/{name}')}"
         why = " (this is a shallow clone)" if shallow else ""
         return f"fetch it first{why}: `{what}`, or in GitHub Actions checkout with fetch-depth: 0"
 

@@ -44,6 +44,9 @@ _KINDS: tuple[TokenKind, ...] = ("input", "cached_input", "cache_write", "output
 MAX_LINE_BYTES = 8 * 1024 * 1024
 MAX_GZIP_RATIO = 100
 MIN_GZIP_ALLOWANCE_BYTES = 16 * 1024 * 1024
+# ... and at most one line per 128 bytes of that allowance: the time goes per line (3 µs each
+# here), and a gzip of empty lines once kept the CPU busy past 180 s. A FOCUS row is longer.
+GZIP_BYTES_PER_LINE = 128
 _MAX_EXPONENT = 15  # usage and cost figures below 10^15 ...
 _MIN_EXPONENT = 30  # ... and above 10^-30, so that every sum stays exact
 _LONE_CR = re.compile(rb"(?<=\r)(?!\n|$)")
@@ -559,6 +562,15 @@ def _bounded_lines(raw: BinaryIO, shown: str, allowance: int | None) -> Iterator
                 f"line longer than {MAX_LINE_BYTES:,} bytes: not a FOCUS row",
                 location=Location(shown, number),
                 code="bad-actuals",
+            )
+        if allowance is not None and number > allowance // GZIP_BYTES_PER_LINE:
+            raise InputError(
+                f"decompresses to more than {allowance // GZIP_BYTES_PER_LINE:,} lines (one per "
+                f"{GZIP_BYTES_PER_LINE} bytes of {MAX_GZIP_RATIO} times the file): refusing what "
+                "looks like a gzip bomb",
+                location=Location(shown, number),
+                code="bad-actuals",
+                hint="decompress it yourself and pass the CSV if it is real",
             )
         if allowance is not None and total > allowance:
             raise InputError(

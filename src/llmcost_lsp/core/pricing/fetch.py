@@ -95,6 +95,12 @@ def _read(source: str, max_bytes: int, timeout_s: float, context: ssl.SSLContext
             hint="use https://, or download the file and pass --from PATH",
         )
     if scheme == "file":
+        if parsed.netloc not in ("", "localhost"):
+            # file://host/… names another machine's file; reading ours instead would mislead
+            raise InputError(
+                f"refusing {source}: a file:// URL with a host ({parsed.netloc}) is not local",
+                hint="use file:///path (three slashes) or a plain path for a local file",
+            )
         return read_local(Path(url2pathname(parsed.path)), max_bytes)
     # One-letter schemes are Windows drive letters ("C:\\prices.json").
     if scheme and len(scheme) > 1:

@@ -13,6 +13,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pygls.exceptions import JsonRpcException
+
+from llmcost_lsp.server.protocol import REQUEST_FAILED
 from llmcost_lsp.server.state import LlmCostServer
 
 log = logging.getLogger(__name__)
@@ -27,8 +30,11 @@ class Command:
     run: CommandRun
 
 
-class CommandError(Exception):
-    """A command's arguments or situation are wrong: answered as an error, server stays up."""
+class CommandError(JsonRpcException):
+    """A command's arguments or situation are wrong: answered as an error (LSP's RequestFailed,
+    its message for the user, no traceback), server stays up."""
+
+    CODE = REQUEST_FAILED
 
 
 def register_commands(ls: LlmCostServer, commands: Sequence[Command]) -> None:
