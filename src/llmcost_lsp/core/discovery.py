@@ -7,6 +7,7 @@ entered, so a large `node_modules` costs nothing. The same matching and id rules
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import posixpath
@@ -19,9 +20,10 @@ from typing import Any
 import pathspec
 
 from llmcost_lsp.core.code.collect import CodeIndex, index_sources
+from llmcost_lsp.core.code.modules import ModuleSource
 from llmcost_lsp.core.code.scan import is_test_path, language_of, mentions_llm
 from llmcost_lsp.core.discovery_guess import ID_ANCHORS, guess, is_doc_name, not_a_prompt
-from llmcost_lsp.core.errors import InputError, Location
+from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.formats import PromptFormat, detect_format, parse_prompt
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.manifest import (
@@ -79,12 +81,17 @@ class PromptFile:
     # file the manifest names, which stays a prompt (not estimated) instead of leaving the budgets.
     read_error: Issue | None = None
     site: str = ""  # a call-site prompt's call key in its source file (`answer`, `Bot.reply#2`)
+    # a call-site prompt's text or model imported from other modules: their digest (code/modules)
+    depends: str = ""
 
     @functools.cached_property
     def content_hash(self) -> str:
-        """Computed when first asked for: an editor's edit of a 1 MB prompt need not hash it."""
+        """Computed when first asked for: an editor's edit of a 1 MB prompt need not hash it.
+        A call's hash covers the modules it imports its prompt or model from."""
         if self.read_error is not None:  # never the hash of a readable (empty) text
             return content_hash(f"\0unreadable\0{self.read_error.code}\0{self.read_error.message}")
+        if self.depends:
+            return content_hash(f"{self.text}\0imports\0{self.depends}")
         return content_hash(self.text)
 
 
@@ -103,6 +110,7 @@ class DiscoveryResult:
     skipped: tuple[Skipped, ...] = ()
     issues: tuple[Issue, ...] = field(default=())
     code: CodeIndex = field(default_factory=CodeIndex)  # LLM calls in source files
+    modules: ModuleSource | None = None  # the walk's modules, for names calls import
 
     def by_id(self) -> dict[str, PromptFile]:
         return {prompt.id: prompt for prompt in self.prompts}
@@ -732,7 +740,8 @@ def discover(
         guessing=not explicit_include,
     )
     walk.run()
-    code = _index_code(walk)
+    modules = _module_source(walk)
+    code = _index_code(walk, modules)
     issues: list[Issue] = []
     if explicit_include and walk.not_prompt_format and manifest is not None:
         issues.append(_unreadable_includes(manifest, walk.not_prompt_format))
@@ -787,14 +796,34 @@ def discover(
         source = walk.root / found.path
         text = walk.sources[found.path]
         prompts.append(
-            PromptFile(found.id, found.path, source, found.language, explicit, text, site=found.key)
-        )
+            PromptFile(found.id, found.path, source, found.language, explicit, text,
+                       site=found.key, depends=found.depends)
+        )  # fmt: skip
     prompts.sort(key=lambda p: (p.path, p.id))
     skipped = sorted(walk.skipped, key=lambda s: s.path)
-    return DiscoveryResult(tuple(prompts), tuple(skipped), tuple(issues), code)
+    return DiscoveryResult(tuple(prompts), tuple(skipped), tuple(issues), code, modules)
 
 
-def _index_code(walk: _Walk) -> CodeIndex:
+def _module_source(walk: _Walk) -> ModuleSource:
+    """The walk's Python files for imported names: the sources it kept, else read once."""
+    texts: dict[str, str | None] = {}
+
+    def read(rel: str) -> str | None:
+        if rel in walk.sources:
+            return walk.sources[rel]
+        if rel not in texts:
+            texts[rel] = None
+            absolute = walk.root / rel
+            if language_of(rel) == "python" and walk.is_file(rel, absolute):
+                # unreadable: the import is not followed, and the reason stays
+                with contextlib.suppress(LlmCostError, OSError, KeyError):
+                    texts[rel] = walk.read(rel, absolute)
+        return texts[rel]
+
+    return ModuleSource(read)
+
+
+def _index_code(walk: _Walk, modules: ModuleSource) -> CodeIndex:
     """The LLM calls of the walk's source files; the prompt files they send become prompts."""
 
     def exists(rel: str) -> bool:
@@ -802,7 +831,7 @@ def _index_code(walk: _Walk) -> CodeIndex:
             return True
         return rel != MANIFEST_FILENAME and walk.is_file(rel, walk.root / rel)
 
-    code = index_sources(walk.sources, exists)
+    code = index_sources(walk.sources, exists, modules)
     for rel, error in code.errors.items():
         walk.skipped.append(Skipped(rel, f"calls not read: {error}", "syntax"))
     for rel in code.sent_files:

@@ -181,7 +181,7 @@ def _note_new_variables(text: str, manifest: Manifest, result: DiscoveryResult) 
         entry = manifest.prompts.get(prompt.id)
         if entry is None:
             continue
-        parsed = parse_any(prompt.path, prompt.text, prompt.format, prompt.site)
+        parsed = parse_any(prompt.path, prompt.text, prompt.format, prompt.site, result.modules)
         section = _section(text, ("prompts", prompt.id))
         new = [
             n

@@ -6,6 +6,7 @@ The CLI builds one per run; the language server keeps one per folder and feeds i
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from llmcost_lsp.core import prompt_settings
 from llmcost_lsp.core.code import CODE_FORMATS, SEPARATOR, language_of, mentions_llm, scan_text
-from llmcost_lsp.core.code.collect import CodeSite, sites_of
-from llmcost_lsp.core.code.model import ModelRef
+from llmcost_lsp.core.code.collect import CodeSite, deps_digest, sites_of
+from llmcost_lsp.core.code.model import Language, ModelRef, SourceScan
+from llmcost_lsp.core.code.modules import ModuleSource
 from llmcost_lsp.core.code.prompts import parse_any
 from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, discover
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
@@ -139,6 +141,11 @@ class Workspace:
         self._parsed: dict[str, ParsedPrompt] = {}
         self._overlays: dict[str, str] = {}  # rel path -> unsaved editor text
         self._code_broken: dict[str, str] = {}  # source path -> where its edited text stopped
+        # modules that calls import prompt text or models from (core/code/modules.py): their
+        # texts as last read, and per source path the modules its scan read
+        self._module_texts: dict[str, str | None] = {}
+        self._code_deps: dict[str, tuple[str, ...]] = {}
+        self.modules = ModuleSource(self._module_text)
         # (prompt id, scenario, what-if model) -> result; an edit drops only its prompt's entries
         self._results: dict[tuple[str, ScenarioTerms, str | None], PromptResult] = {}
 
@@ -185,6 +192,8 @@ class Workspace:
         self._ids_by_path = {p.path: p.id for p in reversed(discovery.prompts)}
         self._relative_paths.clear()  # a symlink may point elsewhere now
         self._parsed = {}
+        self._module_texts.clear()
+        self._code_deps.clear()
 
     def _load_manifest(self) -> None:
         self.manifest, self.manifest_issues, self._calibrated = None, (), {}
@@ -262,8 +271,9 @@ class Workspace:
         else:
             text = normalize_newlines(text)  # as read from disk: an editor's CRLF counts the same
             self._overlays[rel] = text
+        self._module_texts.pop(rel, None)
         if language_of(rel) is not None:
-            return self._apply_code_change(path, rel, text)
+            return self._apply_code_change(path, rel, text) | self._refresh_importers(rel)
         known = self._prompt_at(rel)
         if rel == MANIFEST_FILENAME or known is None or (text is None and not path.exists()):
             before = {pid: p.text for pid, p in self._prompts.items()}
@@ -301,7 +311,7 @@ class Workspace:
         was_broken = self._code_broken.pop(rel, None)
         if not known and rel not in self.discovery.code.paths() and not mentions_llm(text):
             return set()  # an edit in code that calls no LLM: nothing to do
-        scan = scan_text(language, text)
+        scan = scan_text(language, text, rel, self.modules)
         if scan.error is not None and known:
             self._code_broken[rel] = scan.error
             ids = {p.id for p in known}
@@ -310,7 +320,7 @@ class Workspace:
             self._forget_results(ids)
             return ids
         before_sites = self.discovery.code.sites_in(rel)
-        now_sites, _, _ = sites_of(rel, text, self._exists)
+        now_sites, _, _ = sites_of(rel, text, self._exists, self.modules)
         if _shape(before_sites) != _shape(now_sites):  # calls or the files they send changed
             before = {pid: p.text for pid, p in self._prompts.items()}
             self.load()
@@ -327,6 +337,40 @@ class Workspace:
         self._forget_results(changed)
         return changed
 
+    def _refresh_importers(self, rel: str) -> set[str]:
+        """The calls whose prompt or model is imported from the module `rel`: re-read with its
+        new text (their own file did not change)."""
+        changed = set()
+        for prompt in list(self._prompts.values()):
+            if prompt.path == rel or rel not in self._code_deps.get(prompt.path, ()):
+                continue
+            self._parsed[prompt.id] = self._parse(prompt)  # the scan records the new digest
+            depends = deps_digest(self._scan(prompt))
+            if depends != prompt.depends:
+                prompt = self._prompts[prompt.id] = replace(prompt, depends=depends)
+            changed.add(prompt.id)
+        self._forget_results(changed)
+        return changed
+
+    def _module_text(self, rel: str) -> str | None:
+        """A module's text for imported names: the editor's buffer, else the file (read once
+        until it changes)."""
+        overlay = self._overlays.get(rel)
+        if overlay is not None:
+            return overlay
+        if rel not in self._module_texts:
+            self._module_texts[rel] = None
+            path = self.root / rel
+            there = rel in self.tree.files if self.tree is not None else path.is_file()
+            if language_of(rel) == "python" and there:
+                with contextlib.suppress(LlmCostError):
+                    self._module_texts[rel] = self._read_text(path, rel, what="source files")
+        return self._module_texts[rel]
+
+    def _scan(self, prompt: PromptFile) -> SourceScan:
+        language: Language = "python" if prompt.format == "python" else "typescript"
+        return scan_text(language, prompt.text, prompt.path, self.modules)
+
     def _exists(self, rel: str) -> bool:
         return rel in self._ids_by_path or (self.tree is None and (self.root / rel).is_file())
 
@@ -342,7 +386,7 @@ class Workspace:
             text = known.text if known is not None else None
         if text is None:
             return list(self.discovery.code.sites_in(rel))
-        return sites_of(rel, text, self._exists)[0]
+        return sites_of(rel, text, self._exists, self.modules)[0]
 
     def model_literal(self, prompt_id: str) -> tuple[str, ModelRef] | None:
         """Where in source code the model this prompt runs on is written (file, literal), when
@@ -367,7 +411,7 @@ class Workspace:
                           None)  # fmt: skip
         if source is None:
             return None
-        _, models, scan = sites_of(sent.source_path, source, self._exists)
+        _, models, scan = sites_of(sent.source_path, source, self._exists, self.modules)
         if scan.error is not None:
             return None
         fresh = next((m for rel, m in models if rel == prompt.path), None)
@@ -378,7 +422,8 @@ class Workspace:
         if prompt.format not in CODE_FORMATS:
             return parse_prompt(prompt.path, prompt.text, prompt.format)
         site = prompt.site or prompt.id.partition(SEPARATOR)[2]
-        parsed = parse_any(prompt.path, prompt.text, prompt.format, site)
+        parsed = parse_any(prompt.path, prompt.text, prompt.format, site, self.modules)
+        self._code_deps[prompt.path] = tuple(rel for rel, _ in self._scan(prompt).deps)
         broken = self._code_broken.get(prompt.path)
         if broken is None:
             return parsed

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from llmcost_lsp.core.code.model import FileRead, Language, ModelRef, SourceScan
+from llmcost_lsp.core.code.modules import ModuleSource, text_digest
 from llmcost_lsp.core.code.prompts import SEPARATOR, call_id, sends_text
 from llmcost_lsp.core.code.scan import language_of, scan_text
 
@@ -20,6 +21,7 @@ class CodePrompt:
     path: str
     key: str
     language: Language
+    depends: str = ""  # digest of the modules its file imports prompt text or models from
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,13 @@ def resolve_read(source: str, read: FileRead, exists: Callable[[str], bool]) -> 
 
 
 def sites_of(
-    path: str, text: str, exists: Callable[[str], bool]
+    path: str, text: str, exists: Callable[[str], bool], modules: ModuleSource | None = None
 ) -> tuple[list[CodeSite], list[tuple[str, FileModel]], SourceScan]:
     """The call sites of one source text, and the models of the prompt files they send."""
     language = language_of(path)
     if language is None:
         return [], [], SourceScan("python")
-    scan = scan_text(language, text)
+    scan = scan_text(language, text, path, modules)
     sites: list[CodeSite] = []
     models: list[tuple[str, FileModel]] = []
     for call in scan.calls:
@@ -96,20 +98,28 @@ def sites_of(
     return sites, models, scan
 
 
-def index_sources(sources: Mapping[str, str], exists: Callable[[str], bool]) -> CodeIndex:
+def deps_digest(scan: SourceScan) -> str:
+    """One digest of the modules a scan read imported names from ("" for none)."""
+    return text_digest(repr(scan.deps)) if scan.deps else ""
+
+
+def index_sources(
+    sources: Mapping[str, str], exists: Callable[[str], bool], modules: ModuleSource | None = None
+) -> CodeIndex:
     """Scan every source (path -> text) and index what its calls send."""
     prompts: list[CodePrompt] = []
     sites: list[CodeSite] = []
     file_models: dict[str, FileModel] = {}
     errors: dict[str, str] = {}
     for path in sorted(sources):
-        found, models, scan = sites_of(path, sources[path], exists)
+        found, models, scan = sites_of(path, sources[path], exists, modules)
         if scan.error is not None:
             errors[path] = scan.error
         for site in found:
             if site.prompt_id is not None:
                 key = site.prompt_id.partition(SEPARATOR)[2]
-                prompts.append(CodePrompt(site.prompt_id, path, key, scan.language))
+                depends = deps_digest(scan)
+                prompts.append(CodePrompt(site.prompt_id, path, key, scan.language, depends))
         sites.extend(found)
         for rel, model in models:
             file_models.setdefault(rel, model)

@@ -84,3 +84,5 @@ class SourceScan:
     calls: tuple[CallSite, ...] = ()
     error: str | None = None
     error_line: int | None = None
+    # the workspace modules read for imported names, with the digest of the text read
+    deps: tuple[tuple[str, str], ...] = ()

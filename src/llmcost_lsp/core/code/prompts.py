@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from llmcost_lsp.core.code.model import CallSite, Language, SourceScan
+from llmcost_lsp.core.code.modules import ModuleSource
 from llmcost_lsp.core.code.scan import scan_text
 from llmcost_lsp.core.formats import parse_prompt
 from llmcost_lsp.core.formats.model import Message, Notice, Origin, ParsedPrompt, VariableRef
@@ -28,18 +29,23 @@ def find_call(scan: SourceScan, key: str) -> CallSite | None:
     return next((call for call in scan.calls if call.key == key), None)
 
 
-def parse_any(path: str, text: str, fmt: str, site: str = "") -> ParsedPrompt:
+def parse_any(
+    path: str, text: str, fmt: str, site: str = "", modules: ModuleSource | None = None
+) -> ParsedPrompt:
     """A prompt file's parse, or a call-site prompt's (`site`: its call key; empty: taken
-    from the id's `::` part, which the caller passes as `path::key` ids do)."""
+    from the id's `::` part, which the caller passes as `path::key` ids do). `modules` reads
+    the workspace's other modules, for prompts and models imported from them."""
     if fmt not in CODE_FORMATS:
         return parse_prompt(path, text, fmt)  # type: ignore[arg-type]
     language: Language = "python" if fmt == "python" else "typescript"
-    return parsed_call(path, text, site, language)
+    return parsed_call(path, text, site, language, modules)
 
 
-def parsed_call(path: str, text: str, key: str, language: Language) -> ParsedPrompt:
+def parsed_call(
+    path: str, text: str, key: str, language: Language, modules: ModuleSource | None = None
+) -> ParsedPrompt:
     """The ParsedPrompt of the call `key` in a source text (cached scan)."""
-    scan = scan_text(language, text)
+    scan = scan_text(language, text, path, modules)
     call = find_call(scan, key)
     if call is None:
         where = f" ({scan.error})" if scan.error else ""

@@ -12,8 +12,10 @@ Shapes read (docs/code-prompts.md lists them with examples):
 
 Values are followed through names: a local assignment in the same function, a parameter (its
 default for a model; a template variable for text), a `self.x` set in the class, a module
-constant. Anything else (an import from another module, a function's return value) is not read,
-and the reason is kept.
+constant, and a constant imported from another module of the workspace (`from app.prompts
+import SYSTEM`, `from . import prompts` then `prompts.SYSTEM`, re-exported through `__init__`;
+core/code/modules.py finds the file). Anything else (a package outside the workspace, a
+function's return value) is not read, and the reason is kept.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import ast
 import re
 import sys
 import textwrap
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +35,12 @@ from llmcost_lsp.core.code.model import (
     ModelRef,
     PathBase,
     SourceScan,
+)
+from llmcost_lsp.core.code.modules import (
+    MAX_IMPORT_HOPS,
+    ModuleSource,
+    module_files,
+    text_digest,
 )
 from llmcost_lsp.core.code.text import Holes, has_text
 
@@ -68,6 +77,17 @@ class Unread(Exception):
     """A value we cannot read statically; the message says why."""
 
 
+ImportEntry = tuple[int, str, str]  # (leading dots, module, name; "" for the module itself)
+
+
+@dataclass
+class _Module:
+    """A module whose names a scope can see: its workspace path and its imports."""
+
+    path: str
+    imports: dict[str, ImportEntry]
+
+
 @dataclass
 class _Scope:
     """Names visible at a call: assignments of the function, its parameters, the class's
@@ -78,6 +98,15 @@ class _Scope:
     files: dict[str, ast.expr] = field(default_factory=dict)  # `with open(p) as f`: f -> p
     attributes: dict[str, ast.expr] = field(default_factory=dict)  # self.x -> value
     parent: _Scope | None = None
+    module: _Module | None = None  # set on a module's own scope: its imports
+
+    def root_module(self) -> _Module | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            if scope.module is not None:
+                return scope.module
+            scope = scope.parent
+        return None
 
     def lookup(self, name: str) -> tuple[str, ast.expr | None, _Scope] | None:
         """('value', expr) or ('param', default) with the scope it was found in."""
@@ -147,8 +176,15 @@ def _keyword(call: ast.Call, *names: str) -> ast.expr | None:
 class _FileScanner:
     """One file: imports, scopes, then every call site in source order."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(
+        self, tree: ast.Module, path: str = "", modules: ModuleSource | None = None
+    ) -> None:
         self.tree = tree
+        self.path = path
+        self.modules = modules
+        self.deps: dict[str, str] = {}  # modules read for imported names: path -> text digest
+        self.loaded: dict[str, tuple[_Module, _Scope] | None] = {}
+        self.following: set[tuple[str, str]] = set()  # imports being followed (cycles)
         self.holes = Holes()
         self.imports: set[str] = set()  # top-level packages imported
         self.names: dict[str, str] = {}  # local name -> imported `module.name`
@@ -169,10 +205,77 @@ class _FileScanner:
                 self.imports.add(node.module.split(".")[0])
                 for alias in node.names:
                     self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-        module = _Scope()
+        module = _Scope(module=_Module(self.path, _import_table(self.tree)))
         self._collect(self.tree.body, module)
         self._visit_body(self.tree.body, module, "<module>")
         return tuple(self.sites)
+
+    # -- imports -----------------------------------------------------------------------------
+
+    def _lookup(self, name: str, scope: _Scope) -> tuple[str, ast.expr | None, _Scope] | None:
+        """A name in the scopes, else a constant imported from a workspace module."""
+        found = scope.lookup(name)
+        if found is not None:
+            return found
+        module = scope.root_module()
+        entry = module.imports.get(name) if module is not None else None
+        if module is None or entry is None or not entry[2]:
+            return None
+        value = self._imported(module.path, entry, 0)
+        return ("value", value[0], value[1]) if value is not None else None
+
+    def _imported_attribute(
+        self, expr: ast.Attribute, scope: _Scope
+    ) -> tuple[ast.expr, _Scope] | None:
+        """`prompts.SYSTEM` where `prompts` is an imported workspace module."""
+        parts = _dotted(expr).split(".")
+        if "?" in parts or "()" in parts or scope.lookup(parts[0]) is not None:
+            return None
+        module = scope.root_module()
+        entry = module.imports.get(parts[0]) if module is not None else None
+        if module is None or entry is None:
+            return None
+        level, dotted, name = entry
+        inner = [dotted, name] if name else [dotted]  # `from app import prompts`: a submodule
+        target = ".".join([p for p in inner if p] + parts[1:-1])
+        return self._imported(module.path, (level, target, parts[-1]), 0)
+
+    def _imported(
+        self, importer: str, entry: ImportEntry, hops: int
+    ) -> tuple[ast.expr, _Scope] | None:
+        """The value a workspace module assigns to the imported name, following re-exports
+        (a bounded number of hops, cycles safe)."""
+        level, dotted, name = entry
+        if self.modules is None or hops > MAX_IMPORT_HOPS:
+            return None
+        loaded = self._load(importer, level, dotted)
+        if loaded is None:
+            return None
+        module, scope = loaded
+        if name in scope.values:
+            return scope.values[name], scope
+        further = module.imports.get(name)
+        key = (module.path, name)
+        if further is None or not further[2] or key in self.following:
+            return None
+        self.following.add(key)
+        try:
+            return self._imported(module.path, further, hops + 1)
+        finally:
+            self.following.discard(key)
+
+    def _load(self, importer: str, level: int, dotted: str) -> tuple[_Module, _Scope] | None:
+        assert self.modules is not None
+        for rel in module_files(importer, level, dotted):
+            if rel in self.loaded:
+                return self.loaded[rel]
+            text = self.modules.read(rel)
+            if text is None:
+                continue
+            self.deps[rel] = text_digest(text)
+            self.loaded[rel] = _parse_module(rel, text, self)
+            return self.loaded[rel]
+        return None
 
     @property
     def uses_langchain(self) -> bool:
@@ -363,7 +466,7 @@ class _FileScanner:
                 expr.value, "literal", expr.lineno, expr.col_offset, expr.end_col_offset or 0
             )
         if isinstance(expr, ast.Name):
-            found = scope.lookup(expr.id)
+            found = self._lookup(expr.id, scope)
             if found is None:
                 origin = self.names.get(expr.id)
                 where = f"imported from {origin.rpartition('.')[0]}" if origin else "not defined"
@@ -373,7 +476,13 @@ class _FileScanner:
                 raise Unread(f"the model is the parameter {expr.id!r}, which has no default")
             ref = self._model_value(value, owner, depth + 1)
             label = f"default of parameter {expr.id}" if kind == "param" else f"{expr.id}"
-            return replace(ref, how=label if ref.how == "literal" else f"{label} ← {ref.how}")
+            ref = replace(ref, how=label if ref.how == "literal" else f"{label} ← {ref.how}")
+            return self._model_here(ref, owner, scope)
+        if isinstance(expr, ast.Attribute) and (imported := self._imported_attribute(expr, scope)):
+            ref = self._model_value(imported[0], imported[1], depth + 1)
+            label = _dotted(expr)
+            ref = replace(ref, how=label if ref.how == "literal" else f"{label} ← {ref.how}")
+            return self._model_here(ref, imported[1], scope)
         if isinstance(expr, ast.Attribute) and _dotted(expr.value) == "self":
             found_attribute = scope.attribute(expr.attr)
             if found_attribute is None:
@@ -393,6 +502,14 @@ class _FileScanner:
         if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
             return self._model_value(expr.values[-1], scope, depth + 1)  # `x or "gpt-4o"`
         raise Unread(f"the model is `{_short(expr)}`, computed at run time")
+
+    def _model_here(self, ref: ModelRef, owner: _Scope, scope: _Scope) -> ModelRef:
+        """A model read from another module keeps no literal position (a quick fix edits the
+        file at hand); its source names the module it came from."""
+        module = owner.root_module()
+        if module is None or module is scope.root_module() or not ref.line:
+            return ref
+        return ModelRef(ref.value, f"{ref.how} in {module.path}:{ref.line}")
 
     # -- text ----------------------------------------------------------------------------------
 
@@ -428,7 +545,7 @@ class _FileScanner:
                 expr.right, scope, files, depth + 1
             )
         if isinstance(expr, ast.Name):
-            found = scope.lookup(expr.id)
+            found = self._lookup(expr.id, scope)
             if found is None:
                 origin = self.names.get(expr.id)
                 if origin:
@@ -438,16 +555,10 @@ class _FileScanner:
             if kind == "param":  # a runtime input: a template variable named after it
                 return self.holes.marker(expr.id, expr.lineno, expr.col_offset)
             assert bound is not None
-            resolving = (id(owner), expr.id)
-            if resolving in self.resolving:  # `p = p + "…"`: a name built from itself
-                return self.holes.marker(expr.id, expr.lineno, expr.col_offset)
-            self.resolving.add(resolving)
-            try:
-                return self._text(bound, owner, files, depth + 1)
-            except Unread:
-                return self.holes.marker(expr.id, expr.lineno, expr.col_offset)
-            finally:
-                self.resolving.discard(resolving)
+            return self._bound_text(expr, expr.id, bound, owner, scope, files, depth)
+        if isinstance(expr, ast.Attribute) and (imported := self._imported_attribute(expr, scope)):
+            return self._bound_text(expr, _dotted(expr), imported[0], imported[1], scope, files,
+                                    depth)  # fmt: skip
         if isinstance(expr, ast.Attribute) and _dotted(expr.value) == "self":
             attribute = scope.attribute(expr.attr)
             if attribute is not None:
@@ -459,6 +570,34 @@ class _FileScanner:
             texts = [self._text(e, scope, files, depth + 1) for e in (expr.body, expr.orelse)]
             return max(texts, key=len)
         raise Unread(f"`{_short(expr)}` is computed at run time")
+
+    def _bound_text(
+        self,
+        expr: ast.expr,
+        name: str,
+        bound: ast.expr,
+        owner: _Scope,
+        scope: _Scope,
+        files: list[FileRead],
+        depth: int,
+    ) -> str:
+        """The text of a name's value (`owner`: the scope that holds it, maybe another
+        module's); a hole named after it when the value cannot be read."""
+        resolving = (id(owner), name)
+        if resolving in self.resolving:  # `p = p + "…"`: a name built from itself
+            return self.holes.marker(name, expr.lineno, expr.col_offset)
+        self.resolving.add(resolving)
+        anchored = self.holes.anchor is None and owner.root_module() is not scope.root_module()
+        if anchored:
+            self.holes.anchor = (expr.lineno, expr.col_offset)
+        try:
+            return self._text(bound, owner, files, depth + 1)
+        except Unread:
+            return self.holes.marker(name, expr.lineno, expr.col_offset)
+        finally:
+            self.resolving.discard(resolving)
+            if anchored:
+                self.holes.anchor = None
 
     def _call_text(self, call: ast.Call, scope: _Scope, files: list[FileRead], depth: int) -> str:
         func = call.func
@@ -623,7 +762,7 @@ class _FileScanner:
         for _ in range(10):
             if not isinstance(expr, ast.Name):
                 break
-            found = scope.lookup(expr.id)
+            found = self._lookup(expr.id, scope)
             if found is None or found[0] != "value" or found[1] is None:
                 break
             expr, scope = found[1], found[2]
@@ -639,7 +778,7 @@ class _FileScanner:
     ) -> list[CodeMessage]:
         """A list of messages: dicts with role/content, `(role, text)` tuples, message objects."""
         if isinstance(expr, ast.Name) and depth < 20:
-            found = scope.lookup(expr.id)
+            found = self._lookup(expr.id, scope)
             if found is not None and found[0] == "value" and found[1] is not None:
                 return self._messages(found[1], found[2], files, unread, depth + 1)
             if found is not None and found[0] == "param":
@@ -697,7 +836,7 @@ class _FileScanner:
                     element.args[0] if element.args else None
                 )
         if isinstance(element, ast.Name):
-            found = scope.lookup(element.id)
+            found = self._lookup(element.id, scope)
             if found is not None and found[0] == "value" and found[1] is not None:
                 return self._role_and_content(found[1], found[2], unread)
         unread.append(f"message `{_short(element)}` is built at run time")
@@ -855,7 +994,7 @@ class _FileScanner:
         if depth > 30:
             return None
         if isinstance(expr, ast.Name):
-            found = scope.lookup(expr.id)
+            found = self._lookup(expr.id, scope)
             if found is None or found[0] != "value" or found[1] is None:
                 return None
             return self._runnable(found[1], found[2], depth + 1)
@@ -923,6 +1062,47 @@ class _FileScanner:
         )
 
 
+_PARSED: OrderedDict[tuple[str, str], tuple[_Module, _Scope] | None] = OrderedDict()
+_PARSED_LIMIT = 256
+
+
+def _import_table(tree: ast.Module) -> dict[str, ImportEntry]:
+    """Every name a file imports (at any depth: `def f(): from .prompts import X` too)."""
+    table: dict[str, ImportEntry] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:  # `import app.prompts as p`: p is the module
+                    table[alias.asname] = (0, alias.name, "")
+                else:  # `import app.prompts`: `app` is bound, `app.prompts.X` read through it
+                    table[alias.name.split(".")[0]] = (0, alias.name.split(".")[0], "")
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name != "*":
+                    table[alias.asname or alias.name] = (node.level, node.module or "", alias.name)
+    return table
+
+
+def _parse_module(rel: str, text: str, scanner: _FileScanner) -> tuple[_Module, _Scope] | None:
+    """An imported module's names (its assignments and imports), parsed once per text."""
+    key = (rel, text_digest(text))
+    if key in _PARSED:
+        _PARSED.move_to_end(key)
+        return _PARSED[key]
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        parsed = None
+    else:
+        scope = _Scope(module=_Module(rel, _import_table(tree)))
+        scanner._collect(tree.body, scope)
+        parsed = (scope.module, scope) if scope.module is not None else None
+    _PARSED[key] = parsed
+    if len(_PARSED) > _PARSED_LIMIT:
+        _PARSED.popitem(last=False)
+    return parsed
+
+
 def _statements(statement: ast.stmt) -> Iterator[ast.stmt]:
     """A statement and the statements nested in its blocks, not inside functions or classes."""
     stack = [statement]
@@ -974,8 +1154,10 @@ def _short(node: ast.AST, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def scan_python(text: str) -> SourceScan:
-    """Every LLM call site of a Python source text; a syntax error says where parsing stopped."""
+def scan_python(text: str, path: str = "", modules: ModuleSource | None = None) -> SourceScan:
+    """Every LLM call site of a Python source text; a syntax error says where parsing stopped.
+    With `modules`, constants imported from the workspace's modules are read too (`path`: the
+    file's own workspace path, for relative imports)."""
     limit = sys.getrecursionlimit()
     try:
         tree = ast.parse(text)
@@ -985,10 +1167,11 @@ def scan_python(text: str) -> SourceScan:
     except (RecursionError, MemoryError, ValueError) as error:
         what = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         return SourceScan("python", (), f"cannot parse: {what}", 1)
+    scanner = _FileScanner(tree, path, modules)
     try:
-        calls = _FileScanner(tree).run()
+        calls = scanner.run()
     except RecursionError:
         return SourceScan("python", (), "the code is nested too deeply to scan", 1)
     finally:
         sys.setrecursionlimit(limit)
-    return SourceScan("python", calls)
+    return SourceScan("python", calls, deps=tuple(sorted(scanner.deps.items())))

@@ -2,16 +2,17 @@
 
 Discovery stays cheap: a file is parsed only when its bytes mention an LLM library (one regex
 over the bytes, far cheaper than a parse), and a scan is kept by the hash of its text, so an
-unchanged file is never parsed twice in a process (the editor's re-index, diff's two sides).
+unchanged file is never parsed twice in a process (the editor's re-index, diff's two sides)
+unless a module it imports a prompt or model from has changed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import OrderedDict
 
 from llmcost_lsp.core.code.model import Language, SourceScan
+from llmcost_lsp.core.code.modules import ModuleSource, text_digest
 from llmcost_lsp.core.code.python import scan_python
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -24,7 +25,7 @@ _LLM_LIBRARY = re.compile(
     rb"|['\"]?role['\"]?\s*:\s*['\"](?:system|user)['\"]"  # chat messages, any wrapper
 )
 _CACHE_LIMIT = 4096
-_cache: OrderedDict[tuple[Language, str], SourceScan] = OrderedDict()
+_cache: OrderedDict[tuple[Language, str, str], SourceScan] = OrderedDict()
 
 
 def language_of(path: str) -> Language | None:
@@ -53,15 +54,20 @@ def mentions_llm(data: bytes | str) -> bool:
     return _LLM_LIBRARY.search(raw) is not None
 
 
-def scan_text(language: Language, text: str) -> SourceScan:
-    """The scan of a source text, from the cache when the same text was scanned before."""
-    key = (language, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+def scan_text(
+    language: Language, text: str, path: str = "", modules: ModuleSource | None = None
+) -> SourceScan:
+    """The scan of a source text, from the cache when the same text was scanned before (and
+    every module it read an imported name from still reads the same). With `modules`, names
+    imported from the workspace's modules are followed; `path` is the file's own path."""
+    where = path if modules is not None else ""
+    key = (language, text_digest(text), where)
     found = _cache.get(key)
-    if found is not None:
+    if found is not None and all(modules and modules.digest(rel) == h for rel, h in found.deps):
         _cache.move_to_end(key)
         return found
     if language == "python":
-        scan = scan_python(text)
+        scan = scan_python(text, where, modules)
     else:
         from llmcost_lsp.core.code.typescript import TreeSitterMissing, scan_typescript
 

@@ -31,8 +31,12 @@ class Holes:
     """The holes of one file's scan, numbered; markers in texts refer to them."""
 
     items: list[Hole] = field(default_factory=list)
+    # while text imported from another module is read: the place in this file that names it
+    # (a hole's line and column are this file's, where diagnostics show them)
+    anchor: tuple[int, int] | None = None
 
     def marker(self, name: str, line: int, column: int) -> str:
+        line, column = self.anchor or (line, column)
         self.items.append(Hole(hole_name(name), line, column))
         return f"{_OPEN}{len(self.items) - 1}{_CLOSE}"
 
