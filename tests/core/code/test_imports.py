@@ -225,3 +225,67 @@ def test_a_real_world_shape_reads_through(tmp_path: Path) -> None:
     assert text.startswith("You are a research agent")
     assert model is not None and model.value == "gpt-4o"
     assert deps == ("pkg/config.py", "pkg/prompts.py")
+
+
+FAMILY = textwrap.dedent('''\
+    class PromptFamily:
+        @staticmethod
+        def intro(question, language="english"):
+            return f"Write an introduction about {question} in {language}. Cite sources."
+
+        @staticmethod
+        def agent():
+            if True:
+                return "short"
+            return """You are the agent chooser. Pick the best expert for the task."""
+
+
+    def make_prompt(topic):
+        header = "Research brief. "
+        return header + f"Topic: {topic}."
+
+
+    def loop(x):
+        return loop(x)
+    ''')
+
+
+@pytest.mark.parametrize(
+    ("imports", "system", "expected"),
+    [
+        ("from .family import make_prompt", "make_prompt(q)", "Research brief. Topic: {topic}."),
+        ("from .family import PromptFamily", "PromptFamily.intro(q)",
+         "Write an introduction about {question} in {language}. Cite sources."),
+        ("from .family import PromptFamily\npf = PromptFamily()", "pf.agent()",
+         "You are the agent chooser. Pick the best expert for the task."),
+        ("from .family import loop", "loop(q)", "{loop_q}"),  # recursion: a variable, no hang
+        ("from .family import missing", "missing(q)", "{missing_q}"),
+    ],
+    ids=["function", "static-method", "instance", "recursion", "not-defined"],
+)  # fmt: skip
+def test_the_text_a_workspace_function_returns_is_read(
+    tmp_path: Path, imports: str, system: str, expected: str
+) -> None:
+    """gpt-researcher builds every prompt in `PromptFamily` methods (`prompt_family.intro(…)`,
+    the family a parameter's default): the returned template is counted, its parameters are
+    variables located at the call."""
+    root = _files(tmp_path, {"app/family.py": FAMILY, "app/search.py": _app(imports, system)})
+    scan = scan_python((root / "app/search.py").read_text(), "app/search.py", _disk(root))
+    message = scan.calls[0].messages[0]
+    assert message.text == expected
+    call_line = next(
+        n for n, line in enumerate((root / "app/search.py").read_text().splitlines(), 1)
+        if system in line
+    )  # fmt: skip
+    assert all(hole.line == call_line for hole in message.holes)
+
+
+def test_a_parameter_default_names_the_class_whose_method_builds_the_prompt(
+    tmp_path: Path,
+) -> None:
+    app = _app("from .family import PromptFamily", "prompt_family.agent()").replace(
+        "def answer(q):", "def answer(q, prompt_family=PromptFamily):"
+    )
+    root = _files(tmp_path, {"app/family.py": FAMILY, "app/search.py": app})
+    scan = scan_python(app, "app/search.py", _disk(root))
+    assert scan.calls[0].messages[0].text.startswith("You are the agent chooser.")

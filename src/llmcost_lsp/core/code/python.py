@@ -21,12 +21,14 @@ function's return value) is not read, and the reason is kept.
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import sys
 import textwrap
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from llmcost_lsp.core.code.model import (
     CallSite,
@@ -78,6 +80,8 @@ class Unread(Exception):
 
 
 ImportEntry = tuple[int, str, str]  # (leading dots, module, name; "" for the module itself)
+_Def = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 @dataclass
@@ -99,6 +103,7 @@ class _Scope:
     attributes: dict[str, ast.expr] = field(default_factory=dict)  # self.x -> value
     parent: _Scope | None = None
     module: _Module | None = None  # set on a module's own scope: its imports
+    defs: dict[str, _Def] = field(default_factory=dict)  # functions and classes defined here
 
     def root_module(self) -> _Module | None:
         scope: _Scope | None = self
@@ -241,10 +246,10 @@ class _FileScanner:
         return self._imported(module.path, (level, target, parts[-1]), 0)
 
     def _imported(
-        self, importer: str, entry: ImportEntry, hops: int
-    ) -> tuple[ast.expr, _Scope] | None:
-        """The value a workspace module assigns to the imported name, following re-exports
-        (a bounded number of hops, cycles safe)."""
+        self, importer: str, entry: ImportEntry, hops: int, *, want_def: bool = False
+    ) -> tuple[Any, _Scope] | None:
+        """The value a workspace module assigns to the imported name (with `want_def`: the
+        function or class it defines), following re-exports (bounded hops, cycles safe)."""
         level, dotted, name = entry
         if self.modules is None or hops > MAX_IMPORT_HOPS:
             return None
@@ -252,7 +257,9 @@ class _FileScanner:
         if loaded is None:
             return None
         module, scope = loaded
-        if name in scope.values:
+        if want_def and name in scope.defs:
+            return scope.defs[name], scope
+        if not want_def and name in scope.values:
             return scope.values[name], scope
         further = module.imports.get(name)
         key = (module.path, name)
@@ -260,7 +267,7 @@ class _FileScanner:
             return None
         self.following.add(key)
         try:
-            return self._imported(module.path, further, hops + 1)
+            return self._imported(module.path, further, hops + 1, want_def=want_def)
         finally:
             self.following.discard(key)
 
@@ -282,8 +289,11 @@ class _FileScanner:
         return any(name.startswith("langchain") for name in self.imports)
 
     def _collect(self, body: list[ast.stmt], scope: _Scope) -> None:
-        """Assignments in a body (not in nested functions or classes) into `scope`."""
+        """Assignments in a body (not in nested functions or classes) into `scope`, and the
+        functions and classes it defines."""
         for statement in body:
+            if isinstance(statement, _Def):
+                scope.defs[statement.name] = statement
             for node in _statements(statement):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
@@ -628,7 +638,105 @@ class _FileScanner:
                 if path is not None:
                     files.append(path)
                     return ""  # counted as the prompt file it is (see docs/code-prompts.md)
+        callee = self._callee(func, scope)
+        if callee is not None:
+            return self._returned_text(call, callee[0], callee[1], files, depth)
         raise Unread(f"`{_short(call)}` is a call whose result is known only at run time")
+
+    def _definition(self, name: str, scope: _Scope) -> tuple[_Def, _Scope] | None:
+        """The function or class a name defines here, in an enclosing scope, or by import."""
+        found: _Scope | None = scope
+        while found is not None:
+            if name in found.defs:
+                return found.defs[name], found
+            if name in found.values or name in found.params:
+                return None  # a variable shadows it
+            found = found.parent
+        module = scope.root_module()
+        entry = module.imports.get(name) if module is not None else None
+        if module is None or entry is None or not entry[2]:
+            return None
+        return self._imported(module.path, entry, 0, want_def=True)
+
+    def _callee(self, func: ast.expr, scope: _Scope) -> tuple[_Function, _Scope] | None:
+        """The function a call runs when the code says which: `make_prompt(…)`, a method of
+        a known class (`PromptFamily.intro(…)`, through a parameter's default or an instance
+        made here)."""
+        if isinstance(func, ast.Name):
+            found = self._definition(func.id, scope)
+            if found is not None and not isinstance(found[0], ast.ClassDef):
+                return found[0], found[1]
+            return None
+        if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+            return None
+        owner = self._class_of(func.value, scope, 0)
+        if owner is None:
+            return None
+        class_def, defined_in = owner
+        class_scope = _Scope(parent=defined_in)
+        self._collect(class_def.body, class_scope)
+        method = class_scope.defs.get(func.attr)
+        if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            return method, class_scope
+        return None
+
+    def _class_of(
+        self, expr: ast.expr, scope: _Scope, depth: int
+    ) -> tuple[ast.ClassDef, _Scope] | None:
+        if depth > 10:
+            return None
+        if isinstance(expr, ast.Call):
+            expr = expr.func  # an instance: `PromptFamily(cfg)`
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self._definition(expr.id, scope)
+        if found is not None:
+            return (found[0], found[1]) if isinstance(found[0], ast.ClassDef) else None
+        bound = self._lookup(expr.id, scope)
+        if bound is None or bound[1] is None:
+            return None
+        return self._class_of(bound[1], bound[2], depth + 1)
+
+    def _returned_text(
+        self,
+        call: ast.Call,
+        function: _Function,
+        defined_in: _Scope,
+        files: list[FileRead],
+        depth: int,
+    ) -> str:
+        """The text a function returns (the longest of its returns), its parameters as
+        template variables located at the call."""
+        key = (id(function), "()")
+        if key in self.resolving:
+            raise Unread(f"`{function.name}` calls itself")
+        inner = _Scope(parent=defined_in)
+        arguments = function.args
+        for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            inner.params[argument.arg] = None
+        self._collect(function.body, inner)
+        returns = [
+            node.value
+            for statement in function.body
+            for node in _statements(statement)
+            if isinstance(node, ast.Return) and node.value is not None
+        ]
+        texts: list[str] = []
+        self.resolving.add(key)
+        anchored = self.holes.anchor is None
+        if anchored:
+            self.holes.anchor = (call.lineno, call.col_offset)
+        try:
+            for value in returns:
+                with contextlib.suppress(Unread):
+                    texts.append(self._text(value, inner, files, depth + 1))
+        finally:
+            self.resolving.discard(key)
+            if anchored:
+                self.holes.anchor = None
+        if not texts:
+            raise Unread(f"`{_short(call)}` returns text known only at run time")
+        return max(texts, key=len)
 
     def _file_path(self, expr: ast.expr, scope: _Scope, depth: int) -> FileRead | None:
         """`Path("p")`, `open("p")`, `Path(__file__).parent / "p"`, a name bound to one."""
