@@ -352,3 +352,36 @@ def test_self_referencing_and_exponential_text_stays_bounded() -> None:
     )
     [call] = scan_text("python", source).calls  # in bounded time, never an exception
     assert [m.text for m in call.messages] == ["{p60}", "{p}"]
+
+
+def test_gpt_researcher_shapes_a_thread_a_runtime_chain_model_and_invoke_without_imports() -> None:
+    """Three of the calls gpt-researcher (5d84d2f) hid: the SDK function handed to
+    `asyncio.to_thread`, a `prompt | model | parser` chain whose model is built at run time,
+    and `llm_with_tools.ainvoke` in a file that imports no LangChain."""
+    found = calls("""\
+        import asyncio
+        from google import genai
+        from langchain_core.prompts import PromptTemplate
+
+        async def image(client, prompt):
+            return await asyncio.to_thread(
+                client.models.generate_content, model="gemini-2.5-flash", contents=prompt
+            )
+
+        async def subtopics(provider, task):
+            prompt = PromptTemplate.from_template("List subtopics of {task}.")
+            model = provider.llm
+            chain = prompt | model | parser
+            return await chain.ainvoke({"task": task})
+    """)
+    assert sorted(found) == ["image", "subtopics"]
+    assert found["image"].model is not None and found["image"].model.value == "gemini-2.5-flash"
+    assert texts(found["image"]) == [("user", "{prompt}")]
+    assert texts(found["subtopics"]) == [("user", "List subtopics of {task}.")]
+    assert found["subtopics"].model_problem == "the chat model is `model`, built at run time"
+    plain = calls("""\
+        async def research(llm_with_tools, messages, tool):
+            await tool.ainvoke({})
+            return await llm_with_tools.ainvoke(messages)
+    """)
+    assert list(plain) == ["research"]

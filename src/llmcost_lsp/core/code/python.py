@@ -373,6 +373,16 @@ class _FileScanner:
 
     def _call(self, call: ast.Call, scope: _Scope, key: str) -> None:
         self.steps = 0
+        if (
+            _dotted(call.func).endswith("to_thread")
+            and call.args
+            and isinstance(call.args[0], ast.Attribute)
+        ):
+            # `asyncio.to_thread(client.models.generate_content, model=…, contents=…)`: the call
+            # the thread makes, with the arguments after the function
+            call = ast.copy_location(
+                ast.Call(func=call.args[0], args=call.args[1:], keywords=call.keywords), call
+            )
         name = _dotted(call.func)
         tail = [part for part in name.split(".") if part not in _TRANSPARENT]
         site: CallSite | None = None
@@ -1063,9 +1073,10 @@ class _FileScanner:
     # -- LangChain -----------------------------------------------------------------------------
 
     def _langchain_invoke(self, call: ast.Call, scope: _Scope, key: str) -> CallSite | None:
-        if not self.uses_langchain:
-            return None
         assert isinstance(call.func, ast.Attribute)
+        named = _LLM_NAME.search(_dotted(call.func.value).split(".")[-1].lower())
+        if not self.uses_langchain and not named:
+            return None  # `.invoke` without LangChain: only on a receiver named as a model
         runnable = self._runnable(call.func.value, scope, 0)
         if runnable is None or not runnable.has_llm:
             receiver = _dotted(call.func.value).split(".")[-1].lower()
@@ -1103,12 +1114,26 @@ class _FileScanner:
             return None
         if isinstance(expr, ast.Name):
             found = self._lookup(expr.id, scope)
-            if found is None or found[0] != "value" or found[1] is None:
-                return None
-            return self._runnable(found[1], found[2], depth + 1)
+            inner = None
+            if found is not None and found[0] == "value" and found[1] is not None:
+                inner = self._runnable(found[1], found[2], depth + 1)
+            if inner is None and _LLM_NAME.search(expr.id.lower()):
+                # a chat model handed in or built at run time (`model = provider.llm`)
+                runtime = f"the chat model is `{expr.id}`, built at run time"
+                return _Runnable(model_problem=runtime, has_llm=True)
+            return inner
         if isinstance(expr, ast.Attribute) and _dotted(expr.value) == "self":
             attribute = scope.attribute(expr.attr)
-            return self._runnable(attribute[0], attribute[1], depth + 1) if attribute else None
+            found_runnable = (
+                self._runnable(attribute[0], attribute[1], depth + 1) if attribute else None
+            )
+            if found_runnable is not None and (found_runnable.model_problem or "").startswith(
+                "the chat model is `"
+            ):  # handed in through `self.x`: named as the call names it
+                found_runnable.model_problem = (
+                    f"the chat model is `self.{expr.attr}`, built at run time"
+                )
+            return found_runnable
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
             left = self._runnable(expr.left, scope, depth + 1)
             right = self._runnable(expr.right, scope, depth + 1)
