@@ -201,7 +201,8 @@ class _FileScanner:
     # -- setup ---------------------------------------------------------------------------------
 
     def run(self) -> tuple[CallSite, ...]:
-        for node in ast.walk(self.tree):
+        statements = _import_statements(self.tree)  # one walk for both tables
+        for node in statements:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     self.imports.add(alias.name.split(".")[0])
@@ -210,7 +211,7 @@ class _FileScanner:
                 self.imports.add(node.module.split(".")[0])
                 for alias in node.names:
                     self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-        module = _Scope(module=_Module(self.path, _import_table(self.tree)))
+        module = _Scope(module=_Module(self.path, _import_table(statements)))
         self._collect(self.tree.body, module)
         self._visit_body(self.tree.body, module, "<module>")
         return tuple(self.sites)
@@ -1199,10 +1200,15 @@ _PARSED: OrderedDict[tuple[str, str], tuple[_Module, _Scope] | None] = OrderedDi
 _PARSED_LIMIT = 256
 
 
-def _import_table(tree: ast.Module) -> dict[str, ImportEntry]:
-    """Every name a file imports (at any depth: `def f(): from .prompts import X` too)."""
+def _import_statements(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """The imports of a file at any depth (`def f(): from .prompts import X` too)."""
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+
+
+def _import_table(statements: list[ast.Import | ast.ImportFrom]) -> dict[str, ImportEntry]:
+    """Every name the import statements bind: a module (name "") or a name from one."""
     table: dict[str, ImportEntry] = {}
-    for node in ast.walk(tree):
+    for node in statements:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:  # `import app.prompts as p`: p is the module
@@ -1227,7 +1233,7 @@ def _parse_module(rel: str, text: str, scanner: _FileScanner) -> tuple[_Module, 
     except (SyntaxError, RecursionError, MemoryError, ValueError):
         parsed = None
     else:
-        scope = _Scope(module=_Module(rel, _import_table(tree)))
+        scope = _Scope(module=_Module(rel, _import_table(_import_statements(tree))))
         scanner._collect(tree.body, scope)
         parsed = (scope.module, scope) if scope.module is not None else None
     _PARSED[key] = parsed
