@@ -266,3 +266,56 @@ def test_odd_file_names_are_read_right_by_the_fast_path(
     warm = diff(builder, small_db)
     assert walks == [] and len(warm.prompts) == 5
     assert outcome(warm) == outcome(uncached(builder, small_db))
+
+
+APP = (
+    "from pathlib import Path\nfrom openai import OpenAI\n\nclient = OpenAI()\n\n"
+    "def answer(question):\n"
+    "    return client.chat.completions.create(model='gpt-4o-mini', messages=[\n"
+    "        {'role': 'system', 'content': 'Answer about returns in two sentences.'},\n"
+    "        {'role': 'user', 'content': question}])\n\n"
+    "def triage():\n"
+    "    system = Path('prompts/sent.txt').read_text()\n"
+    "    return client.chat.completions.create(model='gpt-4o', messages=[\n"
+    "        {'role': 'system', 'content': system}])\n"
+)
+CODE_FILES = {"app.py": APP, "prompts/sent.txt": "Sort the ticket.\n", "helpers.py": "X = 1\n"}
+
+
+def test_calls_in_code_leave_the_fast_path_to_changes_of_other_prompt_files(
+    tmp_path: Path, small_db: PriceDB, walks: list[object]
+) -> None:
+    """A repository with calls in source code diffed every change on the full path; now a
+    change to prompt files no call sends is diffed from those files, and the calls' results
+    come from the summary."""
+    builder = repo(tmp_path, CODE_FILES)
+    builder.write({"prompts/p3.txt": "Prompt 3, edited.\n"})
+    diff(builder, small_db)
+    walks.clear()
+    builder.write({"prompts/p1.txt": LONGER})
+    warm = diff(builder, small_db)
+    assert walks == []
+    assert outcome(warm) == outcome(uncached(builder, small_db))
+    assert {d.prompt_id for d in warm.prompts} == {"p1", "p3"}
+    assert warm.estimated_prompts == 4  # p1 and p3 on both sides; the calls from the summary
+
+
+CODE_FALLBACKS: dict[str, dict[str, str | bytes | None]] = {
+    "call edited": {"app.py": APP.replace("two sentences", "three sentences")},
+    "sent prompt file edited": {"prompts/sent.txt": "Sort the ticket, then route it.\n"},
+    "other module edited": {"helpers.py": "X = 2\n"},
+}
+
+
+@pytest.mark.parametrize("change", list(CODE_FALLBACKS), ids=list(CODE_FALLBACKS))
+def test_changes_that_reach_calls_in_code_take_the_full_path(
+    tmp_path: Path, small_db: PriceDB, walks: list[object], change: str
+) -> None:
+    builder = repo(tmp_path, CODE_FILES)
+    builder.write({"prompts/p3.txt": "Prompt 3, edited.\n"})
+    diff(builder, small_db)
+    walks.clear()
+    builder.write(CODE_FALLBACKS[change])
+    result = diff(builder, small_db)
+    assert len(walks) == 2
+    assert outcome(result) == outcome(uncached(builder, small_db))

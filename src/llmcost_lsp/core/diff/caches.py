@@ -115,6 +115,9 @@ class SideSummary:
 
     prompts: tuple[SummaryPrompt, ...]
     links: bool = False
+    # prompt files that calls in source code send (they take the call's model): a change to one
+    # is not diffed from its text alone
+    sent: tuple[str, ...] = ()
 
     def by_path(self) -> dict[str, SummaryPrompt]:
         return {prompt.path: prompt for prompt in self.prompts}
@@ -128,13 +131,13 @@ class SideSummary:
             ]
             for p in self.prompts
         ]  # fmt: skip
-        return zlib.compress(json.dumps([self.links, rows]).encode(), 1)
+        return zlib.compress(json.dumps([self.links, rows, list(self.sent)]).encode(), 1)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SideSummary | None:
         """None for anything this version did not write (treated as a miss)."""
         try:
-            links, rows = json.loads(zlib.decompress(data))
+            links, rows, sent = json.loads(zlib.decompress(data))
             prompts = tuple(
                 SummaryPrompt(
                     str(prompt_id), str(path), cast(PromptFormat, str(fmt)), bool(explicit),
@@ -148,7 +151,7 @@ class SideSummary:
             )  # fmt: skip
         except (ValueError, TypeError, InvalidOperation, zlib.error):
             return None
-        return cls(prompts, bool(links))
+        return cls(prompts, bool(links), tuple(str(path) for path in sent))
 
 
 class SideSummaryStore(SqliteStore):

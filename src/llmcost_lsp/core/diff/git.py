@@ -5,7 +5,8 @@ that did not change.
 The full path walks both trees and compares them (compare.py), then stores each commit side's
 summary (caches.py) under its folder's git tree id. A later diff whose base has a
 summary, and whose head differs from the base only in the text of prompt files, reads just those
-files on both sides: nothing else is listed, read or looked up. Anything else takes the full
+files on both sides: nothing else is listed, read or looked up. Calls in source code do not stop
+it unless the change reaches them (see `_reads_code`). Anything else takes the full
 path, which gives the same answer: a file added, deleted, renamed or untracked, the manifest, a
 sample or an ignore file changed, or a changed prompt that no longer reads as text.
 """
@@ -47,7 +48,7 @@ from llmcost_lsp.core.workspace import ProgressCallback, Report, Workspace
 
 __all__ = ["diff_git", "load_commit_workspace", "ref_label", "remember_checkout"]
 
-_SUMMARY_KEY_VERSION = 1
+_SUMMARY_KEY_VERSION = 2  # 2: summaries of sides with calls in code, and the files they send
 _IGNORE_FILES = frozenset({".gitignore", ".gitattributes"})
 _REGULAR_MODES = frozenset({"100644", "100755"})
 
@@ -92,8 +93,15 @@ def diff_git(
             if quick is not None:
                 if store is not None and known is not None and head_commit is not None:
                     keys = {p.id: p.key for p in known.prompts} | dict(quick.head_keys)
-                    run.remember(store, run.summary_key(head_commit), known.prompts,
-                                 quick.head_summaries, keys, links=known.links)  # fmt: skip
+                    run.remember(
+                        store,
+                        run.summary_key(head_commit),
+                        known.prompts,
+                        quick.head_summaries,
+                        keys,
+                        links=known.links,
+                        sent=known.sent,
+                    )  # no source file changed: the same calls send the same files
                 return quick.diff
             return run.full(base_commit, head_commit, labels, cache, store, base_key, progress)
     finally:
@@ -164,13 +172,15 @@ class _Run:
             return comparison.diff
         links = base.tree is not None and base.tree.links
         self.remember(store, base_key, base.prompts, comparison.base_summaries,
-                      comparison.base_keys, links=links)  # fmt: skip
+                      comparison.base_keys, links=links,
+                      sent=base.discovery.code.sent_files)  # fmt: skip
         # the working tree is HEAD's (CI's checkout): a later diff against HEAD starts warm
         head_tree = head_commit or self.clean_head()
         if head_tree is not None:
             links = head.tree is not None and head.tree.links
             self.remember(store, self.summary_key(head_tree), head.prompts,
-                          comparison.head_summaries, comparison.head_keys, links=links)  # fmt: skip
+                          comparison.head_summaries, comparison.head_keys, links=links,
+                          sent=head.discovery.code.sent_files)  # fmt: skip
         return comparison.diff
 
     def summary_key(self, commit: str) -> str | None:
@@ -195,16 +205,18 @@ class _Run:
         keys: Mapping[str, str | None],
         *,
         links: bool = False,
+        sent: Sequence[str] = (),
     ) -> None:
         """Store the summary of a side under `key` (`summary_key` of its commit; None: the
-        folder is not in the commit), from every prompt's result summary and result key."""
-        if key is None or any(p.format in CODE_FORMATS for p in prompts):
-            return  # calls in source code: not kept (see `_reads_code`)
+        folder is not in the commit), from every prompt's result summary and result key;
+        `sent`: the prompt files that calls in its source code send."""
+        if key is None:
+            return
         rows = tuple(
             SummaryPrompt(p.id, p.path, p.format, p.explicit_id, keys[p.id], results[p.id])
             for p in prompts
         )
-        store.put(key, SideSummary(rows, links))
+        store.put(key, SideSummary(rows, links, tuple(sent)))
 
     def quick(
         self,
@@ -304,10 +316,15 @@ class _Run:
 
 
 def _reads_code(known: SideSummary, changed: set[str]) -> bool:
-    """Calls in source code tie prompts across files (a prompt file takes the model of the call
-    that sends it): the full diff handles them."""
-    return any(p.format in CODE_FORMATS for p in known.prompts) or any(
-        language_of(path) for path in changed
+    """Whether the change reaches calls in source code, which tie prompts across files: a
+    changed source file (its calls, or the names other calls import from it), a changed prompt
+    file that a call sends (it takes the call's model), a call whose result is not kept (it
+    reads samples). The full diff handles those; a change to other prompt files does not touch
+    any call, whose results the summary then gives."""
+    return (
+        any(language_of(path) for path in changed)
+        or not changed.isdisjoint(known.sent)
+        or any(p.format in CODE_FORMATS and p.key is None for p in known.prompts)
     )
 
 
@@ -333,7 +350,8 @@ def remember_checkout(
             keys = result_keys(workspace, report.scenario, run.today)
             with SideSummaryStore(workspace.settings) as store:
                 run.remember(store, run.summary_key(commit), workspace.prompts,
-                             side.summaries(checked), keys)  # fmt: skip
+                             side.summaries(checked), keys,
+                             sent=workspace.discovery.code.sent_files)  # fmt: skip
     except GitError:
         return False
     return True
