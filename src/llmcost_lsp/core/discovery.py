@@ -22,6 +22,7 @@ import pathspec
 from llmcost_lsp.core.code.collect import CodeIndex, index_sources
 from llmcost_lsp.core.code.modules import ModuleSource
 from llmcost_lsp.core.code.scan import is_test_path, language_of, mentions_llm
+from llmcost_lsp.core.code.scan_store import ScanStore
 from llmcost_lsp.core.discovery_guess import ID_ANCHORS, guess, is_doc_name, not_a_prompt
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.formats import PromptFormat, detect_format, parse_prompt
@@ -33,6 +34,7 @@ from llmcost_lsp.core.manifest import (
     MANIFEST_FILENAME,
     Manifest,
 )
+from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.textfile import (
     DEFAULT_LIMIT_BYTES,
     content_hash,
@@ -722,10 +724,12 @@ def discover(
     *,
     limit_bytes: int = DEFAULT_LIMIT_BYTES,
     tree: TreeListing | None = None,
+    settings: Settings | None = None,
 ) -> DiscoveryResult:
     """Every prompt under `root` (zero-config without a manifest), plus skips and located issues.
 
-    With `tree`, the files are those of the listing (a git commit) instead of the disk's."""
+    With `tree`, the files are those of the listing (a git commit) instead of the disk's; with
+    `settings`, scans of source files are kept in the persistent cache under its cache dir."""
     root = Path(os.path.abspath(root))
     config = manifest.discovery if manifest else None
     # Guesses only when the manifest does not say which files are prompts.
@@ -741,7 +745,7 @@ def discover(
     )
     walk.run()
     modules = _module_source(walk)
-    code = _index_code(walk, modules)
+    code = _index_code(walk, modules, settings)
     issues: list[Issue] = []
     if explicit_include and walk.not_prompt_format and manifest is not None:
         issues.append(_unreadable_includes(manifest, walk.not_prompt_format))
@@ -823,7 +827,7 @@ def _module_source(walk: _Walk) -> ModuleSource:
     return ModuleSource(read)
 
 
-def _index_code(walk: _Walk, modules: ModuleSource) -> CodeIndex:
+def _index_code(walk: _Walk, modules: ModuleSource, settings: Settings | None) -> CodeIndex:
     """The LLM calls of the walk's source files; the prompt files they send become prompts."""
 
     def exists(rel: str) -> bool:
@@ -831,7 +835,11 @@ def _index_code(walk: _Walk, modules: ModuleSource) -> CodeIndex:
             return True
         return rel != MANIFEST_FILENAME and walk.is_file(rel, walk.root / rel)
 
-    code = index_sources(walk.sources, exists, modules)
+    if settings is None or not walk.sources:
+        code = index_sources(walk.sources, exists, modules)
+    else:
+        with ScanStore(settings) as store:
+            code = index_sources(walk.sources, exists, modules, store)
     for rel, error in code.errors.items():
         walk.skipped.append(Skipped(rel, f"calls not read: {error}", "syntax"))
     for rel in code.sent_files:

@@ -130,6 +130,7 @@ class Workspace:
         self.db = db or load_price_db()
         self.pricing_date = pricing_date  # None: the prices in effect today (settings' clock)
         self.counter = counter or TokenCounter(self.settings if use_persistent_cache else None)
+        self._persistent = use_persistent_cache
         self.tree = tree
         self.manifest: Manifest | None = None
         self._calibrated: dict[tuple[str, ...], str] = {}  # key path -> "calibrated <date> from …"
@@ -166,7 +167,8 @@ class Workspace:
         `parse=False` stops after discovery: each prompt is parsed when first needed (diff
         estimates only the prompts that changed; `prefetch` counts a chosen few in one batch)."""
         self._load_manifest()
-        self._set_discovery(discover(self.root, self.manifest, tree=self.tree))
+        scans = self.settings if self._persistent else None  # scans kept across runs
+        self._set_discovery(discover(self.root, self.manifest, tree=self.tree, settings=scans))
         total = len(self._prompts)
         for done, prompt in enumerate(self.discovery.prompts, start=1):
             prompt = self._with_overlay(prompt)

@@ -289,3 +289,48 @@ def test_a_parameter_default_names_the_class_whose_method_builds_the_prompt(
     root = _files(tmp_path, {"app/family.py": FAMILY, "app/search.py": app})
     scan = scan_python(app, "app/search.py", _disk(root))
     assert scan.calls[0].messages[0].text.startswith("You are the agent chooser.")
+
+
+def test_scans_are_kept_across_runs_and_a_changed_import_is_scanned_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CLI run is a new process: the persistent scan cache spares the parse of unchanged
+    calling files, and a scan whose imported module changed is not used."""
+    from llmcost_lsp.core.code import scan as scan_module
+    from llmcost_lsp.core.settings import Settings
+
+    root = _files(
+        tmp_path / "ws",
+        {
+            "app/prompts.py": PROMPTS,
+            "app/search.py": _app("from .prompts import SYSTEM_PROMPT", "SYSTEM_PROMPT"),
+            "app/other.py": _app("", '"Be brief."'),
+        },
+    )
+    settings = Settings(cache_dir=tmp_path / "cache", config_dir=tmp_path / "config")
+    parsed: list[str] = []
+    real = scan_module.scan_python
+
+    def counting(text: str, path: str = "", modules: object = None) -> object:
+        parsed.append(path)
+        return real(text, path, modules)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan_module, "scan_python", counting)
+
+    def run() -> Workspace:
+        scan_module.clear_cache()  # a new process
+        workspace = Workspace(root, settings=settings)
+        workspace.load()
+        return workspace
+
+    first = run()
+    assert sorted(parsed) == ["app/other.py", "app/search.py"]
+    parsed.clear()
+    second = run()
+    assert parsed == []
+    assert second.parsed("app/search.py::answer") == first.parsed("app/search.py::answer")
+    (root / "app/prompts.py").write_text(PROMPTS.replace("Cite", "Always cite"))
+    third = run()
+    assert parsed == ["app/search.py"]  # other.py reads no module: still from the store
+    assert third.parsed("app/search.py::answer").messages[0].text.startswith("You are a careful")
+    assert "Always cite" in third.parsed("app/search.py::answer").messages[0].text

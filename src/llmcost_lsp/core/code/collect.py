@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from llmcost_lsp.core.code.model import FileRead, Language, ModelRef, SourceScan
 from llmcost_lsp.core.code.modules import ModuleSource, text_digest
 from llmcost_lsp.core.code.prompts import SEPARATOR, call_id, sends_text
-from llmcost_lsp.core.code.scan import language_of, scan_text
+from llmcost_lsp.core.code.scan import cache_key, cached, language_of, scan_text, seed
+from llmcost_lsp.core.code.scan_store import ScanStore, store_key
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,35 @@ def deps_digest(scan: SourceScan) -> str:
 
 
 def index_sources(
-    sources: Mapping[str, str], exists: Callable[[str], bool], modules: ModuleSource | None = None
+    sources: Mapping[str, str],
+    exists: Callable[[str], bool],
+    modules: ModuleSource | None = None,
+    store: ScanStore | None = None,
 ) -> CodeIndex:
-    """Scan every source (path -> text) and index what its calls send."""
+    """Scan every source (path -> text) and index what its calls send; `store` keeps scans
+    across runs (read in one batch first, the new ones written in one batch after)."""
+    keys = [
+        cache_key(language, text, path, modules)
+        for path, text in sources.items()
+        if (language := language_of(path)) is not None
+    ]
+    stored = {} if store is None else store.get_many(store_key(key) for key in keys)
+    seed({key: stored[store_key(key)] for key in keys if store_key(key) in stored})
+    index = _index(sources, exists, modules)
+    if store is not None:
+        store.put_many(
+            {
+                store_key(key): scan
+                for key in keys
+                if (scan := cached(key)) is not None and stored.get(store_key(key)) is not scan
+            }
+        )
+    return index
+
+
+def _index(
+    sources: Mapping[str, str], exists: Callable[[str], bool], modules: ModuleSource | None
+) -> CodeIndex:
     prompts: list[CodePrompt] = []
     sites: list[CodeSite] = []
     file_models: dict[str, FileModel] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 
 from llmcost_lsp.core.code.model import Language, SourceScan
 from llmcost_lsp.core.code.modules import ModuleSource, text_digest
@@ -60,8 +61,8 @@ def scan_text(
     """The scan of a source text, from the cache when the same text was scanned before (and
     every module it read an imported name from still reads the same). With `modules`, names
     imported from the workspace's modules are followed; `path` is the file's own path."""
-    where = path if modules is not None else ""
-    key = (language, text_digest(text), where)
+    key = cache_key(language, text, path, modules)
+    where = key[2]
     found = _cache.get(key)
     if found is not None and all(modules and modules.digest(rel) == h for rel, h in found.deps):
         _cache.move_to_end(key)
@@ -79,6 +80,26 @@ def scan_text(
     if len(_cache) > _CACHE_LIMIT:
         _cache.popitem(last=False)
     return scan
+
+
+def cache_key(
+    language: Language, text: str, path: str = "", modules: ModuleSource | None = None
+) -> tuple[Language, str, str]:
+    """What a scan is kept under: a scan that follows imports depends on the file's path."""
+    return (language, text_digest(text), path if modules is not None else "")
+
+
+def cached(key: tuple[Language, str, str]) -> SourceScan | None:
+    return _cache.get(key)
+
+
+def seed(scans: Mapping[tuple[Language, str, str], SourceScan]) -> None:
+    """Scans read back from the persistent store (scan_store.py); `scan_text` still checks the
+    modules each one read."""
+    for key, scan in scans.items():
+        _cache.setdefault(key, scan)
+    while len(_cache) > _CACHE_LIMIT:
+        _cache.popitem(last=False)
 
 
 def clear_cache() -> None:
