@@ -302,6 +302,8 @@ def _db_json(db: PriceDB) -> dict[str, Any]:
 def _show_json(
     db: PriceDB, entry: ModelEntry, spec: TokenizerSpec, current: ModelPrices | None, on: date
 ) -> dict[str, Any]:
+    from llmcost_lsp.core.pricing.records import to_json
+
     return {
         "id": entry.id,
         "provider": entry.provider,
@@ -332,6 +334,6 @@ def _show_json(
             "note": current.note,
             "rates": [_rates_json(r) for r in rate_rows(current)],
         },
-        "history": [p.schedule.model_dump(mode="json", exclude_none=True) for p in entry.history],
+        "history": [to_json(p.schedule, exclude_none=True) for p in entry.history],
         "db": _db_json(db),
     }

@@ -1,7 +1,8 @@
 """The price DB: load and validate prices.json, resolve model names, pick the price in effect.
 
-`parse_price_db` turns bytes into a `PriceDB` (or a located `PricingError`); `load_price_db` reads
-the bundled file (cached per process) or a given path.
+`parse_price_db` turns the bytes of a file from outside into a `PriceDB`, validated by the schema
+(or a located `PricingError`); `load_price_db` reads the bundled file (cached per process, into
+records.py's records without pydantic: it was validated when it was built) or a given path.
 """
 
 from __future__ import annotations
@@ -15,25 +16,25 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from llmcost_lsp.core.errors import InputError, Location, PricingError, UnknownModelError
-from llmcost_lsp.core.pricing.model import (
+from llmcost_lsp.core.pricing import records
+from llmcost_lsp.core.pricing.names import NameIndex
+from llmcost_lsp.core.pricing.records import (
     MODES,
     PRICE_FIELDS,
     SCHEMA_VERSION,
-    ModelSchema,
-    ModeSchema,
-    PriceFileSchema,
-    PriceSetSchema,
-    ScheduleSchema,
-    TieredPricesSchema,
-    TokenizerSchema,
+    Mode,
+    PriceSet,
+    Schedule,
+    TieredPrices,
+    Tokenizer,
 )
-from llmcost_lsp.core.pricing.names import NameIndex
 from llmcost_lsp.core.tokens.spec import TokenizerSpec
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 BUNDLED = "bundled"
 _MAX_SUGGESTIONS = 3
@@ -72,7 +73,7 @@ class ModelPrices:
     """One price schedule of a model: the prices in effect from `effective_from`."""
 
     model_id: str
-    schedule: ScheduleSchema = field(repr=False)
+    schedule: Schedule = field(repr=False)
 
     @property
     def effective_from(self) -> date:
@@ -109,7 +110,7 @@ class ModelPrices:
         """The processing modes offered, in a fixed order: standard first."""
         return [mode for mode in MODES if mode == "standard" or mode in self.schedule.modes]
 
-    def mode_spec(self, mode: str) -> ModeSchema | None:
+    def mode_spec(self, mode: str) -> Mode | None:
         """How a non-standard mode is priced (multiplier or explicit prices); None for standard."""
         if mode == "standard":
             return None
@@ -137,14 +138,14 @@ class ModelPrices:
                 f"{_tokens(limit)} input tokens",
                 hint="price this prompt with standard processing",
             )
-        table: TieredPricesSchema = self.schedule
+        table: TieredPrices = self.schedule
         multiplier: Decimal | None = None
         if spec is not None:
             if spec.prices is not None:
                 table = spec.prices
             else:
                 multiplier = spec.multiplier
-        chosen: PriceSetSchema = table
+        chosen: PriceSet = table
         threshold: int | None = None
         for tier in table.tiers:
             if input_tokens > tier.above_input_tokens:
@@ -190,12 +191,12 @@ class ModelEntry:
     min_cache_tokens: int | None = None
 
     @classmethod
-    def from_schema(cls, model: ModelSchema) -> ModelEntry:
+    def from_record(cls, model: records.Model) -> ModelEntry:
         return cls(
             id=model.id,
             provider=model.provider,
             display_name=model.display_name,
-            aliases=tuple(model.aliases),
+            aliases=model.aliases,
             tokenizer=model.tokenizer,
             context_window=model.context_window,
             max_output_tokens=model.max_output_tokens,
@@ -272,14 +273,16 @@ def _normalise(name: str) -> str:
 class PriceDB:
     """A price DB. Build one with `parse_price_db` or `load_price_db`.
 
-    Models are kept as parsed JSON and validated one by one when first used, so loading a DB of
-    thousands of models costs a JSON parse and a name index, not thousands of pydantic objects
-    (the whole file is validated when it is built, installed or verified, and by the tests)."""
+    Models are kept as parsed JSON and turned into entries one by one when first used, so loading
+    a DB of thousands of models costs a JSON parse and a name index, not thousands of objects.
+    `validate` checks each model against the schema first (a file from outside read lazily); the
+    bundled DB is not checked again: the whole file is validated when it is built, and by the
+    tests."""
 
     def __init__(
         self,
         raw_models: Mapping[str, dict[str, Any] | bytes],
-        tokenizers: Mapping[str, TokenizerSchema],
+        tokenizers: Mapping[str, Tokenizer],
         updated_at: datetime,
         origin: str,
         *,
@@ -287,8 +290,10 @@ class PriceDB:
         schema_version: int = SCHEMA_VERSION,
         data: bytes = b"",
         built_from: tuple[str, ...] = (),
+        validate: bool = True,
     ) -> None:
         self.origin = origin
+        self._validate = validate
         self.schema_version = schema_version
         self.updated_at: datetime = updated_at.astimezone(UTC)
         self.tokenizers = dict(tokenizers)
@@ -327,20 +332,29 @@ class PriceDB:
         return isinstance(name, str) and self.index.find(name) is not None
 
     def entry(self, model_id: str) -> ModelEntry:
-        """The model with this exact id, validated on first use."""
+        """The model with this exact id, built (and validated, see `validate`) on first use."""
         found = self._entries.get(model_id)
         if found is None:
-            try:
-                schema = ModelSchema.model_validate(self._dict(model_id))
-            except ValidationError as error:
-                problem = error.errors(include_url=False)[0]
-                raise PricingError(
-                    f"price DB model {model_id!r} fails the schema: "
-                    f"{_field_path(tuple(problem['loc']))}: {problem['msg']}",
-                    location=Location(path=self.origin),
-                ) from None
-            found = self._entries[model_id] = ModelEntry.from_schema(schema)
+            data = self._validated(model_id) if self._validate else self._dict(model_id)
+            found = self._entries[model_id] = ModelEntry.from_record(
+                records.build(records.Model, data)
+            )
         return found
+
+    def _validated(self, model_id: str) -> dict[str, Any]:
+        from pydantic import ValidationError
+
+        from llmcost_lsp.core.pricing.model import ModelSchema
+
+        try:
+            return ModelSchema.model_validate(self._dict(model_id)).model_dump()
+        except ValidationError as error:
+            problem = error.errors(include_url=False)[0]
+            raise PricingError(
+                f"price DB model {model_id!r} fails the schema: "
+                f"{_field_path(tuple(problem['loc']))}: {problem['msg']}",
+                location=Location(path=self.origin),
+            ) from None
 
     def resolve(self, name: str) -> ModelEntry:
         """The model named `name` (id or alias, any case, as code writes it)."""
@@ -439,6 +453,10 @@ def parse_price_db(data: bytes, origin: str, *, lazy: bool = False) -> PriceDB:
     installed update, whose every byte was validated when it was built or installed. A file laid
     out by the build (one model per line, a `name_index`) is then read without parsing its
     models at all."""
+    from pydantic import ValidationError
+
+    from llmcost_lsp.core.pricing.model import PriceFileSchema
+
     if lazy and not data.startswith(b"\xef\xbb\xbf"):
         fast = _read_built_layout(data, origin)
         if fast is not None:
@@ -473,25 +491,38 @@ def parse_price_db(data: bytes, origin: str, *, lazy: bool = False) -> PriceDB:
         raise _schema_error(error, document, origin) from None
     db = PriceDB(
         {model["id"]: model for model in document["models"]},
-        schema.tokenizers,
+        {
+            name: records.build(Tokenizer, spec.model_dump())
+            for name, spec in schema.tokenizers.items()
+        },
         schema.updated_at,
         origin,
         data=data,
         built_from=tuple(schema.built_from),
     )
     for model in schema.models:  # already validated: keep them
-        db._entries[model.id] = ModelEntry.from_schema(model)
+        db._entries[model.id] = ModelEntry.from_record(
+            records.build(records.Model, model.model_dump())
+        )
     return db
 
 
 @dataclass(frozen=True)
 class _Header:
     updated_at: datetime
-    tokenizers: dict[str, TokenizerSchema]
+    tokenizers: dict[str, Tokenizer]
     built_from: tuple[str, ...]
 
 
-def _frame(document: Any, origin: str) -> _Header:
+def _tokenizer(spec: Any, validate: bool) -> Tokenizer:
+    if validate:
+        from llmcost_lsp.core.pricing.model import TokenizerSchema
+
+        spec = TokenizerSchema.model_validate(spec).model_dump()
+    return records.build(Tokenizer, spec)
+
+
+def _frame(document: Any, origin: str, *, validate: bool = True) -> _Header:
     """The header of a price file, checked without the models."""
     where = Location(path=origin)
     if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
@@ -508,7 +539,7 @@ def _frame(document: Any, origin: str) -> _Header:
     built = document.get("built_from", [])
     return _Header(
         updated,
-        {name: TokenizerSchema.model_validate(spec) for name, spec in tokenizers.items()},
+        {name: _tokenizer(spec, validate) for name, spec in tokenizers.items()},
         tuple(str(item) for item in built) if isinstance(built, list) else (),
     )
 
@@ -524,7 +555,7 @@ _MODELS_MARK = b',\n "models": [\n'
 _LINE_START = b'  {"id":"'
 
 
-def _read_built_layout(data: bytes, origin: str) -> PriceDB | None:
+def _read_built_layout(data: bytes, origin: str, *, validate: bool = True) -> PriceDB | None:
     """The header and name index of a file the build wrote; each model stays a line of bytes
     until first used. None when the file is laid out otherwise (then it is parsed whole)."""
     at = data.find(_MODELS_MARK)
@@ -538,7 +569,7 @@ def _read_built_layout(data: bytes, origin: str) -> PriceDB | None:
     if not isinstance(table, dict):
         return None
     _check_version(head, origin)
-    header = _frame(head, origin)
+    header = _frame(head, origin, validate=validate)
     start = len(_LINE_START)
     raw: dict[str, dict[str, Any] | bytes] = {
         line[start : line.find(b'"', start)].decode("utf-8"): line
@@ -552,7 +583,15 @@ def _read_built_layout(data: bytes, origin: str) -> PriceDB | None:
     if list(index.provider) != list(raw):
         return None  # the index is not this file's: parse it whole
     return PriceDB(raw, header.tokenizers, header.updated_at, origin, index=index,
-                   data=data, built_from=header.built_from)  # fmt: skip
+                   data=data, built_from=header.built_from, validate=validate)  # fmt: skip
+
+
+def read_bundled_price_db(data: bytes) -> PriceDB:
+    """The bundled DB, read without pydantic: the build validated every byte of it and the tests
+    check it on every run (records.py). A file not in the build's layout is read the careful way.
+    Never for a DB from outside."""
+    fast = _read_built_layout(data, BUNDLED, validate=False)
+    return fast if fast is not None else parse_price_db(data, BUNDLED, lazy=True)
 
 
 def _check_version(document: Any, origin: str) -> None:
@@ -588,8 +627,7 @@ def bundled_price_bytes() -> bytes:
 
 @lru_cache(maxsize=1)
 def _bundled() -> PriceDB:
-    # validated in full by the build and the test suite; here each model when first used
-    return parse_price_db(bundled_price_bytes(), BUNDLED, lazy=True)
+    return read_bundled_price_db(bundled_price_bytes())
 
 
 def load_price_db(path: Path | None = None) -> PriceDB:

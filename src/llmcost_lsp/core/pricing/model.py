@@ -22,9 +22,11 @@ from pydantic import (
     model_validator,
 )
 
-SCHEMA_VERSION = 1
-MODES = ("standard", "batch", "flex", "priority", "off_peak")
-PRICE_FIELDS = ("input", "output", "cache_read", "cache_write_5m", "cache_write_1h", "reasoning")
+# Defined beside the records the bundled DB is read into without pydantic (records.py).
+from llmcost_lsp.core.pricing.records import MODES as MODES
+from llmcost_lsp.core.pricing.records import PRICE_FIELDS as PRICE_FIELDS
+from llmcost_lsp.core.pricing.records import SCHEMA_VERSION as SCHEMA_VERSION
+
 # off_peak: a time-of-day price (DeepSeek) offered as a scenario option; standard is the peak
 Mode = Literal["batch", "flex", "priority", "off_peak"]
 
