@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -622,7 +621,9 @@ def _schema_error(error: ValidationError, document: Any, origin: str) -> Pricing
 
 def bundled_price_bytes() -> bytes:
     """The bytes of the price DB shipped in the package."""
-    return resources.files("llmcost_lsp.data").joinpath("prices.json").read_bytes()
+    from llmcost_lsp.data import DATA_DIR
+
+    return (DATA_DIR / "prices.json").read_bytes()
 
 
 @lru_cache(maxsize=1)

@@ -12,17 +12,18 @@ import importlib.util
 import json
 import tomllib
 from datetime import datetime
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from llmcost_lsp.core.errors import PricingError
 from llmcost_lsp.core.pricing import litellm_source
 from llmcost_lsp.core.pricing.build import BuildReport, build
+from llmcost_lsp.data import DATA_DIR
 
 
 def _data(name: str) -> bytes:
-    return resources.files("llmcost_lsp.data").joinpath("price_build", name).read_bytes()
+    return (DATA_DIR / "price_build" / name).read_bytes()
 
 
 def tokenizers() -> dict[str, Any]:

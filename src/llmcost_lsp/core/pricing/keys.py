@@ -9,13 +9,13 @@ import json
 import re
 import tomllib
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
 from llmcost_lsp.core.pricing.trust import PublicKey, parse_public_key
 from llmcost_lsp.core.settings import Settings
+from llmcost_lsp.data import DATA_DIR
 
 CONFIG_FILE = "config.toml"
 _ENTRY_FIELDS = {"name", "public_key", "valid_from", "valid_until"}
@@ -29,8 +29,8 @@ class ConfigError(InputError):
 
 def pinned_keys() -> tuple[PublicKey, ...]:
     """The release keys shipped in the package (`llmcost_lsp/data/keys/keys.json`)."""
-    folder = resources.files("llmcost_lsp.data").joinpath("keys")
-    manifest = json.loads(folder.joinpath("keys.json").read_text("utf-8"))
+    folder = DATA_DIR / "keys"
+    manifest = json.loads((folder / "keys.json").read_text("utf-8"))
     keys = []
     for entry in manifest["keys"]:
         source = f"pinned:{entry['file']}"
