@@ -132,8 +132,12 @@ def test_two_processes_can_write_the_same_cache(settings: Settings) -> None:
         assert worker.exitcode == 0
     with CountCache(path=Path(path)) as cache:
         found = cache.get_many([f"key-{n * 1000 + i}" for n in range(2) for i in range(50)])
-    # A writer that met a lock skips its write rather than failing; most writes land.
-    assert len(found) >= 50
+    # A writer that met a lock skips its write rather than failing or waiting (the cache is a
+    # shortcut, never a source of truth): how many land depends on the machine's load, so the
+    # test asserts what must hold whatever the timing — both writers finished, the file is a
+    # readable cache, and every count in it is the one written for its key.
+    assert found, "no write landed at all"
+    assert all(count == int(key.split("-")[1]) % 1000 for key, count in found.items())
     assert cache_module.SCHEMA_VERSION == 1
 
 
