@@ -1,6 +1,6 @@
-"""`llm-cost actuals summary|export|reprice|import|receive`: what LLM calls really cost, from the
-runtime ledger (docs/actuals.md). Exit 0; 1 when `export --validate` finds a violation;
-2 on bad input or a ledger that cannot be opened."""
+"""`llm-cost actuals summary|export|reprice|import|receive|metrics|backup|restore|access`: what
+calls really cost, from the runtime ledger (docs/actuals.md). Exit 0; 1 when `export
+--validate` finds a violation; 2 on bad input or a ledger that cannot be opened."""
 
 from __future__ import annotations
 
@@ -122,6 +122,143 @@ def register(subparsers: Any) -> None:
     )  # fmt: skip
     receive.add_argument("--prompt-attribute", metavar="NAME")
     receive.set_defaults(run=run_receive)
+
+    _register_maintenance(commands)
+
+    metrics = commands.add_parser(
+        "metrics",
+        help="serve Prometheus metrics from the ledger (binds 127.0.0.1)",
+        description="Serve GET /metrics: requests, cost and tokens this month per project, "
+        "prompt and model, month-to-date, budget and forecast per budget scope of the "
+        "manifest, and the ledger's health (last write, lag, dropped/rejected calls). Never a "
+        "user or session label. See docs/metrics.md.",
+    )
+    _ledger_args(metrics)
+    metrics.add_argument(
+        "--bind", metavar="HOST:PORT", default="127.0.0.1:9464",
+        help="address to listen on (default 127.0.0.1:9464; another host exposes spend)",
+    )  # fmt: skip
+    metrics.add_argument(
+        "--max-prompts",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="prompt_id values kept before the rest fold into __other__",
+    )
+    metrics.add_argument("--max-models", type=int, default=100, metavar="N")
+    metrics.add_argument("--max-projects", type=int, default=100, metavar="N")
+    metrics.add_argument("--once", action="store_true",
+                         help="print one scrape on stdout and exit (no server)")  # fmt: skip
+    metrics.set_defaults(run=run_metrics)
+
+
+def _register_maintenance(commands: Any) -> None:
+    backup = commands.add_parser(
+        "backup",
+        help="copy the SQLite ledger while apps keep writing (PostgreSQL: pg_dump)",
+        description="Copy the SQLite ledger with SQLite's online backup API: one consistent "
+        "instant, writers are not stopped, the file appears only once checked.",
+    )
+    _ledger_args(backup)
+    backup.add_argument("destination", metavar="FILE")
+    backup.set_defaults(run=run_backup)
+    restore = commands.add_parser(
+        "restore",
+        help="replace the SQLite ledger's content with a backup",
+        description="Check the backup (an intact ledger of a known schema), then copy it "
+        "into the ledger; writers wait for the copy and continue on the restored ledger.",
+    )
+    _ledger_args(restore)
+    restore.add_argument("backup", metavar="FILE")
+    restore.set_defaults(run=run_restore)
+
+    roles = commands.add_parser(
+        "access",
+        help="PostgreSQL: team roles and row-level security by project",
+        description="Install the llmcost_writer / llmcost_reader / llmcost_admin roles and "
+        "the row-level security policies (as the ledger's owner), then grant roles "
+        "projects. See docs/actuals.md, Teams on PostgreSQL.",
+    )
+    actions = roles.add_subparsers(dest="access_command", metavar="ACTION")
+    roles.set_defaults(run=lambda _args: _usage(roles))
+    install = actions.add_parser("install", help="create or update roles and policies")
+    _ledger_args(install)
+    install.set_defaults(run=run_access)
+    for name, text in (("grant", "let ROLE read or write PROJECT"),
+                       ("revoke", "take PROJECT from ROLE")):  # fmt: skip
+        action = actions.add_parser(name, help=text)
+        _ledger_args(action)
+        action.add_argument("role", metavar="ROLE")
+        action.add_argument("grant_project", metavar="PROJECT")
+        action.add_argument("--access", choices=("read", "write"), default=None)
+        action.set_defaults(run=run_access)
+    listing = actions.add_parser("list", help="who may read or write which project")
+    _ledger_args(listing)
+    listing.set_defaults(run=run_access)
+
+
+def _sqlite_path(args: argparse.Namespace, manifest: Manifest | None, what: str) -> Path:
+    from llmcost_lsp.core.errors import InputError
+    from llmcost_lsp.core.ledger.api import ledger_location
+
+    location = args.ledger or ledger_location(manifest, root=Path(args.root).resolve())
+    if "://" in location and not location.startswith("sqlite:"):
+        raise InputError(
+            f"actuals {what} copies an SQLite ledger; a PostgreSQL ledger is backed up with "
+            "pg_dump -Fc and restored with pg_restore (docs/actuals.md, Backup and restore)",
+            code="not-sqlite",
+        )
+    return Path(location.removeprefix("sqlite:///").removeprefix("sqlite://"))
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.ledger.backup import backup_sqlite
+
+    ledger = _sqlite_path(args, _manifest(args), "backup")
+    result = backup_sqlite(ledger, Path(args.destination))
+    print(
+        f"llm-cost: backed up {ledger} ({result.calls:,} calls, schema {result.schema}) to "
+        f"{args.destination} ({result.bytes:,} bytes)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.ledger.backup import restore_sqlite
+
+    ledger = _sqlite_path(args, _manifest(args), "restore")
+    result = restore_sqlite(Path(args.backup), ledger)
+    print(
+        f"llm-cost: restored {args.backup} ({result.calls:,} calls, schema {result.schema}) "
+        f"into {ledger}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_access(args: argparse.Namespace) -> int:
+    from llmcost_lsp.core.ledger import access
+
+    with open_ledger(args, _manifest(args)) as store:
+        if args.access_command == "install":
+            access.install(store)
+            print(
+                f"llm-cost: roles {access.WRITER}, {access.READER}, {access.ADMIN} and "
+                "row-level security by project are in place",
+                file=sys.stderr,
+            )
+        elif args.access_command == "grant":
+            kind: access.Access = "write" if args.access == "write" else "read"
+            access.grant(store, args.role, args.grant_project, kind)
+            print(f"llm-cost: {args.role} may {kind} {args.grant_project}")
+        elif args.access_command == "revoke":
+            removed = access.revoke(store, args.role, args.grant_project, args.access)
+            print(f"llm-cost: {removed} grant(s) of {args.grant_project} to {args.role} removed")
+        else:
+            for item in access.grants(store):
+                print(f"{item.project}\t{item.member}\t{item.access}")
+    return 0
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -353,6 +490,58 @@ def run_import(args: argparse.Namespace) -> int:
                     else ""
                 )
             )
+    return 0
+
+
+def run_metrics(args: argparse.Namespace) -> int:
+    import time
+
+    from llmcost_lsp.core.errors import InputError
+    from llmcost_lsp.core.ledger.api import display_location, ledger_location
+    from llmcost_lsp.core.ledger.metrics import Caps, Exporter, budget_scopes
+    from llmcost_lsp.core.settings import Settings
+    from llmcost_lsp.integrations.metrics_server import MetricsServer
+
+    manifest = _manifest(args)
+    settings = Settings.from_env()
+    caps = Caps(prompts=args.max_prompts, models=args.max_models, projects=args.max_projects)
+    if min(caps.prompts, caps.models, caps.projects) < 1:
+        raise InputError("--max-prompts/--max-models/--max-projects must be at least 1")
+    scopes = budget_scopes(manifest)
+    project = _project(args, manifest)
+
+    def exporter() -> Exporter:
+        return Exporter(open_ledger(args, manifest), project=project, scopes=scopes, caps=caps)
+
+    if args.once:
+        with open_ledger(args, manifest) as store:
+            sys.stdout.write(
+                Exporter(store, project=project, scopes=scopes, caps=caps).render(settings.now())
+            )
+        return 0
+    host, _, port = args.bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(f"--bind {args.bind!r} is not HOST:PORT", code="bad-bind")
+    open_ledger(args, manifest).close()  # fail now, not on the first scrape
+    try:
+        server = MetricsServer(exporter, settings.now, host, int(port)).start()
+    except OSError as error:
+        raise InputError(f"cannot listen on {args.bind}: {error.strerror or error}") from None
+    location = args.ledger or ledger_location(manifest, root=Path(args.root).resolve())
+    print(
+        "llm-cost: Prometheus metrics of {} on http://{}:{}/metrics".format(
+            display_location(location), *server.address
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
     return 0
 
 

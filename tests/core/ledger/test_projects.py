@@ -18,6 +18,8 @@ from llmcost_lsp.core.ledger.summary import Period, summarise
 from llmcost_lsp.core.ledger.usage import Usage
 from llmcost_lsp.core.manifest import parse_manifest
 
+from .test_sqlite_ledger import assert_rollups_match
+
 T0 = micros(datetime(2026, 11, 20, 12, tzinfo=UTC))
 
 
@@ -37,7 +39,10 @@ def v1_ledger(path: Path, content: list[CallRow]) -> None:
     """A ledger as schema 1 wrote it: a global key, rows and their rollups."""
     with SqliteLedger(path.with_name("scratch.sqlite3")) as scratch:
         scratch.write(content)
-        rollups = scratch.connection.execute("SELECT * FROM rollup_prompt").fetchall()
+        rollups = {
+            table: scratch.connection.execute(f"SELECT * FROM {table}").fetchall()
+            for table in ("rollup_prompt", "rollup_user")
+        }
     connection = sqlite3.connect(path)
     for version, statements in migrations("INTEGER", "TEXT"):
         if version == 1:
@@ -48,9 +53,9 @@ def v1_ledger(path: Path, content: list[CallRow]) -> None:
         f"INSERT INTO calls ({', '.join(COLUMNS)}) VALUES ({marks})",
         [row.values() for row in content],
     )
-    connection.executemany(
-        f"INSERT INTO rollup_prompt VALUES ({', '.join('?' for _ in rollups[0])})", rollups
-    )
+    for table, found in rollups.items():
+        marks = ", ".join("?" for _ in found[0])
+        connection.executemany(f"INSERT INTO {table} VALUES ({marks})", found)
     connection.execute("PRAGMA user_version = 1")
     connection.commit()
     connection.close()
@@ -64,6 +69,8 @@ def test_a_v1_ledger_migrates_and_keys_become_per_project(tmp_path: Path) -> Non
         assert ledger.count() == 30
         [(key, totals)] = ledger.prompt_totals()
         assert key == ("search", "gpt-4o") and totals.calls == 30
+        [(month, totals)] = ledger.month_rollups("2026-11")  # schema 3 built it
+        assert (month.project, totals.calls) == ("search-api", 30)
         # the same response id under another project is another team's call...
         result = ledger.write(rows(10, "billing"))
         assert (result.inserted, result.duplicates) == (10, 0)
@@ -80,6 +87,7 @@ def test_a_v1_ledger_migrates_and_keys_become_per_project(tmp_path: Path) -> Non
         # paging over raw rows returns both projects' rows of one key and time
         keys = [(row.project, row.request_key) for row in ledger.iter_rows(batch=7)]
         assert len(keys) == len(set(keys)) == 41
+        assert_rollups_match(ledger)
 
 
 def test_the_recorder_takes_the_project_from_env_then_manifest(

@@ -43,8 +43,8 @@ class _Flaky(SqlStore):
             raise LedgerError("connection refused")
         self._inner = SqliteLedger(target)
 
-    def write(self, rows):  # type: ignore[no-untyped-def]
-        return self._inner.write(rows)
+    def write(self, rows, stats=None):  # type: ignore[no-untyped-def]
+        return self._inner.write(rows, stats)
 
     def close(self) -> None:
         self._inner.close()
@@ -70,6 +70,9 @@ def test_store_down_at_start_buffers_retries_then_writes(tmp_path: Path) -> None
     assert recorder.stats().written == 50
     with SqliteLedger(path) as ledger:
         assert ledger.count() == 50
+        # the counters are in the ledger for other processes (the metrics exporter)
+        [saved] = ledger.writer_stats()
+        assert (saved.recorded, saved.written, saved.dropped) == (80, 50, 30)
 
 
 def test_store_going_away_mid_run_keeps_the_batch(tmp_path: Path) -> None:

@@ -56,6 +56,16 @@ def assert_rollups_match(ledger: SqliteLedger) -> None:
     for _, totals in ledger.user_rollups():
         users.add(totals)
     assert users.calls == ledger.count()
+    months: dict[tuple[str, str, str, str], Totals] = {}
+    for row in ledger.iter_rows():
+        key = (row.day[:7], row.project, row.prompt_id, row.rollup_model)
+        months.setdefault(key, Totals()).add_row(row)
+    found = {
+        (key.month, key.project, key.prompt_id, key.model): totals
+        for month in {key[0] for key in months}
+        for key, totals in ledger.month_rollups(month)
+    }
+    assert found == months
 
 
 def test_write_is_idempotent_and_rollups_follow(tmp_path: Path) -> None:
@@ -92,9 +102,12 @@ def test_reprice_after_an_override_and_is_idempotent(tmp_path: Path) -> None:
         assert after.cost_pusd < before and after.list_cost_pusd == before
         assert ledger.reprice(cheaper) == (22, 0)
         assert_rollups_match(ledger)
-        # since a day: only that day's calls are read again
+        # since a day: the calls of that day's month are read again (the month rollup is
+        # rebuilt whole), later months' too, earlier months' not
         later = micros(datetime(2026, 11, 21, tzinfo=UTC))
-        assert ledger.reprice(make_pricer(), later)[0] == 0
+        assert ledger.reprice(make_pricer(), later)[0] == 22
+        assert ledger.reprice(make_pricer(), micros(datetime(2026, 12, 1, tzinfo=UTC)))[0] == 0
+        assert_rollups_match(ledger)
 
 
 WRITER = textwrap.dedent(

@@ -77,9 +77,11 @@ class PostgresStore(SqlStore):
     def _migrate(self) -> None:
         with self._transaction() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MIGRATION_LOCK])
-            cursor.execute(
-                "CREATE TABLE IF NOT EXISTS llmcost_meta (key TEXT PRIMARY KEY, value TEXT)"
-            )
+            # checked before creating: a writer role may not create tables (even "IF NOT
+            # EXISTS" asks for the right first)
+            cursor.execute("SELECT to_regclass('llmcost_meta') IS NOT NULL")
+            if not cursor.fetchone()[0]:
+                cursor.execute("CREATE TABLE llmcost_meta (key TEXT PRIMARY KEY, value TEXT)")
             cursor.execute("SELECT value FROM llmcost_meta WHERE key = 'schema_version'")
             found = cursor.fetchone()
             current = int(found[0]) if found else 0
@@ -141,17 +143,22 @@ class PostgresStore(SqlStore):
         return [(project, key) for project, key in cursor.fetchall()]
 
     def _upsert_groups(
-        self, cursor: Any, table: str, keys: Sequence[str], params: list[tuple[Any, ...]]
+        self,
+        cursor: Any,
+        table: str,
+        keys: Sequence[str],
+        params: list[tuple[Any, ...]],
+        stamps: Sequence[str] = (),
     ) -> None:
         """COPY the batch's groups to a staging table, then one upsert of them all."""
-        names = ", ".join((*keys, *ROLLUP_FIELDS))
+        names = ", ".join((*keys, *ROLLUP_FIELDS, *stamps))
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {table}_in (LIKE {table}) ON COMMIT DELETE ROWS"
         )
         with cursor.copy(f"COPY {table}_in ({names}) FROM STDIN") as copy:
             for group in params:
                 copy.write_row(group)
-        cursor.execute(upsert_sql(table, keys, f"SELECT {names} FROM {table}_in"))
+        cursor.execute(upsert_sql(table, keys, f"SELECT {names} FROM {table}_in", stamps))
 
     def close(self) -> None:
         self.connection.close()

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from llmcost_lsp.core.ledger.otlp import SpanUsage, call_row
 from llmcost_lsp.core.ledger.price import Pricer
 from llmcost_lsp.core.ledger.rows import CallRow, day_of, make_row, parse_day
-from llmcost_lsp.core.ledger.store import SqlStore
+from llmcost_lsp.core.ledger.store import SqlStore, WriterStats
 from llmcost_lsp.core.ledger.usage import Usage, normalise_usage
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,8 @@ class Recorder:
         self._recorded = self._written = self._duplicates = 0
         self._dropped = self._rejected = self._write_errors = 0
         self._last_error: str | None = None
+        self._id = uuid.uuid4().hex
+        self._started = int(self._clock() * 1_000_000)
         self._thread = threading.Thread(target=self._run, name="llm-cost-ledger", daemon=True)
         self._thread.start()
         atexit.register(self.close)
@@ -222,7 +224,7 @@ class Recorder:
                 continue
             try:
                 store = self._open()
-                result = store.write(batch)
+                result = store.write(batch, self._saved_stats(batch))
             except Exception as error:
                 self._retry = batch  # kept, retried after a back-off
                 self._write_errors += 1
@@ -232,6 +234,20 @@ class Recorder:
             self._written += result.inserted
             self._duplicates += result.duplicates
         return True
+
+    def _saved_stats(self, batch: list[CallRow]) -> WriterStats:
+        """The counters saved with a batch (the store adds the batch's own outcome). Saved
+        under the recorder's project, else the batch's: with row-level security a writer
+        may write only its project's rows."""
+        import os
+        import socket
+
+        return WriterStats(
+            self._id, self.project or (batch[0].project if batch else ""),
+            socket.gethostname()[:128], os.getpid(), self._started,
+            int(self._clock() * 1_000_000), self._recorded, self._written, self._duplicates,
+            self._dropped, self._rejected, self._write_errors,
+        )  # fmt: skip
 
     def _open(self) -> SqlStore:
         if self._store is None:

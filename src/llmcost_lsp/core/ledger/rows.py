@@ -213,12 +213,23 @@ class UserDayKey:
     user_id: str
 
 
+@dataclass(frozen=True)
+class MonthKey:
+    month: str  # YYYY-MM (UTC)
+    project: str
+    prompt_id: str
+    model: str
+
+
 @dataclass
 class Rollups:
-    """The write-time rollups of a batch: (day, project, prompt, model) and (day, project, user)."""
+    """The write-time rollups of a batch: (day, project, prompt, model), (day, project, user)
+    and (month, project, prompt, model) — the last one so that a month-to-date read (metrics,
+    budgets) is one row per series, whatever the day of the month."""
 
     by_prompt: dict[PromptDayKey, Totals] = field(default_factory=dict)
     by_user: dict[UserDayKey, Totals] = field(default_factory=dict)
+    by_month: dict[MonthKey, Totals] = field(default_factory=dict)
 
     def add(self, row: CallRow) -> None:
         day = row.day
@@ -226,6 +237,8 @@ class Rollups:
         self.by_prompt.setdefault(key, Totals()).add_row(row)
         user = UserDayKey(day, row.project, row.user_id)
         self.by_user.setdefault(user, Totals()).add_row(row)
+        month = MonthKey(day[:7], row.project, row.prompt_id, row.rollup_model)
+        self.by_month.setdefault(month, Totals()).add_row(row)
 
 
 def parse_day(text: str) -> date:

@@ -20,6 +20,7 @@ from llmcost_lsp.core.ledger.rows import (
     COLUMNS,
     ROLLUP_FIELDS,
     CallRow,
+    MonthKey,
     PromptDayKey,
     Rollups,
     Totals,
@@ -28,7 +29,7 @@ from llmcost_lsp.core.ledger.rows import (
     totals_from,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _BATCH_ROWS = 400  # 22 columns × 400 rows stays far below every driver's parameter limit
 
 
@@ -42,6 +43,58 @@ class LedgerError(LlmCostError):
 class WriteResult:
     inserted: int
     duplicates: int
+
+
+@dataclass(frozen=True)
+class WriterStats:
+    """A recorder's counters, kept in the ledger (`recorders`) so that a separate process
+    (the metrics exporter) can report dropped calls and when each writer last wrote."""
+
+    recorder_id: str
+    project: str
+    host: str
+    pid: int
+    started_ts: int
+    seen_ts: int  # when it last wrote (µs)
+    recorded: int
+    written: int
+    duplicates: int
+    dropped: int
+    rejected: int
+    write_errors: int
+
+
+def stats_from(row: Sequence[Any]) -> WriterStats:
+    """A `recorders` row as read back (drivers give numbers as int or Decimal)."""
+    return WriterStats(str(row[0]), str(row[1]), str(row[2]), *(int(v) for v in row[3:]))
+
+
+def repriced(row: CallRow, pricer: Pricer) -> CallRow:
+    """`row` priced again with `pricer` (the same row when nothing changed)."""
+    from dataclasses import replace
+
+    from llmcost_lsp.core.ledger.rows import parse_day
+
+    price = pricer.price(row.usage(), parse_day(row.day), row.service_tier or None)
+    return replace(
+        row,
+        model_id=price.model_id,
+        cost_pusd=price.cost_pusd,
+        list_cost_pusd=price.list_cost_pusd,
+        price_id=price.price_id,
+        price_db=pricer.version if price.cost_pusd is not None else None,
+    )
+
+
+def keyset_start(since_ts: int | None) -> tuple[int, str, str]:
+    """Where paging on (ts, project, request_key) starts: just before `since_ts`."""
+    return ((since_ts - 1) if since_ts is not None else -(2**62), "\uffff", "\uffff")
+
+
+STAT_FIELDS = (
+    "recorder_id", "project", "host", "pid", "started_ts", "seen_ts", "recorded", "written",
+    "duplicates", "dropped", "rejected", "write_errors",
+)  # fmt: skip
 
 
 def _calls_table(name: str, integer: str, text: str, unique: str) -> str:
@@ -98,16 +151,48 @@ def migrations(integer: str, text: str) -> list[tuple[int, list[str]]]:
                 "CREATE INDEX calls_ts ON calls (ts)",
             ],
         ),
+        (
+            3,
+            [
+                f"""CREATE TABLE rollup_month (
+                    month {text} NOT NULL, project {text} NOT NULL, prompt_id {text} NOT NULL,
+                    model {text} NOT NULL, {token_cols},
+                    first_ts {integer}, last_ts {integer}, seq {integer} NOT NULL DEFAULT 0,
+                    PRIMARY KEY (month, project, prompt_id, model))""",
+                # the write that last changed a month row: an exporter reads only the rows
+                # changed since its previous scrape (seq is taken under the write lock, so it
+                # grows in commit order)
+                "CREATE INDEX rollup_month_seq ON rollup_month (month, seq)",
+                f"CREATE TABLE ledger_seq (n {integer} NOT NULL)",
+                "INSERT INTO ledger_seq (n) VALUES (0)",
+                "INSERT INTO rollup_month (month, project, prompt_id, model, "
+                + ", ".join(ROLLUP_FIELDS)
+                + ") SELECT substr(day, 1, 7), project, prompt_id, model, "
+                + ", ".join(
+                    f"sum({name})" for name in ROLLUP_FIELDS if name not in ("first_ts", "last_ts")
+                )
+                + ", min(first_ts), max(last_ts) FROM rollup_prompt "
+                "GROUP BY substr(day, 1, 7), project, prompt_id, model",
+                f"""CREATE TABLE recorders (
+                    recorder_id {text} PRIMARY KEY, project {text} NOT NULL,
+                    host {text} NOT NULL, pid {integer} NOT NULL, started_ts {integer} NOT NULL,
+                    seen_ts {integer} NOT NULL, recorded {integer} NOT NULL,
+                    written {integer} NOT NULL, duplicates {integer} NOT NULL,
+                    dropped {integer} NOT NULL, rejected {integer} NOT NULL,
+                    write_errors {integer} NOT NULL)""",
+            ],
+        ),
     ]
 
 
-def _marks(keys: Sequence[str]) -> str:
-    return ", ".join("?" for _ in (*keys, *ROLLUP_FIELDS))
+def _marks(keys: Sequence[str], stamps: Sequence[str] = ()) -> str:
+    return ", ".join("?" for _ in (*keys, *ROLLUP_FIELDS, *stamps))
 
 
-def upsert_sql(table: str, keys: Sequence[str], source: str) -> str:
-    """Add `source`'s groups (a VALUES row or a SELECT) to the rollup `table`."""
-    names = (*keys, *ROLLUP_FIELDS)
+def upsert_sql(table: str, keys: Sequence[str], source: str, stamps: Sequence[str] = ()) -> str:
+    """Add `source`'s groups (a VALUES row or a SELECT) to the rollup `table`; the columns
+    `stamps` (after the sums in `source`) are replaced, not added."""
+    names = (*keys, *ROLLUP_FIELDS, *stamps)
     sums = ", ".join(
         f"{name} = {table}.{name} + excluded.{name}"
         for name in ROLLUP_FIELDS
@@ -119,14 +204,16 @@ def upsert_sql(table: str, keys: Sequence[str], source: str) -> str:
         f"last_ts = CASE WHEN {table}.last_ts IS NULL OR excluded.last_ts > {table}.last_ts "
         f"THEN excluded.last_ts ELSE {table}.last_ts END"
     )
+    replaced = "".join(f", {name} = excluded.{name}" for name in stamps)
     return (
         f"INSERT INTO {table} ({', '.join(names)}) {source} "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sums}, {bounds}"
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sums}, {bounds}{replaced}"
     )
 
 
 _PROMPT_KEYS = ("day", "project", "prompt_id", "model")
 _USER_KEYS = ("day", "project", "user_id")
+_MONTH_KEYS = ("month", "project", "prompt_id", "model")
 
 
 class SqlStore:
@@ -155,17 +242,39 @@ class SqlStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write(self, rows: Sequence[CallRow]) -> WriteResult:
-        """Insert `rows` and their rollups in one transaction; duplicates are skipped."""
-        if not rows:
+    def write(self, rows: Sequence[CallRow], stats: WriterStats | None = None) -> WriteResult:
+        """Insert `rows` and their rollups in one transaction; duplicates are skipped.
+        `stats` (the writer's counters before this batch) is stored with it, counting it."""
+        if not rows and stats is None:
             return WriteResult(0, 0)
         by_key = {(row.project, row.request_key): row for row in rows}
         self._before_write(list(by_key.values()))
         with self._transaction() as cursor:
-            keys = self._insert_calls(cursor, list(by_key.values()))
+            keys = self._insert_calls(cursor, list(by_key.values())) if by_key else []
             inserted = [by_key[key] for key in keys]
             self._add_rollups(cursor, inserted)
-        return WriteResult(len(inserted), len(rows) - len(inserted))
+            result = WriteResult(len(inserted), len(rows) - len(inserted))
+            if stats is not None:
+                self._save_stats(cursor, stats, result)
+        return result
+
+    def _save_stats(self, cursor: Any, stats: WriterStats, result: WriteResult) -> None:
+        from dataclasses import astuple, replace
+
+        row = replace(
+            stats,
+            written=stats.written + result.inserted,
+            duplicates=stats.duplicates + result.duplicates,
+        )
+        counters = ", ".join(f"{name} = excluded.{name}" for name in STAT_FIELDS[1:])
+        cursor.execute(
+            self._sql(
+                f"INSERT INTO recorders ({', '.join(STAT_FIELDS)}) VALUES "
+                f"({', '.join('?' for _ in STAT_FIELDS)}) "
+                f"ON CONFLICT (recorder_id) DO UPDATE SET {counters}"
+            ),
+            list(astuple(row)),
+        )
 
     def _before_write(self, rows: Sequence[CallRow]) -> None:
         """What must exist before the write transaction starts (PostgreSQL's partitions)."""
@@ -193,21 +302,33 @@ class SqlStore:
         self._upsert(cursor, rollups)
 
     def _upsert(self, cursor: Any, rollups: Rollups) -> None:
-        for table, keys, items in (
-            ("rollup_prompt", _PROMPT_KEYS, rollups.by_prompt.items()),
-            ("rollup_user", _USER_KEYS, rollups.by_user.items()),
+        if not rollups.by_prompt:
+            return
+        cursor.execute("UPDATE ledger_seq SET n = n + 1 RETURNING n")
+        seq = int(cursor.fetchone()[0])  # holds the write lock on ledger_seq until commit
+        for table, keys, items, stamp in (
+            ("rollup_prompt", _PROMPT_KEYS, rollups.by_prompt.items(), ()),
+            ("rollup_user", _USER_KEYS, rollups.by_user.items(), ()),
+            ("rollup_month", _MONTH_KEYS, rollups.by_month.items(), (seq,)),
         ):
             params = [
-                (*_key_values(key), *(getattr(totals, name) for name in ROLLUP_FIELDS))
+                (*_key_values(key), *(getattr(totals, name) for name in ROLLUP_FIELDS), *stamp)
                 for key, totals in items
             ]
             if params:
-                self._upsert_groups(cursor, table, keys, params)
+                stamps = ("seq",) if stamp else ()
+                self._upsert_groups(cursor, table, keys, params, stamps)
 
     def _upsert_groups(
-        self, cursor: Any, table: str, keys: Sequence[str], params: list[tuple[Any, ...]]
+        self,
+        cursor: Any,
+        table: str,
+        keys: Sequence[str],
+        params: list[tuple[Any, ...]],
+        stamps: Sequence[str] = (),
     ) -> None:
-        cursor.executemany(self._sql(upsert_sql(table, keys, f"VALUES ({_marks(keys)})")), params)
+        sql = upsert_sql(table, keys, f"VALUES ({_marks(keys, stamps)})", stamps)
+        cursor.executemany(self._sql(sql), params)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -258,15 +379,38 @@ class SqlStore:
         )
         return [(UserDayKey(*row[:3]), _totals(row[3:])) for row in rows]
 
+    def month_rollups(
+        self, month: str, project: str | None = None
+    ) -> list[tuple[MonthKey, Totals]]:
+        """The (project, prompt, model) totals of `month` (YYYY-MM): one row per series."""
+        return [(key, totals) for key, totals, _ in self.month_changes(month, -1, project)]
+
+    def month_changes(
+        self, month: str, after_seq: int, project: str | None = None
+    ) -> list[tuple[MonthKey, Totals, int]]:
+        """The month rows written after the write numbered `after_seq`, with their number."""
+        where, params = " WHERE month = ? AND seq > ?", [month, after_seq]
+        if project is not None:
+            where += " AND project = ?"
+            params.append(project)
+        fields = ", ".join(ROLLUP_FIELDS)
+        rows = self._query(
+            f"SELECT month, project, prompt_id, model, {fields}, seq FROM rollup_month{where}",
+            params,
+        )
+        return [(MonthKey(*row[:4]), _totals(row[4:-1]), int(row[-1])) for row in rows]
+
+    def writer_stats(self, project: str | None = None) -> list[WriterStats]:
+        """Every recorder's last saved counters."""
+        where, params = ("", []) if project is None else (" WHERE project = ?", [project])
+        rows = self._query(f"SELECT {', '.join(STAT_FIELDS)} FROM recorders{where}", params)
+        return [stats_from(row) for row in rows]
+
     def iter_rows(
         self, since_ts: int | None = None, until_ts: int | None = None, batch: int = 5000
     ) -> Iterator[CallRow]:
         """Raw rows in time order, read in batches (memory does not grow with the ledger)."""
-        last: tuple[int, str, str] = (
-            (since_ts - 1) if since_ts is not None else -(2**62),
-            "\uffff",
-            "\uffff",
-        )
+        last = keyset_start(since_ts)
         end = until_ts if until_ts is not None else 2**62
         columns = ", ".join(COLUMNS)
         while True:
@@ -294,28 +438,17 @@ class SqlStore:
         """Price every call since `since_ts` again (after a price DB update or an override
         change) and rebuild the rollups of those days. Returns (calls read, calls changed).
         Idempotent: a second run changes nothing."""
-        from dataclasses import replace
-
-        from llmcost_lsp.core.ledger.rows import parse_day
-
         start = since_ts
-        if start is not None:  # rollups are per day: reprice whole days
-            start = _day_start(day_of(start))
+        if start is not None:
+            # whole months: the month rollup is rebuilt from every call of its month
+            start = _day_start(day_of(start)[:7] + "-01")
         read = changed = 0
         with self._transaction() as cursor:
             rollups = Rollups()
             updates = []
             for row in list(self.iter_rows(start)):
                 read += 1
-                price = pricer.price(row.usage(), parse_day(row.day), row.service_tier or None)
-                new = replace(
-                    row,
-                    model_id=price.model_id,
-                    cost_pusd=price.cost_pusd,
-                    list_cost_pusd=price.list_cost_pusd,
-                    price_id=price.price_id,
-                    price_db=pricer.version if price.cost_pusd is not None else None,
-                )
+                new = repriced(row, pricer)
                 if new != row:
                     changed += 1
                     updates.append(
@@ -337,10 +470,12 @@ class SqlStore:
             if start is None:
                 cursor.execute("DELETE FROM rollup_prompt")
                 cursor.execute("DELETE FROM rollup_user")
+                cursor.execute("DELETE FROM rollup_month")
             else:
                 day = day_of(start)
                 cursor.execute(self._sql("DELETE FROM rollup_prompt WHERE day >= ?"), [day])
                 cursor.execute(self._sql("DELETE FROM rollup_user WHERE day >= ?"), [day])
+                cursor.execute(self._sql("DELETE FROM rollup_month WHERE month >= ?"), [day[:7]])
             self._upsert(cursor, rollups)
         return read, changed
 
@@ -352,9 +487,11 @@ def _day_start(day: str) -> int:
     return int(moment.timestamp()) * 1_000_000
 
 
-def _key_values(key: PromptDayKey | UserDayKey) -> tuple[str, ...]:
+def _key_values(key: PromptDayKey | UserDayKey | MonthKey) -> tuple[str, ...]:
     if isinstance(key, PromptDayKey):
         return (key.day, key.project, key.prompt_id, key.model)
+    if isinstance(key, MonthKey):
+        return (key.month, key.project, key.prompt_id, key.model)
     return (key.day, key.project, key.user_id)
 
 
@@ -381,7 +518,12 @@ def _day_filter(
 
 
 def open_store(location: str) -> SqlStore:
-    """The store at `location`: a `postgresql://` URL, else an SQLite file path."""
+    """The store at `location`: a `postgresql://` URL, a `clickhouse://` URL or a `chdb://`
+    folder, else an SQLite file path."""
+    if location.startswith(("clickhouse://", "clickhouses://", "chdb://")):
+        from llmcost_lsp.core.ledger.clickhouse import ClickHouseStore
+
+        return ClickHouseStore(location)
     if location.startswith(("postgresql://", "postgres://")):
         from llmcost_lsp.core.ledger.postgres import PostgresStore
 
