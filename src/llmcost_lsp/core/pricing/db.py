@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from llmcost_lsp.core.errors import InputError, Location, PricingError, UnknownModelError
 from llmcost_lsp.core.pricing import records
 from llmcost_lsp.core.pricing.names import NameIndex
+from llmcost_lsp.core.pricing.naming import HOST_NAMES
 from llmcost_lsp.core.pricing.records import (
     MODES,
     PRICE_FIELDS,
@@ -234,15 +235,6 @@ class ModelEntry:
         return self.deprecated_on is not None and self.deprecated_on <= day
 
 
-HOST_NAMES = {
-    "azure": "Azure OpenAI",
-    "bedrock": "Amazon Bedrock",
-    "vertex": "Google Vertex AI",
-    "groq": "Groq",
-    "together": "Together AI",
-    "fireworks": "Fireworks AI",
-    "openrouter": "OpenRouter",
-}
 PROVIDER_NAMES = {
     "openai": "OpenAI",
     "anthropic": "Anthropic",

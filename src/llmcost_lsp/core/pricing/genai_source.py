@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from llmcost_lsp.core.pricing.naming import maker_of
+from llmcost_lsp.core.pricing.naming import HOST_NAMES, maker_of
 
 # genai-prices provider id -> (our provider for first-party models, host or None)
 HOSTS: dict[str, tuple[str | None, str | None]] = {
@@ -41,15 +41,6 @@ HOSTS: dict[str, tuple[str | None, str | None]] = {
 }
 # first-party providers come first: a bare name goes to the first model that claims it
 PRIORITY = tuple(HOSTS)
-HOST_NAMES = {
-    "azure": "Azure OpenAI",
-    "bedrock": "Amazon Bedrock",
-    "vertex": "Google Vertex AI",
-    "groq": "Groq",
-    "together": "Together AI",
-    "fireworks": "Fireworks AI",
-    "openrouter": "OpenRouter",
-}
 PRICE_KEYS = {
     "input_mtok": "input",
     "output_mtok": "output",

@@ -23,6 +23,7 @@ from typing import Any
 
 from llmcost_lsp.core.pricing.naming import (
     BEDROCK_REGION,
+    HOST_NAMES,
     bedrock_key,
     bedrock_scope,
     generation,
@@ -73,15 +74,6 @@ HOST_FALLBACK = {
     "bedrock": {"anthropic"},
     # OpenRouter passes the provider's own price through for the first-party models we carry
     "openrouter": {"openai", "anthropic", "google", "mistral", "deepseek", "xai", "cohere"},
-}
-HOST_LABELS = {
-    "azure": "Azure OpenAI",
-    "bedrock": "Amazon Bedrock",
-    "vertex": "Google Vertex AI",
-    "groq": "Groq",
-    "together": "Together AI",
-    "fireworks": "Fireworks AI",
-    "openrouter": "OpenRouter",
 }
 BEDROCK_VENDOR = re.compile(r"^(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai)\.")
 SNAPSHOT_SUFFIX = re.compile(
@@ -267,9 +259,9 @@ class NameIndex:
             and self.provider.get(found[0]) in fallback
         ):
             note = (
-                f"{HOST_LABELS[host]} has no price of its own for this model in the DB: "
+                f"{HOST_NAMES[host]} has no price of its own for this model in the DB: "
                 f"priced at {found[0]}'s list price on its provider's API, which "
-                f"{HOST_LABELS[host]} charges for it"
+                f"{HOST_NAMES[host]} charges for it"
                 + (
                     " on a Global deployment (Data Zone and regional ones cost 10% more)"
                     if host == "azure"
@@ -324,4 +316,4 @@ def _moving_note(name: str, model_id: str, pinned: str | None) -> str:
 
 
 def _host_note(host: str, model_id: str) -> str:
-    return f"host: {HOST_LABELS.get(host, host)} prices this call ({model_id})"
+    return f"host: {HOST_NAMES.get(host, host)} prices this call ({model_id})"

@@ -11,6 +11,17 @@ _VERSION_PARTS = re.compile(r"(-\d{8}|-\d{4}-\d{2}-\d{2}|-\d{2}-\d{4}|-v\d+(:\d+
 # Bedrock's scope prefixes: `global.` (cross-region, the base price), a geography (`us.`, `eu.`…:
 # cross-region within it) or `regional.` (genai-prices' name for those): newer Claude models cost
 # 10% more outside `global.`
+# whose API a host's copy of a model is priced on, as shown to users
+HOST_NAMES = {
+    "azure": "Azure OpenAI",
+    "bedrock": "Amazon Bedrock",
+    "vertex": "Google Vertex AI",
+    "groq": "Groq",
+    "together": "Together AI",
+    "fireworks": "Fireworks AI",
+    "openrouter": "OpenRouter",
+}
+
 BEDROCK_REGION = re.compile(r"^(us|eu|apac|global|regional|us-gov|jp|au|ca|apne\d?)\.")
 BEDROCK_VERSION = re.compile(r"(-v\d+(:\d+)?|:\d+)$")
 
