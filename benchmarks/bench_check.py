@@ -1,5 +1,5 @@
 """The language server's refresh after an edit: the findings of a 10,000-prompt workspace
-(server/analysis.py `analyze`, the check `--check` and diagnostics share) once one prompt
+(core/findings.py `analyze`, the check `--check` and diagnostics share) once one prompt
 changed, with the server's FindingsMemo versus a full check, in the same run; then with the
 memo after the server's end-of-indexing `gc.freeze()` (full collections were the p95).
 
@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from llmcost_lsp.core.check import FindingsMemo
+from llmcost_lsp.core.findings import analyze
 from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.workspace import Workspace
-from llmcost_lsp.server.analysis import analyze
 from llmcost_lsp.server.features.lifecycle import settle_memory
 
 MANIFEST = (

@@ -8,6 +8,7 @@ from typing import Any
 
 from llmcost_lsp.core.diff.model import CostDiff, PromptDiff, Threshold
 from llmcost_lsp.core.issues import Issue
+from llmcost_lsp.core.numbers import usd
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import PromptResult
 from llmcost_lsp.present import markdown_code, markdown_text, money, tokens_text
@@ -17,22 +18,6 @@ MARKDOWN_ROWS = 20  # the comment's main table; every prompt is in the details b
 
 
 # -- shared pieces -----------------------------------------------------------------------------
-
-
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
-def usd(value: Decimal | None) -> str:
-    """Monthly dollars: cents, or 2 significant digits where cents would show $0.00."""
-    if value is None:
-        return "?"
-    if value < 0:
-        return "-" + usd(-value)
-    if value == 0 or value >= Decimal("0.005"):
-        return money(value)
-    digits = Decimal(1).scaleb(value.adjusted() - 1)
-    return f"${format(value.quantize(digits, ROUND_HALF_UP).normalize(), 'f')}"
 
 
 def signed_usd(value: Decimal | None) -> str:
@@ -53,7 +38,7 @@ def signed_pct(value: Decimal | None) -> str:
 def headline(diff: CostDiff) -> str:
     """`+$41.20/month (+7.5%)`, or `no change` when the totals are equal."""
     delta = diff.monthly_usd_delta
-    if _cents(delta) == 0 and delta == 0:
+    if delta == 0:
         return "no change"
     pct = diff.monthly_pct_delta
     return f"{signed_usd(delta)}/month ({signed_pct(pct) if pct is not None else 'from $0'})"

@@ -74,8 +74,11 @@ def test_estimate_json_is_exact_and_self_consistent(capsys: pytest.CaptureFixtur
             assert parts == Decimal(estimate["cost"]["per_call_usd"])
 
 
-def test_check_reports_the_launch_budget_breach(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["check", str(REPO / "examples"), "--price-date", PRICE_DATE]
+def test_check_reports_the_launch_budget_breach(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)  # paths are shown from the current folder
+    args = ["check", "examples", "--price-date", PRICE_DATE]
     code, out, err = run_cli(args, capsys)
     assert code == 0, out + err
     code, out, err = run_cli([*args, "--scenario", "launch"], capsys)
@@ -84,11 +87,32 @@ def test_check_reports_the_launch_budget_breach(capsys: pytest.CaptureFixture[st
     assert "error" in err and "scenario launch" in err
 
 
-def test_check_github_format_annotates(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["check", str(REPO / "examples"), "-s", "launch", "-f", "github"]
-    code, out, _ = run_cli([*args, "--price-date", PRICE_DATE], capsys)
+@pytest.mark.parametrize(
+    ("fmt", "golden"),
+    [("json", "check_examples_launch.json"), ("github", "check_examples_launch.github")],
+)
+def test_check_formats_match_golden_files(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fmt: str, golden: str
+) -> None:
+    monkeypatch.chdir(REPO)
+    args = ["check", "examples", "-s", "launch", "-f", fmt, "--price-date", PRICE_DATE]
+    code, out, _ = run_cli([*args, "--allow-stale"], capsys)
     assert code == 1
-    assert out.splitlines()[0].startswith("::error file=llm-cost.toml,line=")
+    assert_golden(golden, out)
+
+
+def test_check_github_format_annotates_from_the_repository_root(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub resolves an annotation's file from the repository root: run from inside the
+    workspace (the Action's `path` is not `.`), the path still starts at the root."""
+    monkeypatch.chdir(REPO / "examples")
+    args = ["check", ".", "-s", "launch", "-f", "github", "--price-date", PRICE_DATE]
+    code, out, _ = run_cli(args, capsys)
+    assert code == 1
+    assert out.splitlines()[0].startswith("::error file=examples/llm-cost.toml,line=")
+    code, text, _ = run_cli(["check", ".", "-s", "launch", "--price-date", PRICE_DATE], capsys)
+    assert text.startswith("llm-cost.toml:")  # a terminal shows it from where you are
 
 
 def test_estimate_works_without_a_manifest(
@@ -118,7 +142,7 @@ def test_check_broken_manifest_exits_2_with_location(
     (tmp_path / "llm-cost.toml").write_text(manifest)
     code, out, _ = run_cli(["check", str(tmp_path)], capsys)
     assert code == 2
-    assert out.startswith(expected)
+    assert out.startswith(f"{tmp_path}/{expected}")  # outside the current folder: absolute
 
 
 def test_unknown_scenario_exits_2_with_suggestion(capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,11 +38,42 @@ def _messy(ws: Path) -> None:
     (ws / "prompts/blob.txt").write_bytes(b"\x00binary")
 
 
-async def test_check_reports_exactly_what_the_server_publishes(
-    client: Any, ws: Path, monkeypatch: pytest.MonkeyPatch
+def _shell_json(*command: str, cwd: Path) -> tuple[int, dict[str, Any]]:
+    """`--format json` of a shell run as a user would, from the workspace's parent folder."""
+    env = {**os.environ, "CI": "true"}
+    done = subprocess.run(
+        [sys.executable, "-m", *command, "--format", "json"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, json.loads(done.stdout)
+
+
+def _diagnostic_keys(data: dict[str, Any], ws: Path) -> set[tuple[object, ...]]:
+    """What an editor shows for a JSON document: every finding where it is written, and a
+    finding about a prompt (not info) on the prompt's file too."""
+    shown = set()
+    for i in data["issues"]:
+        message = i["message"] + (f"\nhint: {i['hint']}" if i["hint"] else "")
+        shown.add((i["path"], i["line"] or 1, i["column"] or 1, i["severity"], i["code"], message))
+        if i["about"] and i["severity"] != "info":
+            about = (i["about"]["path"], i["about"]["line"], 1, i["severity"], i["code"], message)
+            shown.add(about)
+    return shown
+
+
+@pytest.mark.parametrize("scenario", ["launch", "nope"])
+async def test_check_lsp_check_and_the_published_diagnostics_agree(
+    client: Any, ws: Path, scenario: str
 ) -> None:
+    """One analysis: `llm-cost check`, `llmcost-lsp --check` and the server's diagnostics show
+    the same findings on a messy workspace, in one JSON shape; an unknown scenario is the same
+    located finding everywhere."""
     _messy(ws)
-    await client.start(ws, scenario="launch")
+    await client.start(ws, scenario=scenario)
     manifest = ws / "llm-cost.toml"
     await wait_for(lambda: "unknown-model" in codes(client, manifest))
     await wait_for(lambda: (ws / "prompts/blob.txt").as_uri() in client.diagnostics)
@@ -61,25 +92,41 @@ async def test_check_reports_exactly_what_the_server_publishes(
                     d.message,
                 )
             )
-    out = io.StringIO()
-    code = check_mode.run_check(str(ws), fmt="json", scenario="launch", out=out, err=io.StringIO())
-    data = json.loads(out.getvalue())
-    printed = {
-        (
-            Path(i["path"]).relative_to(ws).as_posix(),
-            i["line"] or 1,
-            i["column"] or 1,
-            i["severity"],
-            i["code"],
-            i["message"] + (f"\nhint: {i['hint']}" if i["hint"] else ""),
+    name = ws.name
+    cli_code, cli = _shell_json("llmcost_lsp.cli.main", "check", name, "-s", scenario,
+                                cwd=ws.parent)  # fmt: skip
+    lsp_code, lsp = _shell_json("llmcost_lsp", "--check", name, "-s", scenario, cwd=ws.parent)
+    assert cli == lsp
+    assert cli["schema"] == "llm-cost.check/2"
+    assert cli_code == lsp_code == cli["exit_code"] == (1 if scenario == "launch" else 2)
+    assert _diagnostic_keys(cli, ws) == published
+    found = {i["code"] for i in cli["issues"]}
+    assert {"unknown-model", "unsized-variable", "binary"} <= found
+    if scenario == "launch":
+        assert "budget-exceeded" in found
+    else:
+        [unknown] = [i for i in cli["issues"] if i["code"] == "unknown-scenario"]
+        assert (unknown["path"], unknown["line"]) == ("llm-cost.toml", 63)  # +1: _messy
+        assert cli["scenario"] == "baseline"
+
+
+def test_both_shells_print_the_same_text(ws: Path) -> None:
+    _messy(ws)
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", *command, ws.name, "-s", "launch", "--show-info"],
+            cwd=ws.parent,
+            env={**os.environ, "CI": "true"},
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
-        for i in data["issues"]
-    }
-    assert printed == published
-    assert {"budget-exceeded", "unknown-model", "unsized-variable", "binary"} <= {
-        p[4] for p in printed
-    }
-    assert code == data["exit_code"] == 1
+        for command in (("llmcost_lsp.cli.main", "check"), ("llmcost_lsp", "--check"))
+    ]
+    assert runs[0].stdout == runs[1].stdout
+    assert runs[0].stdout.startswith(f"{ws.name}/llm-cost.toml:")
+    summary = [line for line in runs[0].stderr.splitlines() if " error" in line]
+    assert summary == [line for line in runs[1].stderr.splitlines() if " error" in line]
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -100,10 +147,10 @@ def test_text_and_github_formats_and_exit_codes(ws: Path) -> None:
     first = launch.stdout.splitlines()[0]
     assert first.startswith("llm-cost.toml:32:1: error: budget-exceeded: prompt 'search/answer'")
     assert "(scenario launch)" in launch.stderr
-    # a breach is printed on the manifest and on its prompt file, but counted once
-    assert "prompts/search/answer.prompt.md:1:1: error: budget-exceeded" in launch.stdout
+    # a breach is printed once, where it is written (an editor shows it on the prompt too)
+    assert "prompts/search/answer.prompt.md:1:1: error: budget-exceeded" not in launch.stdout
     # + 2 deprecated-model warnings: gpt-4o and gpt-4o-mini retire on 2027-01-14 (price DB)
-    assert launch.stderr.startswith("2 errors, 4 warnings (3 also shown on their prompt file)")
+    assert launch.stderr.startswith("2 errors, 4 warnings · ")
     github = _run(".", "--scenario", "launch", "--format", "github", cwd=ws)
     assert github.stdout.startswith(
         "::error file=llm-cost.toml,line=32,col=1,title=llm-cost budget-exceeded::"

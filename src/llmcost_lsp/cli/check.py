@@ -1,20 +1,23 @@
-"""`llm-cost check [PATH]`: budgets and policy; exit 1 on a violation, 2 on broken input."""
+"""`llm-cost check [PATH]`: budgets and policy; exit 1 on a violation, 2 on broken input.
+
+The findings are the one analysis the language server publishes and `llmcost-lsp --check`
+prints (core/findings.py), rendered by present/findings.py.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from llmcost_lsp.cli.workspace_args import (
     add_coverage_args,
     add_workspace_args,
-    coverage_json,
     open_workspace,
-    print_coverage,
     remember_for_diff,
 )
+
+FORMATS = ("text", "json", "github")
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +29,14 @@ def register(subparsers: Any) -> None:
     )
     add_workspace_args(parser)
     add_coverage_args(parser)
-    parser.add_argument("--format", "-f", choices=("text", "json", "github"), default="text")
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=FORMATS,
+        default="text",
+        help="text: one line per finding, repeats folded; json: every finding "
+        "(schema llm-cost.check/2); github: workflow annotations",
+    )
     parser.add_argument(
         "--show-info", action="store_true", help="also print informational findings"
     )
@@ -34,48 +44,29 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmcost_lsp.core.check import check_report
-    from llmcost_lsp.present import (
-        fold_repeats,
-        github_data,
-        issue_data,
-        issue_line,
-        monthly_total,
-    )
+    from llmcost_lsp.core.findings import analyze
+    from llmcost_lsp.present.findings import display_base, print_findings
 
-    workspace = open_workspace(args, broken_manifest_ok=True)
-    result = check_report(
-        workspace.report(args.scenario), workspace.manifest, workspace.settings.today()
+    workspace = open_workspace(args, broken_manifest_ok=True, freshness=False)
+    settings = workspace.settings
+    findings = analyze(
+        workspace,
+        args.scenario,
+        now=settings.now(),
+        ci=settings.ci,
+        strict=args.strict,
+        allow_stale=args.allow_stale,
     )
-    remember_for_diff(workspace, args, result)
-    code = result.exit_code(strict=args.strict)
-    shown = [i for i in result.issues if args.show_info or i.severity != "info"]
-    if args.format == "json":
-        data = {
-            "schema": "llm-cost.check/1",
-            "scenario": result.report.scenario.name,
-            "exit_code": code,
-            "monthly_usd": str(result.report.monthly_usd),
-            "issues": [issue_data(i) for i in result.issues],
-            **coverage_json(workspace, result.report),
-        }
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-        return code
-    notes: list[str] = []
-    if args.format == "text":  # annotations stay one per file: GitHub places each one
-        shown, notes = fold_repeats(shown)
-    for issue in shown:
-        print(issue_line(issue, args.format))
-    for note in notes:
-        print(note)
-    errors, warnings = len(result.errors), len(result.warnings)
-    summary = (
-        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} · "
-        f"{monthly_total(result.report)}/month (scenario {result.report.scenario.name})"
+    if not any(issue.code == "unknown-scenario" for issue in findings.issues):
+        remember_for_diff(workspace, args, findings.check)
+    return print_findings(
+        findings,
+        args.format,
+        base=display_base(workspace.root),
+        root=workspace.root,
+        program="llm-cost",
+        out=sys.stdout,
+        err=sys.stderr,
+        show_info=args.show_info,
+        show_skipped=args.show_skipped,
     )
-    print(
-        summary if args.format == "text" else f"::notice::{github_data(summary)}", file=sys.stderr
-    )
-    notice = "::notice::" if args.format == "github" else ""
-    print_coverage(workspace, result.report, args.show_skipped, sys.stderr, notice)
-    return code

@@ -61,7 +61,7 @@ def _load(args: argparse.Namespace) -> PriceDB:
     return db
 
 
-def money(value: Decimal | None) -> str:
+def rate_text(value: Decimal | None) -> str:
     """A price as written in the DB: plain notation, never rounded through a float."""
     return "—" if value is None else format(value, "f")
 
@@ -138,8 +138,8 @@ def _list_row(entry: ModelEntry, today: date) -> dict[str, Any]:
         return row
     rates = prices.rates_for(0)
     row.update(
-        input=money(rates.input),
-        output=money(rates.output),
+        input=rate_text(rates.input),
+        output=rate_text(rates.output),
         effective_from=prices.effective_from.isoformat(),
     )
     return row
@@ -195,7 +195,7 @@ def _mode_label(prices: ModelPrices, mode: str) -> str:
     spec = prices.mode_spec(mode)
     if spec is None:
         return mode
-    label = f"{mode} ×{money(spec.multiplier)}" if spec.multiplier is not None else mode
+    label = f"{mode} ×{rate_text(spec.multiplier)}" if spec.multiplier is not None else mode
     if spec.max_input_tokens is not None:
         label += f" (prompts ≤ {tokens(spec.max_input_tokens)} only)"
     return label
@@ -204,7 +204,7 @@ def _mode_label(prices: ModelPrices, mode: str) -> str:
 def tokenizer_text(spec: TokenizerSpec) -> str:
     if spec.is_tiktoken_exact:
         return f"{spec.family}: exact ({spec.encoding})"
-    approx = f"approximate ±{money(spec.error_band_pct)}% ({spec.encoding} × {money(spec.ratio)})"
+    approx = f"approximate ±{rate_text(spec.error_band_pct)}% ({spec.encoding} × {rate_text(spec.ratio)})"
     if spec.exact_backend:
         extra = _EXTRAS.get(spec.exact_backend, spec.exact_backend)
         return (
@@ -251,7 +251,11 @@ def _show_text(
         )
         rates = rate_rows(current)
         rows = [
-            (_mode_label(current, r.mode), r.tier, *(money(getattr(r, f)) for f in _RATE_FIELDS))
+            (
+                _mode_label(current, r.mode),
+                r.tier,
+                *(rate_text(getattr(r, f)) for f in _RATE_FIELDS),
+            )
             for r in rates
         ]
         lines.append(render_table(("mode", "tier", *_RATE_HEADERS), rows, range(2, 8)))
@@ -270,8 +274,8 @@ def _show_text(
         history = [
             (
                 p.effective_from.isoformat(),
-                money(p.rates_for(0).input),
-                money(p.rates_for(0).output),
+                rate_text(p.rates_for(0).input),
+                rate_text(p.rates_for(0).output),
                 ", ".join(f"> {tokens(t)}" for t in p.tier_thresholds) or "—",
                 "← in effect" if p is current else "",
             )
@@ -291,7 +295,7 @@ def _rates_json(rates: Rates) -> dict[str, Any]:
     }
     for name in _RATE_FIELDS:
         value = getattr(rates, name)
-        result[name] = None if value is None else money(value)
+        result[name] = None if value is None else rate_text(value)
     return result
 
 
@@ -319,8 +323,10 @@ def _show_json(
             "method": "exact" if spec.is_tiktoken_exact else "approximate",
             "encoding": spec.encoding,
             "exact_backend": spec.exact_backend,
-            "ratio": None if spec.ratio is None else money(spec.ratio),
-            "error_band_pct": None if spec.error_band_pct is None else money(spec.error_band_pct),
+            "ratio": None if spec.ratio is None else rate_text(spec.ratio),
+            "error_band_pct": None
+            if spec.error_band_pct is None
+            else rate_text(spec.error_band_pct),
             "source": spec.source,
         },
         "on": on.isoformat(),

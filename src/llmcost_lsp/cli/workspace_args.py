@@ -126,12 +126,15 @@ def say_manifest(workspace: Workspace) -> None:
         )
 
 
-def open_workspace(args: argparse.Namespace, *, broken_manifest_ok: bool = False) -> Workspace:
+def open_workspace(
+    args: argparse.Namespace, *, broken_manifest_ok: bool = False, freshness: bool = True
+) -> Workspace:
     """Load the workspace named by PATH, applying the price DB freshness policy first.
 
     A manifest with errors stops the command (exit 2) after every error is printed: numbers
     computed without the manifest the user wrote would be wrong, not partial. `check` reports
-    those errors as findings itself (`broken_manifest_ok`)."""
+    those errors, and the price DB's age (`freshness=False`), as findings itself
+    (`broken_manifest_ok`)."""
     from llmcost_lsp.cli.freshness import apply_freshness
     from llmcost_lsp.core.errors import ManifestError
     from llmcost_lsp.core.pricing.db import load_price_db
@@ -140,7 +143,8 @@ def open_workspace(args: argparse.Namespace, *, broken_manifest_ok: bool = False
 
     root = workspace_root(args.path)
     db = load_price_db()
-    apply_freshness(args, db)
+    if freshness:
+        apply_freshness(args, db)
     workspace = Workspace(
         root, db=db, use_persistent_cache=not args.no_cache, pricing_date=args.price_date
     )

@@ -10,15 +10,17 @@ unsized-variable …).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from llmcost_lsp.core.errors import Location
+from llmcost_lsp.core.estimate import Estimate
 from llmcost_lsp.core.issues import Issue, Severity
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME, Manifest, format_key_path
-from llmcost_lsp.core.workspace import PromptResult, Report
+from llmcost_lsp.core.numbers import usd
+from llmcost_lsp.core.workspace import PromptResult, Report, model_location
 
 NEAR_BUDGET = Decimal("0.8")
 TAG_CARDINALITY_LIMIT = 100
@@ -87,13 +89,6 @@ class Spend:
         return cls.of(
             (r.tags, r.estimate.monthly_usd if r.estimate else None) for r in report.results
         )
-
-
-def usd(amount: Decimal) -> str:
-    """Money for messages: cents for amounts ≥ $1, four significant decimals below."""
-    if abs(amount) >= 1:
-        return f"${amount:,.2f}"
-    return f"${amount:.4f}" if amount else "$0"
 
 
 def check_report(
@@ -195,18 +190,24 @@ def _level(spent: Decimal, budget: Decimal) -> Severity | None:
 def _budget_message(what: str, spent: Decimal, budget: Decimal, scenario: str) -> str:
     share = f"{spent / budget:.0%}" if budget else "over 100%"
     verb = "over" if spent > budget else "near"
+    are = "are" if what == "all prompts" else "is"
     return (
-        f"{what} is {verb} budget: {usd(spent)}/mo is {share} of {usd(budget)}/mo "
+        f"{what} {are} {verb} budget: {usd(spent)}/mo is {share} of {usd(budget)}/mo "
         f"(scenario {scenario})"
     )
 
 
 def _about(result: PromptResult, issues: list[Issue]) -> Iterator[Issue]:
-    """Mark the prompt's findings located in another file (the manifest) with the prompt."""
+    """Key the prompt's findings with the prompt (those without a finer key of their own), and
+    mark those located in another file (the manifest) with the prompt's file."""
     for issue in issues:
-        elsewhere = issue.location.path != result.prompt.path
-        about = replace(issue, subject=result.prompt.path, subject_line=result.parsed.anchor_line)
-        yield about if elsewhere else issue
+        if not issue.key:
+            issue = replace(issue, key=("prompt", result.prompt_id))
+        if issue.location.path != result.prompt.path:
+            issue = replace(
+                issue, subject=result.prompt.path, subject_line=result.parsed.anchor_line
+            )
+        yield issue
 
 
 def _prompt_budget(result: PromptResult, manifest: Manifest, scenario: str) -> Iterator[Issue]:
@@ -239,6 +240,7 @@ def _tag_budgets(spend: Spend, manifest: Manifest, scenario: str) -> Iterator[Is
                     _budget_message(f"tag {key}={value}", amount, budget, scenario),
                     manifest.location_of("budgets", "tags", key, value),
                     level,
+                    key=("tag", key, value),
                 )
 
 
@@ -253,6 +255,7 @@ def _workspace_budget(spend: Spend, manifest: Manifest, scenario: str) -> Iterat
             _budget_message("all prompts", spend.monthly_usd, budget, scenario),
             manifest.location_of("budgets", "monthly_usd"),
             level,
+            key=("workspace",),
         )
 
 
@@ -275,63 +278,92 @@ def _forbidden(result: PromptResult, manifest: Manifest) -> Iterator[Issue]:
 
 def _model_location(result: PromptResult, manifest: Manifest | None) -> Location:
     estimate = result.estimate
-    source = estimate.model.source if estimate else ""
-    if manifest is not None and source == "manifest: defaults.model":
-        return manifest.location_of("defaults", "model")
-    if source.startswith("manifest"):
-        return _entry_location(result, manifest, "model")
-    origin = result.parsed.model_origin
-    return Location(result.prompt.path, origin.line, 1) if origin else result.location
+    if estimate is None:
+        return result.location
+    return model_location(manifest, result.prompt, result.parsed, estimate.model)
 
 
 def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date) -> Iterator[Issue]:
-    estimate = result.estimate
-    if estimate is None:
+    """Each rule about one priced prompt, in the order docs/check.md lists them."""
+    if result.estimate is None:
         return
-    model = estimate.model_entry
+    for rule in PROMPT_RULES:
+        yield from rule(result, result.estimate, manifest, today)
+
+
+def _pricing_note(
+    result: PromptResult, estimate: Estimate, manifest: Manifest | None, today: date
+) -> Iterator[Issue]:
+    """`pricing-note`: how a price was applied (no cache-write price: billed as input…)."""
     for note in estimate.notes:
         if estimate.per_call_range is not None and "straddles" in note:
-            continue  # said as a warning below
+            continue  # said as a warning by _tier_uncertain
         yield Issue("pricing-note", note, result.location, "info")
-    if estimate.per_call_range is not None:
-        straddle = next(note for note in estimate.notes if "straddles" in note)
-        yield Issue(
-            "tier-uncertain",
-            f"prompt {result.prompt_id!r}: {straddle}",
-            result.location,
-            "warning",
-            "an exact count decides the tier: calibrate the tokenizer from your bills "
-            "(`llm-cost calibrate`), or keep the prompt clear of the tier",
+
+
+def _tier_uncertain(
+    result: PromptResult, estimate: Estimate, manifest: Manifest | None, today: date
+) -> Iterator[Issue]:
+    """`tier-uncertain`: an approximate count straddles a long-context price tier."""
+    if estimate.per_call_range is None:
+        return
+    straddle = next(note for note in estimate.notes if "straddles" in note)
+    yield Issue(
+        "tier-uncertain",
+        f"prompt {result.prompt_id!r}: {straddle}",
+        result.location,
+        "warning",
+        "an exact count decides the tier: calibrate the tokenizer from your bills "
+        "(`llm-cost calibrate`), or keep the prompt clear of the tier",
+    )
+
+
+def _unknown_volume(
+    result: PromptResult, estimate: Estimate, manifest: Manifest | None, today: date
+) -> Iterator[Issue]:
+    """`unknown-volume`: no calls_per_month or output_tokens, so no monthly cost."""
+    missing = [
+        name
+        for name, value in (
+            ("calls_per_month", estimate.calls_per_month),
+            ("output_tokens", estimate.output_tokens),
         )
-    if estimate.calls_per_month is None or estimate.output_tokens is None:
-        missing = [
-            name
-            for name, value in (
-                ("calls_per_month", estimate.calls_per_month),
-                ("output_tokens", estimate.output_tokens),
-            )
-            if value is None
-        ]
+        if value is None
+    ]
+    if missing:
         yield Issue(
             "unknown-volume",
             f"prompt {result.prompt_id!r}: {' and '.join(missing)} unknown, so its monthly "
-            f"cost is unknown (input alone: {usd(estimate.input_per_call_usd)}/call)",
+            f"cost is unknown (input alone: {usd(estimate.input_per_call_usd, per_call=True)}"
+            "/call)",
             _entry_location(result, manifest),
             "info",
             f"set them in [{format_key_path(('prompts', result.prompt_id))}] or [defaults] of "
             f"{MANIFEST_FILENAME}",
         )
+
+
+def _per_call(
+    result: PromptResult, estimate: Estimate, manifest: Manifest | None, today: date
+) -> Iterator[Issue]:
+    """`per-call-limit`: one call costs more than max_cost_per_call_usd."""
     limit = _per_call_limit(result, manifest)
     if limit is not None and estimate.per_call_usd is not None and estimate.per_call_usd > limit[0]:
         yield Issue(
             "per-call-limit",
-            f"prompt {result.prompt_id!r} costs {usd(estimate.per_call_usd)} per call, over "
-            f"the limit of {usd(limit[0])}",
+            f"prompt {result.prompt_id!r} costs {usd(estimate.per_call_usd, per_call=True)} per "
+            f"call, over the limit of {usd(limit[0], per_call=True)}",
             limit[1],
             "error",
         )
-    output = estimate.effective_output_tokens or Decimal(0)
-    needed = Decimal(estimate.input_tokens.tokens) + output
+
+
+def _context_overflow(
+    result: PromptResult, estimate: Estimate, manifest: Manifest | None, today: date
+) -> Iterator[Issue]:
+    """`context-overflow`: input and expected output exceed the context window."""
+    model = estimate.model_entry
+    needed = Decimal(estimate.input_tokens.tokens) + (estimate.effective_output_tokens or 0)
     if model.context_window is not None and needed > model.context_window:
         approx = "" if estimate.input_tokens.is_exact else " (approximate count)"
         yield Issue(
@@ -341,11 +373,18 @@ def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date)
             result.location,
             "error",
         )
+
+
+def _max_tokens_over_limit(
+    result: PromptResult, estimate: Estimate, manifest: Manifest | None, today: date
+) -> Iterator[Issue]:
+    """`max-tokens-over-limit`: max_tokens is above the model's maximum output."""
+    model = estimate.model_entry
     max_tokens = result.entry.max_tokens if result.entry else None
     if max_tokens is None:
         max_tokens = result.parsed.max_tokens
-    limit_out = model.max_output_tokens
-    if max_tokens is not None and limit_out is not None and max_tokens > limit_out:
+    limit = model.max_output_tokens
+    if max_tokens is not None and limit is not None and max_tokens > limit:
         yield Issue(
             "max-tokens-over-limit",
             f"max_tokens {max_tokens:,} is above {model.id}'s maximum output of "
@@ -353,14 +392,33 @@ def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date)
             _max_tokens_location(result, manifest),
             "error",
         )
-    if estimate.output_tokens is not None and limit_out is not None and output > limit_out:
+
+
+def _output_over_limit(
+    result: PromptResult, estimate: Estimate, manifest: Manifest | None, today: date
+) -> Iterator[Issue]:
+    """`output-over-limit`: the expected output is above the model's maximum output."""
+    model = estimate.model_entry
+    output = estimate.effective_output_tokens or Decimal(0)
+    limit = model.max_output_tokens
+    if estimate.output_tokens is not None and limit is not None and output > limit:
+        where = estimate.output_tokens.key
         yield Issue(
             "output-over-limit",
             f"expected output of {output:,.0f} tokens is above {model.id}'s maximum output of "
             f"{model.max_output_tokens:,}",
-            _entry_location(result, manifest, "output_tokens"),
+            manifest.location_of(*where)
+            if where is not None and manifest is not None
+            else _entry_location(result, manifest, "output_tokens"),
             "error",
         )
+
+
+def _deprecated_model(
+    result: PromptResult, estimate: Estimate, manifest: Manifest | None, today: date
+) -> Iterator[Issue]:
+    """`deprecated-model`: the provider deprecates (or deprecated) the model."""
+    model = estimate.model_entry
     if model.deprecated_on is not None:
         when = model.deprecated_on
         past = when <= today  # the provider's retirement date: calls fail from then on
@@ -374,6 +432,20 @@ def _prompt_limits(result: PromptResult, manifest: Manifest | None, today: date)
             "warning",
             "choose a current model: `llm-cost pricing list`",
         )
+
+
+PromptRule = Callable[[PromptResult, Estimate, "Manifest | None", date], Iterator[Issue]]
+# one rule per finding code (docs/check.md), in the order their findings are reported
+PROMPT_RULES: tuple[PromptRule, ...] = (
+    _pricing_note,
+    _tier_uncertain,
+    _unknown_volume,
+    _per_call,
+    _context_overflow,
+    _max_tokens_over_limit,
+    _output_over_limit,
+    _deprecated_model,
+)
 
 
 def _per_call_limit(
@@ -408,4 +480,5 @@ def _tag_cardinality(spend: Spend, manifest: Manifest | None) -> Iterator[Issue]
                 where,
                 "warning",
                 "use tags for a few stable groups (team, env), not for ids",
+                key=("tag", key),
             )

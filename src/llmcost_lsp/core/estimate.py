@@ -37,10 +37,14 @@ ASSUMED_SOURCE = "assumed: no model named (llm-cost's default)"
 
 @dataclass(frozen=True)
 class Sourced(Generic[T]):
-    """A value and where it came from, e.g. `manifest: prompts.search`, `prompt file`, `default`."""
+    """A value and where it came from: `source` for people (`manifest: prompts.search.model`,
+    `prompt file: model`), `key` for code: the manifest key path it was read from, when it was
+    (`("defaults", "model")`), so a finding about it is placed on that line without parsing the
+    text back (a prompt id may contain any word)."""
 
     value: T
     source: str
+    key: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

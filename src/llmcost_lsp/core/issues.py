@@ -23,6 +23,11 @@ class Issue:
     # editors show it on that file too.
     subject: str | None = None
     subject_line: int = 1  # the line of the subject the finding is about (a call in code)
+    # What the finding is about, as a structured key: ("prompt", id), ("tag", key, value),
+    # ("workspace",), ("file", path), ("scenarios",)… With `code` it identifies the finding
+    # across two states of a workspace (diff's new and resolved findings), whatever the
+    # message says; () when nothing finer than the location is known.
+    key: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.severity}: {self.message}"

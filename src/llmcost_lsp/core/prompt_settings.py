@@ -80,7 +80,7 @@ def model_name(
     mapped = _lookup_folded(manifest.models, named.value)
     if mapped is None:
         return named
-    return Sourced(mapped, f"{named.source} = {named.value!r}, mapped by [models]")
+    return Sourced(mapped, f"{named.source} = {named.value!r}, mapped by [models]", named.key)
 
 
 def _named_model(
@@ -91,7 +91,8 @@ def _named_model(
     sent: FileModel | None,
 ) -> Sourced[str] | None:
     if entry and entry.model:
-        return Sourced(entry.model, f"manifest: prompts.{prompt_id}.model")
+        path = ("prompts", prompt_id, "model")  # where findings about it are placed
+        return Sourced(entry.model, f"manifest: prompts.{prompt_id}.model", path)
     if parsed.model:
         key = parsed.model_origin.key if parsed.model_origin else "model"
         kind = "code" if parsed.format in CODE_FORMATS else "prompt file"
@@ -99,7 +100,7 @@ def _named_model(
     if sent is not None:  # a prompt file a call sends takes that call's model
         return Sourced(sent.model.value, f"code: {sent.call_id} ({sent.model.how})")
     if manifest and manifest.defaults.model:
-        return Sourced(manifest.defaults.model, "manifest: defaults.model")
+        return Sourced(manifest.defaults.model, "manifest: defaults.model", ("defaults", "model"))
     return None
 
 
@@ -109,10 +110,11 @@ def _lookup_folded(table: dict[str, str], name: str) -> str | None:
     return next((v for k, v in table.items() if k.strip().lower() == wanted), None)
 
 
-def _manifest_source(calibrated: CalibrationNotes, *key: str) -> str:
-    """`manifest: a.b.c`, with the calibration note when `calibrate --write` set the value."""
+def _from_manifest(value: int, calibrated: CalibrationNotes, *key: str) -> Sourced[int]:
+    """A manifest value with its key path, and the calibration note in its source when
+    `calibrate --write` set it (`manifest: a.b.c (calibrated …)`)."""
     note = calibrated.get(key)
-    return f"manifest: {'.'.join(key)}" + (f" ({note})" if note else "")
+    return Sourced(value, f"manifest: {'.'.join(key)}" + (f" ({note})" if note else ""), key)
 
 
 def output_tokens(
@@ -123,11 +125,13 @@ def output_tokens(
     calibrated: CalibrationNotes,
 ) -> Sourced[int] | None:
     if entry and entry.output_tokens is not None:
-        source = _manifest_source(calibrated, "prompts", prompt_id, "output_tokens")
-        return Sourced(entry.output_tokens, source)
+        return _from_manifest(
+            entry.output_tokens, calibrated, "prompts", prompt_id, "output_tokens"
+        )
     if manifest and manifest.defaults.output_tokens is not None:
-        source = _manifest_source(calibrated, "defaults", "output_tokens")
-        return Sourced(manifest.defaults.output_tokens, source)
+        return _from_manifest(
+            manifest.defaults.output_tokens, calibrated, "defaults", "output_tokens"
+        )
     if parsed.max_tokens is not None:
         key = parsed.max_tokens_origin.key if parsed.max_tokens_origin else "max_tokens"
         return Sourced(parsed.max_tokens, f"prompt file: {key} {UPPER_BOUND}")
@@ -141,11 +145,11 @@ def calls_per_month(
     calibrated: CalibrationNotes,
 ) -> Sourced[int] | None:
     if entry and entry.calls_per_month is not None:
-        source = _manifest_source(calibrated, "prompts", prompt_id, "calls_per_month")
-        return Sourced(entry.calls_per_month, source)
+        own = ("prompts", prompt_id, "calls_per_month")
+        return _from_manifest(entry.calls_per_month, calibrated, *own)
     if manifest and manifest.defaults.calls_per_month is not None:
-        source = _manifest_source(calibrated, "defaults", "calls_per_month")
-        return Sourced(manifest.defaults.calls_per_month, source)
+        default = ("defaults", "calls_per_month")
+        return _from_manifest(manifest.defaults.calls_per_month, calibrated, *default)
     return None
 
 
@@ -245,6 +249,7 @@ def variable_sizes(
                     location("prompts", prompt_id, "variables", name),
                     "warning",
                     f"the placeholder syntax of each format: {MANIFEST_DOCS_URL}",
+                    key=("prompt", prompt_id, "variable", name),
                 )
             )
     table = format_key_path(("prompts", prompt_id, "variables"))
@@ -262,6 +267,7 @@ def variable_sizes(
                 "warning",
                 f"size it in {MANIFEST_FILENAME} (tokens per call): under [{table}] add "
                 f"{sizes_key} = 100",
+                key=("prompt", prompt_id, "variable", ref.name),
             )
         )
     return sizes, issues

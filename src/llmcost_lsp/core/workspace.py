@@ -594,7 +594,7 @@ class Workspace:
                 Issue(
                     "unknown-model",
                     f"{error.message} (from {model.source})",
-                    self._model_location(prompt_id, prompt, parsed, model),
+                    model_location(self.manifest, prompt, parsed, model),
                     "error",
                     error.hint,
                 )
@@ -736,15 +736,17 @@ class Workspace:
             return self.manifest.location_of("prompts", prompt_id)
         return Location(prompt.path, 1, 1)
 
-    def _model_location(
-        self, prompt_id: str, prompt: PromptFile, parsed: ParsedPrompt, model: Sourced[str]
-    ) -> Location:
-        if model.source.startswith("manifest") and self.manifest:
-            key = ("defaults", "model") if "defaults" in model.source else ("prompts", prompt_id)
-            return self.manifest.location_of(*key, *(("model",) if key[0] == "prompts" else ()))
-        if parsed.model_origin:
-            return Location(prompt.path, parsed.model_origin.line, 1)
-        return Location(prompt.path, 1, 1)
+
+def model_location(
+    manifest: Manifest | None, prompt: PromptFile, parsed: ParsedPrompt, model: Sourced[str]
+) -> Location:
+    """Where the prompt's model is written: its manifest key, the prompt file's model line, or
+    the prompt file."""
+    if model.key is not None and manifest is not None:
+        return manifest.location_of(*model.key)
+    if parsed.model_origin:
+        return Location(prompt.path, parsed.model_origin.line, 1)
+    return Location(prompt.path, 1, 1)
 
 
 def _shape(sites: list[CodeSite]) -> list[tuple[str | None, tuple[str, ...]]]:

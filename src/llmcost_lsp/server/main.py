@@ -49,7 +49,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="analyse the workspace at PATH (default .) headless, print findings, exit",
     )
-    p.add_argument("--format", "-f", choices=("text", "github", "json"), default="text")
+    p.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "json", "github"),
+        default="text",
+        help="(--check) text: one line per finding, repeats folded; json: every finding "
+        "(schema llm-cost.check/2); github: workflow annotations",
+    )
     p.add_argument("--scenario", "-s", help="named scenario from [scenarios.NAME] (--check)")
     p.add_argument(
         "--strict",
@@ -58,6 +65,14 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--allow-stale", action="store_true", help="do not fail on a stale price DB (--check)"
+    )
+    p.add_argument(
+        "--show-info", action="store_true", help="also print informational findings (--check)"
+    )
+    p.add_argument(
+        "--show-skipped",
+        action="store_true",
+        help="list every file that looked like a prompt but was not estimated (--check)",
     )
     p.add_argument(
         "-v", "--verbose", action="store_true", help="on an internal error, print the traceback"
@@ -103,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             scenario=args.scenario,
             strict=args.strict,
             allow_stale=args.allow_stale,
+            show_info=args.show_info,
+            show_skipped=args.show_skipped,
             verbose=args.verbose,
         )
     from llmcost_lsp.server.server import build_server

@@ -305,9 +305,9 @@ def test_budgets_over_every_prompt_are_checked_without_estimating_every_prompt(
     assert parses == ["prompts/p0.txt", "prompts/p0.txt"] and warm.cached_prompts == 29
     # p0 grew from $0.54 to $0.92/month: past its tag's budget, and the total from $16.13 to
     # $16.51 past the workspace's
-    crossed = {(i.code, i.message.split(" is ")[0]) for i in warm.budget_issues}
-    assert crossed == {("tag-budget-exceeded", "tag team=search"),
-                       ("workspace-budget-exceeded", "all prompts")}  # fmt: skip
+    crossed = {(i.code, i.key) for i in warm.budget_issues}
+    assert crossed == {("tag-budget-exceeded", ("tag", "team", "search")),
+                       ("workspace-budget-exceeded", ("workspace",))}  # fmt: skip
     assert totals_and_findings(warm) == reference(builder, small_db)
 
 

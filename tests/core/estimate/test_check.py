@@ -95,7 +95,50 @@ def test_per_call_limit(tmp_path: Path, small_db: PriceDB) -> None:
         i for i in run_check(tmp_path, small_db, manifest).issues if i.code == "per-call-limit"
     )
     assert issue.location.line == 7
-    assert "$0.0100" in issue.message
+    assert "costs $0.01003 per call, over the limit of $0.005" in issue.message
+
+
+def test_a_tiny_per_call_limit_is_written_with_its_digits(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    """One money formatter: not "costs $0.0000 per call, over the limit of $0.0000"."""
+    manifest = BASE.replace("1_000\n", "1\n")
+    manifest += '\n[budgets]\nmax_cost_per_call_usd = "0.00001"\n'
+    [issue] = [
+        i for i in run_check(tmp_path, small_db, manifest).issues if i.code == "per-call-limit"
+    ]
+    assert issue.message.endswith("costs $0.0000425 per call, over the limit of $0.00001")
+
+
+def test_a_prompt_id_that_contains_defaults_is_located_on_its_own_model_line(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    """Where a value came from is a key path, not text parsed back: the model of
+    [prompts.defaults-writer] is not `defaults.model`."""
+    manifest = (
+        "[defaults]\ncalls_per_month = 1000\noutput_tokens = 100\n\n"
+        '[prompts.defaults-writer]\npath = "prompts/defaults-writer.txt"\nmodel = "gpt-4o-mnii"\n'
+        '\n[prompts.writer]\npath = "prompts/writer.txt"\nmodel = "claude-sonnet-4-5"\n'
+        '\n[budgets]\nforbidden_models = ["claude-sonnet-4-5"]\n'
+    )
+    prompts = {"prompts/defaults-writer.txt": "Write.\n", "prompts/writer.txt": "Write.\n"}
+    result = run_check(tmp_path, small_db, manifest, prompts)
+    where = {i.code: (i.location.path, i.location.line, i.key) for i in result.issues}
+    assert where["unknown-model"] == ("llm-cost.toml", 7, ("prompt", "defaults-writer"))
+    assert where["forbidden-model"] == ("llm-cost.toml", 11, ("prompt", "writer"))
+    assert where["deprecated-model"][:2] == ("llm-cost.toml", 11)
+
+
+def test_each_prompt_rule_is_one_function_named_by_its_documented_code() -> None:
+    """Rules findable by their code: every rule about one prompt starts its docstring with the
+    code it reports, and docs/check.md lists that code."""
+    from llmcost_lsp.core.check import PROMPT_RULES
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "check.md").read_text()
+    for rule in PROMPT_RULES:
+        code = (rule.__doc__ or "").split("`")[1]
+        assert f"| `{code}`" in docs, rule.__name__
+        assert code.startswith(rule.__name__.strip("_").replace("_", "-")), rule.__name__
 
 
 def test_forbidden_model_by_alias(tmp_path: Path, small_db: PriceDB) -> None:

@@ -6,7 +6,6 @@ from typing import Any
 
 from lsprotocol import types
 
-from llmcost_lsp.core.coverage import Coverage
 from llmcost_lsp.present import issue_data, monthly_total
 from llmcost_lsp.server.features.commands import Command
 from llmcost_lsp.server.features.diagnostics import folder_findings, refresh
@@ -23,10 +22,10 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
         if findings is None:
             continue
         await refresh(ls, folder)
-        errors += sum(1 for i in findings.distinct() if i.severity == "error")
-        warnings += sum(1 for i in findings.distinct() if i.severity == "warning")
-        report = findings.check.report
-        coverage = findings.coverage or Coverage.of(report, ())
+        errors += findings.count("error")
+        warnings += findings.count("warning")
+        report = findings.report
+        coverage = findings.coverage
         parts.append(
             f"{monthly_total(report)}/month (scenario {report.scenario.name}); {coverage.line()}"
         )

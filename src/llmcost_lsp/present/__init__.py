@@ -1,6 +1,8 @@
-"""Presentation helpers shared by the shells (CLI tables, editor hints): money and token text.
+"""Presentation shared by the shells (CLI, language server, Action): money and token text,
+findings as lines, annotations and JSON, markdown that repository content cannot break.
 
 Neutral ground so the server never imports the CLI; both format the same figures the same way.
+`present.findings` renders a run's findings for `llm-cost check` and `llmcost-lsp --check`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmcost_lsp.core.issues import Issue
-from llmcost_lsp.core.numbers import plain_decimal
+from llmcost_lsp.core.numbers import plain_decimal, usd
 from llmcost_lsp.core.tokens.spec import TokenCount
 
 if TYPE_CHECKING:  # the workspace pulls in pydantic and tiktoken: not for `llm-cost --version`
@@ -49,16 +51,8 @@ def monthly_total(report: Report) -> str:
     return "?" if report.monthly_unknown else money(report.monthly_usd)
 
 
-def money(value: Decimal | None, *, per_call: bool = False) -> str:
-    """Dollars for people: cents for monthly sums, 4 significant digits for small per-call costs."""
-    if value is None:
-        return "?"
-    if per_call and abs(value) < 1:
-        if value == 0:
-            return "$0"
-        digits = max(2, -value.adjusted() + 3)
-        return f"${value.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)}"
-    return f"${value.quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+# the one money formatter: the core's messages and every shell show dollars with it
+money = usd
 
 
 def tokens_text(count: TokenCount | Decimal | int | None) -> str:
@@ -70,17 +64,25 @@ def tokens_text(count: TokenCount | Decimal | int | None) -> str:
     return f"{Decimal(count).quantize(Decimal(1), ROUND_HALF_UP):,}"
 
 
-def issue_data(issue: Issue) -> dict[str, Any]:
-    """A finding as JSON (CLI `--format json`, the server's `llmcost.check` result)."""
+def issue_data(issue: Issue, path: str | None = None) -> dict[str, Any]:
+    """A finding as JSON, the one shape of every output that lists findings (`check`,
+    `llmcost-lsp --check`, `diff`, the server's `llmcost.check`). `path`: the file as shown
+    (default: as the core wrote it, relative to the workspace). `about`: the prompt file a
+    finding written elsewhere is about (where an editor shows it too); `key`: what it is about,
+    structured (("prompt", id), ("tag", key, value), ("workspace",) …)."""
     loc = issue.location
     return {
         "code": issue.code,
         "severity": issue.severity,
         "message": issue.message,
         "hint": issue.hint,
-        "path": loc.path,
+        "path": loc.path if path is None else path,
         "line": loc.line,
         "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
+        "about": {"path": issue.subject, "line": issue.subject_line} if issue.subject else None,
+        "key": list(issue.key),
     }
 
 
