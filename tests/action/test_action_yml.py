@@ -17,6 +17,8 @@ import pytest
 import yaml
 from fake_github import FakeGitHub, fake_github
 
+from llmcost_lsp.core.diff.caches import RESULTS_SCHEMA_VERSION
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core" / "diff"))
 from diff_gitrepo import BASE_FILES, HEAD_FILES, GitRepoBuilder
 
@@ -208,5 +210,5 @@ def test_the_cache_folder_is_the_one_actions_cache_keeps(
     folder = Path(context["steps"]["cache-dir"]["outputs"]["path"])
     assert folder == runner / "llm-cost-cache"
     # diff and check ran with it: token counts and the diff's per-prompt results are in it
-    assert (folder / "results" / "summaries-v1.sqlite3").is_file()
+    assert (folder / "results" / f"summaries-v{RESULTS_SCHEMA_VERSION}.sqlite3").is_file()
     assert any((folder / "tokens").iterdir())

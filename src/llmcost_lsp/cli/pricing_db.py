@@ -204,7 +204,8 @@ def _mode_label(prices: ModelPrices, mode: str) -> str:
 def tokenizer_text(spec: TokenizerSpec) -> str:
     if spec.is_tiktoken_exact:
         return f"{spec.family}: exact ({spec.encoding})"
-    approx = f"approximate ±{rate_text(spec.error_band_pct)}% ({spec.encoding} × {rate_text(spec.ratio)})"
+    band, ratio = rate_text(spec.error_band_pct), rate_text(spec.ratio)
+    approx = f"approximate ±{band}% ({spec.encoding} × {ratio})"
     if spec.exact_backend:
         extra = _EXTRAS.get(spec.exact_backend, spec.exact_backend)
         return (

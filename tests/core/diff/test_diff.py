@@ -201,3 +201,42 @@ def test_a_workspace_folder_new_in_head_has_everything_added(
     diff = diff_git(builder.root / "svc", "HEAD~1", "HEAD", db=small_db, pricing_date=DAY)
     assert [(d.prompt_id, d.changes) for d in diff.prompts] == [("a", ("added",))]
     assert diff.base.results == () and diff.base.issues == ()
+
+
+def _budget_repo(root: Path, budgets: tuple[str, str]) -> GitRepoBuilder:
+    """One prompt of ≈$1.02/month (gpt-4o, 1,000 calls × 100 output tokens) whose budget is
+    `budgets[0]` at the base and `budgets[1]` at the head."""
+    builder = GitRepoBuilder(root)
+    manifest = (
+        '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 1_000\noutput_tokens = 100\n\n'
+        '[prompts.a]\npath = "prompts/a.txt"\nbudget_monthly_usd = "{}"\n'
+    )
+    builder.commit({"llm-cost.toml": manifest.format(budgets[0]), "prompts/a.txt": "Hi.\n"})
+    builder.commit({"llm-cost.toml": manifest.format(budgets[1])})
+    return builder
+
+
+def test_a_budget_near_that_becomes_exceeded_is_new_not_resolved(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    diff = run(_budget_repo(tmp_path / "r", ("1.20", "1.00")), small_db)
+    assert [i.code for i in diff.new_issues] == ["budget-exceeded"]
+    assert diff.resolved_issues == ()
+
+
+def test_findings_are_matched_by_their_key_not_their_words(
+    tmp_path: Path, small_db: PriceDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same budget exceeded on both sides is neither new nor resolved, whatever its message
+    says on each side (amounts, or a rewording of the message)."""
+    import llmcost_lsp.core.check as check
+
+    words = iter(["prompt 'a' is over", "the prompt called a went past", "a: over"] * 4)
+    real = check._budget_message
+    monkeypatch.setattr(
+        check,
+        "_budget_message",
+        lambda *args: real(*args).replace("prompt 'a' is over", next(words)),
+    )
+    diff = run(_budget_repo(tmp_path / "r", ("0.50", "0.60")), small_db)
+    assert diff.new_issues == () and diff.resolved_issues == ()

@@ -20,7 +20,7 @@ import llmcost_lsp.core.diff.keys as keys_module
 import llmcost_lsp.core.workspace as workspace_module
 from llmcost_lsp.core.check import check_report
 from llmcost_lsp.core.diff.caches import SideSummary, result_cache_path, side_summary_path
-from llmcost_lsp.core.diff.compare import _new_issues
+from llmcost_lsp.core.diff.compare import _new_issues, _resolved_issues
 from llmcost_lsp.core.diff.git import diff_git, load_commit_workspace
 from llmcost_lsp.core.diff.gitobjects import GitRepo
 from llmcost_lsp.core.diff.model import CostDiff
@@ -95,7 +95,7 @@ def reference(
         reports[1].monthly_usd,
         len(reports[1].incomplete),
         _new_issues(base, head),
-        _new_issues(head, base),
+        _resolved_issues(base, head),
     )
 
 
@@ -277,9 +277,12 @@ COLLIDING_HEAD = {
     ],
     ids=["per-prompt findings", "workspace budget", "tag budget"],
 )
-def test_findings_shared_with_unchanged_prompts_are_not_new(
+def test_findings_of_unchanged_prompts_are_not_new_the_same_on_another_prompt_is(
     tmp_path: Path, small_db: PriceDB, manifest: str
 ) -> None:
+    """Findings are told apart by what they are about (Issue.key): an unsized {{name}} in
+    other.txt is new though old.txt has one with the same words, and so is a new prompt on a
+    deprecated model; old.txt's and claude.prompty's own findings are not."""
     builder = GitRepoBuilder(tmp_path / "repo")
     builder.commit(COLLIDING_BASE | {"llm-cost.toml": manifest})
     builder.commit(COLLIDING_HEAD)
@@ -287,8 +290,11 @@ def test_findings_shared_with_unchanged_prompts_are_not_new(
     cold, warm = run(builder, small_db), run(builder, small_db)
     assert totals_and_findings(cold) == totals_and_findings(warm) == expected
     assert warm.cached_prompts == 2  # old.txt and claude.prompty
-    codes = {i.code for i in warm.new_issues}
-    assert "unsized-variable" not in codes and "deprecated-model" not in codes
+    new = {(i.code, i.key[:2]) for i in warm.new_issues if i.key[:1] == ("prompt",)}
+    assert new == {
+        ("unsized-variable", ("prompt", "other")),
+        ("deprecated-model", ("prompt", "claude2")),
+    }
 
 
 def test_budgets_over_every_prompt_are_checked_without_estimating_every_prompt(

@@ -36,8 +36,9 @@ __all__ = [
     "side_summary_path",
 ]
 
-RESULTS_SCHEMA_VERSION = 1
-SIDES_SCHEMA_VERSION = 1
+# 2: a finding's identity is its code and structured key (Issue.key), of any length
+RESULTS_SCHEMA_VERSION = 2
+SIDES_SCHEMA_VERSION = 2
 
 
 def result_cache_path(settings: Settings) -> Path:
@@ -47,10 +48,10 @@ def result_cache_path(settings: Settings) -> Path:
 @dataclass(frozen=True)
 class ResultSummary:
     """What a diff needs of a prompt it does not show: its monthly cost (None when unknown or
-    not estimated) and the identity (code, subject) of each of its findings."""
+    not estimated) and the identity (code, *key) of each of its findings (diff.compare)."""
 
     monthly_usd: Decimal | None
-    finding_keys: tuple[tuple[str, str], ...] = ()
+    finding_keys: tuple[tuple[str, ...], ...] = ()
 
     def to_json(self) -> str:
         monthly = None if self.monthly_usd is None else str(self.monthly_usd)
@@ -63,10 +64,17 @@ class ResultSummary:
             monthly, keys = json.loads(text)
             return cls(
                 None if monthly is None else Decimal(monthly),
-                tuple((str(code), str(subject)) for code, subject in keys),
+                _finding_keys(keys),
             )
         except (ValueError, TypeError, InvalidOperation):
             return None
+
+
+def _finding_keys(keys: list[list[object]]) -> tuple[tuple[str, ...], ...]:
+    """Stored finding identities: a code and at least one part of what it is about."""
+    if any(not isinstance(key, list) or len(key) < 2 for key in keys):
+        raise ValueError("not a finding key")
+    return tuple(tuple(str(part) for part in key) for key in keys)
 
 
 class ResultCache(SqliteStore):
@@ -144,7 +152,7 @@ class SideSummary:
                     None if key is None else str(key),
                     ResultSummary(
                         None if monthly is None else Decimal(monthly),
-                        tuple((str(code), str(subject)) for code, subject in keys),
+                        _finding_keys(keys),
                     ),
                 )
                 for prompt_id, path, fmt, explicit, key, monthly, keys in rows

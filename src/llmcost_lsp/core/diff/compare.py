@@ -13,7 +13,6 @@ summary.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -37,8 +36,6 @@ from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.workspace import PromptResult, Report, Workspace
 
 __all__ = ["Comparison", "Side", "compare_workspaces", "finish", "scenario_terms"]
-
-_SUBJECT = re.compile(r"prompt '[^']*'|tag \S+=\S+|all prompts|prompts\.[\w/.-]+")
 
 
 def _changes(base: PromptResult, head: PromptResult) -> tuple[ChangeKind, ...]:
@@ -92,18 +89,37 @@ def _pair(base: Report, head: Report) -> list[tuple[PromptResult | None, PromptR
     return pairs
 
 
-def _issue_key(issue: Issue) -> tuple[str, str]:
-    """Identity of a finding across both sides: its code and what it is about (not amounts)."""
-    subject = _SUBJECT.search(issue.message)
-    return issue.code, subject.group(0) if subject else issue.message
+def _issue_key(issue: Issue) -> tuple[str, ...]:
+    """Identity of a finding across both sides: its code and what it is about (`Issue.key`,
+    set where the finding is made: never its amounts, never its wording); a finding without a
+    key is identified by its code, file and message."""
+    if issue.key:
+        return (issue.code, *issue.key)
+    return issue.code, issue.location.path or "", issue.message
+
+
+def _subject_key(issue: Issue) -> tuple[str, ...]:
+    """A finding's identity whatever its level: `budget-near` and `budget-exceeded` of one
+    prompt are one budget at two levels."""
+    code, *rest = _issue_key(issue)
+    return (code.removesuffix("-near").removesuffix("-exceeded"), *rest)
 
 
 def _new_issues(
-    old: Sequence[Issue], new: Sequence[Issue], known: Collection[tuple[str, str]] = ()
+    old: Sequence[Issue], new: Sequence[Issue], known: Collection[tuple[str, ...]] = ()
 ) -> tuple[Issue, ...]:
     """Errors and warnings of `new` not in `old`; `known`: keys of findings both sides share."""
     seen = {_issue_key(i) for i in old} | set(known)
     return tuple(i for i in new if i.severity != "info" and _issue_key(i) not in seen)
+
+
+def _resolved_issues(
+    old: Sequence[Issue], new: Sequence[Issue], known: Collection[tuple[str, ...]] = ()
+) -> tuple[Issue, ...]:
+    """Errors and warnings of `old` gone in `new`; a budget that went from near to exceeded is
+    not resolved (the exceeded one is new)."""
+    still = {_subject_key(i) for i in new}
+    return tuple(i for i in _new_issues(new, old, known) if _subject_key(i) not in still)
 
 
 def _base_report(
@@ -140,7 +156,7 @@ def _summaries(
     by_path: dict[str, list[PromptResult]] = {}
     for result in every:
         by_path.setdefault(result.prompt.path, []).append(result)
-    keys: dict[str, list[tuple[str, str]]] = {r.prompt_id: [] for r in every}
+    keys: dict[str, list[tuple[str, ...]]] = {r.prompt_id: [] for r in every}
     for issue in issues:
         owner = _owner(by_path.get(issue.subject or issue.location.path or "", []), issue)
         if owner is not None:
@@ -236,11 +252,13 @@ def finish(
              summaries[i].finding_keys}  # fmt: skip
     failed = {skip.path for skip in head.workspace.discovery.skipped if skip.code in READ_FAILURES}
     pairs, unchanged = _prompt_diffs(base_check.report, head_check.report, failed)
-    resolved = _new_issues(head_check.issues, base_check.issues, known)
+    resolved = _resolved_issues(base_check.issues, head_check.issues, known)
     if any(d.unreadable for d in pairs):  # unknown is not resolved
-        gone = {f"prompt '{d.prompt_id}'" for d in pairs if d.unreadable}
+        gone = {d.prompt_id for d in pairs if d.unreadable}
         resolved = tuple(
-            i for i in resolved if i.code not in BUDGET_CODES and _issue_key(i)[1] not in gone
+            i
+            for i in resolved
+            if i.code not in BUDGET_CODES and not (i.key[:1] == ("prompt",) and i.key[1] in gone)
         )
     diff = CostDiff(
         base_label=labels[0],
