@@ -138,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         "--body-file", required=True, help="markdown from `llm-cost diff -f markdown`"
     )
     parser.add_argument("--event", default=os.environ.get("GITHUB_EVENT_PATH"), help="event JSON")
+    parser.add_argument(
+        "--update-only",
+        action="store_true",
+        help="update the sticky comment if there is one, never create one (nothing changed)",
+    )
     args = parser.parse_args(argv)
 
     if not args.event:
@@ -185,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
             url = f"{api.api_url}/repos/{repo}/issues/comments/{int(existing['id'])}"
             result = api.request("PATCH", url, {"body": body})
             verb = "updated"
+        elif args.update_only:
+            print(f"llm-cost: no prompt changed cost: no comment on PR #{number}", flush=True)
+            return 0
         else:
             url = f"{api.api_url}/repos/{repo}/issues/{number}/comments"
             result = api.request("POST", url, {"body": body})

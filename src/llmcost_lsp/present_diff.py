@@ -15,6 +15,7 @@ from llmcost_lsp.present import markdown_code, markdown_text, money, tokens_text
 
 MARKER = "<!-- llm-cost-diff -->"  # finds the sticky PR comment again (action/pr_comment.py)
 MARKDOWN_ROWS = 20  # the comment's main table; every prompt is in the details below it
+NO_CHANGE = "<!-- llm-cost: no change -->"  # a diff with nothing for a reviewer (action.yml)
 
 
 # -- shared pieces -----------------------------------------------------------------------------
@@ -36,12 +37,124 @@ def signed_pct(value: Decimal | None) -> str:
 
 
 def headline(diff: CostDiff) -> str:
-    """`+$41.20/month (+7.5%)`, or `no change` when the totals are equal."""
+    """`+$41.20/month (+7.5%)`, or `no change` when the totals are equal. With a changed prompt
+    that has no monthly cost on a side (an unknown model, no volume, unreadable) the change is
+    unknown, and the headline says so first: the totals leave that prompt out, so their
+    difference would understate (or overstate) the change."""
+    if diff.unpriced:
+        count = len(diff.unpriced)
+        return (
+            f"unknown ({signed_usd(diff.priced_delta_usd)}/month on the prompts priced on both "
+            f"sides; {count} changed prompt{'s' * (count != 1)} without a price)"
+        )
     delta = diff.monthly_usd_delta
     if delta == 0:
         return "no change"
     pct = diff.monthly_pct_delta
     return f"{signed_usd(delta)}/month ({signed_pct(pct) if pct is not None else 'from $0'})"
+
+
+def unchanged(diff: CostDiff) -> bool:
+    """Nothing for a reviewer: no prompt changed, no finding came or went, the gate is as it
+    was (`comment: changed` skips the PR comment then)."""
+    return not (diff.prompts or diff.new_issues or diff.resolved_issues or diff.gate_changes)
+
+
+def verdict(diff: CostDiff, threshold: Threshold | None) -> str:
+    """The mark before the headline: ❌ over --fail-on-increase or a budget newly exceeded,
+    ❔ the change is unknown (an unpriced prompt), ✅ otherwise."""
+    over = threshold is not None and threshold.exceeded_by(diff) and not diff.unpriced
+    if over or any(i.severity == "error" for i in diff.budget_issues):
+        return "❌"
+    return "❔" if diff.unpriced else "✅"
+
+
+def unpriced_text(diff: CostDiff) -> str:
+    """`2 changed prompts have no monthly cost (a, b)`: why a threshold cannot pass."""
+    names = [d.prompt_id for d in diff.unpriced]
+    have = "has" if len(names) == 1 else "have"
+    return (
+        f"{len(names)} changed prompt{'s' * (len(names) != 1)} {have} no monthly cost "
+        f"({', '.join(names)})"
+    )
+
+
+def budget_line(diff: CostDiff) -> str | None:
+    """`$1,745.27 of $5,000.00 per month (35%)`: the workspace budget, under it too."""
+    budget = diff.budget_monthly_usd
+    if budget is None:
+        return None
+    share = f" ({diff.head_monthly_usd / budget:.0%})" if budget else ""
+    over = " — over budget" if diff.head_monthly_usd > budget else ""
+    return f"{usd(diff.head_monthly_usd)} of {usd(budget)} per month{share}{over}"
+
+
+def _count(value: Decimal | int) -> str:
+    """`400k`, `1.2M`, `900`: volumes in a few characters."""
+    number = Decimal(value)
+    for size, suffix in ((Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
+        if abs(number) >= size:
+            return (
+                f"{(number / size).quantize(Decimal('0.1'), ROUND_HALF_UP).normalize():f}{suffix}"
+            )
+    return f"{number.quantize(Decimal(1), ROUND_HALF_UP):,}"
+
+
+def why(d: PromptDiff) -> str:
+    """What made the prompt's cost change, in a few words: `sonnet-4-6 → opus-4-5, +329 tok`,
+    `calls 400k → 600k`, or why it has no price."""
+    if d.unreadable:
+        return "cannot be read in the head"
+    parts: list[str] = []
+    if d.base is None:
+        parts.append("new prompt")
+    elif d.head is None:
+        parts.append("removed")
+    elif "renamed" in d.changes:
+        parts.append("renamed")
+    b = d.base.estimate if d.base else None
+    h = d.head.estimate if d.head else None
+    if b is not None and h is not None:
+        if b.model_entry.id != h.model_entry.id:
+            parts.append(f"{b.model_entry.id} → {h.model_entry.id}")
+        elif b.rates != h.rates:
+            parts.append("price changed")
+        tokens = d.input_tokens_delta
+        if tokens:
+            parts.append(f"{tokens:+,} tok")
+        if b.monthly_calls != h.monthly_calls and None not in (b.monthly_calls, h.monthly_calls):
+            parts.append(f"calls {_count(b.monthly_calls or 0)} → {_count(h.monthly_calls or 0)}")
+        out_b, out_h = b.effective_output_tokens, h.effective_output_tokens
+        if out_b != out_h and out_b is not None and out_h is not None:
+            parts.append(f"output {_count(out_b)} → {_count(out_h)} tok")
+    for side in (d.base, d.head):
+        if side is not None and (side.estimate is None or side.estimate.monthly_usd is None):
+            reason = side.why_not_estimated if side.estimate is None else "volume unknown"
+            where = "base" if side is d.base else "head"
+            parts.append(f"{where}: {reason if len(reason) <= 70 else reason[:69] + '…'}")
+    return ", ".join(parts) or ", ".join(d.changes)
+
+
+CHART_ROWS = 10  # prompts in the delta chart
+CHART_WIDTH = 24  # characters of the longest bar
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def delta_chart(diff: CostDiff) -> list[str]:
+    """The biggest priced changes as bars of block characters, longest = CHART_WIDTH: text in a
+    code block, so it renders the same in a PR comment, an e-mail and a terminal."""
+    rows = [(d.prompt_id, d.monthly_usd_delta) for d in diff.prompts]
+    priced = [(name, delta) for name, delta in rows if delta][:CHART_ROWS]
+    if not priced:
+        return []
+    biggest = max(abs(delta) for _, delta in priced)
+    width = max(len(name) for name, _ in priced)
+    lines = []
+    for name, delta in priced:
+        eighths = int(abs(delta) / biggest * CHART_WIDTH * 8) or 1
+        bar = "█" * (eighths // 8) + _EIGHTHS[eighths % 8].strip()
+        lines.append(f"{name.ljust(width)}  {bar.ljust(CHART_WIDTH)}  {signed_usd(delta)}")
+    return lines
 
 
 def change_text(d: PromptDiff) -> str:
@@ -83,18 +196,14 @@ def renames(diff: CostDiff) -> list[str]:
     return lines
 
 
-def unreadable_text(diff: CostDiff) -> str:
-    """`2 prompts cannot be read in the head (a, b)`: why a threshold cannot pass."""
-    names = [d.prompt_id for d in diff.unreadable]
-    return (
-        f"{len(names)} prompt{'s' * (len(names) != 1)} cannot be read in the head "
-        f"({', '.join(names)})"
-    )
-
-
 def totals_line(diff: CostDiff) -> str:
     base, head = usd(diff.base_monthly_usd), usd(diff.head_monthly_usd)
-    return f"{base} → {head}: {headline(diff)}"
+    return f"{base} → {head}{_left_out(diff)}: {headline(diff)}"
+
+
+def _left_out(diff: CostDiff) -> str:
+    count = len(diff.unpriced)
+    return f" (without {count} unpriced prompt{'s' * (count != 1)})" if count else ""
 
 
 def counts(diff: CostDiff) -> str:
@@ -126,42 +235,54 @@ def _md_issue(issue: Issue) -> str:
 
 
 def render_markdown(diff: CostDiff, db: PriceDB, threshold: Threshold | None = None) -> str:
-    """The PR comment: headline, the biggest changes, budgets crossed, then every detail."""
-    lines = [
-        MARKER,
-        f"### LLM cost: {headline(diff)}",
+    """The PR comment: a verdict and the headline, the budget, the biggest changes and why they
+    changed, a small chart of the deltas, budgets crossed, then every detail."""
+    lines = [MARKER]
+    if unchanged(diff):
+        lines.append(NO_CHANGE)  # the Action's `comment: changed` looks for it
+    lines += [
+        f"### {verdict(diff, threshold)} LLM cost: {headline(diff)}",
         "",
-        f"**{usd(diff.base_monthly_usd)} → {usd(diff.head_monthly_usd)}** per month · "
-        f"scenario {markdown_code(diff.scenario)} · {markdown_code(diff.base_label)} → "
-        f"{markdown_code(diff.head_label)} · "
-        f"{counts(diff)}",
+        f"**{usd(diff.base_monthly_usd)} → {usd(diff.head_monthly_usd)}** per month"
+        f"{_left_out(diff)} · scenario {markdown_code(diff.scenario)} · "
+        f"{markdown_code(diff.base_label)} → {markdown_code(diff.head_label)} · {counts(diff)}",
     ]
+    if diff.unpriced:
+        lines += [
+            "",
+            f"**Not priced:** {_md(unpriced_text(diff))}: what the change costs is unknown, "
+            "not zero.",
+        ]
     if threshold is not None:
         over = threshold.exceeded_by(diff)
         lines += [
             "",
-            f"**Over the limit:** {_md(unreadable_text(diff))}, so the increase is unknown "
-            f"(`--fail-on-increase {threshold}`)."
-            if diff.unreadable
+            f"**Over the limit:** the increase is unknown (`--fail-on-increase {threshold}`)."
+            if diff.unpriced
             else f"**Over the limit:** the increase is above `--fail-on-increase {threshold}`."
             if over
             else f"Within `--fail-on-increase {threshold}`.",
         ]
+    budget = budget_line(diff)
+    if budget is not None:
+        lines += ["", f"Budget: {budget}"]
     if diff.prompts:
         lines += [
             "",
-            "| Prompt | Change | Input tokens | Per month | Δ per month |",
-            "|---|---|--:|--:|--:|",
+            "| Prompt | Why | Per month | Δ per month |",
+            "|---|---|--:|--:|",
         ]
         for d in diff.prompts[:MARKDOWN_ROWS]:
             lines.append(
-                f"| {markdown_code(d.prompt_id, in_table=True)} | {_md(change_text(d))} | "
-                f"{arrow(side_tokens(d.base), side_tokens(d.head), d)} | "
+                f"| {markdown_code(d.prompt_id, in_table=True)} | {_md(why(d))} | "
                 f"{arrow(side_monthly(d, d.base), side_monthly(d, d.head), d)} | "
                 f"**{signed_usd(d.monthly_usd_delta)}** |"
             )
         if len(diff.prompts) > MARKDOWN_ROWS:
             lines.append(f"\n…and {len(diff.prompts) - MARKDOWN_ROWS} more in the details below.")
+        chart = delta_chart(diff)
+        if len(chart) > 1:  # one bar says nothing the table does not
+            lines += ["", "```text", *chart, "```"]
     else:
         lines += ["", "No prompt changed cost."]
     if diff.gate_changes:  # a pull request that moves the gate says so first

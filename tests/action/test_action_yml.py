@@ -79,9 +79,16 @@ def run_action(
             continue
         condition = step.get("if")
         if condition is not None:
-            assert "inputs.comment == 'on' && github.event.pull_request.number" in condition
-            if not (context["inputs"]["comment"] == "on" and event.get("pull_request")):
+            assert "(inputs.comment == 'on' || inputs.comment == 'changed') && " in condition
+            comment = context["inputs"]["comment"]
+            if not (comment in ("on", "changed") and event.get("pull_request")):
                 continue
+            when = "inputs.comment == 'changed' && steps.diff.outputs.changed == 'false'"
+            assert step["env"]["UPDATE_ONLY"] == "${{ " + when + " }}"
+            skip = (
+                comment == "changed" and context["steps"]["diff"]["outputs"]["changed"] == "false"
+            )
+            step = {**step, "env": {**step["env"], "UPDATE_ONLY": str(skip).lower()}}
         output = runner / f"output-{step['id']}"
         env_file = runner / f"env-{step['id']}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")} | job_env
@@ -143,7 +150,7 @@ def test_budget_breach_comments_and_fails_the_job(
         assert "::error title=llm-cost::budget, policy or --fail-on-increase breached" in log
         assert [r.method for r in api.requests] == ["GET", "POST"]
         comment = api.comments[42][0]["body"]
-        assert comment.startswith("<!-- llm-cost-diff -->\n### LLM cost: +$")
+        assert comment.startswith("<!-- llm-cost-diff -->\n### ❌ LLM cost: +$")
         assert "#### Budgets crossed" in comment
         assert comment.strip() in (runner / "summary.md").read_text()  # the job summary
         assert context["steps"]["verdict"]["outputs"]["exit-code"] == "1"
@@ -212,3 +219,28 @@ def test_the_cache_folder_is_the_one_actions_cache_keeps(
     # diff and check ran with it: token counts and the diff's per-prompt results are in it
     assert (folder / "results" / f"summaries-v{RESULTS_SCHEMA_VERSION}.sqlite3").is_file()
     assert any((folder / "tokens").iterdir())
+
+
+@pytest.mark.skipif(not INSTALLED, reason="llm-cost is not on PATH")
+def test_comment_changed_skips_a_pull_request_that_changes_no_cost(tmp_path: Path) -> None:
+    """`comment: changed`: no comment on a PR whose prompts cost the same; a comment made
+    before (an earlier push changed a prompt) is still updated, so it never goes stale."""
+    origin = GitRepoBuilder(tmp_path / "origin")
+    base = origin.commit(BASE_FILES, "base")
+    head = origin.commit({"README.md": "docs only\n"}, "docs")
+    clone = tmp_path / "checkout"
+    subprocess.run(["git", "clone", "-q", "--depth=1", f"file://{origin.root}", str(clone)],
+                   check=True, env=origin.env())  # fmt: skip
+    event = json.loads(EVENT.read_text())
+    event["pull_request"]["base"]["sha"], event["pull_request"]["head"]["sha"] = base, head
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    with fake_github() as api:
+        _, log, context = run_action(clone, api, event, {"comment": "changed"}, runner)
+        assert context["steps"]["diff"]["outputs"]["changed"] == "false", log
+        assert [r.method for r in api.requests] == ["GET"] and 42 not in api.comments
+        assert "no prompt changed cost: no comment" in log
+        api.add_comment(42, "<!-- llm-cost-diff -->\nold numbers", login="github-actions[bot]")
+        run_action(clone, api, event, {"comment": "changed"}, runner)
+        assert [r.method for r in api.requests][-2:] == ["GET", "PATCH"]
+        assert "no change" in api.comments[42][0]["body"]

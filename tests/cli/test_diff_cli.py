@@ -62,12 +62,67 @@ def test_markdown_is_a_sticky_comment_with_the_biggest_change_first(
     _, out, _ = diff(repo, capsys, "-f", "markdown", "--fail-on-increase", "1000%")
     lines = out.splitlines()
     assert lines[0] == "<!-- llm-cost-diff -->"
-    assert lines[1].startswith("### LLM cost: +$") and lines[1].endswith("%)")
+    assert lines[1].startswith("### ❌ LLM cost: +$") and lines[1].endswith("%)")  # a budget
     rows = [line for line in lines if line.startswith("| `")]
     assert rows[0].startswith("| `search` |")
     assert "#### Budgets crossed" in out and "budget-exceeded" in out
     assert "<details><summary>Details</summary>" in out and out.rstrip().endswith("</details>")
     assert "Within `--fail-on-increase 1000%`" in out
+
+
+UNPRICED_BASE = {
+    "llm-cost.toml": "[defaults]\ncalls_per_month = 10_000\noutput_tokens = 100\n\n"
+    '[prompts.triage]\npath = "prompts/triage.txt"\nmodel = "gpt-4o"\n\n'
+    '[prompts.answer]\npath = "prompts/answer.txt"\nmodel = "gpt-4o"\n',
+    "prompts/triage.txt": "Triage the ticket.\n",
+    "prompts/answer.txt": "Answer the question.\n",
+}
+
+
+@pytest.mark.parametrize("side", ["head", "base"])
+def test_an_unpriced_prompt_on_either_side_makes_the_change_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], side: str
+) -> None:
+    """A prompt switched to a model the price DB does not know leaves the head total: the
+    headline must not report the rest as the change, and --fail-on-increase must not pass
+    (unknown is not zero). The same when the base is the unpriced side."""
+    manifest = UNPRICED_BASE["llm-cost.toml"]
+    unknown = manifest.replace(
+        '"prompts/triage.txt"\nmodel = "gpt-4o"', '"prompts/triage.txt"\nmodel = "claude-opus-9-9"'
+    )
+    grown = {"prompts/answer.txt": "Answer the question.\n" + "Cite every source. " * 200}
+    repo = GitRepoBuilder(tmp_path / "repo")
+    first, second = ({"llm-cost.toml": unknown}, {"llm-cost.toml": manifest})
+    if side == "head":
+        first, second = second, first
+    repo.commit(UNPRICED_BASE | first)
+    repo.commit(second | grown)
+    code, out, err = diff(repo, capsys, "-f", "markdown", "--fail-on-increase", "1000%")
+    headline = out.splitlines()[1]
+    assert headline.startswith("### ❔ LLM cost: unknown (+$"), headline
+    assert "1 changed prompt without a price" in headline
+    assert "**Not priced:** 1 changed prompt has no monthly cost (triage)" in out
+    assert "| `triage` | " in out and f"{side}: unknown model" in out
+    assert code == 1 and "the increase is unknown, not zero" in err
+    code, out, _ = diff(repo, capsys)
+    assert code == 0 and "(without 1 unpriced prompt): unknown (+$" in out
+
+
+def test_the_comment_shows_the_budget_under_it_too_and_a_delta_chart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    manifest = UNPRICED_BASE["llm-cost.toml"] + '\n[budgets]\nmonthly_usd = "100"\n'
+    repo.commit(UNPRICED_BASE | {"llm-cost.toml": manifest})
+    repo.commit({"prompts/answer.txt": "Answer.\n" * 300, "prompts/triage.txt": "Triage.\n" * 30})
+    code, out, _ = diff(repo, capsys, "-f", "markdown")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].startswith("### ✅ LLM cost: +$")
+    assert "Budget: $" in out and " of $100.00 per month (" in out and "over budget" not in out
+    chart = out[out.index("```text\n") + 8 : out.index("\n```\n")].splitlines()
+    assert [row.split()[0] for row in chart] == ["answer", "triage"]
+    assert chart[0].count("█") == 24 > chart[1].count("█")  # the biggest change is the longest
 
 
 def test_json_deltas_add_up(repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str]) -> None:

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.diff.git import diff_git
     from llmcost_lsp.core.diff.model import parse_threshold
     from llmcost_lsp.core.pricing.db import load_price_db
-    from llmcost_lsp.present_diff import headline, render_markdown, unreadable_text
+    from llmcost_lsp.present_diff import headline, render_markdown, unpriced_text
 
     threshold = parse_threshold(args.fail_on_increase) if args.fail_on_increase else None
     root = workspace_root(args.path)
@@ -77,8 +77,12 @@ def run(args: argparse.Namespace) -> int:
         print(render_table(diff, db))
     if _head_manifest_broken(root, args.head):
         return 2
-    if exceeded and diff.unreadable:
-        print(f"llm-cost: {unreadable_text(diff)}: the increase is unknown", file=sys.stderr)
+    if exceeded and diff.unpriced:
+        print(
+            f"llm-cost: {unpriced_text(diff)}: the increase is unknown, not zero "
+            f"(--fail-on-increase {threshold})",
+            file=sys.stderr,
+        )
         return 1
     if exceeded:
         assert threshold is not None
@@ -222,6 +226,11 @@ def diff_json(diff: CostDiff, db: PriceDB, threshold: Threshold | None = None) -
             else None,
             "changed": len(diff.prompts),
             "unchanged": diff.unchanged,
+            # the change over the prompts priced on both sides, and the changed prompts without
+            # a monthly cost on a side (then the change is unknown: delta_monthly_usd leaves
+            # them out)
+            "priced_delta_monthly_usd": decimal_text(diff.priced_delta_usd),
+            "unpriced": [d.prompt_id for d in diff.unpriced],
         },
         "prompts": [
             {

@@ -282,6 +282,9 @@ def finish(
                 head.workspace.pricing_date or today,
             )
         ),
+        budget_monthly_usd=manifest.budgets.monthly_usd
+        if (manifest := head.workspace.manifest) is not None
+        else None,
     )
     return Comparison(
         diff,

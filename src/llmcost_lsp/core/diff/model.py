@@ -134,6 +134,7 @@ class CostDiff:
     reports: Callable[[], tuple[Report, Report]] = field(repr=False, compare=False)
     # what the change does to the gate itself: prices, calibration, budgets, rules (core/gate.py)
     gate_changes: tuple[str, ...] = ()
+    budget_monthly_usd: Decimal | None = None  # the head manifest's [budgets] monthly_usd
 
     @functools.cached_property
     def _reports(self) -> tuple[Report, Report]:
@@ -168,6 +169,20 @@ class CostDiff:
         large, unreadable): what they cost now is unknown, so no threshold can pass."""
         return [d for d in self.prompts if d.unreadable]
 
+    @property
+    def unpriced(self) -> list[PromptDiff]:
+        """Changed prompts without a monthly cost on a side they are on (an unknown model, no
+        volume, a file that cannot be read): the change in their cost is unknown, never zero,
+        so the totals do not say what the change costs and no threshold can pass."""
+        return [d for d in self.prompts if d.monthly_usd_delta is None]
+
+    @property
+    def priced_delta_usd(self) -> Decimal:
+        """The change per month over the prompts priced on both sides: the totals' difference
+        when every changed prompt is priced; without the unpriced ones' cost on either side
+        otherwise (a prompt switched to an unknown model leaves the head total, not the diff)."""
+        return sum((d.monthly_usd_delta or Decimal(0) for d in self.prompts), Decimal(0))
+
 
 @dataclass(frozen=True)
 class Threshold:
@@ -180,8 +195,8 @@ class Threshold:
         return f"{self.amount}%" if self.unit == "pct" else f"${self.amount}/month"
 
     def exceeded_by(self, diff: CostDiff) -> bool:
-        if diff.unreadable:
-            return True  # the increase is unknown: a one-byte change must not pass the gate
+        if diff.unpriced:
+            return True  # the increase is unknown, not zero: an unpriced prompt cannot pass
         delta = diff.monthly_usd_delta
         if delta <= 0:
             return False
