@@ -70,13 +70,23 @@ def verdict(diff: CostDiff, threshold: Threshold | None) -> str:
 
 
 def unpriced_text(diff: CostDiff) -> str:
-    """`2 changed prompts have no monthly cost (a, b)`: why a threshold cannot pass."""
-    names = [d.prompt_id for d in diff.unpriced]
-    have = "has" if len(names) == 1 else "have"
-    return (
-        f"{len(names)} changed prompt{'s' * (len(names) != 1)} {have} no monthly cost "
-        f"({', '.join(names)})"
-    )
+    """`1 prompt cannot be read in the head (a); 2 changed prompts have no monthly cost (b, c)`:
+    why the change is unknown and a threshold cannot pass."""
+    unreadable = [d.prompt_id for d in diff.unpriced if d.unreadable]
+    other = [d.prompt_id for d in diff.unpriced if not d.unreadable]
+    parts = []
+    if unreadable:
+        parts.append(
+            f"{len(unreadable)} prompt{'s' * (len(unreadable) != 1)} cannot be read in the head "
+            f"({', '.join(unreadable)})"
+        )
+    if other:
+        have = "has" if len(other) == 1 else "have"
+        parts.append(
+            f"{len(other)} changed prompt{'s' * (len(other) != 1)} {have} no monthly cost "
+            f"({', '.join(other)})"
+        )
+    return "; ".join(parts)
 
 
 def budget_line(diff: CostDiff) -> str | None:
@@ -257,7 +267,8 @@ def render_markdown(diff: CostDiff, db: PriceDB, threshold: Threshold | None = N
         over = threshold.exceeded_by(diff)
         lines += [
             "",
-            f"**Over the limit:** the increase is unknown (`--fail-on-increase {threshold}`)."
+            f"**Over the limit:** {_md(unpriced_text(diff))}, so the increase is unknown "
+            f"(`--fail-on-increase {threshold}`)."
             if diff.unpriced
             else f"**Over the limit:** the increase is above `--fail-on-increase {threshold}`."
             if over

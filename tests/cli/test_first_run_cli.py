@@ -43,9 +43,11 @@ def test_zero_config_table_marks_unsized_inputs_and_template_logic(
     )
 
 
-def test_check_folds_a_repeated_warning_but_never_an_error(
+def test_check_folds_repeats_and_all_lists_every_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A kind of warning repeated, and the same error on many prompts (7 × unknown model
+    'gpt-9-nope'), are shown 3 times and once with the count; --all lists each."""
     for index in range(10):
         folder = tmp_path / "data" / "patterns" / f"p{index}"
         folder.mkdir(parents=True)
@@ -59,7 +61,10 @@ def test_check_folds_a_repeated_warning_but_never_an_error(
     out = capsys.readouterr().out
     assert out.count(": warning: no-model:") == 3
     assert "… and 7 more no-model warnings like these (--format json lists every one)" in out
-    assert out.count(": error: unknown-model:") == 7
+    assert out.count(": error: unknown-model:") == 3
+    assert "… and 4 more errors like these: unknown-model: unknown model 'gpt-9-nope'" in out
+    main(["check", str(tmp_path), "--all"])
+    assert capsys.readouterr().out.count(": error: unknown-model:") == 7
     main(["check", str(tmp_path), "-f", "json"])
     import json
 

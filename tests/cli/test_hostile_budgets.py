@@ -135,7 +135,7 @@ def test_an_unnamed_prompt_that_stops_reading_is_unreadable_in_diff_not_removed(
     code, out, _ = _run(capsys, "diff", str(repo.root), "--base", "HEAD", "-f", "markdown",
                           "--fail-on-increase", "10%")  # fmt: skip
     assert code == 1
-    assert "| `a` | unreadable |" in out and "removed" not in out
+    assert "| `a` | cannot be read in the head |" in out and "removed" not in out
     assert "**Over the limit:** 1 prompt cannot be read in the head (a)" in out
 
 

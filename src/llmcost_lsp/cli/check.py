@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Any
 
+from llmcost_lsp.cli.terminal import Progress, add_format_arg, add_output_arg
 from llmcost_lsp.cli.workspace_args import (
     add_coverage_args,
     add_workspace_args,
@@ -29,26 +30,30 @@ def register(subparsers: Any) -> None:
     )
     add_workspace_args(parser)
     add_coverage_args(parser)
-    parser.add_argument(
-        "--format",
-        "-f",
-        choices=FORMATS,
-        default="text",
-        help="text: one line per finding, repeats folded; json: every finding "
-        "(schema llm-cost.check/2); github: workflow annotations",
-    )
+    add_format_arg(parser, FORMATS)
     parser.add_argument(
         "--show-info", action="store_true", help="also print informational findings"
     )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        dest="every",
+        help="list every finding: the same finding on many prompts is not folded into a count",
+    )
+    add_output_arg(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmcost_lsp.core.findings import analyze
+    from llmcost_lsp.core.findings import analyze, resolve_scenario
     from llmcost_lsp.present.findings import display_base, print_findings
 
-    workspace = open_workspace(args, broken_manifest_ok=True, freshness=False)
+    progress = Progress(quiet=args.quiet)
+    workspace = open_workspace(args, broken_manifest_ok=True, freshness=False, progress=progress)
     settings = workspace.settings
+    _, unknown = resolve_scenario(workspace, args.scenario)
+    workspace.report(None if unknown else args.scenario, progress)  # estimated with progress
+    progress.clear()
     findings = analyze(
         workspace,
         args.scenario,
@@ -69,4 +74,6 @@ def run(args: argparse.Namespace) -> int:
         err=sys.stderr,
         show_info=args.show_info,
         show_skipped=args.show_skipped,
+        every=args.every,
+        quiet=args.quiet,
     )

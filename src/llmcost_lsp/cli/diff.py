@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmcost_lsp.cli.terminal import add_format_arg, add_output_arg
 from llmcost_lsp.cli.workspace_args import add_workspace_args, workspace_root
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--head", metavar="REF", help="git ref for the new side (default: the working tree)"
     )
-    parser.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
+    add_format_arg(parser, ("text", "json", "markdown"))
+    add_output_arg(parser)
     parser.add_argument(
         "--fail-on-increase",
         metavar="PCT%|USD",
@@ -79,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if exceeded and diff.unpriced:
         print(
-            f"llm-cost: {unpriced_text(diff)}: the increase is unknown, not zero "
-            f"(--fail-on-increase {threshold})",
+            f"llm-cost: {unpriced_text(diff)}: the increase is unknown, not zero",
             file=sys.stderr,
         )
         return 1

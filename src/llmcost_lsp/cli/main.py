@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "tokens": "tokens",
     "pricing": "pricing",
     "actuals": "actuals",
+    "completion": "completion",
 }
 # command name -> the `help` its module registers (tests/cli/test_cold_start.py keeps them equal)
 SUMMARIES: dict[str, str] = {
@@ -44,6 +45,7 @@ SUMMARIES: dict[str, str] = {
     "tokens": "count the tokens of one prompt file for a model",
     "pricing": "inspect, verify and update the price DB",
     "actuals": "what calls really cost: the runtime ledger (summary, export, reprice, import)",
+    "completion": "print a shell completion script (bash, zsh, fish)",
 }
 
 
@@ -81,13 +83,21 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             continue
         importlib.import_module(f"llmcost_lsp.cli.{module_name}").register(subparsers)
     for each in _all_parsers(parser):
-        each.add_argument(
+        quiet = each.add_mutually_exclusive_group()
+        quiet.add_argument(
             "-v",
             "--verbose",
             action="store_true",
             # SUPPRESS: a subcommand's parser must not reset a `-v` given before the command
             default=argparse.SUPPRESS,
             help="on an internal error, print the traceback",
+        )
+        quiet.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print the report and errors only: no progress, notes or coverage line",
         )
     return parser
 
@@ -119,10 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    from llmcost_lsp.cli.terminal import output_to
     from llmcost_lsp.core.errors import LlmCostError
 
+    args.quiet = getattr(args, "quiet", False)
     try:
-        code: int = args.run(args)
+        with output_to(getattr(args, "report_output", None)):
+            code: int = args.run(args)
     except LlmCostError as error:
         print(f"llm-cost: error: {error}", file=sys.stderr)
         return error.exit_code

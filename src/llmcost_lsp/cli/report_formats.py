@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from llmcost_lsp.cli.table import render_table
+from llmcost_lsp.cli.terminal import TABLE_ROWS
 from llmcost_lsp.core.estimate import ASSUMED_MODEL, Estimate
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.pricing.db import PriceDB
@@ -40,10 +41,23 @@ def _calls(estimate: Estimate | None) -> str:
 # -- table ---------------------------------------------------------------------------------
 
 
-def render_table_report(report: Report, db: PriceDB) -> str:
+def _by_cost(result: PromptResult) -> tuple[int, Decimal, str]:
+    """Most expensive first; prompts without a monthly cost after the priced ones."""
+    monthly = result.estimate.monthly_usd if result.estimate else None
+    return (monthly is None, -(monthly or Decimal(0)), result.prompt_id)
+
+
+def render_table_report(report: Report, db: PriceDB, limit: int | None = TABLE_ROWS) -> str:
+    """The table of every prompt; over `limit` rows, the `limit` most expensive and one line
+    for the rest (None: every prompt, `--all`)."""
     headers = ["PROMPT", "MODEL", "IN TOK", "OUT TOK", "PER CALL", "CALLS/MO", "PER MONTH"]
     rows: list[list[str]] = []
-    for result in report.results:
+    shown: Sequence[PromptResult] = report.results
+    rest: list[PromptResult] = []
+    if limit is not None and len(shown) > limit:
+        ranked = sorted(shown, key=_by_cost)
+        shown, rest = ranked[:limit], ranked[limit:]
+    for result in shown:
         e = result.estimate
         if e is None:
             reason = result.why_not_estimated
@@ -63,7 +77,15 @@ def render_table_report(report: Report, db: PriceDB) -> str:
             ]
         )
     table = render_table(headers, rows, right_align=(2, 3, 4, 5, 6))
-    lines = [table, "", _total_line(report)]
+    lines = [table]
+    if rest:
+        known = [r.estimate.monthly_usd for r in rest if r.estimate and r.estimate.monthly_usd]
+        together = money(sum(known, Decimal(0))) if known else "?"
+        lines.append(
+            f"… and {_plural(len(rest), 'more prompt')}: {together}/month together, the "
+            f"{TABLE_ROWS} most expensive are above (--all lists every prompt)"
+        )
+    lines += ["", _total_line(report)]
     lines += _footnotes(report, db)
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from llmcost_lsp.cli.freshness import add_freshness_flags
 
 if TYPE_CHECKING:
+    from llmcost_lsp.cli.terminal import Progress
     from llmcost_lsp.core.check import CheckResult
     from llmcost_lsp.core.workspace import Report, Workspace
 
@@ -127,7 +128,11 @@ def say_manifest(workspace: Workspace) -> None:
 
 
 def open_workspace(
-    args: argparse.Namespace, *, broken_manifest_ok: bool = False, freshness: bool = True
+    args: argparse.Namespace,
+    *,
+    broken_manifest_ok: bool = False,
+    freshness: bool = True,
+    progress: Progress | None = None,
 ) -> Workspace:
     """Load the workspace named by PATH, applying the price DB freshness policy first.
 
@@ -148,8 +153,11 @@ def open_workspace(
     workspace = Workspace(
         root, db=db, use_persistent_cache=not args.no_cache, pricing_date=args.price_date
     )
-    workspace.load()
-    say_manifest(workspace)
+    workspace.load(progress)
+    if progress is not None:
+        progress.clear()
+    if not getattr(args, "quiet", False):
+        say_manifest(workspace)
     errors = [i for i in workspace.manifest_issues if i.severity == "error"]
     if errors and not broken_manifest_ok:
         for issue in workspace.manifest_issues:

@@ -176,8 +176,10 @@ class Workspace:
             if parse:
                 self._parsed[prompt.id] = self._parse(prompt)
             if progress and (done % 200 == 0 or done == total):
-                progress(done, total, f"read {done}/{total} prompts")
+                progress(done, total, f"read {done:,}/{total:,} prompts")
         if parse:
+            if progress and total:
+                progress(total, total, f"counting the tokens of {total:,} prompts")
             self._prefetch_counts()
 
     def load_known(self, prompts: Iterable[PromptFile]) -> None:
@@ -500,10 +502,17 @@ class Workspace:
             )
         return prompt_settings.scenario_terms(name, manifest.scenarios[name])
 
-    def report(self, scenario: str | None = None) -> Report:
+    def report(
+        self, scenario: str | None = None, progress: ProgressCallback | None = None
+    ) -> Report:
         terms = self.scenario(scenario)
-        results = tuple(self.result(p.id, terms) for p in self.prompts)
-        return Report(terms, results, self.workspace_issues())
+        prompts = self.prompts
+        results = []
+        for done, prompt in enumerate(prompts, start=1):
+            results.append(self.result(prompt.id, terms))
+            if progress and (done % 200 == 0 or done == len(prompts)):
+                progress(done, len(prompts), f"estimated {done:,}/{len(prompts):,} prompts")
+        return Report(terms, tuple(results), self.workspace_issues())
 
     def workspace_issues(self) -> tuple[Issue, ...]:
         """Manifest and discovery problems (prompt-level ones live on each PromptResult), and

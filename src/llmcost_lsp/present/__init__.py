@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.numbers import plain_decimal, usd
 from llmcost_lsp.core.tokens.spec import TokenCount
+from llmcost_lsp.present.style import PLAIN, Style
 
 if TYPE_CHECKING:  # the workspace pulls in pydantic and tiktoken: not for `llm-cost --version`
     from llmcost_lsp.core.workspace import Report
@@ -116,8 +117,37 @@ def fold_repeats(issues: Sequence[Issue]) -> tuple[list[Issue], list[str]]:
     return shown, notes
 
 
-def issue_line(issue: Issue, fmt: str = "text", path: str | None = None) -> str:
-    """`file:line:col: severity: code: message` (+ hint), or a GitHub annotation for "github"."""
+def summarise_repeats(issues: Sequence[Issue]) -> tuple[list[Issue], list[str]]:
+    """A terminal's findings without the flood: the same finding on many prompts (1,882 ×
+    "unknown model 'gpt-4'") is its first few and one line with the count, errors too (the
+    JSON and `--all` keep every one); then each kind of warning or info repeated with other
+    words is folded as `fold_repeats` does."""
+    by_text: dict[tuple[str, str, str], list[Issue]] = {}
+    for issue in issues:
+        by_text.setdefault((issue.code, issue.severity, issue.message), []).append(issue)
+    shown: list[Issue] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for issue in issues:
+        key = (issue.code, issue.severity, issue.message)
+        seen[key] = seen.get(key, 0) + 1
+        if len(by_text[key]) <= FOLD_OVER or seen[key] <= FOLD_KEEP:
+            shown.append(issue)
+    notes = [
+        f"… and {len(group) - FOLD_KEEP:,} more {severity}s like these: {code}: "
+        f"{printable(message if len(message) <= 90 else message[:89] + '…')} (--all lists "
+        "every one)"
+        for (code, severity, message), group in by_text.items()
+        if len(group) > FOLD_OVER
+    ]
+    shown, folded = fold_repeats(shown)
+    return shown, notes + folded
+
+
+def issue_line(
+    issue: Issue, fmt: str = "text", path: str | None = None, style: Style = PLAIN
+) -> str:
+    """`file:line:col: severity: code: message` (+ hint), or a GitHub annotation for "github".
+    `style`: colour for a terminal (the location bold, the severity in its colour)."""
     loc = issue.location
     shown = path if path is not None else loc.path
     if fmt == "github":
@@ -127,9 +157,11 @@ def issue_line(issue: Issue, fmt: str = "text", path: str | None = None) -> str:
             f"col={loc.column or 1},title={github_property(f'llm-cost {issue.code}')}::"
             f"{github_data(issue.message)}"
         )
-    where = f"{printable(shown or '')}:{loc.line or 1}:{loc.column or 1}"
-    text = f"{where}: {issue.severity}: {issue.code}: {printable(issue.message)}"
-    return f"{text}\n  hint: {printable(issue.hint)}" if issue.hint else text
+    where = style.paint("bold", f"{printable(shown or '')}:{loc.line or 1}:{loc.column or 1}")
+    severity = style.paint(issue.severity, issue.severity)
+    text = f"{where}: {severity}: {issue.code}: {printable(issue.message)}"
+    hint = style.paint("dim", "hint:")
+    return f"{text}\n  {hint} {printable(issue.hint)}" if issue.hint else text
 
 
 def github_data(text: str) -> str:

@@ -17,13 +17,14 @@ from typing import Any, TextIO
 from llmcost_lsp.core.findings import EXIT_STALE, Findings
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.present import (
-    fold_repeats,
     github_data,
     issue_data,
     issue_line,
     monthly_total,
     printable,
+    summarise_repeats,
 )
+from llmcost_lsp.present.style import PLAIN, Style
 
 SCHEMA = "llm-cost.check/2"  # /2: end_line, end_column, about, key; one shape for both shells
 FORMATS = ("text", "json", "github")
@@ -102,9 +103,12 @@ def print_findings(
     err: TextIO,
     show_info: bool = False,
     show_skipped: bool = False,
+    every: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Print the findings in `fmt` (stdout) and the summary and coverage (stderr); return the
-    exit code. `root`: the workspace folder; `base`: as shown (`display_base`)."""
+    exit code. `root`: the workspace folder; `base`: as shown (`display_base`). `every`
+    (`--all`): no finding folded into a count; `quiet`: no summary or coverage line."""
     code = findings.exit_code
     if code == EXIT_STALE:
         print(f"{program}: error: {findings.freshness.message}", file=err)
@@ -114,17 +118,20 @@ def print_findings(
         return code
     shown: list[Issue] = [i for i in findings.issues if show_info or i.severity != "info"]
     notes: list[str] = []
-    if fmt == "text":  # annotations stay one per file: GitHub places each one
-        shown, notes = fold_repeats(shown)
+    if fmt == "text" and not every:  # annotations stay one per file: GitHub places each one
+        shown, notes = summarise_repeats(shown)
+    style = Style.of(out) if fmt == "text" else PLAIN
     for issue in shown:
         where = (
             repository_path(root, issue.location.path)
             if fmt == "github"
             else shown_path(base, issue.location.path) or base
         )
-        print(issue_line(issue, fmt, where), file=out)
+        print(issue_line(issue, fmt, where, style), file=out)
     for note in notes:
         print(note, file=out)
+    if quiet:
+        return code
     notice = "::notice::" if fmt == "github" else ""
     text = github_data if notice else printable
     print(f"{notice}{text(summary(findings))}", file=err)

@@ -56,6 +56,7 @@ def run_check(
     allow_stale: bool = False,
     show_info: bool = False,
     show_skipped: bool = False,
+    every: bool = False,
     verbose: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
@@ -91,4 +92,5 @@ def run_check(
         err=err,
         show_info=show_info,
         show_skipped=show_skipped,
+        every=every,
     )

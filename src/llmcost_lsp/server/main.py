@@ -70,6 +70,12 @@ def parser() -> argparse.ArgumentParser:
         "--show-info", action="store_true", help="also print informational findings (--check)"
     )
     p.add_argument(
+        "--all",
+        action="store_true",
+        dest="every",
+        help="list every finding, none folded into a count (--check)",
+    )
+    p.add_argument(
         "--show-skipped",
         action="store_true",
         help="list every file that looked like a prompt but was not estimated (--check)",
@@ -120,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             allow_stale=args.allow_stale,
             show_info=args.show_info,
             show_skipped=args.show_skipped,
+            every=args.every,
             verbose=args.verbose,
         )
     from llmcost_lsp.server.server import build_server
