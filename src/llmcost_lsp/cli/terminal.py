@@ -11,7 +11,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import argparse
 
 TABLE_ROWS = 50  # a terminal table longer than this shows the most expensive rows (--all: all)
 
@@ -47,9 +50,9 @@ class Progress:
             self._shown = False
 
 
-def add_output_arg(parser: object) -> None:
+def add_output_arg(parser: argparse.ArgumentParser) -> None:
     """`-o FILE` for a command that writes a report (its stdout)."""
-    parser.add_argument(  # type: ignore[attr-defined]
+    parser.add_argument(
         "-o",
         "--output",
         dest="report_output",  # `export` keeps its own --output
@@ -87,10 +90,12 @@ FORMATS = {
 }
 
 
-def add_format_arg(parser: object, names: tuple[str, ...], default: str = "text") -> None:
+def add_format_arg(
+    parser: argparse.ArgumentParser, names: tuple[str, ...], default: str = "text"
+) -> None:
     """`--format/-f` with the command's formats from FORMATS, their meaning in the help."""
     choices = [*names, "table"] if "text" in names else list(names)
-    parser.add_argument(  # type: ignore[attr-defined]
+    parser.add_argument(
         "--format",
         "-f",
         choices=choices,
