@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmcost_lsp.cli.terminal import add_format_arg
 from llmcost_lsp.cli.workspace_args import add_workspace_args
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--write", action="store_true", help="update llm-cost.toml with the learned values"
     )
-    parser.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    add_format_arg(parser, ("text", "json"))
     parser.set_defaults(run=run)
 
 

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "tokens": "tokens",
     "pricing": "pricing",
     "actuals": "actuals",
+    "report": "report",
     "completion": "completion",
 }
 # command name -> the `help` its module registers (tests/cli/test_cold_start.py keeps them equal)
@@ -45,6 +46,7 @@ SUMMARIES: dict[str, str] = {
     "tokens": "count the tokens of one prompt file for a model",
     "pricing": "inspect, verify and update the price DB",
     "actuals": "what calls really cost: the runtime ledger (summary, export, reprice, import)",
+    "report": "write an HTML page with the costs as charts (offline, self-contained)",
     "completion": "print a shell completion script (bash, zsh, fish)",
 }
 

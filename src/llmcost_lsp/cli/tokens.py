@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmcost_lsp.cli.freshness import add_freshness_flags
+from llmcost_lsp.cli.terminal import add_format_arg
 
 if TYPE_CHECKING:
     from llmcost_lsp.core.tokens.spec import TokenCount
@@ -28,7 +29,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("file", metavar="FILE", help="prompt file to count, or - for stdin")
     parser.add_argument("--model", "-m", required=True, help="model id or alias, e.g. gpt-4o")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    add_format_arg(parser, ("text", "json"))
     parser.add_argument(
         "--no-cache", action="store_true", help="do not read or write the persistent count cache"
     )
