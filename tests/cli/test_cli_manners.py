@@ -176,3 +176,17 @@ def test_zsh_and_fish_scripts_load(shell: str, tmp_path: Path) -> None:
         done = subprocess.run(["fish", "-c", probe], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith("estimate")
+
+
+def test_prompts_without_a_volume_are_named_ten_at_a_time(
+    many: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (many / "llm-cost.toml").write_text('[defaults]\nmodel = "gpt-4o"\n')  # no volume at all
+    for path in (many / "prompts").iterdir():
+        path.write_text(path.read_text().replace("gpt-44-turbo", "gpt-4o"))
+    main(["estimate", str(many), "--allow-stale"])
+    out = capsys.readouterr().out
+    assert out.count(": calls_per_month and output_tokens unknown") == 10
+    assert "? … and 50 more prompts without a volume (--all lists every one)" in out
+    main(["estimate", str(many), "--allow-stale", "--all"])
+    assert capsys.readouterr().out.count(": calls_per_month and output_tokens unknown") == 60

@@ -86,7 +86,7 @@ def render_table_report(report: Report, db: PriceDB, limit: int | None = TABLE_R
             f"{TABLE_ROWS} most expensive are above (--all lists every prompt)"
         )
     lines += ["", _total_line(report)]
-    lines += _footnotes(report, db)
+    lines += _footnotes(report, db, limit)
     return "\n".join(lines)
 
 
@@ -120,7 +120,10 @@ def _total_line(report: Report) -> str:
     return total
 
 
-def _footnotes(report: Report, db: PriceDB) -> list[str]:
+VOLUME_NOTES = 10  # prompts without a volume named one by one (--all: every one)
+
+
+def _footnotes(report: Report, db: PriceDB, limit: int | None = TABLE_ROWS) -> list[str]:
     notes: list[str] = []
     bands = sorted(
         {
@@ -167,7 +170,8 @@ def _footnotes(report: Report, db: PriceDB) -> list[str]:
                 f"~ {e.prompt_id}: {money(low)}-{money(high)}/month: its approximate count "
                 "straddles a long-context price tier (`llm-cost check` says more)"
             )
-    for result in report.incomplete:
+    unsized_volume = [r for r in report.incomplete if r.estimate is not None]
+    for result in unsized_volume if limit is None else unsized_volume[:VOLUME_NOTES]:
         if result.estimate is not None:
             missing = [
                 n
@@ -181,6 +185,11 @@ def _footnotes(report: Report, db: PriceDB) -> list[str]:
                 f"? {result.prompt_id}: {' and '.join(missing)} unknown; input alone costs "
                 f"{money(result.estimate.input_per_call_usd, per_call=True)}/call"
             )
+    if limit is not None and len(unsized_volume) > VOLUME_NOTES:
+        notes.append(
+            f"? … and {_plural(len(unsized_volume) - VOLUME_NOTES, 'more prompt')} without a "
+            "volume (--all lists every one)"
+        )
     notes.append(f"Prices: price DB {db.origin}, updated {db.updated_at:%Y-%m-%d}; USD.")
     return notes
 
