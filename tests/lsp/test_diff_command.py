@@ -58,7 +58,7 @@ async def test_diff_of_an_unsaved_edit_against_main(client: Any, ws: Path) -> No
     assert changed == {"support/triage": ["content-changed"]}
     assert answer["headline"].startswith("+$") and answer["headline"].endswith("%)")
     markdown = answer["markdown"]
-    assert markdown.startswith("<!-- llm-cost-diff -->\n### LLM cost: +$")
+    assert markdown.startswith("<!-- llm-cost-diff -->\n### ✅ LLM cost: +$")
     assert "`support/triage`" in markdown
     assert answer["shown"] is True
     assert [s.uri for s in client.shown_documents] == [answer["uri"]]  # pytest-lsp records

@@ -131,7 +131,7 @@ def test_a_diagnostic_carries_what_its_quick_fix_needs() -> None:
 
 def test_hint_label_shows_each_figure_the_settings_ask_for(small_db: PriceDB) -> None:
     e = estimate(small_db)  # 1,000 × $2.50/M + 200 × $10/M = $0.0045; × 10,000 = $45
-    assert hint_label(e, HintSettings()) == "1,000 tok · $0.004500/call · $45.00/mo"
+    assert hint_label(e, HintSettings()) == "1,000 tok · $0.0045/call · $45.00/mo"
     assert hint_label(e, HintSettings(tokens=False, per_call=False)) == "$45.00/mo"
     approx = estimate(small_db, method="approximate")
     assert hint_label(approx, HintSettings()).startswith("≈ 1,000 tok · ")

@@ -28,9 +28,9 @@ def result(e: object = None, issues: tuple[Issue, ...] = (), budget: str | None 
 
 def test_a_lens_title_starts_with_the_monthly_cost(small_db: PriceDB) -> None:
     title = lens_title(result(estimate(small_db)), "+$164/mo vs main")  # type: ignore[arg-type]
-    assert title == "$45.00/mo · $0.004500/call · 1,000 tok · +$164/mo vs main"
+    assert title == "$45.00/mo · $0.0045/call · 1,000 tok · +$164/mo vs main"
     unknown = lens_title(result(estimate(small_db, calls=None)))  # type: ignore[arg-type]
-    assert unknown.startswith("?/mo · $0.004500/call")
+    assert unknown.startswith("?/mo · $0.0045/call")
 
 
 def test_a_lens_without_estimate_says_why_in_a_few_words() -> None:

@@ -63,14 +63,15 @@ def test_a_changed_literal_and_model_in_code_show_in_the_pr_comment(tmp_path: Pa
     git(tmp_path, "init", "-q", "-b", "main")
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-q", "-m", "base")
-    assert "### LLM cost: no change" in diff(tmp_path)
+    assert "### ✅ LLM cost: no change" in diff(tmp_path)
     (tmp_path / "app.py").write_text(
         APP.replace("in two sentences.", "in two sentences. " + "Quote the policy. " * 30)
         .replace('model="gpt-4o-mini", messages=[{"role": "system", "content": system}]',
                  'model="gpt-4o", messages=[{"role": "system", "content": system}]')
     )  # fmt: skip
     comment = diff(tmp_path)
-    assert "| `app.py::answer` | content-changed | 72 → 193 |" in comment
+    assert "| `app.py::answer` | +121 tok |" in comment  # why it changed
+    assert "| input tokens | 72 | 193 |" in comment
     # the prompt file is sent by a call whose model changed: it now costs gpt-4o's price
-    assert "| `triage` | model-changed | 15 |" in comment
+    assert "| `triage` | gpt-4o-mini → gpt-4o |" in comment
     assert "| model | gpt-4o-mini | gpt-4o |" in comment

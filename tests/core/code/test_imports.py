@@ -204,7 +204,7 @@ def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None
         cwd=root, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "| `app/search.py::answer` | content-changed |" in done.stdout
+    assert "**`app/search.py::answer`** (content-changed)" in done.stdout
 
 
 def test_a_real_world_shape_reads_through(tmp_path: Path) -> None:
