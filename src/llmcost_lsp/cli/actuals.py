@@ -40,6 +40,32 @@ def _ledger_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _command(
+    commands: Any, name: str, run: Any, help: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A subcommand that reads the ledger: its parser, with the ledger options first."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=help, description=description)
+    _ledger_args(parser)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _group(commands: Any, name: str, dest: str, help: str, description: str | None) -> Any:
+    """A subcommand made of actions (`export focus`, `access grant`); alone it prints usage.
+    `dest`: where the action's name goes, `<command>_<what the actions are>`."""
+    parser = commands.add_parser(name, help=help, description=description)
+    actions = parser.add_subparsers(dest=dest, metavar=dest.split("_")[-1].upper())
+    parser.set_defaults(run=lambda _args: _usage(parser))
+    return actions
+
+
+def _bind_arg(parser: argparse.ArgumentParser, default: str, exposes: str) -> None:
+    parser.add_argument(
+        "--bind", metavar="HOST:PORT", default=default,
+        help=f"address to listen on (default {default}; another host exposes {exposes})",
+    )  # fmt: skip
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "actuals",
@@ -51,8 +77,7 @@ def register(subparsers: Any) -> None:
     commands = parser.add_subparsers(dest="actuals_command", metavar="COMMAND")
     parser.set_defaults(run=lambda _args: _usage(parser))
 
-    summary = commands.add_parser("summary", help="calls, tokens and cost per group")
-    _ledger_args(summary)
+    summary = _command(commands, "summary", run_summary, "calls, tokens and cost per group")
     summary.add_argument("--by", choices=GROUPS, default="prompt")
     summary.add_argument(
         "--since",
@@ -61,83 +86,63 @@ def register(subparsers: Any) -> None:
     )
     summary.add_argument("--tag-key", metavar="KEY", help="with --by tag: group by this tag only")
     summary.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
-    summary.set_defaults(run=run_summary)
 
-    export = commands.add_parser("export", help="export the ledger (FOCUS)")
-    formats = export.add_subparsers(dest="export_format", metavar="FORMAT")
-    export.set_defaults(run=lambda _args: _usage(export))
-    focus = formats.add_parser(
-        "focus",
-        help="FOCUS CSV with BilledCost = the metered cost",
-        description="One FOCUS row per day × prompt × model of a billing month; "
+    formats = _group(commands, "export", "export_format", "export the ledger (FOCUS)", None)
+    focus = _command(
+        formats, "focus", run_export_focus, "FOCUS CSV with BilledCost = the metered cost",
+        "One FOCUS row per day × prompt × model of a billing month; "
         "BilledCost = EffectiveCost = the metered cost; tokens in x_ columns. Groups with "
         "unpriced calls are left out (listed on stderr), never written as 0.",
-    )
-    _ledger_args(focus)
+    )  # fmt: skip
     focus.add_argument("--period", metavar="YYYY-MM", help="billing month (default: this month)")
     focus.add_argument("--focus-version", choices=("1.2", "1.3"), default="1.2")
     focus.add_argument("-o", "--output", metavar="FILE", help="write here (atomically)")
     focus.add_argument(
         "--validate", action="store_true", help="check every FOCUS rule; exit 1 on a violation"
     )
-    focus.set_defaults(run=run_export_focus)
 
-    reprice = commands.add_parser(
-        "reprice",
-        help="price recorded calls again after a price DB or override change",
-        description="Recompute every call's cost since a day with the price DB in use and "
+    reprice = _command(
+        commands, "reprice", run_reprice,
+        "price recorded calls again after a price DB or override change",
+        "Recompute every call's cost since a day with the price DB in use and "
         "the manifest's [pricing.overrides], and rebuild the rollups of those days.",
-    )
-    _ledger_args(reprice)
+    )  # fmt: skip
     reprice.add_argument("--since", metavar="WHEN", default="all", help="as for summary")
-    reprice.set_defaults(run=run_reprice)
 
-    imported = commands.add_parser(
-        "import",
-        help="import OTLP JSON trace files",
-        description="Read OTLP JSON trace files (one request, or one per line as the "
+    imported = _command(
+        commands, "import", run_import, "import OTLP JSON trace files",
+        "Read OTLP JSON trace files (one request, or one per line as the "
         "Collector's file exporter writes) and record every span with gen_ai.usage.*. "
         "Re-importing a file adds nothing.",
-    )
-    _ledger_args(imported)
+    )  # fmt: skip
     imported.add_argument("files", nargs="+", metavar="FILE")
     imported.add_argument(
         "--prompt-attribute",
         metavar="NAME",
         help="span attribute holding the prompt id (default gen_ai.prompt.name)",
     )
-    imported.set_defaults(run=run_import)
 
-    receive = commands.add_parser(
-        "receive",
-        help="an OTLP/HTTP receiver that records GenAI spans (binds 127.0.0.1)",
-        description="Serve POST /v1/traces (OTLP/HTTP, protobuf or JSON) and record every "
+    receive = _command(
+        commands, "receive", run_receive,
+        "an OTLP/HTTP receiver that records GenAI spans (binds 127.0.0.1)",
+        "Serve POST /v1/traces (OTLP/HTTP, protobuf or JSON) and record every "
         "span with gen_ai.usage.* in the ledger. Point OTEL_EXPORTER_OTLP_TRACES_ENDPOINT at "
         "http://127.0.0.1:4318/v1/traces. Stops on Ctrl-C, flushing what it received.",
-    )
-    _ledger_args(receive)
-    receive.add_argument(
-        "--bind", metavar="HOST:PORT", default="127.0.0.1:4318",
-        help="address to listen on (default 127.0.0.1:4318; another host exposes the ledger)",
     )  # fmt: skip
+    _bind_arg(receive, "127.0.0.1:4318", "the ledger")
     receive.add_argument("--prompt-attribute", metavar="NAME")
-    receive.set_defaults(run=run_receive)
 
     _register_maintenance(commands)
 
-    metrics = commands.add_parser(
-        "metrics",
-        help="serve Prometheus metrics from the ledger (binds 127.0.0.1)",
-        description="Serve GET /metrics: requests, cost and tokens this month per project, "
+    metrics = _command(
+        commands, "metrics", run_metrics,
+        "serve Prometheus metrics from the ledger (binds 127.0.0.1)",
+        "Serve GET /metrics: requests, cost and tokens this month per project, "
         "prompt and model, month-to-date, budget and forecast per budget scope of the "
         "manifest, and the ledger's health (last write, lag, dropped/rejected calls). Never a "
         "user or session label. See docs/metrics.md.",
-    )
-    _ledger_args(metrics)
-    metrics.add_argument(
-        "--bind", metavar="HOST:PORT", default="127.0.0.1:9464",
-        help="address to listen on (default 127.0.0.1:9464; another host exposes spend)",
     )  # fmt: skip
+    _bind_arg(metrics, "127.0.0.1:9464", "spend")
     metrics.add_argument(
         "--max-prompts",
         type=int,
@@ -149,52 +154,37 @@ def register(subparsers: Any) -> None:
     metrics.add_argument("--max-projects", type=int, default=100, metavar="N")
     metrics.add_argument("--once", action="store_true",
                          help="print one scrape on stdout and exit (no server)")  # fmt: skip
-    metrics.set_defaults(run=run_metrics)
 
 
 def _register_maintenance(commands: Any) -> None:
-    backup = commands.add_parser(
-        "backup",
-        help="copy the SQLite ledger while apps keep writing (PostgreSQL: pg_dump)",
-        description="Copy the SQLite ledger with SQLite's online backup API: one consistent "
+    _command(
+        commands, "backup", run_backup,
+        "copy the SQLite ledger while apps keep writing (PostgreSQL: pg_dump)",
+        "Copy the SQLite ledger with SQLite's online backup API: one consistent "
         "instant, writers are not stopped, the file appears only once checked.",
-    )
-    _ledger_args(backup)
-    backup.add_argument("destination", metavar="FILE")
-    backup.set_defaults(run=run_backup)
-    restore = commands.add_parser(
-        "restore",
-        help="replace the SQLite ledger's content with a backup",
-        description="Check the backup (an intact ledger of a known schema), then copy it "
+    ).add_argument("destination", metavar="FILE")  # fmt: skip
+    _command(
+        commands, "restore", run_restore,
+        "replace the SQLite ledger's content with a backup",
+        "Check the backup (an intact ledger of a known schema), then copy it "
         "into the ledger; writers wait for the copy and continue on the restored ledger.",
-    )
-    _ledger_args(restore)
-    restore.add_argument("backup", metavar="FILE")
-    restore.set_defaults(run=run_restore)
+    ).add_argument("backup", metavar="FILE")  # fmt: skip
 
-    roles = commands.add_parser(
-        "access",
-        help="PostgreSQL: team roles and row-level security by project",
-        description="Install the llmcost_writer / llmcost_reader / llmcost_admin roles and "
+    actions = _group(
+        commands, "access", "access_action",
+        "PostgreSQL: team roles and row-level security by project",
+        "Install the llmcost_writer / llmcost_reader / llmcost_admin roles and "
         "the row-level security policies (as the ledger's owner), then grant roles "
         "projects. See docs/actuals.md, Teams on PostgreSQL.",
-    )
-    actions = roles.add_subparsers(dest="access_command", metavar="ACTION")
-    roles.set_defaults(run=lambda _args: _usage(roles))
-    install = actions.add_parser("install", help="create or update roles and policies")
-    _ledger_args(install)
-    install.set_defaults(run=run_access)
+    )  # fmt: skip
+    _command(actions, "install", run_access, "create or update roles and policies")
     for name, text in (("grant", "let ROLE read or write PROJECT"),
                        ("revoke", "take PROJECT from ROLE")):  # fmt: skip
-        action = actions.add_parser(name, help=text)
-        _ledger_args(action)
+        action = _command(actions, name, run_access, text)
         action.add_argument("role", metavar="ROLE")
         action.add_argument("grant_project", metavar="PROJECT")
         action.add_argument("--access", choices=("read", "write"), default=None)
-        action.set_defaults(run=run_access)
-    listing = actions.add_parser("list", help="who may read or write which project")
-    _ledger_args(listing)
-    listing.set_defaults(run=run_access)
+    _command(actions, "list", run_access, "who may read or write which project")
 
 
 def _sqlite_path(args: argparse.Namespace, manifest: Manifest | None, what: str) -> Path:
@@ -241,18 +231,18 @@ def run_access(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.ledger import access
 
     with open_ledger(args, _manifest(args)) as store:
-        if args.access_command == "install":
+        if args.access_action == "install":
             access.install(store)
             print(
                 f"llm-cost: roles {access.WRITER}, {access.READER}, {access.ADMIN} and "
                 "row-level security by project are in place",
                 file=sys.stderr,
             )
-        elif args.access_command == "grant":
+        elif args.access_action == "grant":
             kind: access.Access = "write" if args.access == "write" else "read"
             access.grant(store, args.role, args.grant_project, kind)
             print(f"llm-cost: {args.role} may {kind} {args.grant_project}")
-        elif args.access_command == "revoke":
+        elif args.access_action == "revoke":
             removed = access.revoke(store, args.role, args.grant_project, args.access)
             print(f"llm-cost: {removed} grant(s) of {args.grant_project} to {args.role} removed")
         else:
