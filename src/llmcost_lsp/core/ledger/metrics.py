@@ -123,12 +123,67 @@ def _keep(totals: Mapping[str, Totals], cap: int) -> set[str]:
     return set(ranked[: max(cap - 1, 0)])
 
 
+# Every metric family a scrape writes, in its order: name → (type, help).
+FAMILIES: dict[str, tuple[str, str]] = {
+    "llmcost_requests_total": (
+        "counter", "LLM calls recorded this month (UTC; starts again on the 1st).",
+    ),
+    "llmcost_cost_usd_total": (
+        "counter", "Cost of the priced calls this month in USD (exact in the ledger).",
+    ),
+    "llmcost_unpriced_requests_total": (
+        "counter", "Calls this month the price DB could not price (not in the cost).",
+    ),
+    "llmcost_tokens_total": (
+        "counter", "Tokens this month by component (input and output are inclusive).",
+    ),
+    "llmcost_month_to_date_usd": (
+        "gauge", "Cost of the priced calls this month per budget scope, USD.",
+    ),
+    "llmcost_budget_monthly_usd": (
+        "gauge", "The manifest's monthly budget per scope, USD (absent: no budget).",
+    ),
+    "llmcost_month_forecast_usd": (
+        "gauge", "Month-to-date cost projected to the month's end at the same pace "
+        "(month-to-date x month length / time elapsed), USD.",
+    ),
+    "llmcost_ledger_last_write_timestamp_seconds": (
+        "gauge", "When a recorder last wrote a batch to the ledger (Unix time).",
+    ),
+    "llmcost_ledger_lag_seconds": (
+        "gauge", "Seconds since any recorder last wrote to the ledger.",
+    ),
+    "llmcost_ledger_last_call_timestamp_seconds": (
+        "gauge", "Time of the latest call recorded this month (Unix time).",
+    ),
+    "llmcost_recorder_dropped_total": (
+        "counter", "Calls recorders dropped because their buffer was full.",
+    ),
+    "llmcost_recorder_rejected_total": (
+        "counter", "Calls recorders rejected as malformed usage.",
+    ),
+    "llmcost_recorder_write_errors_total": (
+        "counter", "Failed ledger writes (each batch is retried).",
+    ),
+    "llmcost_folded_label_values": (
+        "gauge", "Distinct label values folded into __other__ by the cardinality cap.",
+    ),
+}  # fmt: skip
+
+
 @dataclass
 class _Family:
+    """The sample lines of one family (FAMILIES says its type and help)."""
+
     name: str
-    kind: str
-    help: str
     lines: list[str] = field(default_factory=list)
+
+    def add(self, labels: str, value: object) -> None:
+        self.lines.append(f"{self.name}{labels} {value}")
+
+
+def _families(*names: str) -> list[_Family]:
+    return [_Family(name) for name in names]
 
 
 _SUMMED = ("calls", "unpriced", "input_tokens", "cache_read_tokens", "cache_write_5m_tokens",
@@ -211,11 +266,7 @@ class Exporter:
         for key, totals, seq in self.store.month_changes(month, self._seq, self.project):
             self._apply((key.project, key.prompt_id, key.model), totals)
             self._seq = max(self._seq, seq)
-        over = any(
-            len(self._values[label]) > cap
-            for label, cap in (("project", self.caps.projects), ("prompt_id", self.caps.prompts),
-                               ("model", self.caps.models))
-        )  # fmt: skip
+        over = any(len(self._values[label]) > cap for label, cap in self._caps().items())
         if over:
             series = self._folded((MonthKey(month, *k), t) for k, t in self._raw.items())
             requests: dict[tuple[str, str, str], str] = {}
@@ -234,16 +285,26 @@ class Exporter:
             self.folded = {label: 0 for label in self._values}
             requests, cost, prompt_cost = self._requests, self._cost, self._prompt_cost
             by_model = {key: _totals_of(figures) for key, figures in self._by_model.items()}
-        families = self._call_families(requests, cost, by_model)
-        families += self._budget_families(prompt_cost, now)
-        families += self._health_families(now)
+        families = {
+            family.name: family
+            for family in (
+                *self._call_families(requests, cost, by_model),
+                *self._budget_families(prompt_cost, now),
+                *self._health_families(now),
+            )
+        }
         out: list[str] = []
-        for family in families:
-            out.append(f"# HELP {family.name} {family.help}")
-            out.append(f"# TYPE {family.name} {family.kind}")
-            if family.lines:
-                out.append("\n".join(family.lines))
+        for name, (kind, text) in FAMILIES.items():
+            out.append(f"# HELP {name} {text}")
+            out.append(f"# TYPE {name} {kind}")
+            if families[name].lines:
+                out.append("\n".join(families[name].lines))
         return "\n".join(out) + "\n"
+
+    def _caps(self) -> dict[str, int]:
+        """Each label's cap on distinct values."""
+        return {"project": self.caps.projects, "prompt_id": self.caps.prompts,
+                "model": self.caps.models}  # fmt: skip
 
     # -- series ------------------------------------------------------------------------------
 
@@ -295,8 +356,7 @@ class Exporter:
             for label, value in (("project", key.project), ("prompt_id", key.prompt_id),
                                  ("model", key.model)):  # fmt: skip
                 by[label].setdefault(label_value(value), Totals()).add(totals)
-        caps = {"project": self.caps.projects, "prompt_id": self.caps.prompts,
-                "model": self.caps.models}  # fmt: skip
+        caps = self._caps()
         keep = {label: _keep(values, caps[label]) for label, values in by.items()}
         for label, values in by.items():
             self.folded[label] = len(values) - len(keep[label])
@@ -323,49 +383,27 @@ class Exporter:
         cost_lines: Mapping[Any, str],
         by_model: Mapping[tuple[str, str], Totals],
     ) -> list[_Family]:
-        requests = _Family(
-            "llmcost_requests_total", "counter",
-            "LLM calls recorded this month (UTC; starts again on the 1st).",
-        )  # fmt: skip
-        cost = _Family(
-            "llmcost_cost_usd_total", "counter",
-            "Cost of the priced calls this month in USD (exact in the ledger).",
-        )  # fmt: skip
-        unpriced = _Family(
-            "llmcost_unpriced_requests_total", "counter",
-            "Calls this month the price DB could not price (not in the cost).",
-        )  # fmt: skip
-        tokens = _Family(
-            "llmcost_tokens_total", "counter",
-            "Tokens this month by component (input and output are inclusive).",
+        requests, cost, unpriced, tokens = _families(
+            "llmcost_requests_total", "llmcost_cost_usd_total",
+            "llmcost_unpriced_requests_total", "llmcost_tokens_total",
         )  # fmt: skip
         # one pre-joined block each: tens of thousands of unchanged lines are not copied
         requests.lines = ["\n".join(requests_lines.values())] if requests_lines else []
         cost.lines = ["\n".join(cost_lines.values())] if cost_lines else []
         for (project, model), totals in sorted(by_model.items()):
             labels = self._label_text(("project", "model"), (project, model))
-            unpriced.lines.append(f"llmcost_unpriced_requests_total{labels} {totals.unpriced}")
+            unpriced.add(labels, totals.unpriced)
             for component, name in TOKEN_COMPONENTS:
                 labels = self._label_text(
                     ("project", "model", "component"), (project, model, component)
                 )
-                tokens.lines.append(f"llmcost_tokens_total{labels} {getattr(totals, name)}")
+                tokens.add(labels, getattr(totals, name))
         return [requests, cost, unpriced, tokens]
 
     def _budget_families(self, by_prompt: Mapping[str, int], now: datetime) -> list[_Family]:
-        spent = _Family(
-            "llmcost_month_to_date_usd", "gauge",
-            "Cost of the priced calls this month per budget scope, USD.",
-        )  # fmt: skip
-        budget = _Family(
-            "llmcost_budget_monthly_usd", "gauge",
-            "The manifest's monthly budget per scope, USD (absent: no budget).",
-        )  # fmt: skip
-        forecast = _Family(
-            "llmcost_month_forecast_usd", "gauge",
-            "Month-to-date cost projected to the month's end at the same pace "
-            "(month-to-date x month length / time elapsed), USD.",
-        )  # fmt: skip
+        spent, budget, forecast = _families(
+            "llmcost_month_to_date_usd", "llmcost_budget_monthly_usd", "llmcost_month_forecast_usd"
+        )
         days = calendar.monthrange(now.year, now.month)[1]
         elapsed = (now - datetime(now.year, now.month, 1, tzinfo=UTC)).total_seconds()
         share = Decimal(max(elapsed, 3600.0)) / Decimal(days * 86400)  # at least an hour
@@ -377,39 +415,20 @@ class Exporter:
             )
             pico = sum(by_prompt[name] for name in names)
             labels = self._label_text(("scope",), (label_value(scope.scope),))
-            spent.lines.append(f"llmcost_month_to_date_usd{labels} {usd_text(pico)}")
+            spent.add(labels, usd_text(pico))
             projected = (Decimal(pico) / share / 10**12).quantize(Decimal("0.000001"))
-            forecast.lines.append(f"llmcost_month_forecast_usd{labels} {_decimal_text(projected)}")
+            forecast.add(labels, _decimal_text(projected))
             if scope.budget_usd is not None:
-                amount = _decimal_text(scope.budget_usd)
-                budget.lines.append(f"llmcost_budget_monthly_usd{labels} {amount}")
+                budget.add(labels, _decimal_text(scope.budget_usd))
         return [spent, budget, forecast]
 
     def _health_families(self, now: datetime) -> list[_Family]:
         stats = self.store.writer_stats(self.project)
-        last_write = _Family(
-            "llmcost_ledger_last_write_timestamp_seconds", "gauge",
-            "When a recorder last wrote a batch to the ledger (Unix time).",
-        )  # fmt: skip
-        lag = _Family(
-            "llmcost_ledger_lag_seconds", "gauge",
-            "Seconds since any recorder last wrote to the ledger.",
-        )  # fmt: skip
-        last_call = _Family(
-            "llmcost_ledger_last_call_timestamp_seconds", "gauge",
-            "Time of the latest call recorded this month (Unix time).",
-        )  # fmt: skip
-        counters = [
-            _Family(f"llmcost_recorder_{name}_total", "counter", text)
-            for name, text in (
-                ("dropped", "Calls recorders dropped because their buffer was full."),
-                ("rejected", "Calls recorders rejected as malformed usage."),
-                ("write_errors", "Failed ledger writes (each batch is retried)."),
-            )
-        ]
-        folded = _Family(
-            "llmcost_folded_label_values", "gauge",
-            "Distinct label values folded into __other__ by the cardinality cap.",
+        last_write, lag, last_call, *counters, folded = _families(
+            "llmcost_ledger_last_write_timestamp_seconds", "llmcost_ledger_lag_seconds",
+            "llmcost_ledger_last_call_timestamp_seconds", "llmcost_recorder_dropped_total",
+            "llmcost_recorder_rejected_total", "llmcost_recorder_write_errors_total",
+            "llmcost_folded_label_values",
         )  # fmt: skip
         per_project: dict[str, list[int]] = {}
         for item in stats:
@@ -420,23 +439,19 @@ class Exporter:
             sums[3] += item.write_errors
         for project, (seen, dropped, rejected, errors) in sorted(per_project.items()):
             labels = self._label_text(("project",), (project,))
-            last_write.lines.append(
-                f"llmcost_ledger_last_write_timestamp_seconds{labels} {_seconds(seen)}"
-            )
+            last_write.add(labels, _seconds(seen))
             for family, value in zip(counters, (dropped, rejected, errors), strict=True):
-                family.lines.append(f"{family.name}{labels} {value}")
+                family.add(labels, value)
         if per_project:
             newest = max(seen for seen, *_ in per_project.values())
             seconds = max(now.timestamp() - newest / 1_000_000, 0.0)
-            lag.lines.append(f"llmcost_ledger_lag_seconds {seconds:.3f}")
+            lag.add("", f"{seconds:.3f}")
         for project, ts in sorted(self._last_call.items()):
             labels = self._label_text(("project",), (project,))
-            last_call.lines.append(
-                f"llmcost_ledger_last_call_timestamp_seconds{labels} {_seconds(ts)}"
-            )
+            last_call.add(labels, _seconds(ts))
         for label, count in sorted(self.folded.items()):
             labels = self._label_text(("label",), (label,))
-            folded.lines.append(f"llmcost_folded_label_values{labels} {count}")
+            folded.add(labels, count)
         return [last_write, lag, last_call, *counters, folded]
 
 
