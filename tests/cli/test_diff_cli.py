@@ -218,7 +218,7 @@ def test_in_ci_a_check_or_estimate_of_a_checkout_makes_it_a_known_base(
     ci: bool,
 ) -> None:
     import llmcost_lsp.core.workspace as workspace_module
-    from llmcost_lsp.core.diff.caches import side_summary_path
+    from llmcost_lsp.core.diff.caches import SideSummaryStore
     from llmcost_lsp.core.settings import Settings
 
     monkeypatch.setenv("CI", "true" if ci else "false")
@@ -228,7 +228,7 @@ def test_in_ci_a_check_or_estimate_of_a_checkout_makes_it_a_known_base(
     manifest = '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 1_000\noutput_tokens = 50\n'
     builder.commit({"llm-cost.toml": manifest, **prompts})
     main([command, str(builder.root), "--price-date", PRICE_DATE])  # main's CI job
-    assert side_summary_path(Settings.from_env()).exists() == ci
+    assert SideSummaryStore.path_for(Settings.from_env()).exists() == ci
     builder.git("checkout", "-q", "-b", "feature")
     builder.write({"prompts/p2.txt": "Prompt 2, now with more to say to the customer.\n"})
     walks: list[object] = []

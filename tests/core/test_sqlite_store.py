@@ -13,8 +13,10 @@ HOUR = 3600.0
 
 
 class Store(SqliteStore):
+    table, value_column, schema_version = "rows", "value TEXT NOT NULL", 3
+
     def __init__(self, path: Path, limit: int = 64 * 1024 * 1024) -> None:
-        super().__init__(path, table="rows", value_column="value TEXT NOT NULL", schema_version=3)
+        super().__init__(path=path)
         self.limit = limit
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from llmcost_lsp.core.settings import Settings
 
@@ -22,26 +22,28 @@ _TOUCH_AFTER_S = 3600  # a read marks a row used again at most once an hour: rea
 
 class SqliteStore:
     """Rows `(key TEXT PRIMARY KEY, <value_column>, used)` of one table, `used` being when the
-    row was last written or read (Unix seconds); subclasses give the rows meaning."""
+    row was last written or read (Unix seconds); subclasses name the table and give the rows
+    meaning."""
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        table: str,
-        value_column: str,
-        schema_version: int,
-        settings: Settings | None = None,
-    ) -> None:
-        """`settings`: whose clock marks rows used (the one clock; LLMCOST_NOW pins it)."""
-        clock = (settings or Settings.from_env()).now
-        self.path = path
-        self._table = table
-        self._value_column = value_column
-        self._schema_version = schema_version
+    table: ClassVar[str]
+    value_column: ClassVar[str]  # its name and SQL type: "value TEXT NOT NULL"
+    schema_version: ClassVar[int]  # of the values: a file of another version is rebuilt
+    file: ClassVar[str]  # under the cache dir, without the version: "tokens/counts"
+
+    def __init__(self, settings: Settings | None = None, *, path: Path | None = None) -> None:
+        """`settings`: where the file is (`path` puts it elsewhere) and whose clock marks rows
+        used (the one clock; LLMCOST_NOW pins it)."""
+        settings = settings or Settings.from_env()
+        clock = settings.now
+        self.path = path or self.path_for(settings)
         self._connection: sqlite3.Connection | None = None
         self._disabled = False
         self.clock: Callable[[], float] = lambda: clock().timestamp()  # Unix s; tests turn it
+
+    @classmethod
+    def path_for(cls, settings: Settings) -> Path:
+        """The store's file under the settings' cache dir."""
+        return settings.cache_dir / f"{cls.file}-v{cls.schema_version}.sqlite3"
 
     @property
     def max_bytes(self) -> int:
@@ -51,7 +53,7 @@ class SqliteStore:
     def get_rows(self, keys: Sequence[str]) -> list[tuple[Any, ...]]:
         """(key, value) of the keys present; marks them used."""
         rows: list[tuple[Any, ...]] = []
-        table, value = self._table, self._value_column.split()[0]
+        table, value = self.table, self.value_column.split()[0]
         now = int(self.clock())
         stale: list[str] = []
         for begin in range(0, len(keys), _BATCH):
@@ -69,8 +71,8 @@ class SqliteStore:
 
     def put_rows(self, rows: Sequence[tuple[str, Any]]) -> None:
         if rows:
-            value = self._value_column.split()[0]
-            sql = f"INSERT OR REPLACE INTO {self._table} (key, {value}, used) VALUES (?, ?, ?)"
+            value = self.value_column.split()[0]
+            sql = f"INSERT OR REPLACE INTO {self.table} (key, {value}, used) VALUES (?, ?, ?)"
             now = int(self.clock())
             self._run(sql, [(key, found, now) for key, found in rows], many=True)
 
@@ -122,12 +124,12 @@ class SqliteStore:
             with connection:
                 # Reading user_version reads the header: a file that is not a database fails here.
                 (version,) = connection.execute("PRAGMA user_version").fetchone()
-                expected = self._schema_version * 1000 + _LAYOUT_VERSION
+                expected = self.schema_version * 1000 + _LAYOUT_VERSION
                 if version not in (0, expected):
                     raise sqlite3.DatabaseError(f"unknown cache schema {version}")
                 connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {self._table} (key TEXT PRIMARY KEY,"
-                    f" {self._value_column}, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID"
+                    f"CREATE TABLE IF NOT EXISTS {self.table} (key TEXT PRIMARY KEY,"
+                    f" {self.value_column}, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID"
                 )
                 connection.execute(f"PRAGMA user_version = {expected}")
                 (pages,) = connection.execute("PRAGMA page_count").fetchone()
@@ -135,8 +137,8 @@ class SqliteStore:
                 too_big = pages * page_size > self.max_bytes
                 if too_big:  # keep the more recently used half: today's work stays warm
                     connection.execute(
-                        f"DELETE FROM {self._table} WHERE key IN (SELECT key FROM {self._table}"
-                        f" ORDER BY used LIMIT (SELECT (COUNT(*) + 1) / 2 FROM {self._table}))"
+                        f"DELETE FROM {self.table} WHERE key IN (SELECT key FROM {self.table}"
+                        f" ORDER BY used LIMIT (SELECT (COUNT(*) + 1) / 2 FROM {self.table}))"
                     )
             if too_big:
                 connection.execute("VACUUM")  # outside the transaction, as SQLite requires

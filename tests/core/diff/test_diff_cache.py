@@ -19,7 +19,7 @@ from diff_gitrepo import GitRepoBuilder, base_and_head_repo
 import llmcost_lsp.core.diff.keys as keys_module
 import llmcost_lsp.core.workspace as workspace_module
 from llmcost_lsp.core.check import check_report
-from llmcost_lsp.core.diff.caches import SideSummary, result_cache_path, side_summary_path
+from llmcost_lsp.core.diff.caches import ResultCache, SideSummary, SideSummaryStore
 from llmcost_lsp.core.diff.compare import _new_issues, _resolved_issues
 from llmcost_lsp.core.diff.git import diff_git, load_commit_workspace
 from llmcost_lsp.core.diff.gitobjects import GitRepo
@@ -133,7 +133,7 @@ def test_without_the_persistent_cache_nothing_is_written_or_read(
     first = run(builder, small_db, use_persistent_cache=False)
     again = run(builder, small_db, use_persistent_cache=False)
     assert again.cached_prompts == 0 and outcome(again) == outcome(first)
-    assert not result_cache_path(Settings.from_env()).exists()
+    assert not ResultCache.path_for(Settings.from_env()).exists()
 
 
 def test_a_changed_manifest_entry_is_never_answered_from_the_cache(
@@ -217,20 +217,20 @@ def test_a_damaged_result_cache_is_rebuilt(
 ) -> None:
     builder = many_prompts(tmp_path, count=5)
     first = run(builder, small_db)
-    side_summary_path(Settings.from_env()).unlink()  # this is about the result cache alone
-    path = result_cache_path(Settings.from_env())
+    SideSummaryStore.path_for(Settings.from_env()).unlink()  # this is about the result cache alone
+    path = ResultCache.path_for(Settings.from_env())
     damage(path)
     second = run(builder, small_db)
     assert outcome(second) == outcome(first) and second.cached_prompts == 0
-    side_summary_path(Settings.from_env()).unlink()
+    SideSummaryStore.path_for(Settings.from_env()).unlink()
     assert run(builder, small_db).cached_prompts == 4  # rebuilt by the second run
 
 
 def test_a_locked_result_cache_is_skipped(tmp_path: Path, small_db: PriceDB) -> None:
     builder = many_prompts(tmp_path, count=5)
     first = run(builder, small_db)
-    side_summary_path(Settings.from_env()).unlink()
-    path = result_cache_path(Settings.from_env())
+    SideSummaryStore.path_for(Settings.from_env()).unlink()
+    path = ResultCache.path_for(Settings.from_env())
     holder = sqlite3.connect(path, timeout=0)
     holder.execute("BEGIN EXCLUSIVE")
     try:

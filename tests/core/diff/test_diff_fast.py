@@ -15,7 +15,7 @@ import pytest
 from diff_gitrepo import GitRepoBuilder
 
 import llmcost_lsp.core.workspace as workspace_module
-from llmcost_lsp.core.diff.caches import side_summary_path
+from llmcost_lsp.core.diff.caches import SideSummaryStore
 from llmcost_lsp.core.diff.git import diff_git
 from llmcost_lsp.core.diff.gitobjects import GitRepo
 from llmcost_lsp.core.diff.model import CostDiff
@@ -225,7 +225,7 @@ def test_a_damaged_summary_store_is_a_miss_and_is_rebuilt(
     builder = repo(tmp_path)
     builder.write({"prompts/p3.txt": "Prompt 3, edited.\n"})
     first = diff(builder, small_db)
-    side_summary_path(Settings.from_env()).write_bytes(damage)
+    SideSummaryStore.path_for(Settings.from_env()).write_bytes(damage)
     walks.clear()
     assert outcome(diff(builder, small_db)) == outcome(first) and len(walks) == 2
     walks.clear()

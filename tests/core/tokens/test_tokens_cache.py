@@ -12,7 +12,6 @@ from llmcost_lsp.core.tokens import registry
 from llmcost_lsp.core.tokens.cache import (
     CountCache,
     cache_key,
-    cache_path,
     count_text_cached,
     count_texts_cached,
 )
@@ -39,7 +38,7 @@ def test_warm_start_is_answered_from_disk(
 ) -> None:
     with CountCache(settings) as cold:
         first = count_text_cached("hello world", OPENAI, cold)
-    assert cache_path(settings).is_file()
+    assert CountCache.path_for(settings).is_file()
     _forbid_counting(monkeypatch)
     with CountCache(settings) as warm:  # a new process would open the file just like this
         assert count_text_cached("hello world", OPENAI, warm) == first
@@ -71,7 +70,7 @@ def test_encodings_do_not_collide(settings: Settings) -> None:
     ids=["empty", "garbage", "bad-pages"],
 )
 def test_damaged_cache_file_is_rebuilt(settings: Settings, damage: bytes) -> None:
-    path = cache_path(settings)
+    path = CountCache.path_for(settings)
     with CountCache(settings) as cache:
         count_text_cached("hello", OPENAI, cache)
     path.write_bytes(damage)
@@ -83,7 +82,7 @@ def test_damaged_cache_file_is_rebuilt(settings: Settings, damage: bytes) -> Non
 def test_truncated_cache_file_never_crashes(settings: Settings) -> None:
     with CountCache(settings) as cache:
         count_texts_cached([f"text number {i}" for i in range(3000)], OPENAI, cache)
-    path = cache_path(settings)
+    path = CountCache.path_for(settings)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with CountCache(settings) as cache:
         counts = count_texts_cached([f"text number {i}" for i in range(3000)], OPENAI, cache)
@@ -122,7 +121,7 @@ def _write_counts(path: str, offset: int) -> None:
 
 
 def test_two_processes_can_write_the_same_cache(settings: Settings) -> None:
-    path = str(cache_path(settings))
+    path = str(CountCache.path_for(settings))
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_write_counts, args=(path, n * 1000)) for n in range(2)]
     for worker in workers:
@@ -151,11 +150,11 @@ def test_an_oversized_cache_keeps_its_recently_used_half(
     with CountCache(settings) as cache:
         cache.clock = lambda: 1_000_000.0 + 7200  # two hours later: this read marks it used
         count_texts_cached(["text number 1999"], OPENAI, cache)
-    size = cache_path(settings).stat().st_size
+    size = CountCache.path_for(settings).stat().st_size
     monkeypatch.setattr(cache_module, "MAX_CACHE_BYTES", size // 2)
     _forbid_counting(monkeypatch)
     with CountCache(settings) as cache:
         assert count_text_cached("text number 1999", OPENAI, cache).tokens == 5
         counter_key = registry.counter_for(OPENAI).cache_key
         kept = cache.get_many([cache_key(text, counter_key) for text in texts])
-    assert len(kept) == 1000 and cache_path(settings).stat().st_size < size
+    assert len(kept) == 1000 and CountCache.path_for(settings).stat().st_size < size

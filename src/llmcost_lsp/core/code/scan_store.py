@@ -26,14 +26,9 @@ from llmcost_lsp.core.code.model import (
     ModelRef,
     SourceScan,
 )
-from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.sqlite_store import SqliteStore
 
 SCANS_SCHEMA_VERSION = 1
-
-
-def scan_store_path(settings: Settings) -> Path:
-    return settings.cache_dir / "code" / f"scans-v{SCANS_SCHEMA_VERSION}.sqlite3"
 
 
 @functools.cache
@@ -59,14 +54,8 @@ def store_key(cache_key: tuple[str, str, str]) -> str:
 class ScanStore(SqliteStore):
     """SourceScan by `store_key`."""
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(
-            scan_store_path(settings),
-            settings=settings,
-            table="scans",
-            value_column="value BLOB NOT NULL",
-            schema_version=SCANS_SCHEMA_VERSION,
-        )
+    table, value_column = "scans", "value BLOB NOT NULL"
+    schema_version, file = SCANS_SCHEMA_VERSION, "code/scans"
 
     def get_many(self, keys: Iterable[str]) -> dict[str, SourceScan]:
         found: dict[str, SourceScan] = {}

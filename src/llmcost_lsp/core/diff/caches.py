@@ -19,11 +19,9 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import cast
 
 from llmcost_lsp.core.formats import PromptFormat
-from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.sqlite_store import SqliteStore
 
 __all__ = [
@@ -32,17 +30,11 @@ __all__ = [
     "SideSummary",
     "SideSummaryStore",
     "SummaryPrompt",
-    "result_cache_path",
-    "side_summary_path",
 ]
 
 # 2: a finding's identity is its code and structured key (Issue.key), of any length
 RESULTS_SCHEMA_VERSION = 2
 SIDES_SCHEMA_VERSION = 2
-
-
-def result_cache_path(settings: Settings) -> Path:
-    return settings.cache_dir / "results" / f"summaries-v{RESULTS_SCHEMA_VERSION}.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -80,15 +72,8 @@ def _finding_keys(keys: list[list[object]]) -> tuple[tuple[str, ...], ...]:
 class ResultCache(SqliteStore):
     """ResultSummary by key. Never raises on a damaged, locked or unwritable cache file."""
 
-    def __init__(self, settings: Settings | None = None, *, path: Path | None = None) -> None:
-        settings = settings or Settings.from_env()
-        super().__init__(
-            path or result_cache_path(settings),
-            settings=settings,
-            table="results",
-            value_column="value TEXT NOT NULL",
-            schema_version=RESULTS_SCHEMA_VERSION,
-        )
+    table, value_column = "results", "value TEXT NOT NULL"
+    schema_version, file = RESULTS_SCHEMA_VERSION, "results/summaries"
 
     def get_many(self, keys: Sequence[str]) -> dict[str, ResultSummary]:
         found: dict[str, ResultSummary] = {}
@@ -100,10 +85,6 @@ class ResultCache(SqliteStore):
 
     def put_many(self, items: Iterable[tuple[str, ResultSummary]]) -> None:
         self.put_rows([(key, summary.to_json()) for key, summary in items])
-
-
-def side_summary_path(settings: Settings) -> Path:
-    return settings.cache_dir / "results" / f"trees-v{SIDES_SCHEMA_VERSION}.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -165,15 +146,8 @@ class SideSummary:
 class SideSummaryStore(SqliteStore):
     """SideSummary by key. Never raises on a damaged, locked or unwritable cache file."""
 
-    def __init__(self, settings: Settings | None = None, *, path: Path | None = None) -> None:
-        settings = settings or Settings.from_env()
-        super().__init__(
-            path or side_summary_path(settings),
-            settings=settings,
-            table="sides",
-            value_column="value BLOB NOT NULL",
-            schema_version=SIDES_SCHEMA_VERSION,
-        )
+    table, value_column = "sides", "value BLOB NOT NULL"
+    schema_version, file = SIDES_SCHEMA_VERSION, "results/trees"
 
     def get(self, key: str) -> SideSummary | None:
         for _, value in self.get_rows([key]):

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
-from llmcost_lsp.core.settings import Settings
 from llmcost_lsp.core.sqlite_store import SqliteStore
 from llmcost_lsp.core.tokens.registry import Counter, counter_for
 from llmcost_lsp.core.tokens.spec import TokenCount, TokenizerSpec
@@ -19,10 +17,6 @@ SCHEMA_VERSION = 1
 # Past this size the least recently used half goes: entries are cheap to recompute, unbounded
 # growth is not.
 MAX_CACHE_BYTES = 64 * 1024 * 1024
-
-
-def cache_path(settings: Settings) -> Path:
-    return settings.cache_dir / "tokens" / f"counts-v{SCHEMA_VERSION}.sqlite3"
 
 
 def cache_key(text: str, tokenizer_key: str) -> str:
@@ -36,15 +30,8 @@ def cache_key(text: str, tokenizer_key: str) -> str:
 class CountCache(SqliteStore):
     """Raw token counts by `cache_key`. Never raises on a damaged or unwritable cache file."""
 
-    def __init__(self, settings: Settings | None = None, *, path: Path | None = None) -> None:
-        settings = settings or Settings.from_env()
-        super().__init__(
-            path or cache_path(settings),
-            settings=settings,
-            table="counts",
-            value_column="tokens INTEGER NOT NULL",
-            schema_version=SCHEMA_VERSION,
-        )
+    table, value_column = "counts", "tokens INTEGER NOT NULL"
+    schema_version, file = SCHEMA_VERSION, "tokens/counts"
 
     @property
     def max_bytes(self) -> int:
