@@ -1,5 +1,5 @@
-"""`llm-cost actuals summary|export|reprice|import|receive|metrics|backup|restore|access`: what
-calls really cost, from the runtime ledger (docs/actuals.md). Exit 0; 1 when `export
+"""`llm-cost actuals summary|export|reprice|import|receive|metrics|alerts|backup|restore|access`:
+what calls really cost, from the runtime ledger (docs/actuals.md). Exit 0; 1 when `export
 --validate` finds a violation; 2 on bad input or a ledger that cannot be opened."""
 
 from __future__ import annotations
@@ -154,6 +154,10 @@ def register(subparsers: Any) -> None:
     metrics.add_argument("--max-projects", type=int, default=100, metavar="N")
     metrics.add_argument("--once", action="store_true",
                          help="print one scrape on stdout and exit (no server)")  # fmt: skip
+
+    from llmcost_lsp.cli.alerts import register as register_alerts
+
+    register_alerts(commands, _ledger_args)
 
 
 def _register_maintenance(commands: Any) -> None:
@@ -334,8 +338,8 @@ def _summary_rows(lines: list[SummaryLine]) -> list[list[str]]:
 
 
 def _summary_table(by: str, lines: list[SummaryLine], *, markdown: bool) -> str:
-    from llmcost_lsp.cli.table import render_table
     from llmcost_lsp.core.ledger.rows import Totals
+    from llmcost_lsp.present.table import render_table
 
     headers = [by.upper(), "CALLS", "INPUT", "CACHED", "CACHE WRITE", "OUTPUT", "COST", "UNPRICED"]
     rows = _summary_rows(lines)

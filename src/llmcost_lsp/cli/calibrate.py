@@ -180,7 +180,7 @@ def _number(value: Decimal | None, metric: str) -> str:
 
 
 def _table(report: CalibrationReport) -> str:
-    from llmcost_lsp.cli.table import render_table
+    from llmcost_lsp.present.table import render_table
 
     rows = []
     for prompt in report.prompts:

@@ -129,7 +129,7 @@ def _head_manifest_broken(root: Path, head: str | None) -> bool:
 
 
 def render_table(diff: CostDiff, db: PriceDB) -> str:
-    from llmcost_lsp.cli.table import render_table as table
+    from llmcost_lsp.present.table import render_table as table
     from llmcost_lsp.present_diff import (
         arrow,
         change_text,

@@ -99,7 +99,7 @@ def run_list(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps({"db": _db_json(db), "models": rows}, indent=2, ensure_ascii=False))
         return 0
-    from llmcost_lsp.cli.table import render_table
+    from llmcost_lsp.present.table import render_table
 
     headers = ("MODEL", "PROVIDER", "INPUT $/Mtok", "OUTPUT $/Mtok", "CONTEXT", "NOTE")
     table_rows = [
@@ -222,7 +222,7 @@ def _stamp(db: PriceDB) -> str:
 def _show_text(
     db: PriceDB, entry: ModelEntry, spec: TokenizerSpec, current: ModelPrices | None, on: date
 ) -> str:
-    from llmcost_lsp.cli.table import render_table
+    from llmcost_lsp.present.table import render_table
 
     deprecated = entry.deprecated_on.isoformat() if entry.deprecated_on else "—"
     if entry.deprecated_on and entry.deprecated_on <= on:

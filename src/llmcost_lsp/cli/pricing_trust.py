@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcost_lsp.cli.table import render_table
+from llmcost_lsp.present.table import render_table
 
 if TYPE_CHECKING:  # the core loads lazily, inside `run`
     from llmcost_lsp.core.pricing.store import ImportedDb, PriceStore, VerifiedDb

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from llmcost_lsp.cli.table import render_table
 from llmcost_lsp.cli.terminal import TABLE_ROWS
 from llmcost_lsp.core.estimate import ASSUMED_MODEL, Estimate
 from llmcost_lsp.core.issues import Issue
@@ -28,6 +27,7 @@ from llmcost_lsp.present import (
     monthly_total,
     tokens_text,
 )
+from llmcost_lsp.present.table import render_table
 
 JSON_SCHEMA = "llm-cost.estimate/1"
 

@@ -105,7 +105,7 @@ def _decimal(value: Decimal | None) -> str | None:
 
 
 def _table(model: str, count: TokenCount) -> str:
-    from llmcost_lsp.cli.table import render_table
+    from llmcost_lsp.present.table import render_table
 
     method: str = count.method
     if count.error_band_pct is not None:

@@ -333,6 +333,87 @@ class ActualsConfig(_Table):
     )
 
 
+AlertKind = Literal["budget", "spike", "drift", "report"]
+ALERT_KINDS: tuple[AlertKind, ...] = ("budget", "spike", "drift", "report")
+BudgetShare = Annotated[Decimal, BeforeValidator(_to_decimal), Field(gt=0, le=10), _DECIMAL_SCHEMA]
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class Webhook(_Table):
+    """`[[alerts.webhooks]]`: one destination of `llm-cost actuals alerts`."""
+
+    url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="Where to POST: a Slack incoming webhook or any http(s) URL.",
+    )
+    url_env: str | None = Field(
+        default=None,
+        pattern=_ENV_NAME,
+        description="Environment variable holding the URL (a Slack webhook URL is a secret: "
+        "keep it out of the repository).",
+    )
+    format: Literal["slack", "json"] = Field(
+        default="json",
+        description='"slack": Slack\'s incoming-webhook JSON (text + blocks); "json": '
+        "llm-cost's alert JSON (llm-cost.alert/1).",
+    )
+    secret_env: str | None = Field(
+        default=None,
+        pattern=_ENV_NAME,
+        description="Environment variable holding the HMAC-SHA256 secret; when set, every "
+        "request carries X-LLMCost-Signature.",
+    )
+    kinds: tuple[AlertKind, ...] = Field(
+        default=ALERT_KINDS, description="Which alerts go to this destination."
+    )
+    timeout_s: int = Field(default=10, ge=1, le=120, strict=True)
+    retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        strict=True,
+        description="Attempts after the first one, on a timeout, a refused connection, 429 or "
+        "5xx, waiting 1, 2, 4 ... seconds (or the server's Retry-After).",
+    )
+
+    @model_validator(mode="after")
+    def _one_url(self) -> Webhook:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("give exactly one of url and url_env")
+        return self
+
+
+class AlertsConfig(_Table):
+    """`[alerts]`: what `llm-cost actuals alerts` checks in the ledger and where it sends it."""
+
+    budget_thresholds: tuple[BudgetShare, ...] = Field(
+        default=(Decimal("0.5"), Decimal("0.8"), Decimal(1)),
+        description="Shares of each monthly budget that raise an alert, once per month.",
+    )
+    spike_factor: Multiplier = Field(
+        default=Decimal(3),
+        description="A prompt's last hour is a spike when it costs more than this many times "
+        "its mean hour over the baseline hours before it.",
+    )
+    spike_baseline_hours: int = Field(default=24, ge=1, le=24 * 14, strict=True)
+    spike_min_usd: Money = Field(
+        default=Decimal(5),
+        description="...and more than this (USD): a quiet prompt never pages anyone.",
+    )
+    drift: bool = Field(
+        default=True,
+        description="Alert once a month on a prompt whose month-to-date actual is off the "
+        "estimate by more than [actuals] drift_threshold (the editor's rule).",
+    )
+    reports: tuple[Literal["weekly", "monthly"], ...] = Field(
+        default=(),
+        description="Markdown spend reports of the last complete week (Monday-Sunday, UTC) "
+        "and month, sent on the first run after it ends.",
+    )
+    webhooks: tuple[Webhook, ...] = ()
+
+
 class Manifest(_Table):
     """A validated `llm-cost.toml`. `location_of(...)` says where any key was written."""
 
@@ -345,6 +426,7 @@ class Manifest(_Table):
     pricing: PricingConfig = Field(default_factory=PricingConfig)
     calibration: CalibrationConfig = Field(default_factory=CalibrationConfig)
     actuals: ActualsConfig = Field(default_factory=ActualsConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     models: dict[str, str] = Field(
         default_factory=dict,
         description="Your names for models -> the model they run: an Azure deployment "

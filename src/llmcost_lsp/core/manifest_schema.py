@@ -33,6 +33,15 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "pricing": "Contracted prices that replace list prices, `[pricing.overrides.<model>]`.",
         "calibration": "What `llm-cost calibrate --write` learned from actual usage.",
         "actuals": "The runtime ledger of this workspace's real calls.",
+        "alerts": "What `llm-cost actuals alerts` checks in the ledger and where it sends it.",
+    },
+    "AlertsConfig": {
+        "spike_baseline_hours": "Hours before the last one whose mean hour a spike is "
+        "compared with.",
+        "webhooks": "`[[alerts.webhooks]]`: where alerts are delivered.",
+    },
+    "Webhook": {
+        "timeout_s": "Seconds to wait for an answer before trying again.",
     },
     "Defaults": {
         "model": "Model id for prompts whose file and entry name none (`llm-cost pricing list`).",

@@ -16,6 +16,7 @@ from lsprotocol import types
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.ledger.api import ledger_location
+from llmcost_lsp.core.ledger.drift import HINT, drifts
 from llmcost_lsp.core.ledger.month import MonthToDate, read_month_to_date
 from llmcost_lsp.core.workspace import PromptResult, Workspace
 from llmcost_lsp.present import money
@@ -93,37 +94,8 @@ def drift_issues(
     workspace: Workspace, found: dict[str, MonthToDate], scenario: str | None
 ) -> list[Issue]:
     """A warning per prompt whose month-to-date cost is off its estimate by more than the
-    manifest's threshold (default 50%)."""
-    manifest = workspace.manifest
-    threshold = manifest.actuals.drift_threshold if manifest else None
-    if threshold is None or not found:
-        return []
-    try:
-        terms = workspace.scenario(scenario)
-    except LlmCostError:
-        return []  # an unknown scenario is reported by the check already
-    issues = []
-    for prompt_id, actual in sorted(found.items()):
-        if workspace.prompt(prompt_id) is None:
-            continue
-        result = workspace.result(prompt_id, terms)
-        estimate = result.estimate
-        monthly = estimate.monthly_usd if estimate else None
-        drift = actual.drift(monthly)
-        if drift is None or monthly is None or abs(drift) <= threshold:
-            continue
-        expected = actual.expected_usd(monthly)
-        direction = "above" if drift > 0 else "below"
-        issues.append(
-            Issue(
-                "actuals-drift",
-                f"{prompt_id}: {money(actual.cost_usd)} spent this month so far, "
-                f"{abs(drift) * 100:.0f}% {direction} the estimate for these days "
-                f"({money(expected)} of {money(monthly)}/mo)",
-                result.location,
-                "warning",
-                "compare with `llm-cost calibrate --actuals ledger`; [actuals] drift_threshold "
-                "sets when this shows",
-            )
-        )
-    return issues
+    manifest's threshold (default 50%): the rule `llm-cost actuals alerts` shares."""
+    return [
+        Issue("actuals-drift", item.message, item.location, "warning", HINT)
+        for item in drifts(workspace, found, scenario)
+    ]

@@ -31,6 +31,7 @@ WRITER, READER, ADMIN = "llmcost_writer", "llmcost_reader", "llmcost_admin"
 # the tables whose rows belong to a project; a module adding one extends this tuple
 PROJECT_TABLES: tuple[str, ...] = (
     "calls", "call_keys", "rollup_prompt", "rollup_user", "rollup_month", "recorders",
+    "alerts_sent",
 )  # fmt: skip
 # what each group may do, per table ("rollup" = the write-time rollup tables)
 _WRITER_PRIVILEGES = {
@@ -40,6 +41,7 @@ _WRITER_PRIVILEGES = {
     "rollup_user": "SELECT, INSERT, UPDATE",
     "rollup_month": "SELECT, INSERT, UPDATE",
     "recorders": "SELECT, INSERT, UPDATE",
+    "alerts_sent": "SELECT, INSERT, UPDATE",  # a writer's service may run `actuals alerts`
 }
 
 

@@ -41,6 +41,7 @@ from llmcost_lsp.core.ledger.rows import (
     totals_from,
 )
 from llmcost_lsp.core.ledger.store import (
+    HOUR_US,
     STAT_FIELDS,
     LedgerError,
     SqlStore,
@@ -51,6 +52,12 @@ from llmcost_lsp.core.ledger.store import (
     stats_from,
 )
 
+# ClickHouse has no transaction to claim an alert in: alerts need a row store beside it
+_NO_ALERTS = LedgerError(
+    "alerts remember what they sent in an SQLite or PostgreSQL ledger; a ClickHouse ledger "
+    "cannot claim one atomically",
+    hint="run `llm-cost actuals alerts --dry-run` to see them, or keep an SQLite ledger for alerts",
+)
 _DAY = "toDate(toDateTime(intDiv(ts, 1000000), 'UTC'))"
 DDL = [
     f"""CREATE TABLE IF NOT EXISTS calls (
@@ -322,6 +329,30 @@ class ClickHouseStore(SqlStore):
             for values in rows:
                 yield CallRow(*values)
             last = (int(rows[-1][1]), rows[-1][2], rows[-1][0])
+
+    def hourly_cost(
+        self, since_ts: int, until_ts: int, project: str | None = None
+    ) -> list[tuple[str, int, int, int, int]]:
+        where = f"ts >= {int(since_ts)} AND ts < {int(until_ts)}"
+        if project is not None:
+            where += f" AND project = {literal(project)}"
+        rows = self.client.rows(
+            f"SELECT prompt_id, intDiv({int(until_ts) - 1} - ts, {HOUR_US}) AS hour, count(), "
+            "countIf(isNull(cost_pusd)), sum(coalesce(cost_pusd, 0)) FROM calls FINAL "
+            f"WHERE {where} GROUP BY prompt_id, hour"
+        )
+        return [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+    def sent_alerts(self) -> set[tuple[str, str]]:
+        raise _NO_ALERTS
+
+    def claim_alert(
+        self, key: str, destination: str, project: str, kind: str, now_ts: int, stale_ts: int
+    ) -> bool:
+        raise _NO_ALERTS
+
+    def settle_alert(self, key: str, destination: str, sent_ts: int | None) -> None:
+        raise _NO_ALERTS
 
     def reprice(
         self,

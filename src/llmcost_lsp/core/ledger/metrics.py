@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -86,6 +86,24 @@ def budget_scopes(manifest: Manifest | None) -> list[BudgetScope]:
             )
             scopes.append(BudgetScope(f"tag:{key}={value}", amount, tagged))
     return scopes
+
+
+def scope_cost(
+    scope: BudgetScope, by_prompt: Mapping[str, int], name: Callable[[str], str] = str
+) -> int:
+    """The priced cost (pico-USD) of the calls `scope` covers, from the cost per prompt
+    (`name` maps a manifest prompt id to the key `by_prompt` uses)."""
+    if scope.prompts is None:
+        return sum(by_prompt.values())
+    return sum(by_prompt.get(key, 0) for key in {name(prompt) for prompt in scope.prompts})
+
+
+def month_share(now: datetime) -> Decimal:
+    """The share of `now`'s month (UTC) elapsed, at least an hour's worth."""
+    now = now.astimezone(UTC)
+    days = calendar.monthrange(now.year, now.month)[1]
+    elapsed = (now - datetime(now.year, now.month, 1, tzinfo=UTC)).total_seconds()
+    return Decimal(max(elapsed, 3600.0)) / Decimal(days * 86400)
 
 
 def _escape(value: str) -> str:
@@ -404,16 +422,9 @@ class Exporter:
         spent, budget, forecast = _families(
             "llmcost_month_to_date_usd", "llmcost_budget_monthly_usd", "llmcost_month_forecast_usd"
         )
-        days = calendar.monthrange(now.year, now.month)[1]
-        elapsed = (now - datetime(now.year, now.month, 1, tzinfo=UTC)).total_seconds()
-        share = Decimal(max(elapsed, 3600.0)) / Decimal(days * 86400)  # at least an hour
+        share = month_share(now)
         for scope in self.scopes:
-            names = (
-                by_prompt.keys()
-                if scope.prompts is None
-                else {label_value(p) for p in scope.prompts} & by_prompt.keys()
-            )
-            pico = sum(by_prompt[name] for name in names)
+            pico = scope_cost(scope, by_prompt, label_value)
             labels = self._label_text(("scope",), (label_value(scope.scope),))
             spent.add(labels, usd_text(pico))
             projected = (Decimal(pico) / share / 10**12).quantize(Decimal("0.000001"))

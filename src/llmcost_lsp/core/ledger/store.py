@@ -29,7 +29,8 @@ from llmcost_lsp.core.ledger.rows import (
     totals_from,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+HOUR_US = 3_600_000_000
 _BATCH_ROWS = 400  # 22 columns × 400 rows stays far below every driver's parameter limit
 
 
@@ -180,6 +181,18 @@ def migrations(integer: str, text: str) -> list[tuple[int, list[str]]]:
                     written {integer} NOT NULL, duplicates {integer} NOT NULL,
                     dropped {integer} NOT NULL, rejected {integer} NOT NULL,
                     write_errors {integer} NOT NULL)""",
+            ],
+        ),
+        (
+            # alerts delivered (or being delivered) per destination: `actuals alerts` sends
+            # each alert once per destination, however often it runs (core/ledger/alerts.py)
+            4,
+            [
+                f"""CREATE TABLE alerts_sent (
+                    alert_key {text} NOT NULL, destination {text} NOT NULL,
+                    project {text} NOT NULL, kind {text} NOT NULL,
+                    claimed_ts {integer} NOT NULL, sent_ts {integer},
+                    PRIMARY KEY (alert_key, destination))""",
             ],
         ),
     ]
@@ -426,6 +439,66 @@ class SqlStore:
             for values in rows:
                 yield CallRow(*values)
             last = (rows[-1][1], rows[-1][2], rows[-1][0])
+
+    def hourly_cost(
+        self, since_ts: int, until_ts: int, project: str | None = None
+    ) -> list[tuple[str, int, int, int, int]]:
+        """(prompt, hours ago, calls, unpriced calls, cost of the priced ones) of the calls in
+        [since_ts, until_ts), in 60-minute windows counted back from `until_ts` (0: the last
+        60 minutes). From the raw rows through the `ts` index: the rollups are by day."""
+        where = "ts >= ? AND ts < ?"
+        params: list[Any] = [until_ts - 1, since_ts, until_ts]
+        if project is not None:
+            where += " AND project = ?"
+            params.append(project)
+        rows = self._query(
+            f"SELECT prompt_id, (? - ts) / {HOUR_US}, count(*), count(*) - count(cost_pusd), "
+            f"coalesce(sum(cost_pusd), 0) FROM calls WHERE {where} GROUP BY 1, 2",
+            params,
+        )
+        return [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+    # -- alerts sent -----------------------------------------------------------------------
+
+    def sent_alerts(self) -> set[tuple[str, str]]:
+        """(alert key, destination) of every alert delivered."""
+        rows = self._query(
+            "SELECT alert_key, destination FROM alerts_sent WHERE sent_ts IS NOT NULL"
+        )
+        return {(str(key), str(destination)) for key, destination in rows}
+
+    def claim_alert(
+        self, key: str, destination: str, project: str, kind: str, now_ts: int, stale_ts: int
+    ) -> bool:
+        """Take the right to deliver `key` to `destination`: False when it was delivered, or
+        another run claimed it after `stale_ts` (a run that died mid-delivery frees its claim
+        by going stale)."""
+        with self._transaction() as cursor:
+            cursor.execute(
+                self._sql(
+                    "INSERT INTO alerts_sent (alert_key, destination, project, kind, claimed_ts) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (alert_key, destination) DO UPDATE "
+                    "SET claimed_ts = excluded.claimed_ts WHERE alerts_sent.sent_ts IS NULL "
+                    "AND alerts_sent.claimed_ts < ? RETURNING alert_key"
+                ),
+                [key, destination, project, kind, now_ts, stale_ts],
+            )
+            return bool(cursor.fetchall())
+
+    def settle_alert(self, key: str, destination: str, sent_ts: int | None) -> None:
+        """After a claimed delivery: `sent_ts` when delivered, None to free the claim (the
+        next run tries again)."""
+        with self._transaction() as cursor:
+            if sent_ts is None:
+                sql = (
+                    "UPDATE alerts_sent SET claimed_ts = 0 "
+                    "WHERE alert_key = ? AND destination = ? AND sent_ts IS NULL"
+                )
+                params: list[Any] = [key, destination]
+            else:
+                sql = "UPDATE alerts_sent SET sent_ts = ? WHERE alert_key = ? AND destination = ?"
+                params = [sent_ts, key, destination]
+            cursor.execute(self._sql(sql), params)
 
     # -- repricing -------------------------------------------------------------------------
 

@@ -23,3 +23,16 @@ def render_table(
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(headers), rule, *(line(row) for row in rows)])
+
+
+def markdown_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right_align: Sequence[int] = ()
+) -> str:
+    """A GitHub-flavoured Markdown table; cells are text already safe for Markdown (a `|` in
+    them is escaped here, the one character that would split a cell)."""
+    rule = ["---:" if i in right_align else "---" for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    return "\n".join([line(headers), "|" + "|".join(rule) + "|", *(line(row) for row in rows)])
