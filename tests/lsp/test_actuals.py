@@ -13,6 +13,7 @@ from lsprotocol import types
 
 from conftest import pinned_now
 from llmcost_lsp.core.ledger.api import make_recorder
+from llmcost_lsp.core.ledger.forecast import month_forecast
 from llmcost_lsp.core.ledger.price import usd_from_pico
 from llmcost_lsp.core.ledger.sqlite import SqliteLedger
 from llmcost_lsp.core.manifest import load_manifest
@@ -44,6 +45,18 @@ def fill_ledger(ws: Path) -> Decimal:
         return usd_from_pico(sum(r.cost_pusd or 0 for r in month))
 
 
+def triage_days(ws: Path) -> list[int]:
+    """support/triage's priced spend per day of the pinned month so far, from the raw rows."""
+    today = datetime.fromisoformat(pinned_now()).date()
+    days = [0] * today.day
+    with SqliteLedger(ws / "ledger.sqlite3") as ledger:
+        for row in ledger.iter_rows():
+            day = datetime.fromisoformat(row.day).date()
+            if row.prompt_id == "support/triage" and day.replace(day=1) == today.replace(day=1):
+                days[day.day - 1] += row.cost_pusd or 0
+    return days
+
+
 async def test_hint_and_hover_show_month_to_date(client: Any, ws: Path) -> None:
     triage_cost = fill_ledger(ws)
     await client.start(ws)
@@ -56,6 +69,14 @@ async def test_hint_and_hover_show_month_to_date(client: Any, ws: Path) -> None:
     )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert f"**Actual this month:** {money(triage_cost)} so far, 30 calls" in hover.contents.value
+    # the forecast beside it: triage's days so far, by the stated method
+    forecast = month_forecast(triage_days(ws), datetime.fromisoformat(pinned_now()).date())
+    assert forecast is not None and forecast.low_usd is not None
+    assert (
+        f"**Forecast for the month:** {money(forecast.forecast_usd)} (95% interval "
+        f"{money(forecast.low_usd)} – {money(forecast.high_usd)}), the mean of "
+        f"{forecast.days_observed} complete days"
+    ) in hover.contents.value
     # a prompt without calls this month shows no actual (unknown, not $0)
     other = open_doc(client, ws / "prompts/search/rewrite_query.prompt.yml")
     assert all("so far" not in label(h) for h in await hints(client, other))

@@ -7,19 +7,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llmcost_lsp.core.ledger.rows import Totals
     from llmcost_lsp.core.ledger.store import SqlStore
-    from llmcost_lsp.core.ledger.summary import SummaryLine
     from llmcost_lsp.core.manifest import Manifest
 
-JSON_SCHEMA = "llm-cost.actuals-summary/1"
 GROUPS = ("prompt", "model", "project", "user", "session", "day", "tag")
+VIEWS = ("totals", "efficiency", "trend", "forecast")
 
 
 def _ledger_args(parser: argparse.ArgumentParser) -> None:
@@ -86,6 +84,16 @@ def register(subparsers: Any) -> None:
     )
     summary.add_argument("--tag-key", metavar="KEY", help="with --by tag: group by this tag only")
     summary.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
+    summary.add_argument(
+        "--view",
+        choices=VIEWS,
+        default="totals",
+        help="totals by --by (default; by user or session with how cost spreads over them); "
+        "efficiency: cost per call and per 1k output tokens by prompt and model, and the same "
+        "calls re-priced on each model [[rules]] suggest; trend: cost per --per day or week; "
+        "forecast: month-end forecast with its 95%% interval per budget scope",
+    )
+    summary.add_argument("--per", choices=("day", "week"), default="day", help="with --view trend")
 
     formats = _group(commands, "export", "export_format", "export the ledger (FOCUS)", None)
     focus = _command(
@@ -157,7 +165,7 @@ def register(subparsers: Any) -> None:
 
     from llmcost_lsp.cli.alerts import register as register_alerts
 
-    register_alerts(commands, _ledger_args)
+    register_alerts(commands, _command)
 
 
 def _register_maintenance(commands: Any) -> None:
@@ -290,109 +298,68 @@ def _project(args: argparse.Namespace, manifest: Manifest | None) -> str | None:
     return ledger_project(manifest)
 
 
-def _money(pico: int) -> str:
-    from llmcost_lsp.core.ledger.price import usd_from_pico
-    from llmcost_lsp.present import money
-
-    return money(usd_from_pico(pico))
-
-
-def _cost_text(totals: Totals) -> str:
-    if totals.priced_calls == 0:
-        return "unpriced"
-    return _money(totals.cost_pusd)
-
-
 def run_summary(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.ledger.summary import Period, parse_since, summarise
+    from llmcost_lsp.present import actuals as show
 
     manifest = _manifest(args)
-    period = Period(parse_since(args.since, utc_today()), None)
+    today = utc_today()
+    period = Period(parse_since(args.since, today), None)
+    project = _project(args, manifest)
+    markdown = args.format == "markdown"
     with open_ledger(args, manifest) as store:
-        lines = summarise(
-            store, args.by, period, project=_project(args, manifest), tag_key=args.tag_key
-        )
+        if args.view == "efficiency":
+            return _print(args, *_efficiency(store, manifest, period, project, markdown))
+        if args.view == "trend":
+            from llmcost_lsp.core.ledger.trends import trend
+
+            by_time = trend(store, period, args.per, project, until=today + timedelta(days=1))
+            return _print(args, show.trend_json(by_time, period, args.per),
+                          show.trend_text(by_time, period, markdown=markdown))  # fmt: skip
+        if args.view == "forecast":
+            from llmcost_lsp.core.ledger.metrics import budget_scopes
+            from llmcost_lsp.core.ledger.month import month_to_date, scope_forecasts
+
+            found = month_to_date(store, today, project, daily=True)
+            scoped = scope_forecasts(found, today, budget_scopes(manifest))
+            month = today.strftime("%Y-%m")
+            return _print(args, show.forecast_json(scoped, month),
+                          show.forecast_text(scoped, month, markdown=markdown))  # fmt: skip
+        lines = summarise(store, args.by, period, project=project, tag_key=args.tag_key)
+    spread = None
+    if args.by in ("user", "session"):
+        from llmcost_lsp.core.ledger.trends import spread as spread_of
+
+        spread = spread_of(lines)
+    text = show.totals_text(args.by, lines, period, markdown=markdown, found=spread)
+    return _print(args, show.totals_json(args.by, period, lines, spread), text)
+
+
+def _print(args: argparse.Namespace, data: dict[str, Any], text: str) -> int:
     if args.format == "json":
-        print(json.dumps(_summary_json(args.by, period, lines), indent=2, ensure_ascii=False))
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(_summary_table(args.by, lines, markdown=args.format == "markdown"))
-        unpriced = sum(line.totals.unpriced for line in lines)
-        print(f"\n{period}" + (f"; {unpriced:,} unpriced calls not in COST" if unpriced else ""))
+        print(text)
     return 0
 
 
-def _summary_rows(lines: list[SummaryLine]) -> list[list[str]]:
-    return [
-        [
-            line.key,
-            f"{line.totals.calls:,}",
-            f"{line.totals.input_tokens:,}",
-            f"{line.totals.cache_read_tokens:,}",
-            f"{line.totals.cache_write_tokens:,}",
-            f"{line.totals.output_tokens:,}",
-            _cost_text(line.totals),
-            f"{line.totals.unpriced:,}" if line.totals.unpriced else "",
-        ]
-        for line in lines
-    ]
+def _efficiency(
+    store: SqlStore, manifest: Manifest | None, period: Any, project: str | None, markdown: bool
+) -> tuple[dict[str, Any], str]:
+    from llmcost_lsp.core.ledger.api import make_pricer
+    from llmcost_lsp.core.ledger.efficiency import efficiency
+    from llmcost_lsp.core.suggest import rule_suggestions
+    from llmcost_lsp.present import actuals as show
 
-
-def _summary_table(by: str, lines: list[SummaryLine], *, markdown: bool) -> str:
-    from llmcost_lsp.core.ledger.rows import Totals
-    from llmcost_lsp.present.table import render_table
-
-    headers = [by.upper(), "CALLS", "INPUT", "CACHED", "CACHE WRITE", "OUTPUT", "COST", "UNPRICED"]
-    rows = _summary_rows(lines)
-    total = Totals()
-    for line in lines:
-        total.add(line.totals)
-    if by != "tag":  # a call with two tags is in two groups: no total
-        rows.append(_summary_rows([_total_line(total)])[0])
-    if not markdown:
-        return render_table(headers, rows, right_align=range(1, 8))
-    out = ["| " + " | ".join(headers) + " |", "|" + "---|" + "---:|" * 7]
-    out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return "\n".join(out)
-
-
-def _total_line(total: Totals) -> SummaryLine:
-    from llmcost_lsp.core.ledger.summary import SummaryLine
-
-    return SummaryLine("TOTAL", total)
-
-
-def _usd(pico: int) -> str:
-    from llmcost_lsp.core.ledger.price import usd_from_pico
-    from llmcost_lsp.present import decimal_text
-
-    return decimal_text(usd_from_pico(pico)) or "0"
-
-
-def _summary_json(by: str, period: Any, lines: list[SummaryLine]) -> dict[str, Any]:
-    return {
-        "schema": JSON_SCHEMA,
-        "by": by,
-        "since": period.since_day,
-        "groups": [
-            {
-                "key": line.key,
-                "calls": line.totals.calls,
-                "unpriced_calls": line.totals.unpriced,
-                "input_tokens": line.totals.input_tokens,
-                "cache_read_tokens": line.totals.cache_read_tokens,
-                "cache_write_5m_tokens": line.totals.cache_write_5m_tokens,
-                "cache_write_1h_tokens": line.totals.cache_write_1h_tokens,
-                "output_tokens": line.totals.output_tokens,
-                "reasoning_tokens": line.totals.reasoning_tokens,
-                # cost of the priced calls only; null when none was priced
-                "cost_usd": _usd(line.totals.cost_pusd) if line.totals.priced_calls else None,
-                "list_cost_usd": (
-                    _usd(line.totals.list_cost_pusd) if line.totals.priced_calls else None
-                ),
-            }
-            for line in lines
-        ],
-    }
+    since_ts, until_ts = period.micros()
+    models = sorted({name for rule in manifest.rules for name in rule.suggest}) if manifest else []
+    lines = efficiency(
+        store, make_pricer(manifest), lambda prompt: rule_suggestions(manifest, prompt), models,
+        since_ts, until_ts, project,
+    )  # fmt: skip
+    return show.efficiency_json(lines, period), show.efficiency_text(
+        lines, period, markdown=markdown
+    )
 
 
 def run_export_focus(args: argparse.Namespace) -> int:

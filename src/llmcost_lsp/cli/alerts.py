@@ -45,16 +45,18 @@ class Destination:
         return f"{display_url(self.url)}#{hashlib.sha256(self.url.encode()).hexdigest()[:12]}"
 
 
-def register(commands: Any, ledger_args: Callable[[argparse.ArgumentParser], None]) -> None:
-    alerts = commands.add_parser(
+def register(commands: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
+    """`actuals alerts`; `command` makes a ledger subcommand (cli/actuals.py's `_command`)."""
+    alerts = command(
+        commands,
         "alerts",
-        help="budget, spike, drift alerts and spend reports to webhooks, once each",
-        description="Evaluate the manifest's [alerts] on the ledger: budget thresholds, cost "
-        "spikes, drift from the estimate, weekly/monthly reports; deliver each new one to "
-        "every [[alerts.webhooks]] destination (retried with back-off; remembered in the "
-        "ledger so a later run does not send it again). Exit 1 when a delivery failed.",
+        run_alerts,
+        "budget, spike, drift alerts and spend reports to webhooks, once each",
+        "Evaluate the manifest's [alerts] on the ledger: budget thresholds, cost spikes, drift "
+        "from the estimate, weekly/monthly reports; deliver each new one to every "
+        "[[alerts.webhooks]] destination (retried with back-off; remembered in the ledger so a "
+        "later run does not send it again). Exit 1 when a delivery failed.",
     )
-    ledger_args(alerts)
     alerts.add_argument(
         "--dry-run",
         action="store_true",
@@ -68,7 +70,6 @@ def register(commands: Any, ledger_args: Callable[[argparse.ArgumentParser], Non
         help="text: one line per alert and destination; json; markdown: each alert's message",
     )
     alerts.add_argument("--scenario", "-s", help="scenario of the estimate drift compares with")
-    alerts.set_defaults(run=run_alerts)
 
 
 def destinations(manifest: Manifest | None, env: dict[str, str]) -> list[Destination]:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.estimate import Estimate, ScenarioTerms, Sourced, price_call
 from llmcost_lsp.core.pricing.db import ModelEntry
 from llmcost_lsp.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from llmcost_lsp.core.manifest import Manifest
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,17 @@ def _minus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     return a - b if a is not None and b is not None else None
 
 
+def rule_suggestions(manifest: Manifest | None, prompt_id: str) -> list[tuple[str, str]]:
+    """(model, "rule: <when_over_budget>") the manifest's `[[rules]]` suggest for `prompt_id`:
+    the rules for it and for "*", in the manifest's order (a model once)."""
+    found: dict[str, str] = {}
+    for rule in manifest.rules if manifest else ():
+        if rule.when_over_budget in (prompt_id, "*"):
+            for name in rule.suggest:
+                found.setdefault(name, f"rule: {rule.when_over_budget}")
+    return list(found.items())
+
+
 def swap_suggestions(
     workspace: Workspace, prompt_id: str, terms: ScenarioTerms | None = None, limit: int = 3
 ) -> list[Alternative]:
@@ -165,14 +180,11 @@ def swap_suggestions(
     base = workspace.result(prompt_id, terms).estimate
     if base is None or base.monthly_usd is None:
         return []
-    candidates: list[tuple[ModelEntry, str]] = []
-    manifest = workspace.manifest
-    for rule in manifest.rules if manifest else ():
-        if rule.when_over_budget not in (prompt_id, "*"):
-            continue
-        for name in rule.suggest:
-            if name in workspace.db:
-                candidates.append((workspace.db.resolve(name), f"rule: {rule.when_over_budget}"))
+    candidates = [
+        (workspace.db.resolve(name), source)
+        for name, source in rule_suggestions(workspace.manifest, prompt_id)
+        if name in workspace.db
+    ]
     if not candidates:
         candidates = [
             (model, "same provider")

@@ -20,6 +20,7 @@ from llmcost_lsp.core.ledger.drift import HINT, drifts
 from llmcost_lsp.core.ledger.month import MonthToDate, read_month_to_date
 from llmcost_lsp.core.workspace import PromptResult, Workspace
 from llmcost_lsp.present import money
+from llmcost_lsp.present.actuals import forecast_line
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,11 @@ def hover_markdown(result: PromptResult, actual: MonthToDate | None) -> str:
     estimate = result.estimate
     if estimate is not None and estimate.monthly_usd is not None:
         text += f" · estimate for these days {money(actual.expected_usd(estimate.monthly_usd))}"
+    forecast = actual.forecast()
+    if forecast is not None:
+        text += f"\n\n{forecast_line(forecast)}"
+        if estimate is not None and estimate.monthly_usd is not None:
+            text += f" · estimate {money(estimate.monthly_usd)}"
     return text + "\n"
 
 

@@ -38,15 +38,21 @@ from llmcost_lsp.core.ledger.rows import (
     PromptDayKey,
     Totals,
     UserDayKey,
+    day_of,
     totals_from,
 )
 from llmcost_lsp.core.ledger.store import (
+    DAY_US,
+    GROUP_SUMS,
     HOUR_US,
     STAT_FIELDS,
+    ComponentGroup,
     LedgerError,
     SqlStore,
     WriteResult,
     WriterStats,
+    bracket_sql,
+    component_group,
     keyset_start,
     repriced,
     stats_from,
@@ -342,6 +348,25 @@ class ClickHouseStore(SqlStore):
             f"WHERE {where} GROUP BY prompt_id, hour"
         )
         return [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+    def component_groups(
+        self,
+        since_ts: int | None,
+        until_ts: int | None,
+        project: str | None,
+        thresholds: Sequence[int] = (),
+    ) -> list[ComponentGroup]:
+        where = f"ts >= {int(-(2**62) if since_ts is None else since_ts)} AND ts < " + str(
+            int(2**62 if until_ts is None else until_ts)
+        )
+        if project is not None:
+            where += f" AND project = {literal(project)}"
+        rows = self.client.rows(
+            f"SELECT prompt_id, coalesce(model_id, model), intDiv(ts, {DAY_US}), service_tier, "
+            f"{bracket_sql(thresholds)}, {GROUP_SUMS} FROM calls FINAL WHERE {where} "
+            "GROUP BY 1, 2, 3, 4, 5"
+        )
+        return [component_group(row, day_of(int(row[2]) * DAY_US)) for row in rows]
 
     def sent_alerts(self) -> set[tuple[str, str]]:
         raise _NO_ALERTS

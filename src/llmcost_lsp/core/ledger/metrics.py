@@ -88,14 +88,22 @@ def budget_scopes(manifest: Manifest | None) -> list[BudgetScope]:
     return scopes
 
 
+def scope_prompts(
+    scope: BudgetScope, keys: Iterable[str], name: Callable[[str], str] = str
+) -> set[str]:
+    """Which of `keys` (prompt ids as `name` maps them) `scope` covers."""
+    keys = set(keys)
+    if scope.prompts is None:
+        return keys
+    return {name(prompt) for prompt in scope.prompts} & keys
+
+
 def scope_cost(
     scope: BudgetScope, by_prompt: Mapping[str, int], name: Callable[[str], str] = str
 ) -> int:
     """The priced cost (pico-USD) of the calls `scope` covers, from the cost per prompt
     (`name` maps a manifest prompt id to the key `by_prompt` uses)."""
-    if scope.prompts is None:
-        return sum(by_prompt.values())
-    return sum(by_prompt.get(key, 0) for key in {name(prompt) for prompt in scope.prompts})
+    return sum(by_prompt[key] for key in scope_prompts(scope, by_prompt, name))
 
 
 def month_share(now: datetime) -> Decimal:

@@ -76,30 +76,57 @@ class Pricer:
 
     def price(self, usage: Usage, day: date, mode: str | None = None) -> CallPrice:
         """The cost of `usage` at the prices in effect on `day` (the call's UTC date)."""
-        entry = self.entry(usage.model)
+        return self.price_sums(
+            usage.model,
+            day,
+            mode or mode_of(usage.service_tier),
+            tier_input_tokens=usage.input_tokens,
+            input_tokens=usage.input_tokens,
+            cache_read_tokens=usage.cache_read_tokens,
+            cache_write_5m_tokens=usage.cache_write_5m_tokens,
+            cache_write_1h_tokens=usage.cache_write_1h_tokens,
+            output_tokens=usage.output_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+        )
+
+    def price_sums(
+        self,
+        model: str | None,
+        day: date,
+        mode: str,
+        *,
+        tier_input_tokens: int,
+        input_tokens: int,
+        cache_read_tokens: int,
+        cache_write_5m_tokens: int,
+        cache_write_1h_tokens: int,
+        output_tokens: int,
+        reasoning_tokens: int,
+    ) -> CallPrice:
+        """One call, or the token sums of calls that share a model, day, mode and long-context
+        tier (`tier_input_tokens`: a call's input, which picks the tier): a price is linear in
+        the tokens within a tier, so the sums cost what the calls cost together."""
+        entry = self.entry(model)
         if entry is None:
-            reason = "no model named" if not usage.model else f"unknown model {usage.model!r}"
+            reason = "no model named" if not model else f"unknown model {model!r}"
             return CallPrice(None, None, None, None, reason)
-        mode = mode or mode_of(usage.service_tier)
         if entry.id not in self._override_cache:
             self._override_cache[entry.id] = self._overrides(entry) if self._overrides else None
         overrides = self._override_cache[entry.id]
         try:
-            prices, list_rates, rates = call_rates(entry, usage.input_tokens, mode, overrides, day)
+            prices, list_rates, rates = call_rates(entry, tier_input_tokens, mode, overrides, day)
         except LlmCostError as error:
             return CallPrice(entry.id, None, None, None, error.message)
+        written = cache_write_5m_tokens + cache_write_1h_tokens
         components, _ = priced_components(
             entry.id,
             rates,
             list_rates,
-            uncached=Decimal(usage.uncached_input_tokens),
-            cached=Decimal(usage.cache_read_tokens),
-            writes=(
-                ("5m", Decimal(usage.cache_write_5m_tokens)),
-                ("1h", Decimal(usage.cache_write_1h_tokens)),
-            ),
-            output=Decimal(usage.output_tokens),
-            reasoning=Decimal(usage.reasoning_tokens),
+            uncached=Decimal(input_tokens - cache_read_tokens - written),
+            cached=Decimal(cache_read_tokens),
+            writes=(("5m", Decimal(cache_write_5m_tokens)), ("1h", Decimal(cache_write_1h_tokens))),
+            output=Decimal(output_tokens),
+            reasoning=Decimal(reasoning_tokens),
         )
         cost = sum((c.usd for c in components), Decimal(0))
         list_cost = sum((c.list_usd for c in components), Decimal(0))

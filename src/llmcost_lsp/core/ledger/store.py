@@ -31,6 +31,7 @@ from llmcost_lsp.core.ledger.rows import (
 
 SCHEMA_VERSION = 4
 HOUR_US = 3_600_000_000
+DAY_US = 86_400_000_000
 _BATCH_ROWS = 400  # 22 columns × 400 rows stays far below every driver's parameter limit
 
 
@@ -63,6 +64,49 @@ class WriterStats:
     dropped: int
     rejected: int
     write_errors: int
+
+
+@dataclass(frozen=True)
+class ComponentGroup:
+    """Sums of the calls of one prompt, model, UTC day, service tier and input-size bracket
+    (`core.ledger.efficiency`)."""
+
+    prompt_id: str
+    model: str  # the price DB's id when known, else as reported
+    day: str
+    service_tier: str
+    calls: int
+    unpriced: int
+    input_tokens: int
+    cache_read_tokens: int
+    cache_write_5m_tokens: int
+    cache_write_1h_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    cost_pusd: int  # the priced calls
+    max_input_tokens: int  # the largest call: every call of the group is in its bracket
+
+
+def bracket_sql(thresholds: Sequence[int]) -> str:
+    """How many of `thresholds` (integers) a call's input passes: its input-size bracket."""
+    if not thresholds:
+        return "0"
+    return " + ".join(
+        f"(CASE WHEN input_tokens > {int(limit)} THEN 1 ELSE 0 END)" for limit in thresholds
+    )
+
+
+GROUP_SUMS = (
+    "count(*), count(*) - count(cost_pusd), sum(input_tokens), sum(cache_read_tokens), "
+    "sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(output_tokens), "
+    "sum(reasoning_tokens), coalesce(sum(cost_pusd), 0), max(input_tokens)"
+)
+
+
+def component_group(row: Sequence[Any], day: str) -> ComponentGroup:
+    return ComponentGroup(
+        str(row[0]), str(row[1]), day, str(row[3]), *(int(v or 0) for v in row[5:15])
+    )
 
 
 def stats_from(row: Sequence[Any]) -> WriterStats:
@@ -457,6 +501,30 @@ class SqlStore:
             params,
         )
         return [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+    def component_groups(
+        self,
+        since_ts: int | None,
+        until_ts: int | None,
+        project: str | None,
+        thresholds: Sequence[int] = (),
+    ) -> list[ComponentGroup]:
+        """The calls of [since_ts, until_ts) summed per prompt, model, UTC day, service tier
+        and input-size bracket (`thresholds`: input-token counts; a bracket is how many of
+        them a call's input passes), from the raw rows."""
+        where = "ts >= ? AND ts < ?"
+        params: list[Any] = [-(2**62) if since_ts is None else since_ts,
+                             2**62 if until_ts is None else until_ts]  # fmt: skip
+        if project is not None:
+            where += " AND project = ?"
+            params.append(project)
+        rows = self._query(
+            f"SELECT prompt_id, coalesce(model_id, model), ts / {DAY_US}, service_tier, "
+            f"{bracket_sql(thresholds)}, {GROUP_SUMS} FROM calls WHERE {where} "
+            "GROUP BY 1, 2, 3, 4, 5",
+            params,
+        )
+        return [component_group(row, day_of(int(row[2]) * DAY_US)) for row in rows]
 
     # -- alerts sent -----------------------------------------------------------------------
 
