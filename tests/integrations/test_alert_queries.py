@@ -1,6 +1,6 @@
-"""The raw-row queries of alerts and analytics (`hourly_cost`: spikes; `component_groups`:
-model efficiency) give the same figures on SQLite, a real PostgreSQL and ClickHouse's engine
-(chdb) — each store has its own integer division and positional GROUP BY."""
+"""The queries of alerts and analytics (`hourly_cost`: spikes; `component_groups`: model
+efficiency; `daily_cost`: the forecast's series) give the same figures on SQLite, a real
+PostgreSQL and ClickHouse's engine (chdb): each has its own integer division and GROUP BY."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def test_the_same_hours_and_groups_on_every_store(location: str, tmp_path: Path)
         reference.write(rows())
         until = micros(NOW) + 1
         expected_hours = sorted(reference.hourly_cost(until - 25 * HOUR_US, until))
+        expected_days = sorted(reference.daily_cost("2026-11-01", "2026-12-01"))
         expected_groups = sorted(
             reference.component_groups(None, None, None, (500, 1000)), key=repr
         )
@@ -53,6 +54,8 @@ def test_the_same_hours_and_groups_on_every_store(location: str, tmp_path: Path)
         assert sorted(store.hourly_cost(until - HOUR_US, until, project="b")) == [
             ("search/answer", 0, 6, 0, sum(r.cost_pusd or 0 for r in rows() if r.project == "b"))
         ]
+        assert sorted(store.daily_cost("2026-11-01", "2026-12-01")) == expected_days
+        assert ("2026-11-13", "old", 3 * rows()[0].cost_pusd) in expected_days  # type: ignore[operator]
         groups = sorted(store.component_groups(None, None, None, (500, 1000)), key=repr)
         assert groups == expected_groups
         assert {g.model for g in groups} == {"gpt-4o", "claude-sonnet-4-6", "my-finetune"}

@@ -290,6 +290,15 @@ class ClickHouseStore(SqlStore):
         )
         return [((row[0], row[1]), _totals(row[2:])) for row in rows]
 
+    def daily_cost(
+        self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
+    ) -> list[tuple[str, str, int]]:
+        rows = self.client.rows(
+            f"SELECT toString(day), prompt_id, sum(coalesce(cost_pusd, 0)) FROM calls FINAL "
+            f"WHERE {_days(since_day, until_day, project)} GROUP BY day, prompt_id"
+        )
+        return [(str(day), str(prompt), int(cost or 0)) for day, prompt, cost in rows]
+
     def user_rollups(
         self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
     ) -> list[tuple[UserDayKey, Totals]]:

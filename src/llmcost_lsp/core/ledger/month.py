@@ -61,25 +61,20 @@ class MonthToDate:
 def month_to_date(
     store: SqlStore, today: date, project: str | None = None, *, daily: bool = False
 ) -> dict[str, MonthToDate]:
-    """Each prompt's month so far; `daily`: with its spend per day (for the forecast; reads a
-    row per day, prompt and model instead of one per prompt and model)."""
+    """Each prompt's month so far; `daily`: with its spend per day (the forecast's series)."""
     first = today.replace(day=1)
     until = today + timedelta(days=1)
     sums: dict[str, Totals] = {}
-    models: dict[str, set[str]] = {}
+    models: dict[str, list[str]] = {}
+    for (prompt_id, model), totals in store.prompt_totals(
+        first.isoformat(), until.isoformat(), project
+    ):
+        sums.setdefault(prompt_id, Totals()).add(totals)
+        models.setdefault(prompt_id, []).append(model)
     days: dict[str, list[int]] = {}
     if daily:
-        for key, totals in store.prompt_rollups(first.isoformat(), until.isoformat(), project):
-            sums.setdefault(key.prompt_id, Totals()).add(totals)
-            models.setdefault(key.prompt_id, set()).add(key.model)
-            spend = days.setdefault(key.prompt_id, [0] * today.day)
-            spend[int(key.day[8:10]) - 1] += totals.cost_pusd
-    else:
-        for (prompt_id, model), totals in store.prompt_totals(
-            first.isoformat(), until.isoformat(), project
-        ):
-            sums.setdefault(prompt_id, Totals()).add(totals)
-            models.setdefault(prompt_id, set()).add(model)
+        for day, prompt_id, cost in store.daily_cost(first.isoformat(), until.isoformat(), project):
+            days.setdefault(prompt_id, [0] * today.day)[int(day[8:10]) - 1] += cost
     return {
         prompt_id: MonthToDate(
             prompt_id,

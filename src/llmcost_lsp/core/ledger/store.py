@@ -426,6 +426,19 @@ class SqlStore:
         )
         return [((row[0], row[1]), _totals(row[2:])) for row in rows]
 
+    def daily_cost(
+        self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
+    ) -> list[tuple[str, str, int]]:
+        """(day, prompt, cost of the priced calls) from the day rollups, summed over models in
+        the database: the forecast's daily series without a row per model."""
+        where, params = _day_filter(since_day, until_day, project)
+        rows = self._query(
+            f"SELECT day, prompt_id, sum(cost_pusd) FROM rollup_prompt{where} "
+            "GROUP BY day, prompt_id",
+            params,
+        )
+        return [(str(day), str(prompt), int(cost or 0)) for day, prompt, cost in rows]
+
     def user_rollups(
         self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
     ) -> list[tuple[UserDayKey, Totals]]:
