@@ -193,6 +193,11 @@ def test_alerts_are_sent_once_per_destination(
     record(ledger, root, 35)  # $9.10 of the $10 budget: 91%
     code, out = alerts(capsys, ledger, root, "--dry-run")
     assert code == 0 and "would send" in out and hook.received == [] == other.received
+    code, out = alerts(capsys, ledger, root, "--dry-run", "--format", "json")
+    (dry,) = json.loads(out)["alerts"]
+    assert dry["alert"]["key"] == f"budget|*|prompt:triage|{suite_now():%Y-%m}|80%"
+    assert [d["state"] for d in dry["deliveries"]] == ["would send", "would send"]
+    assert all("/services/" not in d["destination"] for d in dry["deliveries"])
 
     code, out = alerts(capsys, ledger, root)
     assert code == 0, out

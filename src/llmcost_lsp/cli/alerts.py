@@ -174,9 +174,15 @@ def deliver(
     skipped, the rest is claimed (so two runs at once do not both send), posted, and recorded
     as sent, or freed for the next run when it failed."""
     from llmcost_lsp.core.ledger.rows import micros
+    from llmcost_lsp.core.ledger.store import LedgerError
     from llmcost_lsp.integrations.webhook import post_json
 
-    sent = store.sent_alerts()
+    try:
+        sent = store.sent_alerts()
+    except LedgerError:
+        if not dry_run:
+            raise
+        sent = set()  # a store that keeps no record (ClickHouse): everything would be sent
     out = []
     for alert in alerts:
         for target in targets:
