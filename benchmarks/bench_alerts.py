@@ -1,6 +1,7 @@
 """`llm-cost actuals alerts` evaluation over a month of calls (default 1,000,000: 200 prompts ×
-5 models over 30 days (30,000 rollup rows), ~33,000 calls a day, budgets on every prompt, the workspace and 20 tag
-values, a spike in the last hour), beside a baseline measured in the same run:
+5 models over 30 days, 30,000 rollup rows, ~33,000 calls a day, budgets on every prompt, the
+workspace and 20 tag values, a spike in the last hour), beside a baseline measured in the same
+run:
 
 - baseline: the month-by-prompt summary from the rollups (`actuals summary --by prompt`)
 - budgets (month rollups), spikes (the raw rows of the last 25 hours through the ts index),
