@@ -103,6 +103,25 @@ def test_same_date_is_not_a_downgrade_and_reinstall_is_a_no_op(
     assert result.already_installed
 
 
+@pytest.mark.parametrize("days", [5, 0], ids=["installed", "bundled"])
+def test_a_db_of_the_same_date_with_other_content_is_refused(
+    store: PriceStore, pair: KeyPair, days: float
+) -> None:
+    """Probe note 20: a different DB with the date of the one in use replaced it (exit 0), and
+    the ledger, which names prices by that date, could no longer tell the two apart."""
+    if days:
+        install(store, pair, days)
+    document = json.loads(db_bytes(days))
+    document["models"][0]["display_name"] = "Re-signed with other prices"
+    data = json.dumps(document, indent=2).encode()
+    source = "installed" if days else "bundled"
+    with pytest.raises(RollbackError, match=f"the {source} DB in use has the same date and other"):
+        store.install(data, signed(pair, data), origin="same-date.json")
+    in_use = store.select().db
+    assert in_use.updated_at == BUNDLED.updated_at + timedelta(days=days)
+    assert all(model.display_name != "Re-signed with other prices" for model in in_use.models())
+
+
 def test_previous_is_kept_and_rollback_restores_it(store: PriceStore, pair: KeyPair) -> None:
     first = install(store, pair, 1)
     second = install(store, pair, 2)

@@ -31,7 +31,8 @@ _FOLDER_NAME = re.compile(r"db-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{12}")
 
 
 class RollbackError(SignatureError):
-    """An update older than the DB in use: refused, like a forged downgrade would be (exit 3)."""
+    """An update older than the DB in use, or of its date with other content: refused, like a
+    forged downgrade would be (exit 3)."""
 
     default_code = "pricing-rollback"
 
@@ -107,6 +108,17 @@ def verify_db(
     )
     check_key_validity(verified.key, db.updated_at, origin)
     return VerifiedDb(db, verified, comment, hashlib.sha256(data).hexdigest())
+
+
+def _same_content(data: bytes, selection: Selection) -> bool:
+    """Whether `data` holds the same DB as the one in use (the same JSON, however written)."""
+    from llmcost_lsp.core.pricing.db import bundled_price_bytes
+
+    try:
+        in_use = selection.path.read_bytes() if selection.path else bundled_price_bytes()
+        return bool(json.loads(data) == json.loads(in_use))
+    except (OSError, ValueError):
+        return False
 
 
 def _bundled_db() -> PriceDB:
@@ -274,6 +286,16 @@ class PriceStore:
                 location=Location(origin),
                 hint="updates only move forward; `llm-cost pricing rollback` restores the "
                 "previously installed DB",
+            )
+        if candidate.db.updated_at == in_use.updated_at and not _same_content(data, selection):
+            from llmcost_lsp.core.pricing.trust import format_rfc3339
+
+            raise RollbackError(
+                f"refusing to install a price DB dated {format_rfc3339(candidate.db.updated_at)}: "
+                f"the {selection.source} DB in use has the same date and other content",
+                location=Location(origin),
+                hint="a DB's updated_at names its prices (the ledger records it with every "
+                "call): a corrected DB needs a later updated_at",
             )
         # The installed DB becomes the previous one, even when the bundled DB was newer.
         state = {} if selection.warnings else self._read_state()
