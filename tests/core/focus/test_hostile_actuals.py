@@ -93,3 +93,40 @@ def test_lone_cr_line_ends_still_read(tmp_path: Path) -> None:
     actuals = read_actuals(path)
     assert actuals.rows_read == 2 and actuals.skipped_rows == 0
     assert actuals.prompts["p"].requests == 14
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [("EffectiveCost", "is out of range (at most 10^15)"), ("x_InputTokens", "is not a number")],
+    ids=["decimal128-1E+30", "list-typed-tokens"],
+)
+def test_absurd_parquet_values_are_located_row_errors(
+    tmp_path: Path, column: str, message: str
+) -> None:
+    """Probe 3.13e: a decimal128 cost of 1E+30 ended in an InvalidOperation traceback, and
+    list-typed tokens in `cannot unpack non-iterable int object`."""
+    pa = pytest.importorskip("pyarrow", reason="pip install 'llm-cost[parquet]'")
+    pq = pytest.importorskip("pyarrow.parquet", reason="pip install 'llm-cost[parquet]'")
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    values = {
+        "EffectiveCost": pa.array([Decimal("0.01")], pa.decimal128(10, 4)),
+        "x_InputTokens": pa.array([10], pa.int64()),
+    }
+    values[column] = (
+        pa.array([Decimal("1E+30")], pa.decimal128(38, 0))
+        if column == "EffectiveCost"
+        else pa.array([[1, 2]], pa.list_(pa.int64()))
+    )
+    start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
+    path = tmp_path / "absurd.parquet"
+    pq.write_table(
+        pa.table({"ResourceId": ["p"], "ChargePeriodStart": [start], "ChargePeriodEnd": [end],
+                  **values}),
+        path,
+    )  # fmt: skip
+    with pytest.raises(InputError) as raised:
+        read_actuals(path).raise_if_malformed()
+    assert f"absurd.parquet:1: column {column} (row 1): " in str(raised.value)
+    assert message in str(raised.value)
