@@ -7,9 +7,13 @@
 2. Peak RSS (VmHWM) of the server over the storm.
 3. Notifications that must leave nothing behind: RSS growth over 30,000 didClose of a
    document outside the workspace (pygls 2.1.1 kept 2.8 KB per notification).
-4. Soak (--soak SECONDS): ~12 edits and one hint per second; RSS at the start and the end.
+4. Soak (--soak SECONDS), as the reliability probe ran it: ten small prompts and the 200 KB one
+   open, an edit every 1/12 s (about 9 a second with the hints) and one hint per second, a small
+   prompt closed and opened again every 20 s; RSS every minute, the hints' latency (median, p95,
+   max) and the last hint against a fresh count. --soak-only skips 1-3: the soak starts from a
+   fresh server.
 
-Run: python benchmarks/bench_lsp_storm.py [--soak 600] [--src PATH]
+Run: python benchmarks/bench_lsp_storm.py [--soak 600 [--soak-only]] [--src PATH]
 (--src runs the server from another checkout's src/, e.g. main's, for a before/after.)
 """
 
@@ -132,6 +136,11 @@ def fresh_tokens(tmp: Path, text: str, env: dict[str, str]) -> int:
     return int(prompt["estimate"]["tokens"]["input"])
 
 
+def did_open(client: Client, uri: str, text: str) -> None:
+    document = {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}
+    client.notify("textDocument/didOpen", {"textDocument": document})
+
+
 def did_change(client: Client, uri: str, version: int, change: dict[str, Any]) -> None:
     document = {"uri": uri, "version": version}
     client.notify("textDocument/didChange", {"textDocument": document, "contentChanges": [change]})
@@ -145,10 +154,65 @@ def hint_tokens(client: Client, uri: str, text: str) -> Any:
     )
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def soak(client: Client, tmp: Path, uri: str, text: str, seconds: float, rng: random.Random,
+         env: dict[str, str]) -> None:  # fmt: skip
+    """Edit for `seconds` as the probe did; print RSS per minute, hint latency, exactness."""
+    small = []
+    for index in range(10):
+        path = tmp / "prompts" / f"small{index}.txt"
+        path.write_text(f"Small prompt {index}: summarise {{topic}} for the reader.\n")
+        small.append((path.as_uri(), path.read_text()))
+        did_open(client, *small[-1])
+    version, edits, reopened, latencies = 1_000_000, 0, 0, []
+    start = time.monotonic()
+    rss = [client.rss_mb()]
+    next_hint, next_rss, next_reopen = start, start + 60, start + 20
+    while (now := time.monotonic()) - start < seconds:
+        text, change = random_edit(text, rng)
+        version += 1
+        edits += 1
+        did_change(client, uri, version, change)
+        if now >= next_hint:
+            asked = time.perf_counter()
+            hint_tokens(client, uri, text)
+            latencies.append(time.perf_counter() - asked)
+            next_hint += 1
+        if now >= next_reopen:
+            small_uri, small_text = small[reopened % len(small)]
+            client.notify("textDocument/didClose", {"textDocument": {"uri": small_uri}})
+            did_open(client, small_uri, small_text)
+            reopened += 1
+            next_reopen += 20
+        if now >= next_rss:
+            rss.append(client.rss_mb())
+            next_rss += 60
+        time.sleep(1 / 12)
+    rss.append(client.rss_mb())
+    hints = hint_tokens(client, uri, text)
+    shown = int(str(hints[0]["label"]).split(" tok")[0].lstrip("≈").replace(",", ""))
+    fresh = fresh_tokens(tmp, text, env)
+    print(f"soak {seconds:.0f} s: {edits:,} edits, {len(latencies)} hints, {reopened} close/reopen")
+    print("soak RSS (MB) at start, every minute, end: " + ", ".join(f"{r:.0f}" for r in rss))
+    print(f"soak RSS growth {rss[-1] - rss[0]:+.0f} MB; peak {client.rss_mb('VmHWM'):.0f} MB")
+    print(
+        f"soak hint latency: median {percentile(latencies, 0.5) * 1000:.0f} ms, p95 "
+        f"{percentile(latencies, 0.95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+    )
+    print(f"soak last hint {shown:,} tokens; fresh count {fresh:,}"
+          + (" (equal)" if shown == fresh else " (DIFFERENT)"))  # fmt: skip
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores shared)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--changes", type=int, default=5_000)
     parser.add_argument("--soak", type=float, default=0, help="seconds of editing soak")
+    parser.add_argument("--soak-only", action="store_true", help="no storm before the soak")
     parser.add_argument("--src", help="run the server from this src/ folder")
     args = parser.parse_args()
     rng = random.Random(7)
@@ -168,9 +232,12 @@ def main() -> None:
     uri = (tmp / "prompts" / "big.txt").as_uri()
     client.request("initialize", {"processId": None, "rootUri": tmp.as_uri(), "capabilities": {}})
     client.notify("initialized", {})
-    client.notify("textDocument/didOpen", {"textDocument": {
-        "uri": uri, "languageId": "plaintext", "version": 1, "text": text}})  # fmt: skip
+    did_open(client, uri, text)
     hint_tokens(client, uri, text)
+    if args.soak_only:
+        soak(client, tmp, uri, text, args.soak, rng, env)
+        client.close()
+        return
     version = 1
     # baseline: one edit, then a hint, when idle
     idle = []
@@ -212,20 +279,7 @@ def main() -> None:
                                           "position": {"line": 0, "character": 0}})  # fmt: skip
     print(f"30,000 didClose outside the workspace: RSS {before:.0f} -> {client.rss_mb():.0f} MB")
     if args.soak:
-        soak_start, rss = time.monotonic(), [client.rss_mb()]
-        next_hint = soak_start
-        while time.monotonic() - soak_start < args.soak:
-            text, change = random_edit(text, rng)
-            version += 1
-            did_change(client, uri, version, change)
-            if time.monotonic() >= next_hint:
-                hint_tokens(client, uri, text)
-                next_hint += 1
-                if int(time.monotonic() - soak_start) % 60 == 0:
-                    rss.append(client.rss_mb())
-            time.sleep(1 / 12)
-        rss.append(client.rss_mb())
-        print(f"soak {args.soak:.0f} s: RSS (MB) " + ", ".join(f"{r:.0f}" for r in rss))
+        soak(client, tmp, uri, text, args.soak, rng, env)
     client.close()
 
 
