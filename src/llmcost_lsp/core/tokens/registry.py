@@ -50,7 +50,7 @@ class Counter:
 
 def _tiktoken_counter(encoding: str) -> Callable[[str], int]:
     def count(text: str) -> int:
-        return len(vocab.get_encoding(encoding).encode_ordinary(text))
+        return vocab.count_ordinary(encoding, text)
 
     return count
 

@@ -5,6 +5,10 @@ So the first load also writes the parsed ranks in a compact binary form (`rank_c
 cache dir, and later processes read that instead: its own SHA-256, recorded beside it, is checked
 on every read, and a missing, corrupt or foreign cache is rebuilt from the shipped, hash-checked
 file. Counts are the same either way.
+
+Building tiktoken's encoder from the ranks costs more still, so the first count of a process
+uses an encoder of only the ranks its text can use (`restricted.py`), exact for that text at a
+fraction of the cost; the whole encoder is built, once, when a second text is counted.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ VOCABULARIES: dict[str, VocabFile] = {
 
 _LOCK = threading.Lock()
 _ENCODINGS: dict[str, tiktoken.Encoding] = {}
+_RANKS: dict[str, dict[bytes, int]] = {}  # loaded in this process, for the encoders built here
+_FIRST_COUNTED: set[str] = set()  # encodings whose one restricted count this process has made
 
 
 def data_dir() -> Path:
@@ -169,17 +175,34 @@ def build_encoding(
 ) -> tiktoken.Encoding:
     """Build a fresh `tiktoken.Encoding` from the shipped (or `directory`'s) vocabulary, through
     the binary rank cache in `cache_dir` when one is given."""
+    ranks = load_ranks(encoding, directory, cache_dir)
+    return _encoding(encoding, ranks, _tiktoken_params(encoding, ranks))
+
+
+def _encoding(
+    name: str, ranks: dict[bytes, int], params: dict[str, Any], *, whole: bool = True
+) -> tiktoken.Encoding:
     import tiktoken
 
-    ranks = load_ranks(encoding, directory, cache_dir)
-    params = _tiktoken_params(encoding, ranks)
     return tiktoken.Encoding(
-        name=encoding,
+        name=name,
         pat_str=params["pat_str"],
         mergeable_ranks=ranks,
         special_tokens=params["special_tokens"],
-        explicit_n_vocab=params.get("explicit_n_vocab"),
+        explicit_n_vocab=params.get("explicit_n_vocab") if whole else None,
     )
+
+
+def _process_ranks(encoding: str) -> dict[bytes, int]:
+    """The ranks of `encoding`, loaded once per process through the rank cache (call with _LOCK
+    held)."""
+    ranks = _RANKS.get(encoding)
+    if ranks is None:
+        from llmcost_lsp.core.settings import Settings
+
+        cache_dir = Settings.from_env().cache_dir / "vocab"
+        ranks = _RANKS[encoding] = load_ranks(encoding, cache_dir=cache_dir)
+    return ranks
 
 
 def get_encoding(encoding: str) -> tiktoken.Encoding:
@@ -190,13 +213,40 @@ def get_encoding(encoding: str) -> tiktoken.Encoding:
         return cached
     with _LOCK:
         if encoding not in _ENCODINGS:
-            from llmcost_lsp.core.settings import Settings
-
-            cache_dir = Settings.from_env().cache_dir / "vocab"
-            _ENCODINGS[encoding] = build_encoding(encoding, cache_dir=cache_dir)
+            ranks = _process_ranks(encoding)
+            _ENCODINGS[encoding] = _encoding(encoding, ranks, _tiktoken_params(encoding, ranks))
         return _ENCODINGS[encoding]
 
 
+def count_ordinary(encoding: str, text: str) -> int:
+    """Tokens of `text` as ordinary text (special-token strings count as text). The first count
+    of a process is made with an encoder of only the ranks `text` can use, when that is the
+    cheaper way; every other count with the process-wide encoder."""
+    whole = _ENCODINGS.get(encoding)
+    if whole is None and encoding not in _FIRST_COUNTED:
+        first = _first_encoder(encoding, text)
+        if first is not None:
+            return len(first.encode_ordinary(text))
+    return len((whole or get_encoding(encoding)).encode_ordinary(text))
+
+
+def _first_encoder(encoding: str, text: str) -> tiktoken.Encoding | None:
+    """An encoder exact for `text` alone (restricted.py), the first time only; None when the
+    whole encoder is the cheaper or the only safe way."""
+    from llmcost_lsp.core.tokens import restricted
+
+    with _LOCK:
+        if encoding in _FIRST_COUNTED or encoding in _ENCODINGS:
+            return None
+        _FIRST_COUNTED.add(encoding)
+        ranks = _process_ranks(encoding)
+    params = _tiktoken_params(encoding, ranks)
+    if params["pat_str"] not in restricted.KNOWN_PATTERNS:
+        return None
+    needed = restricted.ranks_for(text, ranks)
+    return None if needed is None else _encoding(encoding, needed, params, whole=False)
+
+
 def loaded_encodings() -> frozenset[str]:
-    """Names of the encodings this process has loaded so far."""
-    return frozenset(_ENCODINGS)
+    """Names of the encodings whose vocabulary this process has loaded so far."""
+    return frozenset(_ENCODINGS) | frozenset(_RANKS)
