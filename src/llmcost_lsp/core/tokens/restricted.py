@@ -16,7 +16,7 @@ character before letters or punctuation, and line ends and slashes after punctua
 non-space and of every run of space, every run's prefixes after the character before it, and the
 substrings of each line end with the run (and the one character) before it; none longer than the
 longest vocabulary entry. Enumerating them is cheap for a prompt (a few thousand strings) and
-dear for a large text of many distinct words, so past `MAX_CANDIDATES` the caller builds the whole
+dear for a large text, so past `MAX_CANDIDATES` or `MAX_TEXT_CHARS` the caller builds the whole
 encoder instead.
 """
 
@@ -38,6 +38,9 @@ KNOWN_PATTERNS = frozenset(
 )
 MAX_TOKEN_BYTES = 128  # the longest entry of o200k_base and cl100k_base (a test checks it)
 MAX_CANDIDATES = 200_000  # substrings to look up; beyond this the whole encoder is cheaper
+# Splitting a text into its runs costs about as much per MB as the whole encoder's build: past
+# this size the whole encoder is built straight away.
+MAX_TEXT_CHARS = 256_000
 # Unicode White_Space: what `\s` matches in the regex crate (Python's isspace() has 4 more)
 WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _SPLIT = re.compile(f"([{WHITE_SPACE}]+)")
@@ -51,7 +54,10 @@ _ACROSS_LINE_ENDS = re.compile(
 def candidates(text: str) -> set[bytes] | None:
     """Every byte string of at most MAX_TOKEN_BYTES that can lie within one piece of `text`
     (single bytes left out: every encoder has them); None when there would be more than
-    MAX_CANDIDATES to look up, or the text holds a lone surrogate (tiktoken replaces those)."""
+    MAX_CANDIDATES to look up, the text is longer than MAX_TEXT_CHARS, or it holds a lone
+    surrogate (tiktoken replaces those)."""
+    if len(text) > MAX_TEXT_CHARS:
+        return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
