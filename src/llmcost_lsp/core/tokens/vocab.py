@@ -240,11 +240,13 @@ def _first_encoder(encoding: str, text: str) -> tiktoken.Encoding | None:
             return None
         _FIRST_COUNTED.add(encoding)
         ranks = _process_ranks(encoding)
+    needed = restricted.ranks_for(text, ranks)
+    if needed is None:
+        return None
     params = _tiktoken_params(encoding, ranks)
     if params["pat_str"] not in restricted.KNOWN_PATTERNS:
         return None
-    needed = restricted.ranks_for(text, ranks)
-    return None if needed is None else _encoding(encoding, needed, params, whole=False)
+    return _encoding(encoding, needed, params, whole=False)
 
 
 def loaded_encodings() -> frozenset[str]:
