@@ -3,7 +3,8 @@
 Every figure is a whole process (wall time, median of --runs), its baselines measured in the
 same run, the runs interleaved so a drift of the machine's speed hits both sides alike:
 
-1. `llm-cost tokens` on a 1 MB prompt (no count cache; count cache warm), and `llm-cost
+1. `llm-cost tokens` on a 1 MB prompt (no count cache; count cache warm) and on a 2 KB one (no
+   count cache: the restricted encoder of a first count, core/tokens/restricted.py), and `llm-cost
    estimate` over 1,000 prompt files of 2 KB, vs the seed project's native binary (Rul1an/llm-cost,
    Zig) doing the same. The native binary is built from a checkout given with --seed DIR when the
    `ziglang` 0.14.0 wheel is installed, or taken from --native BIN; without either the rows say
@@ -199,6 +200,8 @@ def bench_tokens(
 ) -> None:
     prompt = scratch / "prompt-1mb.txt"
     prompt.write_text(english(1_000_000, seed=20), encoding="utf-8")
+    small = scratch / "prompt-2kb.txt"  # a prompt's size: its first count needs few ranks
+    small.write_text(english(2048, seed=21), encoding="utf-8")
     counts = {v.label: our_count(v, prompt, scratch / f"count-{v.label}") for v in variants}
     if native is not None:
         counts["native"] = native_count(native, prompt)
@@ -217,12 +220,18 @@ def bench_tokens(
             lambda fresh=fresh: shutil.rmtree(fresh, ignore_errors=True),  # type: ignore[misc]
         )
         commands[f"{v.label} count cache warm"] = Timed(tokens, v.env(scratch / f"warm-{v.label}"))
+        commands[f"{v.label} 2 KB prompt, no count cache"] = Timed(
+            [sys.executable, "-c", CLI, "tokens", str(small), "-m", "gpt-4o", "--no-cache"],
+            v.env(keep),
+        )
     if native is not None:
-        native_argv = [str(native), "tokens", "--model", "gpt-4o", str(prompt)]
-        commands["native"] = Timed(native_argv, dict(os.environ))
+        native_argv = [str(native), "tokens", "--model", "gpt-4o"]
+        commands["native"] = Timed([*native_argv, str(prompt)], dict(os.environ))
+        commands["native 2 KB prompt"] = Timed([*native_argv, str(small)], dict(os.environ))
     times = interleaved(commands, runs)
     for name, values in times.items():
-        versus = f"   {ratio(times, name, 'native')} native" if native is not None else ""
+        base = "native 2 KB prompt" if "2 KB" in name else "native"
+        versus = f"   {ratio(times, name, base)} native" if native is not None else ""
         print(f"   {name:<44} {ms(values)}{versus}")
     if native is None:
         print(f"   native binary: skipped, {why}")
