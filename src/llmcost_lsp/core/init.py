@@ -146,7 +146,9 @@ def plan_init(
             raise ManifestSchemaError(analysis.errors or analysis.issues)
         manifest = analysis.manifest
     result = discover(root, manifest)
-    parsed = {p.id: parse_any(p.path, p.text, p.format, p.site) for p in result.prompts}
+    parsed = {
+        p.id: parse_any(p.path, p.text, p.format, p.site, result.modules) for p in result.prompts
+    }
     stubs = [
         PromptStub(
             p.id,
@@ -230,7 +232,8 @@ def next_step(
     a fact, and a copy of the file's model would hide a later change to the file."""
     defaults = defaults or Defaults()
     if parsed.model:
-        model = f"model = {json.dumps(parsed.model)}    # named in the prompt file; set to override"
+        where = "at the call" if parsed.format in CODE_FORMATS else "in the prompt file"
+        model = f"model = {json.dumps(parsed.model)}    # named {where}; set to override"
     elif defaults.model:
         model = f"model = {json.dumps(defaults.model)}    # from [defaults]; set to override"
     else:

@@ -14,6 +14,7 @@ import pytest
 from llmcost_lsp.core.code.modules import ModuleSource, module_files
 from llmcost_lsp.core.code.python import scan_python
 from llmcost_lsp.core.code.scan import scan_text
+from llmcost_lsp.core.init import plan_init
 from llmcost_lsp.core.workspace import Workspace
 
 SYSTEM = "You are a careful research assistant. Cite a source for every claim you make."
@@ -180,6 +181,27 @@ def test_an_edit_of_the_imported_module_refreshes_the_call_in_the_editor(tmp_pat
     assert after is not None and after.content_hash != before.content_hash
     assert workspace.apply_change(root / "app/prompts.py", None) == {prompt_id}  # closed: disk
     assert workspace.parsed(prompt_id).messages[0].text == SYSTEM
+
+
+def test_init_sizes_the_variables_and_names_the_model_an_imported_prompt_brings(
+    tmp_path: Path,
+) -> None:
+    """`init`'s next step for a call reads through imports as the estimate does: the model
+    imported from app/prompts.py and the `{name}` of the imported template are listed."""
+    root = _files(
+        tmp_path,
+        {
+            "app/prompts.py": PROMPTS,
+            "app/search.py": _app(
+                "from .prompts import GREETING, MODEL", "GREETING.format(name=q)", "MODEL"
+            ),
+        },
+    )
+    plan = plan_init(root)
+    entry = plan.new_text[plan.new_text.index('[prompts."app/search.py::answer"]') :]
+    assert 'model = "gpt-4o"    # named at the call; set to override' in entry
+    assert "# name = 100" in entry  # the imported template's variable, to size
+    assert "# GREETING" not in entry  # not an unread name any more
 
 
 def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None:
