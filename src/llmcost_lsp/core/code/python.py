@@ -30,6 +30,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from llmcost_lsp.core.code.assemble import (
+    Assembled,
+    Part,
+    SiteKeys,
+    Unread,
+    assemble,
+    call_site,
+)
 from llmcost_lsp.core.code.model import (
     CallSite,
     CodeMessage,
@@ -72,11 +80,8 @@ _MAX_TOKENS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 # receivers of `.invoke(…)` naming a chat model: `llm`, `self.llm`, `llm_with_tools`, `judge_model`
 _LLM_NAME = re.compile(r"llm|chat_?model|^model$|_model$")
 _MAX_STEPS = 5_000  # expressions followed for one call, e.g. `a if c else b` chains double
+_NO_MESSAGES = "the call passes no messages="
 _MAX_DEPTH = 200  # deeper expressions are not followed (generated code): reported, never a crash
-
-
-class Unread(Exception):
-    """A value we cannot read statically; the message says why."""
 
 
 ImportEntry = tuple[int, str, str]  # (leading dots, module, name; "" for the module itself)
@@ -194,7 +199,7 @@ class _FileScanner:
         self.imports: set[str] = set()  # top-level packages imported
         self.names: dict[str, str] = {}  # local name -> imported `module.name`
         self.sites: list[CallSite] = []
-        self.keys: dict[str, int] = {}
+        self.keys = SiteKeys()
         self.steps = 0  # expressions followed for the current call: bounded (_MAX_STEPS)
         self.resolving: set[tuple[int, str]] = set()  # names being followed (cycles)
 
@@ -418,7 +423,8 @@ class _FileScanner:
                 # callee (messages passed through from elsewhere: the wrapper's own call is it)
                 site = self._openai_chat(call, scope, key, f"{tail[-1]}(messages=…)")
         except RecursionError:
-            site = self._site(call, key, "?", None, not_sized="the expression is nested too deeply")
+            too_deep = Assembled(not_sized="the expression is nested too deeply")
+            site = self._site(call, key, "?", None, None, too_deep)
         if site is not None:
             self.sites.append(site)
 
@@ -433,19 +439,14 @@ class _FileScanner:
         key: str,
         api: str,
         model: ModelRef | None,
-        *,
-        problem: str | None = None,
-        messages: list[CodeMessage] | None = None,
-        files: list[FileRead] | None = None,
-        unread: list[str] | None = None,
-        not_sized: str | None = None,
+        problem: str | None,
+        read: Assembled,
     ) -> CallSite:
-        count = self.keys.get(key, 0) + 1
-        self.keys[key] = count
         spread = next((k.value for k in call.keywords if k.arg is None), None)
         if spread is not None:
             spread_reason = f"the arguments come from `**{_short(spread, 40)}`, built at run time"
-            not_sized = not_sized or (None if messages else spread_reason)
+            if not read.messages:
+                read = replace(read, not_sized=read.not_sized or spread_reason)
             problem = spread_reason if problem == "the call names no model" else problem
         func = call.func
         line, column = func.lineno, func.col_offset
@@ -453,21 +454,12 @@ class _FileScanner:
             line = func.end_lineno  # the `create(` of a chain split over lines
             column = (func.end_col_offset or 0) - len(func.attr)
         limit = _keyword(call, *_MAX_TOKENS)
-        max_tokens = limit.value if isinstance(limit, ast.Constant) else None
-        return CallSite(
-            key=key if count == 1 else f"{key}#{count}",
-            api=api,
-            line=line,
-            column=column,
-            model=model,
-            model_problem=problem if model is None else None,
-            messages=tuple(messages or ()),
-            files=tuple(files or ()),
-            unread=tuple(unread or ()),
-            not_sized=not_sized,
-            max_tokens=max_tokens if isinstance(max_tokens, int) else None,
-            max_tokens_line=limit.lineno if limit is not None else 0,
-        )
+        value = limit.value if isinstance(limit, ast.Constant) else None
+        max_tokens = value if isinstance(value, int) and not isinstance(value, bool) else None
+        return call_site(
+            self.keys.next(key), api, (line, column), model, problem, read,
+            (max_tokens, limit.lineno if limit is not None else 0),
+        )  # fmt: skip
 
     def _model(
         self, expr: ast.expr | None, scope: _Scope, missing: str
@@ -831,7 +823,7 @@ class _FileScanner:
                 return self._path_parts(expr.args[0], scope, depth + 1)
         return None
 
-    def _message_text(
+    def message(
         self, expr: ast.expr, scope: _Scope, role: str, files: list[FileRead], unread: list[str]
     ) -> CodeMessage | None:
         """One message's text; unreadable parts are kept as a hole and the reason noted."""
@@ -844,7 +836,7 @@ class _FileScanner:
             return None
         return self.holes.finish(role, text, expr.lineno)
 
-    def _content(
+    def content(
         self, expr: ast.expr, scope: _Scope, role: str, files: list[FileRead], unread: list[str]
     ) -> CodeMessage | None:
         """A message content: text, or a list of parts (`{"type": "text", "text": …}`)."""
@@ -874,7 +866,7 @@ class _FileScanner:
                     except Unread as why:
                         unread.append(f"{role} message part: {why}")
             return self.holes.finish(role, "\n".join(texts), expr.lineno) if texts else None
-        return self._message_text(expr, scope, role, files, unread)
+        return self.message(expr, scope, role, files, unread)
 
     def _follow(self, expr: ast.expr, scope: _Scope) -> tuple[ast.expr, _Scope]:
         """A name's assigned value (a few steps), else the expression itself."""
@@ -887,7 +879,7 @@ class _FileScanner:
             expr, scope = found[1], found[2]
         return expr, scope
 
-    def _messages(
+    def messages(
         self,
         expr: ast.expr,
         scope: _Scope,
@@ -899,12 +891,12 @@ class _FileScanner:
         if isinstance(expr, ast.Name) and depth < 20:
             found = self._lookup(expr.id, scope)
             if found is not None and found[0] == "value" and found[1] is not None:
-                return self._messages(found[1], found[2], files, unread, depth + 1)
+                return self.messages(found[1], found[2], files, unread, depth + 1)
             if found is not None and found[0] == "param":
-                message = self._message_text(expr, scope, "user", files, unread)
+                message = self.message(expr, scope, "user", files, unread)
                 return [message] if message else []
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-            return self._messages(expr.left, scope, files, unread, depth + 1) + self._messages(
+            return self.messages(expr.left, scope, files, unread, depth + 1) + self.messages(
                 expr.right, scope, files, unread, depth + 1
             )
         if not isinstance(expr, ast.List | ast.Tuple):
@@ -917,7 +909,7 @@ class _FileScanner:
             role, content = self._role_and_content(element, scope, unread)
             if content is None:
                 continue
-            message = self._content(content, scope, role, files, unread)
+            message = self.content(content, scope, role, files, unread)
             if message is not None:
                 messages.append(message)
         return messages
@@ -963,113 +955,71 @@ class _FileScanner:
 
     # -- the APIs ------------------------------------------------------------------------------
 
-    def _runtime_messages(self, expr: ast.expr, why: str, unread: list[str]) -> CodeMessage:
+    def runtime_messages(self, node: ast.expr, why: str, unread: list[str]) -> CodeMessage:
         """Messages built at run time beside a system prompt we can read: one variable,
         `messages`, to size in the manifest, and the reason noted."""
         unread.append(f"{why}: sized as the variable `messages`")
-        marker = self.holes.marker("messages", expr.lineno, expr.col_offset)
-        return self.holes.finish("user", marker, expr.lineno)
+        marker = self.holes.marker("messages", node.lineno, node.col_offset)
+        return self.holes.finish("user", marker, node.lineno)
+
+    def is_message_list(self, node: ast.expr, scope: _Scope) -> bool:
+        """A list of messages (dicts, `(role, text)` tuples, message objects), not of texts."""
+        value, _ = self._follow(node, scope)
+        return isinstance(value, ast.List | ast.Tuple) and any(
+            isinstance(e, ast.Dict | ast.Call | ast.Tuple | ast.Starred) for e in value.elts
+        )
+
+    def _read(
+        self,
+        call: ast.Call,
+        scope: _Scope,
+        key: str,
+        api: str,
+        model: tuple[ModelRef | None, str | None],
+        *parts: Part[ast.expr],
+    ) -> CallSite:
+        return self._site(call, key, api, model[0], model[1], assemble(self, scope, parts))
 
     def _openai_chat(self, call: ast.Call, scope: _Scope, key: str, api: str) -> CallSite:
-        model, problem = self._model(
-            _keyword(call, "model") or (call.args[0] if api.startswith("litellm") and call.args
-                                        else None),
-            scope,
-            "the call names no model",
-        )  # fmt: skip
-        files: list[FileRead] = []
-        unread: list[str] = []
+        litellm = api.startswith("litellm")
+        given_model = _keyword(call, "model") or (call.args[0] if litellm and call.args else None)
+        model = self._model(given_model, scope, "the call names no model")
         found = _keyword(call, "messages")
-        if found is None and api.startswith("litellm") and len(call.args) > 1:
+        if found is None and litellm and len(call.args) > 1:
             found = call.args[1]
         if found is None:
-            return self._site(
-                call, key, api, model, problem=problem, not_sized="the call passes no messages="
-            )
-        try:
-            messages = self._messages(found, scope, files, unread)
-        except Unread as why:
-            return self._site(call, key, api, model, problem=problem, not_sized=str(why))
-        return self._site(
-            call, key, api, model, problem=problem, messages=messages, files=files, unread=unread
-        )
+            return self._site(call, key, api, *model, Assembled(not_sized=_NO_MESSAGES))
+        return self._read(call, scope, key, api, model, Part("user", found, "messages"))
 
     def _openai_responses(self, call: ast.Call, scope: _Scope, key: str) -> CallSite:
-        api = "openai responses"
-        model, problem = self._model(_keyword(call, "model"), scope, "the call names no model")
-        files: list[FileRead] = []
-        unread: list[str] = []
-        messages: list[CodeMessage] = []
-        instructions = _keyword(call, "instructions")
-        if instructions is not None:
-            message = self._message_text(instructions, scope, "system", files, unread)
-            messages += [message] if message else []
-        given = _keyword(call, "input")
-        if given is not None:
-            try:
-                if isinstance(given, ast.List | ast.Tuple):
-                    messages += self._messages(given, scope, files, unread)
-                else:
-                    message = self._message_text(given, scope, "user", files, unread)
-                    messages += [message] if message else []
-            except Unread as why:
-                return self._site(call, key, api, model, problem=problem, not_sized=str(why))
-        return self._site(
-            call, key, api, model, problem=problem, messages=messages, files=files, unread=unread
-        )
+        return self._read(
+            call, scope, key, "openai responses",
+            self._model(_keyword(call, "model"), scope, "the call names no model"),
+            Part("system", _keyword(call, "instructions"), "text"),
+            Part("user", _keyword(call, "input"), "input"),
+        )  # fmt: skip
 
     def _anthropic(self, call: ast.Call, scope: _Scope, key: str) -> CallSite:
-        api = "anthropic messages"
-        model, problem = self._model(_keyword(call, "model"), scope, "the call names no model")
-        files: list[FileRead] = []
-        unread: list[str] = []
-        messages: list[CodeMessage] = []
-        system = _keyword(call, "system")
-        if system is not None:
-            message = self._content(system, scope, "system", files, unread)
-            messages += [message] if message else []
-        found = _keyword(call, "messages")
-        if found is not None:
-            try:
-                messages += self._messages(found, scope, files, unread)
-            except Unread as why:
-                if not messages:
-                    return self._site(call, key, api, model, problem=problem, not_sized=str(why))
-                messages.append(self._runtime_messages(found, str(why), unread))
-        return self._site(
-            call, key, api, model, problem=problem, messages=messages, files=files, unread=unread
-        )
+        return self._read(
+            call, scope, key, "anthropic messages",
+            self._model(_keyword(call, "model"), scope, "the call names no model"),
+            Part("system", _keyword(call, "system"), "content"),
+            Part("user", _keyword(call, "messages"), "messages"),
+        )  # fmt: skip
 
     def _google(self, call: ast.Call, scope: _Scope, key: str) -> CallSite:
-        api = "google genai generate_content"
-        model, problem = self._model(_keyword(call, "model"), scope, "the call names no model")
-        files: list[FileRead] = []
-        unread: list[str] = []
-        messages: list[CodeMessage] = []
         config = _keyword(call, "config")
         system: ast.expr | None = None
         if isinstance(config, ast.Call):
             system = _keyword(config, "system_instruction")
         elif isinstance(config, ast.Dict):
             system = _dict_fields(config).get("system_instruction")
-        if system is not None:
-            message = self._content(system, scope, "system", files, unread)
-            messages += [message] if message else []
-        contents = _keyword(call, "contents")
-        if contents is not None:
-            try:
-                if isinstance(contents, ast.List | ast.Tuple) and any(
-                    isinstance(e, ast.Dict | ast.Call) for e in contents.elts
-                ):
-                    messages += self._messages(contents, scope, files, unread)
-                else:
-                    message = self._content(contents, scope, "user", files, unread)
-                    messages += [message] if message else []
-            except Unread as why:
-                return self._site(call, key, api, model, problem=problem, not_sized=str(why))
-        return self._site(
-            call, key, api, model, problem=problem, messages=messages, files=files, unread=unread
-        )
+        return self._read(
+            call, scope, key, "google genai generate_content",
+            self._model(_keyword(call, "model"), scope, "the call names no model"),
+            Part("system", system, "content"),
+            Part("user", _keyword(call, "contents"), "input"),
+        )  # fmt: skip
 
     # -- LangChain -----------------------------------------------------------------------------
 
@@ -1088,26 +1038,13 @@ class _FileScanner:
             problem = f"the chat model is `{_dotted(call.func.value)}`, built at run time"
             runnable = _Runnable(model_problem=problem, has_llm=True)
         api = "langchain " + call.func.attr
-        files: list[FileRead] = []
-        unread = list(runnable.unread)
-        messages = list(runnable.messages or [])
-        if runnable.messages is None and call.args:  # the input is the prompt
-            given = call.args[0]
-            try:
-                if isinstance(given, ast.List | ast.Tuple):
-                    messages = self._messages(given, scope, files, unread)
-                else:
-                    message = self._message_text(given, scope, "user", files, unread)
-                    messages = [message] if message else []
-            except Unread as why:
-                return self._site(
-                    call, key, api, runnable.model, problem=runnable.model_problem,
-                    not_sized=str(why),
-                )  # fmt: skip
-        return self._site(
-            call, key, api, runnable.model, problem=runnable.model_problem,
-            messages=messages, files=files, unread=unread,
-        )  # fmt: skip
+        model = (runnable.model, runnable.model_problem)
+        if runnable.messages is not None or not call.args:  # else the input is the prompt
+            read = Assembled(list(runnable.messages or []), [], list(runnable.unread))
+            return self._site(call, key, api, *model, read)
+        read = assemble(self, scope, [Part("user", call.args[0], "input")])
+        read.unread[:0] = runnable.unread
+        return self._site(call, key, api, *model, read)
 
     def _runnable(self, expr: ast.expr, scope: _Scope, depth: int) -> _Runnable | None:
         """What a LangChain expression is: a chat model, a prompt, or a chain of them."""
@@ -1175,12 +1112,12 @@ class _FileScanner:
             return _Runnable(messages=[], unread=["a prompt template without literal text"])
         if kind == "from_messages":
             try:
-                raw = self._messages(given, scope, files, unread)
+                raw = self.messages(given, scope, files, unread)
             except Unread as why:
                 return _Runnable(messages=[], unread=[str(why)])
             messages = [self._as_template(m) for m in raw]
         else:
-            message = self._message_text(given, scope, "user", files, unread)
+            message = self.message(given, scope, "user", files, unread)
             messages = [self._as_template(message)] if message else []
         if files:
             unread.append("a template read from a file is counted as that prompt file")

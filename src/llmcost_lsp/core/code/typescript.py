@@ -14,10 +14,19 @@ a model; variables for text), module constants; template-literal holes become va
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from llmcost_lsp.core.code.assemble import (
+    Assembled,
+    Part,
+    SiteKeys,
+    Unread,
+    assemble,
+    call_site,
+)
 from llmcost_lsp.core.code.model import (
     CallSite,
     CodeMessage,
@@ -46,10 +55,6 @@ _ROLES = {"system": "system", "user": "user", "assistant": "assistant", "develop
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 _MAX_STEPS = 5_000  # expressions followed for one call
 _MAX_DEPTH = 200
-
-
-class Unread(Exception):
-    """A value we cannot read statically; the message says why."""
 
 
 class TreeSitterMissing(RuntimeError):
@@ -114,7 +119,7 @@ class _Scanner:
         self.modules: set[str] = set()
         self.names: dict[str, str] = {}  # imported local name -> module
         self.sites: list[CallSite] = []
-        self.keys: dict[str, int] = {}
+        self.keys = SiteKeys()
         self.lines = source.split(b"\n")
         self.steps = 0  # expressions followed for the current call: bounded (_MAX_STEPS)
         self.resolving: set[tuple[int, str]] = set()  # names being followed (cycles)
@@ -298,7 +303,8 @@ class _Scanner:
                 # call whatever the callee
                 site = self.chat(node, function, options, scope, key, f"{tail[-1]}(messages)")
         except RecursionError:
-            site = self.site(node, function, key, "?", None, not_sized="nested too deeply")
+            too_deep = Assembled(not_sized="nested too deeply")
+            site = self.site(node, function, key, "?", None, None, too_deep)
         if site is not None:
             self.sites.append(site)
 
@@ -323,37 +329,18 @@ class _Scanner:
         key: str,
         api: str,
         model: ModelRef | None,
-        *,
-        problem: str | None = None,
-        messages: list[CodeMessage] | None = None,
-        files: list[FileRead] | None = None,
-        unread: list[str] | None = None,
-        not_sized: str | None = None,
+        problem: str | None,
+        read: Assembled,
         max_tokens: Node | None = None,
     ) -> CallSite:
-        count = self.keys.get(key, 0) + 1
-        self.keys[key] = count
         anchor = function.child_by_field_name("property") or function
-        line, column = self.point(anchor)
         limit = None
         if max_tokens is not None and max_tokens.type == "number":
-            try:
+            with contextlib.suppress(ValueError):
                 limit = int(self.text(max_tokens).replace("_", ""))
-            except ValueError:
-                limit = None
-        return CallSite(
-            key=key if count == 1 else f"{key}#{count}",
-            api=api,
-            line=line,
-            column=column,
-            model=model,
-            model_problem=problem if model is None else None,
-            messages=tuple(messages or ()),
-            files=tuple(files or ()),
-            unread=tuple(unread or ()),
-            not_sized=not_sized,
-            max_tokens=limit,
-            max_tokens_line=self.point(max_tokens)[0] if max_tokens is not None else 0,
+        limit_line = self.point(max_tokens)[0] if max_tokens is not None else 0
+        return call_site(
+            self.keys.next(key), api, self.point(anchor), model, problem, read, (limit, limit_line)
         )
 
     def fields(self, options: Node | None, scope: _Scope) -> dict[str, Node]:
@@ -641,14 +628,14 @@ class _Scanner:
                 unread.append(f"`{self.short(element)}` adds messages known only at run time")
                 continue
             fields = self.fields(element, scope)
-            if "content" not in fields:
+            content = fields.get("content") or fields.get("parts")  # Google: `parts: [{ text }]`
+            if content is None:
                 unread.append(f"message `{self.short(element)}` is built at run time")
                 continue
             role_node = fields.get("role")
             role_name = self.string_value(_unwrap(role_node)) if role_node is not None else None
-            message = self.content(
-                fields["content"], scope, _ROLES.get(role_name or "user", "user"), files, unread
-            )
+            role = _ROLES.get(role_name or "user", "user")
+            message = self.content(content, scope, role, files, unread)
             if message is not None:
                 result.append(message)
         return result
@@ -660,104 +647,82 @@ class _Scanner:
         line, column = self.point(node)
         return self.holes.finish("user", self.holes.marker("messages", line, column), line)
 
+    def is_message_list(self, node: Node, scope: _Scope) -> bool:
+        """An array of messages (objects), not of texts; a name bound to one is followed."""
+        node = _unwrap(node)
+        for _ in range(10):
+            if node.type not in ("identifier", "shorthand_property_identifier"):
+                break
+            found = scope.lookup(self.text(node))
+            if found is None or found[0] != "value" or found[1] is None:
+                break
+            node, scope = _unwrap(found[1]), found[2]
+        return node.type == "array" and any(
+            e.type in ("object", "spread_element") for e in node.named_children
+        )
+
     # -- the APIs --------------------------------------------------------------------------
+
+    def read(
+        self,
+        call: Node,
+        function: Node,
+        scope: _Scope,
+        key: str,
+        api: str,
+        fields: dict[str, Node],
+        *parts: Part[Node],
+        max_tokens: Node | None = None,
+    ) -> CallSite:
+        model, problem = self.model_of(fields.get("model"), scope)
+        read = assemble(self, scope, parts)
+        return self.site(call, function, key, api, model, problem, read, max_tokens)
 
     def chat(
         self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str, api: str
     ) -> CallSite:
         fields = self.fields(options, scope)
-        model, problem = self.model_of(fields.get("model"), scope)
-        files: list[FileRead] = []
-        unread: list[str] = []
         limit = fields.get("max_tokens") or fields.get("max_completion_tokens")
-        common: dict[str, Any] = {"problem": problem, "max_tokens": limit}
         if "messages" not in fields:
-            return self.site(
-                call, function, key, api, model, not_sized="no literal messages", **common
-            )
-        try:
-            messages = self.messages(fields["messages"], scope, files, unread)
-        except Unread as why:
-            return self.site(call, function, key, api, model, not_sized=str(why), **common)
-        return self.site(
-            call, function, key, api, model, messages=messages, files=files, unread=unread, **common
-        )
+            model, problem = self.model_of(fields.get("model"), scope)
+            missing = Assembled(not_sized="no literal messages")
+            return self.site(call, function, key, api, model, problem, missing, limit)
+        return self.read(
+            call, function, scope, key, api, fields, Part("user", fields["messages"], "messages"),
+            max_tokens=limit,
+        )  # fmt: skip
 
     def responses(
         self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str
     ) -> CallSite:
         fields = self.fields(options, scope)
-        model, problem = self.model_of(fields.get("model"), scope)
-        files: list[FileRead] = []
-        unread: list[str] = []
-        messages: list[CodeMessage] = []
-        if "instructions" in fields:
-            found = self.message(fields["instructions"], scope, "system", files, unread)
-            messages += [found] if found else []
-        given = fields.get("input")
-        api = "openai responses"
-        if given is not None:
-            try:
-                if _unwrap(given).type == "array":
-                    messages += self.messages(given, scope, files, unread)
-                else:
-                    found = self.message(given, scope, "user", files, unread)
-                    messages += [found] if found else []
-            except Unread as why:
-                if not messages:
-                    return self.site(
-                        call, function, key, api, model, problem=problem, not_sized=str(why)
-                    )
-                messages.append(self.runtime_messages(given, str(why), unread))
-        return self.site(
-            call, function, key, api, model, problem=problem, messages=messages, files=files,
-            unread=unread, max_tokens=fields.get("max_output_tokens"),
+        return self.read(
+            call, function, scope, key, "openai responses", fields,
+            Part("system", fields.get("instructions"), "text"),
+            Part("user", fields.get("input"), "input"),
+            max_tokens=fields.get("max_output_tokens"),
         )  # fmt: skip
 
     def anthropic(
         self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str
     ) -> CallSite:
         fields = self.fields(options, scope)
-        model, problem = self.model_of(fields.get("model"), scope)
-        files: list[FileRead] = []
-        unread: list[str] = []
-        messages: list[CodeMessage] = []
-        api = "anthropic messages"
-        if "system" in fields:
-            found = self.content(fields["system"], scope, "system", files, unread)
-            messages += [found] if found else []
-        if "messages" in fields:
-            try:
-                messages += self.messages(fields["messages"], scope, files, unread)
-            except Unread as why:
-                if not messages:
-                    return self.site(
-                        call, function, key, api, model, problem=problem, not_sized=str(why)
-                    )
-                messages.append(self.runtime_messages(fields["messages"], str(why), unread))
-        return self.site(
-            call, function, key, api, model, problem=problem, messages=messages, files=files,
-            unread=unread, max_tokens=fields.get("max_tokens"),
+        return self.read(
+            call, function, scope, key, "anthropic messages", fields,
+            Part("system", fields.get("system"), "content"),
+            Part("user", fields.get("messages"), "messages"),
+            max_tokens=fields.get("max_tokens"),
         )  # fmt: skip
 
     def google(
         self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str
     ) -> CallSite:
         fields = self.fields(options, scope)
-        model, problem = self.model_of(fields.get("model"), scope)
-        files: list[FileRead] = []
-        unread: list[str] = []
-        messages: list[CodeMessage] = []
         config = self.fields(fields.get("config"), scope)
-        if "systemInstruction" in config:
-            found = self.content(config["systemInstruction"], scope, "system", files, unread)
-            messages += [found] if found else []
-        if "contents" in fields:
-            found = self.content(fields["contents"], scope, "user", files, unread)
-            messages += [found] if found else []
-        return self.site(
-            call, function, key, "google genai generateContent", model, problem=problem,
-            messages=messages, files=files, unread=unread,
+        return self.read(
+            call, function, scope, key, "google genai generateContent", fields,
+            Part("system", config.get("systemInstruction"), "content"),
+            Part("user", fields.get("contents"), "input"),
             max_tokens=config.get("maxOutputTokens"),
         )  # fmt: skip
 
@@ -765,29 +730,12 @@ class _Scanner:
         self, call: Node, function: Node, options: Node | None, scope: _Scope, key: str, name: str
     ) -> CallSite:
         fields = self.fields(options, scope)
-        model, problem = self.model_of(fields.get("model"), scope)
-        files: list[FileRead] = []
-        unread: list[str] = []
-        messages: list[CodeMessage] = []
-        api = f"ai sdk {name}"
-        if "system" in fields:
-            found = self.message(fields["system"], scope, "system", files, unread)
-            messages += [found] if found else []
-        if "prompt" in fields:
-            found = self.message(fields["prompt"], scope, "user", files, unread)
-            messages += [found] if found else []
-        if "messages" in fields:
-            try:
-                messages += self.messages(fields["messages"], scope, files, unread)
-            except Unread as why:
-                if not messages:
-                    return self.site(
-                        call, function, key, api, model, problem=problem, not_sized=str(why)
-                    )
-                messages.append(self.runtime_messages(fields["messages"], str(why), unread))
-        return self.site(
-            call, function, key, api, model, problem=problem, messages=messages, files=files,
-            unread=unread, max_tokens=fields.get("maxOutputTokens") or fields.get("maxTokens"),
+        return self.read(
+            call, function, scope, key, f"ai sdk {name}", fields,
+            Part("system", fields.get("system"), "text"),
+            Part("user", fields.get("prompt"), "text"),
+            Part("user", fields.get("messages"), "messages"),
+            max_tokens=fields.get("maxOutputTokens") or fields.get("maxTokens"),
         )  # fmt: skip
 
 
