@@ -20,7 +20,7 @@ from typing import Any
 import pathspec
 
 from llmcost_lsp.core.code.collect import CodeIndex, index_sources
-from llmcost_lsp.core.code.modules import ModuleSource
+from llmcost_lsp.core.code.modules import ModuleSource, is_module
 from llmcost_lsp.core.code.scan import is_test_path, language_of, mentions_llm
 from llmcost_lsp.core.code.scan_store import ScanStore
 from llmcost_lsp.core.discovery_guess import ID_ANCHORS, guess, is_doc_name, not_a_prompt
@@ -818,7 +818,7 @@ def _module_source(walk: _Walk) -> ModuleSource:
         if rel not in texts:
             texts[rel] = None
             absolute = walk.root / rel
-            if language_of(rel) == "python" and walk.is_file(rel, absolute):
+            if is_module(rel) and walk.is_file(rel, absolute):
                 # unreadable: the import is not followed, and the reason stays
                 with contextlib.suppress(LlmCostError, OSError, KeyError):
                     texts[rel] = walk.read(rel, absolute)

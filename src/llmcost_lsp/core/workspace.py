@@ -18,7 +18,7 @@ from llmcost_lsp.core import prompt_settings
 from llmcost_lsp.core.code import CODE_FORMATS, SEPARATOR, language_of, mentions_llm, scan_text
 from llmcost_lsp.core.code.collect import CodeSite, deps_digest, sites_of
 from llmcost_lsp.core.code.model import Language, ModelRef, SourceScan
-from llmcost_lsp.core.code.modules import ModuleSource
+from llmcost_lsp.core.code.modules import ModuleSource, is_module
 from llmcost_lsp.core.code.prompts import parse_any
 from llmcost_lsp.core.discovery import DiscoveryResult, PromptFile, discover
 from llmcost_lsp.core.errors import InputError, LlmCostError, Location
@@ -366,7 +366,7 @@ class Workspace:
             self._module_texts[rel] = None
             path = self.root / rel
             there = rel in self.tree.files if self.tree is not None else path.is_file()
-            if language_of(rel) == "python" and there:
+            if is_module(rel) and there:
                 with contextlib.suppress(LlmCostError):
                     self._module_texts[rel] = self._read_text(path, rel, what="source files")
         return self._module_texts[rel]

@@ -25,7 +25,6 @@ import contextlib
 import re
 import sys
 import textwrap
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -46,12 +45,7 @@ from llmcost_lsp.core.code.model import (
     PathBase,
     SourceScan,
 )
-from llmcost_lsp.core.code.modules import (
-    MAX_IMPORT_HOPS,
-    ModuleSource,
-    module_files,
-    text_digest,
-)
+from llmcost_lsp.core.code.modules import Follower, ModuleSource, module_files
 from llmcost_lsp.core.code.text import Holes, has_text
 
 _CHAT_CLASSES = frozenset(
@@ -191,10 +185,7 @@ class _FileScanner:
     ) -> None:
         self.tree = tree
         self.path = path
-        self.modules = modules
-        self.deps: dict[str, str] = {}  # modules read for imported names: path -> text digest
-        self.loaded: dict[str, tuple[_Module, _Scope] | None] = {}
-        self.following: set[tuple[str, str]] = set()  # imports being followed (cycles)
+        self.imported = Follower(_RULES, modules)  # names imported from workspace modules
         self.holes = Holes()
         self.imports: set[str] = set()  # top-level packages imported
         self.names: dict[str, str] = {}  # local name -> imported `module.name`
@@ -217,7 +208,7 @@ class _FileScanner:
                 for alias in node.names:
                     self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         module = _Scope(module=_Module(self.path, _import_table(statements)))
-        self._collect(self.tree.body, module)
+        _collect(self.tree.body, module)
         self._visit_body(self.tree.body, module, "<module>")
         return tuple(self.sites)
 
@@ -232,7 +223,7 @@ class _FileScanner:
         entry = module.imports.get(name) if module is not None else None
         if module is None or entry is None or not entry[2]:
             return None
-        value = self._imported(module.path, entry, 0)
+        value = self._imported(module.path, entry)
         return ("value", value[0], value[1]) if value is not None else None
 
     def _imported_attribute(
@@ -249,87 +240,22 @@ class _FileScanner:
         level, dotted, name = entry
         inner = [dotted, name] if name else [dotted]  # `from app import prompts`: a submodule
         target = ".".join([p for p in inner if p] + parts[1:-1])
-        return self._imported(module.path, (level, target, parts[-1]), 0)
+        return self._imported(module.path, (level, target, parts[-1]))
 
     def _imported(
-        self, importer: str, entry: ImportEntry, hops: int, *, want_def: bool = False
+        self, importer: str, entry: ImportEntry, *, want_def: bool = False
     ) -> tuple[Any, _Scope] | None:
         """The value a workspace module assigns to the imported name (with `want_def`: the
-        function or class it defines), following re-exports (bounded hops, cycles safe)."""
-        level, dotted, name = entry
-        if self.modules is None or hops > MAX_IMPORT_HOPS:
-            return None
-        loaded = self._load(importer, level, dotted)
-        if loaded is None:
-            return None
-        module, scope = loaded
-        if want_def and name in scope.defs:
-            return scope.defs[name], scope
-        if not want_def and name in scope.values:
-            return scope.values[name], scope
-        further = module.imports.get(name)
-        key = (module.path, name)
-        if further is None or not further[2] or key in self.following:
-            return None
-        self.following.add(key)
-        try:
-            return self._imported(module.path, further, hops + 1, want_def=want_def)
-        finally:
-            self.following.discard(key)
+        function or class it defines), through re-exports (core/code/modules.py)."""
 
-    def _load(self, importer: str, level: int, dotted: str) -> tuple[_Module, _Scope] | None:
-        assert self.modules is not None
-        for rel in module_files(importer, level, dotted):
-            if rel in self.loaded:
-                return self.loaded[rel]
-            text = self.modules.read(rel)
-            if text is None:
-                continue
-            self.deps[rel] = text_digest(text)
-            self.loaded[rel] = _parse_module(rel, text, self)
-            return self.loaded[rel]
-        return None
+        def binding(scope: _Scope, entry: ImportEntry) -> ast.expr | _Def | None:
+            return (scope.defs if want_def else scope.values).get(entry[2])
+
+        return self.imported.follow(importer, entry, binding)
 
     @property
     def uses_langchain(self) -> bool:
         return any(name.startswith("langchain") for name in self.imports)
-
-    def _collect(self, body: list[ast.stmt], scope: _Scope) -> None:
-        """Assignments in a body (not in nested functions or classes) into `scope`, and the
-        functions and classes it defines."""
-        for statement in body:
-            if isinstance(statement, _Def):
-                scope.defs[statement.name] = statement
-            for node in _statements(statement):
-                if isinstance(node, ast.Assign):
-                    for target in node.targets:
-                        self._bind(target, node.value, scope)
-                elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                    self._bind(node.target, node.value, scope)
-                elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-                    previous = scope.values.get(node.target.id)
-                    if previous is not None and isinstance(node.op, ast.Add):
-                        scope.values[node.target.id] = ast.BinOp(previous, ast.Add(), node.value)
-                elif isinstance(node, ast.With | ast.AsyncWith):
-                    for item in node.items:
-                        call = item.context_expr
-                        if (
-                            isinstance(call, ast.Call)
-                            and _dotted(call.func) in ("open", "io.open", "codecs.open")
-                            and call.args
-                            and isinstance(item.optional_vars, ast.Name)
-                        ):
-                            scope.files[item.optional_vars.id] = call.args[0]
-
-    def _bind(self, target: ast.expr, value: ast.expr, scope: _Scope) -> None:
-        if isinstance(target, ast.Name):
-            scope.values[target.id] = value
-        elif (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and target.value.id == "self"
-        ):
-            scope.attributes[target.attr] = value
 
     def _visit_body(self, body: list[ast.stmt], scope: _Scope, key: str) -> None:
         for statement in body:
@@ -347,18 +273,18 @@ class _FileScanner:
                 inner.params[argument.arg] = default
             for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
                 inner.params[argument.arg] = default
-            self._collect(node.body, inner)
+            _collect(node.body, inner)
             name = node.name if key == "<module>" else f"{key}.{node.name}"
             for statement in node.body:
                 self._visit(statement, inner, name)
             return
         if isinstance(node, ast.ClassDef):
             inner = _Scope(parent=scope)
-            self._collect(node.body, inner)
+            _collect(node.body, inner)
             for method in node.body:  # `self.x = …` in any method is seen by every method
                 if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
                     method_scope = _Scope()
-                    self._collect(method.body, method_scope)
+                    _collect(method.body, method_scope)
                     inner.attributes.update(method_scope.attributes)
                     for argument, default in zip(
                         method.args.args[len(method.args.args) - len(method.args.defaults) :],
@@ -659,7 +585,7 @@ class _FileScanner:
         entry = module.imports.get(name) if module is not None else None
         if module is None or entry is None or not entry[2]:
             return None
-        return self._imported(module.path, entry, 0, want_def=True)
+        return self._imported(module.path, entry, want_def=True)
 
     def _callee(self, func: ast.expr, scope: _Scope) -> tuple[_Function, _Scope] | None:
         """The function a call runs when the code says which: `make_prompt(…)`, a method of
@@ -677,7 +603,7 @@ class _FileScanner:
             return None
         class_def, defined_in = owner
         class_scope = _Scope(parent=defined_in)
-        self._collect(class_def.body, class_scope)
+        _collect(class_def.body, class_scope)
         method = class_scope.defs.get(func.attr)
         if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
             return method, class_scope
@@ -717,7 +643,7 @@ class _FileScanner:
         arguments = function.args
         for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
             inner.params[argument.arg] = None
-        self._collect(function.body, inner)
+        _collect(function.body, inner)
         returns = [
             node.value
             for statement in function.body
@@ -1133,8 +1059,43 @@ class _FileScanner:
         )
 
 
-_PARSED: OrderedDict[tuple[str, str], tuple[_Module, _Scope] | None] = OrderedDict()
-_PARSED_LIMIT = 256
+def _collect(body: list[ast.stmt], scope: _Scope) -> None:
+    """Assignments in a body (not in nested functions or classes) into `scope`, and the
+    functions and classes it defines."""
+    for statement in body:
+        if isinstance(statement, _Def):
+            scope.defs[statement.name] = statement
+        for node in _statements(statement):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    _bind(target, node.value, scope)
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                _bind(node.target, node.value, scope)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                previous = scope.values.get(node.target.id)
+                if previous is not None and isinstance(node.op, ast.Add):
+                    scope.values[node.target.id] = ast.BinOp(previous, ast.Add(), node.value)
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                for item in node.items:
+                    call = item.context_expr
+                    if (
+                        isinstance(call, ast.Call)
+                        and _dotted(call.func) in ("open", "io.open", "codecs.open")
+                        and call.args
+                        and isinstance(item.optional_vars, ast.Name)
+                    ):
+                        scope.files[item.optional_vars.id] = call.args[0]
+
+
+def _bind(target: ast.expr, value: ast.expr, scope: _Scope) -> None:
+    if isinstance(target, ast.Name):
+        scope.values[target.id] = value
+    elif (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "self"
+    ):
+        scope.attributes[target.attr] = value
 
 
 def _import_statements(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
@@ -1159,24 +1120,35 @@ def _import_table(statements: list[ast.Import | ast.ImportFrom]) -> dict[str, Im
     return table
 
 
-def _parse_module(rel: str, text: str, scanner: _FileScanner) -> tuple[_Module, _Scope] | None:
-    """An imported module's names (its assignments and imports), parsed once per text."""
-    key = (rel, text_digest(text))
-    if key in _PARSED:
-        _PARSED.move_to_end(key)
-        return _PARSED[key]
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, RecursionError, MemoryError, ValueError):
-        parsed = None
-    else:
+class _PythonModules:
+    """Python's modules for the shared import follower (core/code/modules.py)."""
+
+    language = "python"
+
+    def candidates(self, importer: str, entry: ImportEntry) -> list[str]:
+        return module_files(importer, entry[0], entry[1])
+
+    def parse(self, rel: str, text: str) -> _Scope | None:
+        """An imported module's names: its assignments, definitions and imports."""
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            return None
         scope = _Scope(module=_Module(rel, _import_table(_import_statements(tree))))
-        scanner._collect(tree.body, scope)
-        parsed = (scope.module, scope) if scope.module is not None else None
-    _PARSED[key] = parsed
-    if len(_PARSED) > _PARSED_LIMIT:
-        _PARSED.popitem(last=False)
-    return parsed
+        _collect(tree.body, scope)
+        return scope
+
+    def forwards(self, scope: _Scope, entry: ImportEntry) -> list[tuple[str, ImportEntry]]:
+        """`from .prompts import SYSTEM` in an `__init__.py` re-exports SYSTEM."""
+        assert scope.module is not None
+        further = scope.module.imports.get(entry[2])
+        return [(scope.module.path, further)] if further is not None and further[2] else []
+
+    def name(self, entry: ImportEntry) -> str:
+        return entry[2]
+
+
+_RULES = _PythonModules()
 
 
 def _statements(statement: ast.stmt) -> Iterator[ast.stmt]:
@@ -1250,4 +1222,4 @@ def scan_python(text: str, path: str = "", modules: ModuleSource | None = None) 
         return SourceScan("python", (), "the code is nested too deeply to scan", 1)
     finally:
         sys.setrecursionlimit(limit)
-    return SourceScan("python", calls, deps=tuple(sorted(scanner.deps.items())))
+    return SourceScan("python", calls, deps=tuple(sorted(scanner.imported.deps.items())))

@@ -73,7 +73,7 @@ def scan_text(
         from llmcost_lsp.core.code.typescript import TreeSitterMissing, scan_typescript
 
         try:
-            scan = scan_typescript(text)
+            scan = scan_typescript(text, where, modules)
         except TreeSitterMissing as missing:
             return SourceScan(language, (), str(missing))
     _cache[key] = scan

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,15 @@ from llmcost_lsp.core.code.model import (
     PathBase,
     SourceScan,
 )
+from llmcost_lsp.core.code.modules import (
+    SCRIPT_CONFIGS,
+    Aliases,
+    Follower,
+    ModuleSource,
+    read_aliases,
+    script_files,
+    text_digest,
+)
 from llmcost_lsp.core.code.text import Holes
 
 if TYPE_CHECKING:
@@ -46,6 +56,7 @@ _FUNCTIONS = frozenset(
     {"function_declaration", "generator_function_declaration", "function_expression",
      "arrow_function", "method_definition", "function"}
 )  # fmt: skip
+_DECLARED = frozenset({"function_declaration", "generator_function_declaration"})
 _WRAPPING = frozenset(
     {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression",
      "await_expression", "type_assertion"}
@@ -91,6 +102,8 @@ class _Scope:
     values: dict[str, Node] = field(default_factory=dict)
     params: dict[str, Node | None] = field(default_factory=dict)
     parent: _Scope | None = None
+    defs: dict[str, Node] = field(default_factory=dict)  # `function f() {}` declared here
+    module: _ScriptModule | None = None  # set on a module's own scope
 
     def lookup(self, name: str) -> tuple[str, Node | None, _Scope] | None:
         scope: _Scope | None = self
@@ -101,6 +114,82 @@ class _Scope:
                 return "param", scope.params[name], scope
             scope = scope.parent
         return None
+
+    def root_module(self) -> _ScriptModule | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            if scope.module is not None:
+                return scope.module
+            scope = scope.parent
+        return None
+
+
+ImportEntry = tuple[str, str]  # (module specifier, name: an export, "default", or "*")
+
+
+@dataclass
+class _ScriptModule:
+    """What a module's import and export statements say, beside its module scope."""
+
+    path: str
+    scope: _Scope
+    imports: dict[str, ImportEntry] = field(default_factory=dict)  # local name -> entry
+    exports: dict[str, str] = field(default_factory=dict)  # exported name -> local name
+    forwards: dict[str, ImportEntry] = field(default_factory=dict)  # `export { a } from`
+    stars: list[str] = field(default_factory=list)  # `export * from "./x"`
+
+
+class _ScriptModules:
+    """TypeScript/JavaScript modules for the shared import follower (core/code/modules.py):
+    relative specifiers and the nearest tsconfig's `paths`/`baseUrl` (`@/lib/ai/prompts`)."""
+
+    language = "typescript"
+
+    def __init__(self, source: ModuleSource | None, deps: dict[str, str]) -> None:
+        self.source = source
+        self.deps = deps  # the tsconfig read is a dependency of the scan too
+        self.aliases: dict[str, Aliases] = {}  # folder -> the aliases in force there
+
+    def candidates(self, importer: str, entry: ImportEntry) -> list[str]:
+        return script_files(importer, entry[0], self._aliases(posixpath.dirname(importer)))
+
+    def _aliases(self, folder: str) -> Aliases:
+        if folder in self.aliases:
+            return self.aliases[folder]
+        found = Aliases()
+        for name in SCRIPT_CONFIGS:
+            rel = posixpath.join(folder, name) if folder else name
+            text = self.source.read(rel) if self.source is not None else None
+            if text is not None:
+                self.deps[rel] = text_digest(text)
+                found = read_aliases(folder, text)
+                break
+        else:
+            if folder:
+                found = self._aliases(posixpath.dirname(folder))
+        self.aliases[folder] = found
+        return found
+
+    def parse(self, rel: str, text: str) -> _ScriptModule | None:
+        root = _parse_clean(text)
+        if root is None:
+            return None
+        scanner = _Scanner(text.encode("utf-8", "surrogatepass"), rel)
+        return scanner.module_of(root)
+
+    def forwards(self, module: _ScriptModule, entry: ImportEntry) -> list[tuple[str, ImportEntry]]:
+        name = entry[1]
+        local = module.exports.get(name)
+        if local is not None and local in module.imports:  # `import { a } …; export { a }`
+            return [(module.path, module.imports[local])]
+        if name in module.forwards:
+            return [(module.path, module.forwards[name])]
+        if name in ("default", "*"):
+            return []
+        return [(module.path, (star, name)) for star in module.stars]
+
+    def name(self, entry: ImportEntry) -> str:
+        return entry[1]
 
 
 def _unwrap(node: Node) -> Node:
@@ -113,8 +202,11 @@ def _unwrap(node: Node) -> Node:
 
 
 class _Scanner:
-    def __init__(self, source: bytes) -> None:
+    def __init__(self, source: bytes, path: str = "", modules: ModuleSource | None = None) -> None:
         self.source = source
+        self.file = path
+        deps: dict[str, str] = {}
+        self.imported = Follower(_ScriptModules(modules, deps), modules, deps)
         self.holes = Holes()
         self.modules: set[str] = set()
         self.names: dict[str, str] = {}  # imported local name -> module
@@ -127,10 +219,15 @@ class _Scanner:
     # -- positions and text ----------------------------------------------------------------
 
     def text(self, node: Node) -> str:
-        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        """The node's source (its own file's: a node may come from an imported module)."""
+        return (node.text or b"").decode("utf-8", "replace")
 
     def point(self, node: Node) -> tuple[int, int]:
-        """1-based line, 0-based column in characters (tree-sitter counts bytes)."""
+        """1-based line, 0-based column in characters (tree-sitter counts bytes). While text
+        read from elsewhere (a function's returns, another module) is followed: the place in
+        this file that asks for it."""
+        if self.holes.anchor is not None:
+            return self.holes.anchor
         row, column = node.start_point
         line = self.lines[row] if row < len(self.lines) else b""
         return row + 1, len(line[:column].decode("utf-8", "replace"))
@@ -142,15 +239,10 @@ class _Scanner:
     # -- setup -----------------------------------------------------------------------------
 
     def run(self, root: Node) -> tuple[CallSite, ...]:
-        for node in root.children:
-            statement = node
-            if statement.type == "import_statement":
-                source = statement.child_by_field_name("source")
-                module = self.string_value(source) if source is not None else None
-                if module:
-                    self.modules.add(module)
-                    for name in _descendants(statement, "identifier"):
-                        self.names[self.text(name)] = module
+        module = self.module_of(root)
+        for local, (specifier, _) in module.imports.items():
+            self.modules.add(specifier)
+            self.names[local] = specifier
         for call in _descendants(root, "call_expression"):
             function = call.child_by_field_name("function")
             if function is not None and self.text(function) == "require":
@@ -158,13 +250,92 @@ class _Scanner:
                 first = (
                     arguments.named_children[0] if arguments and arguments.named_children else None
                 )
-                module = self.string_value(first) if first is not None else None
-                if module:
-                    self.modules.add(module)
-        module_scope = _Scope()
-        self.collect(root, module_scope)
-        self.visit(root, module_scope, "<module>")
+                required = self.string_value(first) if first is not None else None
+                if required:
+                    self.modules.add(required)
+        self.visit(root, module.scope, "<module>")
         return tuple(self.sites)
+
+    def module_of(self, root: Node) -> _ScriptModule:
+        """The module scope of a parsed file and what its imports and exports name."""
+        module = _ScriptModule(self.file, _Scope())
+        module.scope.module = module
+        self.collect(root, module.scope)
+        for statement in root.children:
+            source = statement.child_by_field_name("source")
+            specifier = self.string_value(source) if source is not None else None
+            if statement.type == "import_statement" and specifier:
+                self._imports(statement, specifier, module)
+            elif statement.type == "export_statement":
+                self._exports(statement, specifier, module)
+        for name, value in list(module.scope.values.items()):  # `const x = require("./x")`
+            required = self._required(value)
+            if required is not None:
+                module.imports[name] = (required, "*")
+                del module.scope.values[name]
+        return module
+
+    def _required(self, value: Node) -> str | None:
+        value = _unwrap(value)
+        function = (
+            value.child_by_field_name("function") if value.type == "call_expression" else None
+        )
+        arguments = value.child_by_field_name("arguments")
+        if function is None or arguments is None or self.text(function) != "require":
+            return None
+        first = arguments.named_children[0] if arguments.named_children else None
+        return self.string_value(first) if first is not None else None
+
+    def _imports(self, statement: Node, specifier: str, module: _ScriptModule) -> None:
+        for clause in statement.named_children:
+            if clause.type != "import_clause":
+                continue
+            for part in clause.named_children:
+                if part.type == "identifier":  # `import OpenAI from "openai"`
+                    module.imports[self.text(part)] = (specifier, "default")
+                elif part.type == "namespace_import":  # `import * as prompts from "./p"`
+                    for local in part.named_children:
+                        module.imports[self.text(local)] = (specifier, "*")
+                elif part.type == "named_imports":  # `import { a, b as c } from "./p"`
+                    for item in part.named_children:
+                        name = item.child_by_field_name("name")
+                        alias = item.child_by_field_name("alias") or name
+                        if name is not None and alias is not None:
+                            module.imports[self.text(alias)] = (specifier, self.text(name))
+
+    def _exports(self, statement: Node, specifier: str | None, module: _ScriptModule) -> None:
+        declaration = statement.child_by_field_name("declaration")
+        value = statement.child_by_field_name("value")
+        default = any(child.type == "default" for child in statement.children)
+        if declaration is not None:
+            declared = [
+                self.text(named)
+                for node in [declaration, *declaration.named_children]
+                if node.type in ("variable_declarator", "function_declaration",
+                                 "generator_function_declaration", "class_declaration")
+                and (named := node.child_by_field_name("name")) is not None
+            ]  # fmt: skip
+            for local in declared:
+                module.exports["default" if default else local] = local
+        elif value is not None and default:  # `export default "…"` / `export default { … }`
+            module.scope.values["<default>"] = value
+            module.exports["default"] = "<default>"
+        for part in statement.named_children:
+            if part.type == "export_clause":  # `export { a, b as c }` (`from "./x"`)
+                for item in part.named_children:
+                    name = item.child_by_field_name("name")
+                    alias = item.child_by_field_name("alias") or name
+                    if name is None or alias is None:
+                        continue
+                    if specifier:
+                        module.forwards[self.text(alias)] = (specifier, self.text(name))
+                    else:
+                        module.exports[self.text(alias)] = self.text(name)
+            elif part.type == "namespace_export" and specifier:  # `export * as w from "./w"`
+                for name in part.named_children:
+                    module.forwards[self.text(name)] = (specifier, "*")
+        if specifier and any(child.type == "*" for child in statement.children):
+            module.stars.append(specifier)
 
     def uses(self, *prefixes: str) -> bool:
         return any(module.startswith(prefixes) for module in self.modules)
@@ -175,6 +346,9 @@ class _Scanner:
         while stack:
             node = stack.pop()
             if node.type in _FUNCTIONS or node.type == "class_declaration":
+                name = node.child_by_field_name("name")
+                if node.type in _DECLARED and name is not None:  # `function f() {}`
+                    scope.defs[self.text(name)] = node
                 continue
             if node.type == "variable_declarator":
                 name = node.child_by_field_name("name")
@@ -197,6 +371,80 @@ class _Scanner:
                         ):
                             scope.values[self.text(target)] = value
             stack.extend(reversed(node.children))
+
+    # -- names -----------------------------------------------------------------------------
+
+    def lookup(self, name: str, scope: _Scope) -> tuple[str, Node | None, _Scope] | None:
+        """A name in the scopes, else what a workspace module exports under the imported name."""
+        found = scope.lookup(name)
+        if found is not None:
+            return found
+        module = scope.root_module()
+        entry = module.imports.get(name) if module is not None else None
+        if module is None or entry is None or entry[1] == "*":
+            return None
+        imported = self.imported.follow(module.path, entry, _exported_value)
+        return ("value", imported[0], imported[1].scope) if imported is not None else None
+
+    def definition(self, node: Node, scope: _Scope) -> tuple[Node, _Scope] | None:
+        """The function a callee names: `f` declared or bound to an arrow function here, in an
+        enclosing scope, or imported (`import { systemPrompt } from "@/lib/ai/prompts"`);
+        `prompts.f` of a namespace import."""
+        node = _unwrap(node)
+        if node.type == "identifier":
+            name = self.text(node)
+            current: _Scope | None = scope
+            while current is not None:
+                if name in current.defs:
+                    return current.defs[name], current
+                if name in current.params:
+                    return None
+                current = current.parent
+            named = self.lookup(name, scope)
+            found = (named[1], named[2]) if named is not None and named[1] is not None else None
+        elif node.type == "member_expression":
+            found = self.member(node, scope)
+        else:
+            return None
+        if found is None:
+            return None
+        value = _unwrap(found[0])
+        return (value, found[1]) if value.type in _FUNCTIONS else None
+
+    def member(self, node: Node, scope: _Scope, depth: int = 0) -> tuple[Node, _Scope] | None:
+        """`prompts.SYSTEM` of a namespace import, or `PROMPTS.triage` of an object literal."""
+        target = node.child_by_field_name("object")
+        key = node.child_by_field_name("property")
+        if target is None or key is None or depth > 10:
+            return None
+        target, name = _unwrap(target), self.text(key)
+        if target.type == "identifier":
+            module = scope.root_module()
+            entry = module.imports.get(self.text(target)) if module is not None else None
+            shadowed = scope.lookup(self.text(target)) is not None
+            if module is not None and entry is not None and entry[1] == "*" and not shadowed:
+                found = self.imported.follow(module.path, (entry[0], name), _exported_value)
+                return (found[0], found[1].scope) if found is not None else None
+            bound = self.lookup(self.text(target), scope)
+            if bound is None or bound[1] is None or bound[0] != "value":
+                return None
+            value, owner = _unwrap(bound[1]), bound[2]
+        elif target.type == "member_expression":
+            inner = self.member(target, scope, depth + 1)
+            if inner is None:
+                return None
+            value, owner = _unwrap(inner[0]), inner[1]
+        else:
+            return None
+        if value.type != "object":
+            return None
+        field_value = self.fields(value, owner).get(name)
+        return (field_value, owner) if field_value is not None else None
+
+    def foreign(self, owner: _Scope, scope: _Scope) -> _ScriptModule | None:
+        """The other module a value was found in (None: this file)."""
+        module = owner.root_module()
+        return module if module is not None and module is not scope.root_module() else None
 
     def function_scope(self, node: Node, parent: _Scope) -> _Scope:
         scope = _Scope(parent=parent)
@@ -349,7 +597,7 @@ class _Scanner:
             return {}
         options = _unwrap(options)
         if options.type == "identifier":
-            found = scope.lookup(self.text(options))
+            found = self.lookup(self.text(options), scope)
             if found is not None and found[0] == "value" and found[1] is not None:
                 return self.fields(found[1], found[2])
             return {}
@@ -381,7 +629,7 @@ class _Scanner:
             return ModelRef(value, "literal", line, column, column + width)
         if node.type in ("identifier", "shorthand_property_identifier"):
             name = self.text(node)
-            found = scope.lookup(name)
+            found = self.lookup(name, scope)
             if found is None:
                 origin = self.names.get(name)
                 where = f"imported from {origin}" if origin else "not defined"
@@ -389,10 +637,11 @@ class _Scanner:
             what, bound, owner = found
             if bound is None:
                 raise Unread(f"the model is the parameter {name!r}, which has no default")
-            ref = self.model(bound, owner, depth + 1)
             label = f"default of parameter {name}" if what == "param" else name
-            how = label if ref.how == "literal" else f"{label} ← {ref.how}"
-            return ModelRef(ref.value, how, ref.line, ref.column, ref.end_column)
+            return self.model_here(self.model(bound, owner, depth + 1), label, owner, scope)
+        if node.type == "member_expression" and (found_member := self.member(node, scope)):
+            ref = self.model(found_member[0], found_member[1], depth + 1)
+            return self.model_here(ref, self.text(node), found_member[1], scope)
         if node.type == "call_expression":  # `openai("gpt-4o")`, `anthropic.messages("…")`
             arguments = node.child_by_field_name("arguments")
             first = arguments.named_children[0] if arguments and arguments.named_children else None
@@ -409,6 +658,15 @@ class _Scanner:
                 return ModelRef(ref.value, f"fallback of {self.short(node, 40)}", ref.line,
                                 ref.column, ref.end_column)  # fmt: skip
         raise Unread(f"the model is `{self.short(node)}`, computed at run time")
+
+    def model_here(self, ref: ModelRef, label: str, owner: _Scope, scope: _Scope) -> ModelRef:
+        """A model read through a name; one from another module keeps no literal position (a
+        quick fix edits the file at hand) and its source names the module and line."""
+        how = label if ref.how == "literal" else f"{label} ← {ref.how}"
+        module = self.foreign(owner, scope)
+        if module is None:
+            return ModelRef(ref.value, how, ref.line, ref.column, ref.end_column)
+        return ModelRef(ref.value, f"{how} in {module.path}:{ref.line}" if ref.line else how)
 
     def model_of(self, node: Node | None, scope: _Scope) -> tuple[ModelRef | None, str | None]:
         try:
@@ -463,26 +721,19 @@ class _Scanner:
                 )
         if kind in ("identifier", "shorthand_property_identifier"):
             name = self.text(node)
-            found = scope.lookup(name)
+            found = self.lookup(name, scope)
             if found is None:
                 origin = self.names.get(name)
                 raise Unread(
                     f"{name} is imported from {origin}" if origin else f"{name} is not defined here"
                 )
             what, value, owner = found
-            line, column = self.point(node)
             if what == "param" or value is None:
+                line, column = self.point(node)
                 return self.holes.marker(name, line, column)
-            resolving = (id(owner), name)
-            if resolving in self.resolving:  # `p = p + "…"`: a name built from itself
-                return self.holes.marker(name, line, column)
-            self.resolving.add(resolving)
-            try:
-                return self.value_text(value, owner, files, depth + 1)
-            except Unread:
-                return self.holes.marker(name, line, column)
-            finally:
-                self.resolving.discard(resolving)
+            return self.bound_text(node, name, value, owner, scope, files, depth)
+        if kind == "member_expression" and (found_member := self.member(node, scope)):
+            return self.bound_text(node, self.text(node), *found_member, scope, files, depth)
         if kind == "call_expression":
             return self.call_text(node, scope, files, depth)
         if kind == "ternary_expression":
@@ -494,6 +745,75 @@ class _Scanner:
             if texts:
                 return max(texts, key=len)
         raise Unread(f"`{self.short(node)}` is computed at run time")
+
+    def bound_text(
+        self,
+        node: Node,
+        name: str,
+        value: Node,
+        owner: _Scope,
+        scope: _Scope,
+        files: list[FileRead],
+        depth: int,
+    ) -> str:
+        """The text of a name's value (`owner`: the scope holding it, maybe another module's);
+        a hole named after it when the value cannot be read."""
+        line, column = self.point(node)
+        resolving = (id(owner), name)
+        if resolving in self.resolving:  # `p = p + "…"`: a name built from itself
+            return self.holes.marker(name, line, column)
+        self.resolving.add(resolving)
+        anchored = self.holes.anchor is None and self.foreign(owner, scope) is not None
+        if anchored:
+            self.holes.anchor = (line, column)
+        try:
+            return self.value_text(value, owner, files, depth + 1)
+        except Unread:
+            return self.holes.marker(name, line, column)
+        finally:
+            self.resolving.discard(resolving)
+            if anchored:
+                self.holes.anchor = None
+
+    def returned_text(
+        self, call: Node, function: Node, defined_in: _Scope, files: list[FileRead], depth: int
+    ) -> str:
+        """The text a function returns (the longest of its returns; an arrow function's
+        expression), its parameters as template variables located at the call."""
+        key = (function.id, "()")
+        if key in self.resolving:
+            raise Unread(f"`{self.short(call, 40)}` calls itself")
+        inner = self.function_scope(function, defined_in)
+        for name in inner.params:
+            inner.params[name] = None  # a parameter is a variable, whatever its default
+        body = function.child_by_field_name("body")
+        if body is None:
+            raise Unread(f"`{self.short(call)}` returns text known only at run time")
+        returns = (
+            [body]
+            if body.type != "statement_block"
+            else [
+                value
+                for statement in _returns(body)
+                if (value := next(iter(statement.named_children), None)) is not None
+            ]
+        )
+        texts: list[str] = []
+        self.resolving.add(key)
+        anchored = self.holes.anchor is None
+        if anchored:
+            self.holes.anchor = self.point(call)
+        try:
+            for value in returns:
+                with contextlib.suppress(Unread):
+                    texts.append(self.value_text(value, inner, files, depth + 1))
+        finally:
+            self.resolving.discard(key)
+            if anchored:
+                self.holes.anchor = None
+        if not texts:
+            raise Unread(f"`{self.short(call)}` returns text known only at run time")
+        return max(texts, key=len)
 
     def call_text(self, node: Node, scope: _Scope, files: list[FileRead], depth: int) -> str:
         function = node.child_by_field_name("function")
@@ -526,6 +846,9 @@ class _Scanner:
                     for e in _unwrap(target).named_children
                 ]
                 return separator.join(parts)
+        callee = self.definition(function, scope)
+        if callee is not None:
+            return self.returned_text(node, callee[0], callee[1], files, depth)
         raise Unread(f"`{self.short(node)}` is a call whose result is known only at run time")
 
     def path(self, node: Node, scope: _Scope, depth: int) -> tuple[PathBase, str] | None:
@@ -549,7 +872,7 @@ class _Scanner:
             name = self.text(node)
             if name in ("__dirname",):
                 return "file", []
-            found = scope.lookup(name)
+            found = self.lookup(name, scope)
             if found is None or found[0] != "value" or found[1] is None:
                 return None
             return self.path_parts(found[1], found[2], depth + 1)
@@ -617,7 +940,7 @@ class _Scanner:
     ) -> list[CodeMessage]:
         node = _unwrap(node)
         if node.type in ("identifier", "shorthand_property_identifier") and depth < 20:
-            found = scope.lookup(self.text(node))
+            found = self.lookup(self.text(node), scope)
             if found is not None and found[0] == "value" and found[1] is not None:
                 return self.messages(found[1], found[2], files, unread, depth + 1)
         if node.type != "array":
@@ -653,7 +976,7 @@ class _Scanner:
         for _ in range(10):
             if node.type not in ("identifier", "shorthand_property_identifier"):
                 break
-            found = scope.lookup(self.text(node))
+            found = self.lookup(self.text(node), scope)
             if found is None or found[0] != "value" or found[1] is None:
                 break
             node, scope = _unwrap(found[1]), found[2]
@@ -739,6 +1062,27 @@ class _Scanner:
         )  # fmt: skip
 
 
+def _returns(body: Node) -> list[Node]:
+    """The return statements of a function body, not those of functions nested in it."""
+    found: list[Node] = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "return_statement":
+            found.append(node)
+        elif node == body or node.type not in _FUNCTIONS:
+            stack.extend(reversed(node.children))
+    return found
+
+
+def _exported_value(module: _ScriptModule, entry: ImportEntry) -> Node | None:
+    """What a module exports under the entry's name: a value or a declared function."""
+    local = module.exports.get(entry[1])
+    if local is None:
+        return None
+    return module.scope.values.get(local) or module.scope.defs.get(local)
+
+
 def _descendants(node: Node, kind: str) -> list[Node]:
     found: list[Node] = []
     stack = [node]
@@ -775,22 +1119,38 @@ def _first_error(root: Node) -> Node | None:
     return None
 
 
-def scan_typescript(text: str) -> SourceScan:
-    """Every LLM call site of a TypeScript/JavaScript text; a syntax error says where parsing
-    stopped. The TypeScript grammar first, then TSX (JSX): `<T>x` casts parse only in the first."""
-    source = text.encode("utf-8", "surrogatepass")
+def _parse(source: bytes) -> Node:
+    """The TypeScript grammar first, then TSX (JSX): `<T>x` casts parse only in the first."""
     tree = _parser(False).parse(source)
     if tree.root_node.has_error:
         with_jsx = _parser(True).parse(source)
         tree = with_jsx if not with_jsx.root_node.has_error else tree
-    root = tree.root_node
+    return tree.root_node
+
+
+def _parse_clean(text: str) -> Node | None:
+    """An imported module's tree; None when it does not parse (its names are then unread)."""
+    try:
+        root = _parse(text.encode("utf-8", "surrogatepass"))
+    except (RecursionError, ValueError):
+        return None
+    return None if root.has_error else root
+
+
+def scan_typescript(text: str, path: str = "", modules: ModuleSource | None = None) -> SourceScan:
+    """Every LLM call site of a TypeScript/JavaScript text; a syntax error says where parsing
+    stopped. With `modules`, names imported from the workspace's modules are followed (`path`:
+    the file's own workspace path, for relative imports and the tsconfig in force)."""
+    source = text.encode("utf-8", "surrogatepass")
+    root = _parse(source)
     if root.has_error:
         error = _first_error(root)
         line = error.start_point[0] + 1 if error is not None else 1
         what = "missing " + error.type if error is not None and error.is_missing else "syntax error"
         return SourceScan("typescript", (), f"parsing stopped at line {line}: {what}", line)
+    scanner = _Scanner(source, path, modules)
     try:
-        calls = _Scanner(source).run(root)
+        calls = scanner.run(root)
     except RecursionError:
         return SourceScan("typescript", (), "the code is nested too deeply to scan", 1)
-    return SourceScan("typescript", calls)
+    return SourceScan("typescript", calls, deps=tuple(sorted(scanner.imported.deps.items())))
