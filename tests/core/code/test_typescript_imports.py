@@ -41,7 +41,8 @@ def app(imports: str, system: str, model: str = '"gpt-4o-mini"', prompt: str = "
         'import { openai } from "@ai-sdk/openai";\n'
         f"{imports}\n\n"
         "export async function answer(q: string) {\n"
-        f"  return generateText({{ model: openai({model}), system: {system}, prompt: {prompt} }});\n"
+        f"  return generateText({{ model: openai({model}), system: {system}, "
+        f"prompt: {prompt} }});\n"
         "}\n"
     )
 
@@ -86,7 +87,9 @@ def test_an_imported_constant_is_read_as_the_prompt(
         tmp_path,
         {
             # the tsconfig of a Next.js app (comments and trailing commas are JSON with comments)
-            "tsconfig.json": '{\n  // aliases\n  "compilerOptions": { "paths": { "@/*": ["./*"], } }\n}\n',
+            "tsconfig.json": (
+                '{\n  // aliases\n  "compilerOptions": { "paths": { "@/*": ["./*"], } }\n}\n'
+            ),
             "app/prompts.ts": PROMPTS,
             "lib/prompts/index.ts": 'export * from "./system";\n',
             "lib/prompts/system.ts": f"export const SYSTEM = `{SYSTEM}`;\n",
