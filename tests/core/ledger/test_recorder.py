@@ -61,7 +61,15 @@ def test_store_down_at_start_buffers_retries_then_writes(tmp_path: Path) -> None
     accepted = [recorder.record(OPENAI, model="gpt-4o", prompt_id="p") for _ in range(80)]
     assert accepted.count(True) == 50 and accepted.count(False) == 30  # never blocked
     assert not recorder.flush(0.3)  # still down
+    # the writer thread retries on its own schedule: wait (bounded) for two failed attempts,
+    # read between attempts (during one, its batch is neither queued nor retried)
+    import time
+
+    deadline = time.monotonic() + 10
     stats = recorder.stats()
+    while not (stats.write_errors >= 2 and stats.pending == 50) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        stats = recorder.stats()
     assert stats.dropped == 30 and stats.write_errors >= 2 and stats.pending == 50
     assert stats.last_error is not None and "connection refused" in stats.last_error
     up.set()
