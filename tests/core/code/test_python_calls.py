@@ -327,8 +327,17 @@ def test_the_apps_own_wrappers_and_chat_models_handed_in() -> None:
 
         def not_llm(items):
             return dict(messages=items)
+
+        def grade(grader, tool, graph, report):
+            tool.invoke({"query": report})  # a tool or a graph takes a dict: not an LLM call
+            graph.ainvoke({"task": report})
+            return grader.invoke([{"role": "user", "content": f"Grade this: {report}"}])
     """)
-    assert sorted(found) == ["Provider.ask", "write_intro"]  # relay passes messages through
+    assert sorted(found) == ["Provider.ask", "grade", "relay", "write_intro"]
+    # messages passed through the app's own completion function: found, and why not sized
+    assert found["relay"].not_sized == "the messages are `convert(prompt)`, built at run time"
+    # a chat model handed in under any name: what it is sent says so
+    assert texts(found["grade"]) == [("user", "Grade this: {report}")]
     intro = found["write_intro"]
     assert texts(intro) == [
         ("system", "You write report introductions."),

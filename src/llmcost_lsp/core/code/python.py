@@ -37,6 +37,7 @@ from llmcost_lsp.core.code.assemble import (
     assemble,
     call_site,
 )
+from llmcost_lsp.core.code.fstrings import parse_python
 from llmcost_lsp.core.code.model import (
     CallSite,
     CodeMessage,
@@ -73,6 +74,8 @@ _TRANSPARENT = frozenset({"beta", "with_raw_response", "with_streaming_response"
 _MAX_TOKENS = ("max_tokens", "max_completion_tokens", "max_output_tokens")
 # receivers of `.invoke(…)` naming a chat model: `llm`, `self.llm`, `llm_with_tools`, `judge_model`
 _LLM_NAME = re.compile(r"llm|chat_?model|^model$|_model$")
+# the app's own chat wrapper called with `model=` and `messages=`: `create_chat_completion`
+_COMPLETION = re.compile(r"chat_?completion|^a?completion$|^call_(llm|model)$")
 _MAX_STEPS = 5_000  # expressions followed for one call, e.g. `a if c else b` chains double
 _NO_MESSAGES = "the call passes no messages="
 _MAX_DEPTH = 200  # deeper expressions are not followed (generated code): reported, never a crash
@@ -296,10 +299,15 @@ class _FileScanner:
             for statement in node.body:
                 self._visit(statement, inner, name)
             return
-        if isinstance(node, ast.Call):
-            self._call(node, scope, key)
-        for child in ast.iter_child_nodes(node):
-            self._visit(child, scope, key)
+        stack = [node]  # the calls under a statement, in source order
+        while stack:
+            current = stack.pop()
+            if isinstance(current, _Def):
+                self._visit(current, scope, key)
+                continue
+            if isinstance(current, ast.Call):
+                self._call(current, scope, key)
+            stack.extend(reversed(_children(current)))
 
     # -- classification ------------------------------------------------------------------------
 
@@ -341,12 +349,16 @@ class _FileScanner:
                 site is None
                 and given is not None
                 and _keyword(call, "model") is not None
-                and _chat_messages(self._follow(given, scope)[0])
+                and (
+                    _chat_messages(self._follow(given, scope)[0])
+                    or _COMPLETION.search(tail[-1].lower()) is not None
+                )
                 and tail[-1] not in ("count_tokens", "dict")
             ):
                 # the app's own wrapper (`create_chat_completion(model=…, messages=[…])`): a model
                 # and a literal list of role/content messages make an LLM call, whatever the
-                # callee (messages passed through from elsewhere: the wrapper's own call is it)
+                # callee; so do a model and messages handed to a function named for it (messages
+                # passed through: found, sized by the variable or said why not)
                 site = self._openai_chat(call, scope, key, f"{tail[-1]}(messages=…)")
         except RecursionError:
             too_deep = Assembled(not_sized="the expression is nested too deeply")
@@ -957,8 +969,9 @@ class _FileScanner:
         runnable = self._runnable(call.func.value, scope, 0)
         if runnable is None or not runnable.has_llm:
             receiver = _dotted(call.func.value).split(".")[-1].lower()
-            if not _LLM_NAME.search(receiver):
-                return None
+            given = self._follow(call.args[0], scope)[0] if call.args else None
+            if not _LLM_NAME.search(receiver) and not _chat_messages(given):
+                return None  # a chain or tool: `.invoke(dict)`; a chat model takes messages
             # a chat model handed in from elsewhere (`self.llm.ainvoke(messages)`): found, its
             # model known only at run time
             problem = f"the chat model is `{_dotted(call.func.value)}`, built at run time"
@@ -1098,9 +1111,40 @@ def _bind(target: ast.expr, value: ast.expr, scope: _Scope) -> None:
         scope.attributes[target.attr] = value
 
 
+# nodes that hold no call: not walked into (most of a tree's nodes are names and constants)
+_LEAVES = (ast.Constant, ast.Name, ast.expr_context, ast.operator, ast.boolop, ast.cmpop,
+           ast.unaryop, ast.alias, ast.arg)  # fmt: skip
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """A node's children that may hold a call, in source order (`ast.iter_child_nodes` without
+    the leaves, a third of the cost on real files)."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found.extend(v for v in value if isinstance(v, ast.AST) and not isinstance(v, _LEAVES))
+        elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+            found.append(value)
+    return found
+
+
 def _import_statements(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
-    """The imports of a file at any depth (`def f(): from .prompts import X` too)."""
-    return [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+    """The imports of a file at any depth (`def f(): from .prompts import X` too): statements
+    only, their expressions are not walked."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    stack: list[ast.AST] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+            continue
+        for name in _BLOCKS:
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                stack.extend(reversed(block))
+    return found
 
 
 def _import_table(statements: list[ast.Import | ast.ImportFrom]) -> dict[str, ImportEntry]:
@@ -1131,7 +1175,7 @@ class _PythonModules:
     def parse(self, rel: str, text: str) -> _Scope | None:
         """An imported module's names: its assignments, definitions and imports."""
         try:
-            tree = ast.parse(text)
+            tree = parse_python(text)
         except (SyntaxError, RecursionError, MemoryError, ValueError):
             return None
         scope = _Scope(module=_Module(rel, _import_table(_import_statements(tree))))
@@ -1208,7 +1252,7 @@ def scan_python(text: str, path: str = "", modules: ModuleSource | None = None) 
     file's own workspace path, for relative imports)."""
     limit = sys.getrecursionlimit()
     try:
-        tree = ast.parse(text)
+        tree = parse_python(text)
     except SyntaxError as error:
         line = error.lineno or 1
         return SourceScan("python", (), f"parsing stopped at line {line}: {error.msg}", line)
