@@ -8,9 +8,10 @@
    filled (what the language server's re-index and `diff`'s two sides get).
 2. The editor: an edit in an open `.py` (a word typed into the system prompt of a call) versus
    the same edit in a prompt file of the same text, each from the change to fresh hints
-   (`_apply` then `compute_hints`, as the server's worker runs them), p50 and p95 of 100 edits.
+   (`_apply` then `compute_hints`, as the server's worker runs them), p50 and p95 of 100 edits
+   of each kind, alternating so that both see the same load.
 
-Run: python benchmarks/bench_code.py [FILES]
+Run: python benchmarks/bench_code.py [FILES [EDITS]]  (FILES 0: the editor part only)
 """
 
 from __future__ import annotations
@@ -233,22 +234,23 @@ def bench_refresh(tmp: Path, edits: int = 100) -> None:
     ls = LlmCostServer()
     folder = Folder(workspace.root, workspace)
     rng = random.Random(5)
-    results = {}
-    for label, path, text in (
-        ("prompt file", prompt, EDITED_SYSTEM + "\n"),
-        (".py call", source, code),
-    ):
+    edited = {"prompt file": (prompt, EDITED_SYSTEM + "\n"), ".py call": (source, code)}
+    for path, _ in edited.values():
         compute_hints(ls, folder, path, WHOLE)
-        samples = []
-        for _ in range(edits):
+    samples: dict[str, list[float]] = {label: [] for label in edited}
+    for _ in range(edits):  # the two kinds alternate: both see the same load on a shared machine
+        for label, (path, text) in edited.items():
             at = text.index("catalogue") + rng.randrange(0, 200)
             text = text[:at] + rng.choice(["x", "y ", "z"]) + text[at:]
+            edited[label] = (path, text)
             start = time.perf_counter()
             _apply(folder, path, text)
             hints = compute_hints(ls, folder, path, WHOLE)
-            samples.append(time.perf_counter() - start)
+            samples[label].append(time.perf_counter() - start)
             assert hints, label
-        ordered = sorted(samples)
+    results = {}
+    for label, times in samples.items():
+        ordered = sorted(times)
         p50, p95 = statistics.median(ordered), ordered[round(0.95 * (len(ordered) - 1))]
         results[label] = (p50, p95)
         print(f"  {label} edit → fresh hints: p50 {p50 * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms")
@@ -259,9 +261,10 @@ def bench_refresh(tmp: Path, edits: int = 100) -> None:
 def main() -> None:
     files = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     with tempfile.TemporaryDirectory() as tmp:
-        bench_scan(Path(tmp) / "repo", files)
+        if files:
+            bench_scan(Path(tmp) / "repo", files)
         print("editor refresh after an edit (100 edits each, same text in both files)")
-        bench_refresh(Path(tmp))
+        bench_refresh(Path(tmp), edits=int(sys.argv[2]) if len(sys.argv) > 2 else 100)
 
 
 if __name__ == "__main__":
