@@ -3,10 +3,11 @@ at the call, the switch-model fix editing the model literal, edits and half-writ
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
-from lsp_helpers import WHOLE, hints, label, replace_all, wait_for
+from lsp_helpers import WHOLE, hints, label, open_doc, replace_all, wait_for
 from lsprotocol import types
 from test_code_actions import actions_for
 
@@ -174,3 +175,61 @@ async def test_plain_code_and_odd_sources_never_break_the_server(
                               WHOLE)
     )  # fmt: skip
     assert not result
+
+
+ROUTE = """\
+import { generateText } from "ai";
+import { openai } from "@ai-sdk/openai";
+import { SYSTEM, greeting } from "./prompts";
+
+export async function answer(question: string) {
+  return generateText({
+    model: openai("gpt-4o"),
+    system: SYSTEM,
+    prompt: greeting(question),
+  });
+}
+"""
+PROMPTS_TS = """\
+export const SYSTEM = `You are the bookshop's assistant. Answer from the catalogue excerpt only.`;
+export const greeting = (name: string) => `Hello, here is the question: ${name}`;
+"""
+
+
+async def test_a_typescript_call_shows_its_cost_lens_and_hover_and_follows_its_imports(
+    client: Any, tmp_path: Path
+) -> None:
+    """Hint, code lens and hover at a TypeScript call whose text is imported from another
+    module; an edit of that module (unsaved, in the editor) refreshes the call's hint."""
+    from test_editor_views import lenses
+
+    root = workspace(tmp_path / "ws")
+    (root / "web").mkdir()
+    (root / "web" / "route.ts").write_text(ROUTE)
+    (root / "web" / "prompts.ts").write_text(PROMPTS_TS)
+    await client.start(root)
+    uri = open_doc(client, root / "web" / "route.ts")
+    [hint] = await hints(client, uri)
+    assert hint.position.line == 5  # the `generateText(` line
+    [lens] = await lenses(client, uri)
+    assert lens.range.start.line == 5 and lens.command is not None
+    assert lens.command.arguments[0]["promptId"] == "web/route.ts::answer"
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(5, 12))
+    )
+    assert hover is not None
+    assert "web/route.ts::answer" in hover.contents.value  # type: ignore[union-attr]
+    prompts_uri = open_doc(client, root / "web" / "prompts.ts")
+    longer = PROMPTS_TS.replace("only.", "only. Quote titles exactly." * 20)
+    replace_all(client, prompts_uri, 2, longer)
+
+    async def relabelled() -> bool:
+        return [label(h) for h in await hints(client, uri)] != [label(hint)]
+
+    for _ in range(50):
+        if await relabelled():
+            break
+        await asyncio.sleep(0.1)
+    [after] = await hints(client, uri)
+    tokens = int(label(after).split(" tok")[0].replace(",", "").lstrip("≈ "))
+    assert tokens > int(label(hint).split(" tok")[0].replace(",", "").lstrip("≈ ")) + 80

@@ -224,3 +224,39 @@ def test_typescript_calls_are_prompts_too(tmp_path: Path) -> None:
     assert result.estimate is not None
     assert result.estimate.model.source == "code: openai(…) at web/answer.ts:4"
     assert "web/vendor.min.js" not in {p.path for p in workspace.prompts}
+
+
+def test_a_calls_budgets_and_tags_come_from_its_manifest_entry(tmp_path: Path) -> None:
+    """`check` fails on a call's own budget and on its tag's budget (at the manifest key, as
+    for a prompt file; the editor shows it at the call too: tests/lsp/test_code_prompts.py);
+    its tags reach the estimate and the FOCUS export like a prompt file's."""
+    import json
+    import subprocess
+    import sys
+
+    root = make(
+        tmp_path,
+        manifest=MANIFEST
+        + 'budget_monthly_usd = "0.01"\ntags = { team = "search" }\n\n'
+        + '[budgets.tags.team]\nsearch = "0.02"\n',
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "llmcost_lsp.cli.main", *args, "--allow-stale", str(root)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    check = cli("check", "--format", "json")
+    assert check.returncode == 1, check.stderr
+    found = {(i["code"], i["line"], i["message"]) for i in json.loads(check.stdout)["issues"]}
+    budgets = sorted((line, message) for code, line, message in found if "budget" in code)
+    assert [line for line, _ in budgets] == [7, 11], found  # budget_monthly_usd, tag budget
+    assert "app/search.py::answer" in budgets[0][1] and "team=search" in budgets[1][1]
+    estimate = json.loads(cli("estimate", "--format", "json").stdout)
+    answer = next(p for p in estimate["prompts"] if p["id"] == "app/search.py::answer")
+    assert answer["tags"] == {"team": "search"}
+    focus = tmp_path / "focus.csv"
+    assert cli("export", "focus", "--period", "2026-11", "-o", str(focus)).returncode == 0
+    rows = [row for row in focus.read_text().splitlines() if "app/search.py::answer" in row]
+    assert rows and all('""team"":""search""' in row for row in rows)
