@@ -218,8 +218,7 @@ def bench_refresh(tmp: Path, edits: int = 100) -> None:
         "def answer(question):\n"
         "    return client.chat.completions.create(\n"
         '        model="gpt-4o-mini",\n'
-        '        messages=[{"role": "system", "content": SYSTEM_PROMPT},\n'
-        '                  {"role": "user", "content": question}],\n'
+        '        messages=[{"role": "system", "content": SYSTEM_PROMPT}],\n'
         "    )\n"
     )
     source.write_text(code)
@@ -263,7 +262,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if files:
             bench_scan(Path(tmp) / "repo", files)
-        print("editor refresh after an edit (100 edits each, same text in both files)")
+        print("editor refresh after an edit (100 edits each, the same text sent by both)")
         bench_refresh(Path(tmp), edits=int(sys.argv[2]) if len(sys.argv) > 2 else 100)
 
 

@@ -37,7 +37,6 @@ from llmcost_lsp.core.manifest import (
     PriceOverride,
     PromptEntry,
     Scenario,
-    Variable,
     format_key_path,
 )
 from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB
@@ -253,11 +252,12 @@ def variable_sizes(
                 )
             )
     table = format_key_path(("prompts", prompt_id, "variables"))
+    said: set[str] = set()  # one finding per variable
     for ref in parsed.variables:
-        if ref.name in sizes or ref.name in declared:
+        if ref.name in sizes or ref.name in declared or ref.name in said:
             continue
         sizes_key = format_key_path((ref.name,))
-        declared = {**declared, ref.name: Variable(tokens=0)}  # one finding per variable
+        said.add(ref.name)
         issues.append(
             Issue(
                 "unsized-variable",

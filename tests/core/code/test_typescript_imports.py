@@ -172,3 +172,30 @@ def test_an_edit_of_the_imported_module_refreshes_the_call_in_the_editor(tmp_pat
     changed = workspace.apply_change(root / "app/prompts.ts", PROMPTS.replace(SYSTEM, longer))
     assert changed == {prompt_id}
     assert workspace.parsed(prompt_id).messages[0].text == longer
+
+
+def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None:
+    """The PR comment: only app/prompts.ts changed, and the call that sends it is listed."""
+    import subprocess
+    import sys
+
+    root = files(
+        tmp_path,
+        {
+            "llm-cost.toml": "[defaults]\ncalls_per_month = 1000\noutput_tokens = 10\n"
+            '[prompts."app/route.ts::answer"]\nvariables = { q = 20 }\n',
+            "app/prompts.ts": PROMPTS,
+            "app/route.ts": app('import { SYSTEM } from "./prompts";', "SYSTEM"),
+        },
+    )
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
+    (root / "app/prompts.ts").write_text(PROMPTS.replace(SYSTEM, SYSTEM + " Cite titles." * 20))
+    done = subprocess.run(
+        [sys.executable, "-m", "llmcost_lsp.cli.main", "diff", "--base", "main", "--format",
+         "markdown", "--allow-stale", "."],
+        cwd=root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "**`app/route.ts::answer`** (content-changed)" in done.stdout
