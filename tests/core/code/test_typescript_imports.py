@@ -199,3 +199,22 @@ def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "**`app/route.ts::answer`** (content-changed)" in done.stdout
+
+
+def test_where_a_specifier_is_looked_for() -> None:
+    from llmcost_lsp.core.code.modules import Aliases, read_aliases, script_files
+
+    assert script_files("web/app/route.ts", "./prompts.js", Aliases())[:3] == [
+        "web/app/prompts.ts", "web/app/prompts.tsx", "web/app/prompts.js",
+    ]  # fmt: skip
+    assert script_files("web/route.ts", "../../outside", Aliases()) == []  # above the root
+    assert script_files("route.ts", "openai", Aliases()) == []  # a package
+    assert script_files("route.ts", "@/lib/p", Aliases())[0] == "lib/p.ts"  # no tsconfig
+    nested = read_aliases(
+        "web", '{"compilerOptions": {"baseUrl": "src", "paths": {"~/*": ["app/*"]}}}'
+    )
+    assert script_files("web/src/x.ts", "~/p", nested)[0] == "web/src/app/p.ts"
+    assert script_files("web/src/x.ts", "lib/p", nested)[0] == "web/src/lib/p.ts"  # baseUrl
+    broken = read_aliases("", "{ not json")
+    assert broken == Aliases(found=True)  # read, unreadable: no aliases, no guessing
+    assert script_files("x.ts", "@/lib/p", broken) == []
