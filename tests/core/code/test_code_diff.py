@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
+
+from code_git import commit_all, pr_comment
 
 APP = textwrap.dedent("""\
     from pathlib import Path
@@ -38,38 +38,19 @@ variables = { question = 50 }
 """
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root, check=True, capture_output=True,
-    )  # fmt: skip
-
-
-def diff(root: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "llmcost_lsp.cli.main", "diff", "--base", "main", "--format",
-         "markdown", "--allow-stale", "."],
-        cwd=root, capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_a_changed_literal_and_model_in_code_show_in_the_pr_comment(tmp_path: Path) -> None:
     (tmp_path / "prompts").mkdir()
     (tmp_path / "prompts" / "triage.txt").write_text("Sort the ticket into billing or bug.\n")
     (tmp_path / "app.py").write_text(APP)
     (tmp_path / "llm-cost.toml").write_text(MANIFEST)
-    git(tmp_path, "init", "-q", "-b", "main")
-    git(tmp_path, "add", "-A")
-    git(tmp_path, "commit", "-q", "-m", "base")
-    assert "### ✅ LLM cost: no change" in diff(tmp_path)
+    commit_all(tmp_path)
+    assert "### ✅ LLM cost: no change" in pr_comment(tmp_path)
     (tmp_path / "app.py").write_text(
         APP.replace("in two sentences.", "in two sentences. " + "Quote the policy. " * 30)
         .replace('model="gpt-4o-mini", messages=[{"role": "system", "content": system}]',
                  'model="gpt-4o", messages=[{"role": "system", "content": system}]')
     )  # fmt: skip
-    comment = diff(tmp_path)
+    comment = pr_comment(tmp_path)
     assert "| `app.py::answer` | +121 tok |" in comment  # why it changed
     assert "| input tokens | 72 | 193 |" in comment
     # the prompt file is sent by a call whose model changed: it now costs gpt-4o's price

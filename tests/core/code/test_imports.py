@@ -4,12 +4,11 @@ hops, cycles; a change to the module reaches the scan cache, the editor and `dif
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from code_git import commit_all, pr_comment
 
 from llmcost_lsp.core.code.modules import ModuleSource, module_files
 from llmcost_lsp.core.code.python import scan_python
@@ -215,18 +214,10 @@ def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None
             "app/search.py": _app("from .prompts import SYSTEM_PROMPT", "SYSTEM_PROMPT"),
         },
     )
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
-        subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
+    commit_all(root)
     longer = SYSTEM + " Quote the passage you rely on." * 10
     (root / "app/prompts.py").write_text(PROMPTS.replace(SYSTEM, longer))
-    done = subprocess.run(
-        [sys.executable, "-m", "llmcost_lsp.cli.main", "diff", "--base", "main", "--format",
-         "markdown", "--allow-stale", "."],
-        cwd=root, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert "**`app/search.py::answer`** (content-changed)" in done.stdout
+    assert "**`app/search.py::answer`** (content-changed)" in pr_comment(root)
 
 
 def test_a_real_world_shape_reads_through(tmp_path: Path) -> None:

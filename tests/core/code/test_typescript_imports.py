@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from code_git import commit_all, pr_comment
 
 from llmcost_lsp.core.code.model import CallSite
 from llmcost_lsp.core.code.modules import ModuleSource
@@ -176,9 +177,6 @@ def test_an_edit_of_the_imported_module_refreshes_the_call_in_the_editor(tmp_pat
 
 def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None:
     """The PR comment: only app/prompts.ts changed, and the call that sends it is listed."""
-    import subprocess
-    import sys
-
     root = files(
         tmp_path,
         {
@@ -188,17 +186,9 @@ def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None
             "app/route.ts": app('import { SYSTEM } from "./prompts";', "SYSTEM"),
         },
     )
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
-        subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
+    commit_all(root)
     (root / "app/prompts.ts").write_text(PROMPTS.replace(SYSTEM, SYSTEM + " Cite titles." * 20))
-    done = subprocess.run(
-        [sys.executable, "-m", "llmcost_lsp.cli.main", "diff", "--base", "main", "--format",
-         "markdown", "--allow-stale", "."],
-        cwd=root, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert "**`app/route.ts::answer`** (content-changed)" in done.stdout
+    assert "**`app/route.ts::answer`** (content-changed)" in pr_comment(root)
 
 
 def test_where_a_specifier_is_looked_for() -> None:

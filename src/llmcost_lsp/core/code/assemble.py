@@ -10,11 +10,13 @@ history); and the call's id counts calls of the same function (`answer`, `answer
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Generic, Literal, Protocol, TypeVar
 
 from llmcost_lsp.core.code.model import CallSite, CodeMessage, FileRead, ModelRef
+from llmcost_lsp.core.code.text import Holes
 
 
 class Unread(Exception):
@@ -101,6 +103,38 @@ def assemble(reader: Reader[Node, Scope], scope: Scope, parts: Iterable[Part[Nod
                 return Assembled(not_sized=str(why))
             out.messages.append(reader.runtime_messages(node, str(why), out.unread))
     return out
+
+
+def returned_text(
+    returns: Iterable[Node],
+    read: Callable[[Node], str],
+    holes: Holes,
+    at: tuple[int, int],
+    resolving: set[tuple[int, str]],
+    key: tuple[int, str],
+    call: str,
+) -> str:
+    """The text a function of the workspace returns, the same for every language: the longest
+    of its returns that can be read (`read`), its holes located `at` the call that asks for it;
+    a function that calls itself is a variable (Unread)."""
+    if key in resolving:
+        raise Unread(f"`{call}` calls itself")
+    texts: list[str] = []
+    resolving.add(key)
+    anchored = holes.anchor is None
+    if anchored:
+        holes.anchor = at
+    try:
+        for value in returns:
+            with contextlib.suppress(Unread):
+                texts.append(read(value))
+    finally:
+        resolving.discard(key)
+        if anchored:
+            holes.anchor = None
+    if not texts:
+        raise Unread(f"`{call}` returns text known only at run time")
+    return max(texts, key=len)
 
 
 @dataclass

@@ -21,7 +21,6 @@ function's return value) is not read, and the reason is kept.
 from __future__ import annotations
 
 import ast
-import contextlib
 import re
 import sys
 import textwrap
@@ -36,6 +35,7 @@ from llmcost_lsp.core.code.assemble import (
     Unread,
     assemble,
     call_site,
+    returned_text,
 )
 from llmcost_lsp.core.code.fstrings import parse_python
 from llmcost_lsp.core.code.model import (
@@ -648,9 +648,6 @@ class _FileScanner:
     ) -> str:
         """The text a function returns (the longest of its returns), its parameters as
         template variables located at the call."""
-        key = (id(function), "()")
-        if key in self.resolving:
-            raise Unread(f"`{function.name}` calls itself")
         inner = _Scope(parent=defined_in)
         arguments = function.args
         for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
@@ -662,22 +659,10 @@ class _FileScanner:
             for node in _statements(statement)
             if isinstance(node, ast.Return) and node.value is not None
         ]
-        texts: list[str] = []
-        self.resolving.add(key)
-        anchored = self.holes.anchor is None
-        if anchored:
-            self.holes.anchor = (call.lineno, call.col_offset)
-        try:
-            for value in returns:
-                with contextlib.suppress(Unread):
-                    texts.append(self._text(value, inner, files, depth + 1))
-        finally:
-            self.resolving.discard(key)
-            if anchored:
-                self.holes.anchor = None
-        if not texts:
-            raise Unread(f"`{_short(call)}` returns text known only at run time")
-        return max(texts, key=len)
+        return returned_text(
+            returns, lambda value: self._text(value, inner, files, depth + 1), self.holes,
+            (call.lineno, call.col_offset), self.resolving, (id(function), "()"), _short(call),
+        )  # fmt: skip
 
     def _file_path(self, expr: ast.expr, scope: _Scope, depth: int) -> FileRead | None:
         """`Path("p")`, `open("p")`, `Path(__file__).parent / "p"`, a name bound to one."""

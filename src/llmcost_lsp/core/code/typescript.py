@@ -27,6 +27,7 @@ from llmcost_lsp.core.code.assemble import (
     Unread,
     assemble,
     call_site,
+    returned_text,
 )
 from llmcost_lsp.core.code.model import (
     CallSite,
@@ -780,9 +781,6 @@ class _Scanner:
     ) -> str:
         """The text a function returns (the longest of its returns; an arrow function's
         expression), its parameters as template variables located at the call."""
-        key = (function.id, "()")
-        if key in self.resolving:
-            raise Unread(f"`{self.short(call, 40)}` calls itself")
         inner = self.function_scope(function, defined_in)
         for name in inner.params:
             inner.params[name] = None  # a parameter is a variable, whatever its default
@@ -798,22 +796,10 @@ class _Scanner:
                 if (value := next(iter(statement.named_children), None)) is not None
             ]
         )
-        texts: list[str] = []
-        self.resolving.add(key)
-        anchored = self.holes.anchor is None
-        if anchored:
-            self.holes.anchor = self.point(call)
-        try:
-            for value in returns:
-                with contextlib.suppress(Unread):
-                    texts.append(self.value_text(value, inner, files, depth + 1))
-        finally:
-            self.resolving.discard(key)
-            if anchored:
-                self.holes.anchor = None
-        if not texts:
-            raise Unread(f"`{self.short(call)}` returns text known only at run time")
-        return max(texts, key=len)
+        return returned_text(
+            returns, lambda value: self.value_text(value, inner, files, depth + 1), self.holes,
+            self.point(call), self.resolving, (function.id, "()"), self.short(call),
+        )  # fmt: skip
 
     def call_text(self, node: Node, scope: _Scope, files: list[FileRead], depth: int) -> str:
         function = node.child_by_field_name("function")
