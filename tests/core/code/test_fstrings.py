@@ -6,8 +6,6 @@ from __future__ import annotations
 import sys
 import textwrap
 
-import pytest
-
 from llmcost_lsp.core.code import scan_text
 from llmcost_lsp.core.code.fstrings import rewrite_fstrings
 
@@ -43,11 +41,13 @@ def test_a_312_fstring_is_read_on_any_python() -> None:
     ]  # fmt: skip
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="3.12 parses it without a rewrite")
 def test_only_the_fstrings_the_old_parser_rejects_are_rewritten_and_lines_stay() -> None:
     source = 'a = f"{x}"\nb = f"{\'\\\\n\'.join(y)}"\nc = 1\n'
     rewritten = rewrite_fstrings(source)
-    assert rewritten == 'a = f"{x}"\nb = f"{n_join_y}"\nc = 1\n'
+    if sys.version_info < (3, 12):
+        assert rewritten == 'a = f"{x}"\nb = f"{n_join_y}"\nc = 1\n'
+    else:  # 3.12's tokenizer splits f-strings: nothing to rewrite, ast reads them itself
+        assert rewritten is None
     assert rewrite_fstrings("a = f'{x}'\n") is None  # nothing to rewrite
 
 
