@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from code_git import commit_all, pr_comment
+from code_helpers import commit_all, pr_comment
 
 APP = textwrap.dedent("""\
     from pathlib import Path

@@ -8,9 +8,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from code_git import commit_all, pr_comment
+from code_helpers import commit_all, disk, pr_comment, write_files
 
-from llmcost_lsp.core.code.modules import ModuleSource, module_files
+from llmcost_lsp.core.code.modules import module_files
 from llmcost_lsp.core.code.python import scan_python
 from llmcost_lsp.core.code.scan import scan_text
 from llmcost_lsp.core.init import plan_init
@@ -33,24 +33,8 @@ def _app(imports: str, system: str, model: str = '"gpt-4o-mini"') -> str:
     )
 
 
-def _files(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
-def _disk(root: Path) -> ModuleSource:
-    def read(rel: str) -> str | None:
-        path = root / rel
-        return path.read_text() if path.is_file() else None
-
-    return ModuleSource(read)
-
-
 def _scan(root: Path, rel: str) -> tuple[str, object, tuple[str, ...]]:
-    scan = scan_python((root / rel).read_text(), rel, _disk(root))
+    scan = scan_python((root / rel).read_text(), rel, disk(root))
     (call,) = scan.calls
     system = call.messages[0].text
     return system, call.model, tuple(path for path, _ in scan.deps)
@@ -72,7 +56,7 @@ def _scan(root: Path, rel: str) -> tuple[str, object, tuple[str, ...]]:
 def test_an_imported_constant_is_read_as_the_prompt(
     tmp_path: Path, imports: str, system: str
 ) -> None:
-    root = _files(
+    root = write_files(
         tmp_path,
         {
             "app/__init__.py": "from .prompts import SYSTEM_PROMPT as SYSTEM\n",
@@ -86,7 +70,7 @@ def test_an_imported_constant_is_read_as_the_prompt(
 
 
 def test_an_imported_model_names_its_module_and_offers_no_literal_to_edit(tmp_path: Path) -> None:
-    root = _files(
+    root = write_files(
         tmp_path,
         {
             "app/prompts.py": PROMPTS,
@@ -99,7 +83,7 @@ def test_an_imported_model_names_its_module_and_offers_no_literal_to_edit(tmp_pa
 
 
 def test_src_layout_and_a_service_folder_are_import_roots(tmp_path: Path) -> None:
-    root = _files(
+    root = write_files(
         tmp_path,
         {
             "src/app/prompts.py": PROMPTS,
@@ -118,7 +102,7 @@ def test_src_layout_and_a_service_folder_are_import_roots(tmp_path: Path) -> Non
 
 def test_cycles_and_long_re_export_chains_stop_with_a_hole(tmp_path: Path) -> None:
     chain = {f"app/m{n}.py": f"from .m{n + 1} import X\n" for n in range(8)}
-    root = _files(
+    root = write_files(
         tmp_path,
         {
             "app/a.py": "from .b import X\n",
@@ -134,16 +118,16 @@ def test_cycles_and_long_re_export_chains_stop_with_a_hole(tmp_path: Path) -> No
 
 
 def test_a_package_outside_the_workspace_is_not_read_and_says_so(tmp_path: Path) -> None:
-    root = _files(
+    root = write_files(
         tmp_path, {"app/search.py": _app("from langchain_prompts import SYSTEM", "SYSTEM")}
     )
-    scan = scan_python((root / "app/search.py").read_text(), "app/search.py", _disk(root))
+    scan = scan_python((root / "app/search.py").read_text(), "app/search.py", disk(root))
     assert scan.calls[0].messages[0].text == "{SYSTEM}"
     assert scan.deps == ()
 
 
 def test_the_scan_cache_rescans_when_an_imported_module_changes(tmp_path: Path) -> None:
-    root = _files(
+    root = write_files(
         tmp_path,
         {
             "app/prompts.py": PROMPTS,
@@ -151,15 +135,15 @@ def test_the_scan_cache_rescans_when_an_imported_module_changes(tmp_path: Path) 
         },
     )
     text = (root / "app/search.py").read_text()
-    first = scan_text("python", text, "app/search.py", _disk(root))
-    assert scan_text("python", text, "app/search.py", _disk(root)) is first  # cached
+    first = scan_text("python", text, "app/search.py", disk(root))
+    assert scan_text("python", text, "app/search.py", disk(root)) is first  # cached
     (root / "app/prompts.py").write_text(PROMPTS.replace("Cite", "Always cite"))
-    second = scan_text("python", text, "app/search.py", _disk(root))
+    second = scan_text("python", text, "app/search.py", disk(root))
     assert second.calls[0].messages[0].text == SYSTEM.replace("Cite", "Always cite")
 
 
 def test_an_edit_of_the_imported_module_refreshes_the_call_in_the_editor(tmp_path: Path) -> None:
-    root = _files(
+    root = write_files(
         tmp_path,
         {
             "llm-cost.toml": "[defaults]\ncalls_per_month = 1000\noutput_tokens = 10\n",
@@ -187,7 +171,7 @@ def test_init_sizes_the_variables_and_names_the_model_an_imported_prompt_brings(
 ) -> None:
     """`init`'s next step for a call reads through imports as the estimate does: the model
     imported from app/prompts.py and the `{name}` of the imported template are listed."""
-    root = _files(
+    root = write_files(
         tmp_path,
         {
             "app/prompts.py": PROMPTS,
@@ -205,7 +189,7 @@ def test_init_sizes_the_variables_and_names_the_model_an_imported_prompt_brings(
 
 def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None:
     """The PR comment: only app/prompts.py changed, and the call that sends it is listed."""
-    root = _files(
+    root = write_files(
         tmp_path,
         {
             "llm-cost.toml": "[defaults]\ncalls_per_month = 1000\noutput_tokens = 10\n"
@@ -222,7 +206,7 @@ def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None
 
 def test_a_real_world_shape_reads_through(tmp_path: Path) -> None:
     """gpt-researcher's shape: a prompt function's module beside a constants module."""
-    root = _files(
+    root = write_files(
         tmp_path,
         {
             "pkg/config.py": 'SMART_LLM = "gpt-4o"\n',
@@ -282,8 +266,8 @@ def test_the_text_a_workspace_function_returns_is_read(
     """gpt-researcher builds every prompt in `PromptFamily` methods (`prompt_family.intro(…)`,
     the family a parameter's default): the returned template is counted, its parameters are
     variables located at the call."""
-    root = _files(tmp_path, {"app/family.py": FAMILY, "app/search.py": _app(imports, system)})
-    scan = scan_python((root / "app/search.py").read_text(), "app/search.py", _disk(root))
+    root = write_files(tmp_path, {"app/family.py": FAMILY, "app/search.py": _app(imports, system)})
+    scan = scan_python((root / "app/search.py").read_text(), "app/search.py", disk(root))
     message = scan.calls[0].messages[0]
     assert message.text == expected
     call_line = next(
@@ -299,8 +283,8 @@ def test_a_parameter_default_names_the_class_whose_method_builds_the_prompt(
     app = _app("from .family import PromptFamily", "prompt_family.agent()").replace(
         "def answer(q):", "def answer(q, prompt_family=PromptFamily):"
     )
-    root = _files(tmp_path, {"app/family.py": FAMILY, "app/search.py": app})
-    scan = scan_python(app, "app/search.py", _disk(root))
+    root = write_files(tmp_path, {"app/family.py": FAMILY, "app/search.py": app})
+    scan = scan_python(app, "app/search.py", disk(root))
     assert scan.calls[0].messages[0].text.startswith("You are the agent chooser.")
 
 
@@ -312,7 +296,7 @@ def test_scans_are_kept_across_runs_and_a_changed_import_is_scanned_again(
     from llmcost_lsp.core.code import scan as scan_module
     from llmcost_lsp.core.settings import Settings
 
-    root = _files(
+    root = write_files(
         tmp_path / "ws",
         {
             "app/prompts.py": PROMPTS,

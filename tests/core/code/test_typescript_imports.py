@@ -8,10 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from code_git import commit_all, pr_comment
+from code_helpers import commit_all, disk, pr_comment, write_files
 
 from llmcost_lsp.core.code.model import CallSite
-from llmcost_lsp.core.code.modules import ModuleSource
 from llmcost_lsp.core.code.scan import scan_text
 from llmcost_lsp.core.code.typescript import available
 from llmcost_lsp.core.workspace import Workspace
@@ -48,22 +47,6 @@ def app(imports: str, system: str, model: str = '"gpt-4o-mini"', prompt: str = "
     )
 
 
-def files(root: Path, texts: dict[str, str]) -> Path:
-    for name, text in texts.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
-def disk(root: Path) -> ModuleSource:
-    def read(rel: str) -> str | None:
-        path = root / rel
-        return path.read_text() if path.is_file() else None
-
-    return ModuleSource(read)
-
-
 def scan(root: Path, rel: str) -> tuple[CallSite, tuple[str, ...]]:
     found = scan_text("typescript", (root / rel).read_text(), rel, disk(root))
     assert found.error is None, found.error
@@ -84,7 +67,7 @@ def scan(root: Path, rel: str) -> tuple[CallSite, tuple[str, ...]]:
 def test_an_imported_constant_is_read_as_the_prompt(
     tmp_path: Path, imports: str, system: str, module: str
 ) -> None:
-    root = files(
+    root = write_files(
         tmp_path,
         {
             # the tsconfig of a Next.js app (comments and trailing commas are JSON with comments)
@@ -103,7 +86,7 @@ def test_an_imported_constant_is_read_as_the_prompt(
 
 
 def test_default_exports_functions_and_their_parameters(tmp_path: Path) -> None:
-    root = files(
+    root = write_files(
         tmp_path,
         {
             "app/prompts.ts": PROMPTS,
@@ -125,7 +108,7 @@ def test_default_exports_functions_and_their_parameters(tmp_path: Path) -> None:
 
 
 def test_an_imported_model_names_its_module_and_offers_no_literal_to_edit(tmp_path: Path) -> None:
-    root = files(
+    root = write_files(
         tmp_path,
         {
             "app/prompts.ts": PROMPTS,
@@ -139,7 +122,7 @@ def test_an_imported_model_names_its_module_and_offers_no_literal_to_edit(tmp_pa
 
 
 def test_cycles_packages_and_missing_modules_stop_with_a_variable(tmp_path: Path) -> None:
-    root = files(
+    root = write_files(
         tmp_path,
         {
             "app/a.ts": 'export { SYSTEM } from "./b";\n',
@@ -157,7 +140,7 @@ def test_cycles_packages_and_missing_modules_stop_with_a_variable(tmp_path: Path
 
 
 def test_an_edit_of_the_imported_module_refreshes_the_call_in_the_editor(tmp_path: Path) -> None:
-    root = files(
+    root = write_files(
         tmp_path,
         {
             "llm-cost.toml": "[defaults]\ncalls_per_month = 1000\noutput_tokens = 10\n",
@@ -177,7 +160,7 @@ def test_an_edit_of_the_imported_module_refreshes_the_call_in_the_editor(tmp_pat
 
 def test_diff_shows_a_call_whose_imported_prompt_changed(tmp_path: Path) -> None:
     """The PR comment: only app/prompts.ts changed, and the call that sends it is listed."""
-    root = files(
+    root = write_files(
         tmp_path,
         {
             "llm-cost.toml": "[defaults]\ncalls_per_month = 1000\noutput_tokens = 10\n"

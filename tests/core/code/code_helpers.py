@@ -1,11 +1,32 @@
-"""A workspace committed to git as `main`, then `llm-cost diff --base main` as the PR comment
-(markdown): what the tests of prompts in code check after a change."""
+"""Helpers of the tests of prompts in code: a workspace written from a dict of files, its
+modules read from disk as a scan reads them, and the workspace committed to git as `main`
+then `llm-cost diff --base main` as the PR comment (markdown)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+from llmcost_lsp.core.code.modules import ModuleSource
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def disk(root: Path) -> ModuleSource:
+    """The workspace's modules as a scan reads them, from disk."""
+
+    def read(rel: str) -> str | None:
+        path = root / rel
+        return path.read_text() if path.is_file() else None
+
+    return ModuleSource(read)
 
 
 def git(root: Path, *args: str) -> None:
