@@ -11,8 +11,9 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 def _missing(reason: str) -> None:
     if CI:
-        pytest.fail(f"PostgreSQL tests cannot run in CI: {reason}")
+        pytest.fail(f"this test cannot run in CI: {reason}")
     pytest.skip(reason)
 
 
@@ -103,3 +104,34 @@ def require(*modules: str) -> None:
             importlib.import_module(module)
         except ImportError:
             _missing(f"{module} is not installed (pip install -e '.[dev]')")
+
+
+@pytest.fixture
+def background() -> Iterator[Callable[..., subprocess.Popen[Any]]]:
+    """Start commands that run until stopped (`actuals receive`, `actuals metrics`): each is
+    killed at teardown if the test left it running (a failed assert, a timeout), and by the
+    kernel if the test process itself dies (processes.spawn)."""
+    from .processes import spawn
+
+    started: list[subprocess.Popen[Any]] = []
+
+    def start(args: list[str], **options: Any) -> subprocess.Popen[Any]:
+        process = spawn(args, **options)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
+def require_installed(*modules: str) -> None:
+    """Like `require`, without importing (LiteLLM takes 5-12 CPU-s to import: the tests run
+    it in a subprocess)."""
+    import importlib.util
+
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            _missing(f"{module} is not installed (pip install -e '.[litellm]')")

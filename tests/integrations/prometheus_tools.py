@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from .conftest import _missing, require
+from .processes import spawn, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "llm-cost-rules.yml"
@@ -145,7 +146,7 @@ def running_prometheus(target: str, folder: Path, *, rules: Path = RULES) -> Ite
         )
     )
     log = (folder / "prometheus.log").open("w")
-    process = subprocess.Popen(
+    process = spawn(
         [str(prometheus_bin() / "prometheus"), f"--config.file={config}",
          f"--storage.tsdb.path={folder / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
         stdout=log, stderr=subprocess.STDOUT,
@@ -166,9 +167,10 @@ def running_prometheus(target: str, folder: Path, *, rules: Path = RULES) -> Ite
             )
         yield url
     finally:
-        process.terminate()
-        process.wait(30)
-        log.close()
+        try:
+            stop(process)
+        finally:
+            log.close()
 
 
 def query(url: str, promql: str) -> list[dict[str, Any]]:

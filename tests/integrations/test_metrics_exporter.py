@@ -26,6 +26,7 @@ from llmcost_lsp.core.manifest import parse_manifest
 from llmcost_lsp.integrations.metrics_server import MetricsServer
 
 from .conftest import require
+from .processes import spawn, stop
 
 NOW = datetime(2026, 11, 15, 12, tzinfo=UTC)
 MANIFEST = """
@@ -225,8 +226,7 @@ def test_the_command(tmp_path: Path) -> None:
     bad = subprocess.run([*base, "--bind", "nowhere"], capture_output=True, text=True, env=env,
                          timeout=120)  # fmt: skip
     assert bad.returncode == 2 and "HOST:PORT" in bad.stderr
-    server = subprocess.Popen([*base, "--bind", "127.0.0.1:0"], stderr=subprocess.PIPE,
-                              text=True, env=env)  # fmt: skip
+    server = spawn([*base, "--bind", "127.0.0.1:0"], stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert server.stderr is not None
         line = server.stderr.readline()
@@ -242,5 +242,4 @@ def test_the_command(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
     finally:
-        server.terminate()
-        server.wait(30)
+        stop(server)

@@ -26,6 +26,7 @@ from llmcost_lsp.core.ledger.sqlite import SqliteLedger
 from llmcost_lsp.core.ledger.store import WriterStats
 from llmcost_lsp.core.manifest import parse_manifest
 
+from .processes import spawn, stop
 from .prometheus_tools import (
     ROOT,
     RULES,
@@ -89,7 +90,7 @@ def test_the_dashboard_json_is_well_formed() -> None:
 
 def _exporter_process(ledger: Path, root: Path, port: int, now: datetime) -> subprocess.Popen[str]:
     env = {**os.environ, "LLMCOST_NOW": now.isoformat()}
-    return subprocess.Popen(
+    return spawn(
         [sys.executable, "-m", "llmcost_lsp.cli.main", "actuals", "metrics", "--ledger",
          str(ledger), "--root", str(root), "--bind", f"127.0.0.1:{port}"],
         stderr=subprocess.PIPE, text=True, env=env,
@@ -124,8 +125,7 @@ def test_every_dashboard_query_runs_on_a_real_prometheus(tmp_path: Path) -> None
                        if r["metric"]["scope"] == "prompt:search/answer"]  # fmt: skip
             assert float(ratio["value"][1]) > 0
     finally:
-        exporter.terminate()
-        exporter.wait(30)
+        stop(exporter)
 
 
 def _wait(url: str, promql: str, timeout_s: float = 60) -> None:

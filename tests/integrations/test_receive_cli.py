@@ -1,21 +1,23 @@
 """`llm-cost actuals receive`: the real command in its own process, fed by the real OTLP/HTTP
 exporter, stopped with Ctrl-C (SIGINT) or SIGTERM, which flush what it received into the
-ledger."""
+ledger. The receiver never outlives its test (the `background` fixture, processes.py)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from llmcost_lsp.core.ledger.store import open_store
 
 from .conftest import require
+from .processes import stop as stop_process
 
 
 def _free_port() -> int:
@@ -25,7 +27,9 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_receive_command_records_exported_spans(tmp_path: Path, stop: signal.Signals) -> None:
+def test_receive_command_records_exported_spans(
+    tmp_path: Path, stop: signal.Signals, background: Callable[..., subprocess.Popen[Any]]
+) -> None:
     require("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace import TracerProvider
@@ -35,7 +39,7 @@ def test_receive_command_records_exported_spans(tmp_path: Path, stop: signal.Sig
     port = _free_port()
     # SIGINT ignored at start, as for a command a shell runs in the background: Ctrl-C (and a
     # service manager's SIGTERM) must still stop it through its flush
-    server = subprocess.Popen(
+    server = background(
         [sys.executable, "-m", "llmcost_lsp.cli.main", "actuals", "receive", "--ledger",
          str(ledger), "--bind", f"127.0.0.1:{port}"],
         stderr=subprocess.PIPE, text=True, cwd=tmp_path,
@@ -59,8 +63,7 @@ def test_receive_command_records_exported_spans(tmp_path: Path, stop: signal.Sig
                 )  # fmt: skip
         provider.shutdown()
     finally:
-        os.kill(server.pid, stop)
-        _, err = server.communicate(timeout=30)
+        _, err = stop_process(server, stop)
     assert server.returncode == 0, err
     assert "5 calls written" in err
     with open_store(str(ledger)) as store:

@@ -169,6 +169,28 @@ GOLDEN: list[tuple[str, dict[str, Any], tuple[int, int, int, int, int, int]]] = 
         (4512, 4000, 500, 0, 300, 0),
     ),
     (
+        "openai-chat",  # LiteLLM 1.110.2 for an Anthropic reply: the TTL split in the details
+        {
+            "prompt_tokens": 4812,
+            "completion_tokens": 120,
+            "total_tokens": 4932,
+            "prompt_tokens_details": {
+                "cached_tokens": 4000,
+                "text_tokens": 12,
+                "cache_write_tokens": 800,
+                "cache_creation_tokens": 800,
+                "cache_creation_token_details": {
+                    "ephemeral_5m_input_tokens": 500,
+                    "ephemeral_1h_input_tokens": 300,
+                },
+            },
+            "completion_tokens_details": {"reasoning_tokens": 0, "text_tokens": 120},
+            "cache_creation_input_tokens": 800,
+            "cache_read_input_tokens": 4000,
+        },
+        (4812, 4000, 500, 300, 120, 0),
+    ),
+    (
         "cohere",
         {"billed_units": {"input_tokens": 70, "output_tokens": 9}, "tokens": {"input_tokens": 80}},
         (70, 0, 0, 0, 9, 0),

@@ -161,15 +161,24 @@ def _openai_chat(usage: Mapping[str, Any]) -> dict[str, Any]:
     read = _count(prompt, "cached_tokens") or _count(usage, "cache_read_input_tokens")
     if read is None:
         read = _count(usage, "prompt_cache_hit_tokens")  # DeepSeek: prompt = hit + miss
-    written = _count(prompt, "cache_write_tokens")
+    written = _count(prompt, "cache_write_tokens", "cache_creation_tokens")
     if written is None:
         written = _count(usage, "cache_creation_input_tokens")  # LiteLLM's extra field
+    # LiteLLM keeps Anthropic's TTL split here: 1-hour writes cost 1.6x the 5-minute ones
+    split = _sub(prompt, "cache_creation_token_details")
+    five, hour = _writes(
+        written,
+        _count(split, "ephemeral_5m_input_tokens"),
+        _count(split, "ephemeral_1h_input_tokens"),
+    )
     return {
         "input_tokens": _count(usage, "prompt_tokens") or 0,
         "output_tokens": _count(usage, "completion_tokens") or 0,
         "cache_read_tokens": read or 0,
-        "cache_write_5m_tokens": written or 0,
+        "cache_write_5m_tokens": five,
+        "cache_write_1h_tokens": hour,
         "reasoning_tokens": _count(completion, "reasoning_tokens") or 0,
+        "service_tier": _text(usage.get("service_tier")),
     }
 
 
