@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -149,6 +151,44 @@ def test_calibrate_reads_the_ledger_one_model_per_prompt(
     search = next(p for p in data["prompts"] if p["id"] == "search/answer")
     assert search["requests"] == "240"
     assert Decimal_(search["metrics"]["output_tokens_per_request"]["actual"]) == 200
+
+
+def test_calibrate_write_learns_each_prompts_cache_shares_from_its_model(
+    workspace: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, ledger = workspace
+    manifest = root / "llm-cost.toml"
+    before = manifest.read_text()
+    locked = before.replace(
+        'budget_monthly_usd = "400"\n', 'budget_monthly_usd = "400"\nlocked = ["cache_hit_ratio"]\n'
+    )
+    manifest.write_text(locked)
+    code, out, err = run(capsys, "calibrate", str(root), "--actuals", f"ledger:{ledger}", "--write")
+    assert code == 0, err
+    text = manifest.read_text()
+    # search/answer from its gpt-4o calls only: 1,024 of 2,100 input tokens cached (0.4876);
+    # its 20 uncached gpt-4o-mini fallbacks would have made it 0.45
+    search = text.split('[prompts."search/answer"]')[1].split("[prompts.")[0]
+    assert re.search(r'\ncache_hit_ratio = "0.49" # calibrated [-0-9]{10} from ledger\n', search)
+    assert 'kept prompts."support/triage".cache_hit_ratio: unset -> 0.90 (locked)' in out
+    # no cache writes were measured: no write share is added
+    assert text.count("cache_write_ratio") == before.count("cache_write_ratio")
+    # every comment and every other line of the manifest is kept
+    kept = [line for line in before.splitlines() if line.strip()]
+    assert all(line in text for line in kept if "calls_per_month" not in line
+               and "output_tokens" not in line)  # fmt: skip
+    assert "# fine today; the launch scenario triples the traffic" in text
+    # the estimate now prices search/answer's cached input as measured, under any scenario
+    for scenario in ("baseline", "cached"):
+        code, out, _ = run(capsys, "estimate", str(root), "--scenario", scenario, "-f", "json")
+        estimate = next(p for p in json.loads(out)["prompts"] if p["id"] == "search/answer")
+        notes = " ".join(estimate["estimate"]["notes"])
+        assert "cache shares measured on this prompt's calls: 49% of its input read" in notes
+        tokens = estimate["estimate"]["tokens"]
+        assert Decimal(tokens["cached_input"]) == tokens["input"] * Decimal("0.49")
+    # learned once: a second run has nothing more to say about the cache
+    code, out, _ = run(capsys, "calibrate", str(root), "--actuals", f"ledger:{ledger}")
+    assert 'prompts."search/answer".cache_hit_ratio' not in out
 
 
 def Decimal_(text: str) -> float:

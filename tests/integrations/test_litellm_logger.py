@@ -154,8 +154,8 @@ while not any("claude" in str(k.get("model")) for k in Capture.seen):
     time.sleep(0.05)
 real = next(k for k in Capture.seen if "claude" in str(k.get("model")))
 payload = {**real["standard_logging_object"], "id": "payload-1"}
-replay = {**real, "standard_logging_object": payload,
-          "litellm_params": {**real["litellm_params"], "metadata": {"prompt_id": "support/payload"}}}
+params = {**real["litellm_params"], "metadata": {"prompt_id": "support/payload"}}
+replay = {**real, "standard_logging_object": payload, "litellm_params": params}
 logger.log_success_event(replay, None, None, None)
 
 async def later():

@@ -2,8 +2,11 @@
 
 Per prompt: requests per month, input and output tokens per request, and cost per month,
 estimated vs actual, with drift = (actual − estimate) / estimate. A prompt is only tuned from
-≥ 100 requests covering ≥ 24 hours. `apply_changes` writes the learned values into
-llm-cost.toml through manifest_edit, with a `# calibrated <date> from <file>` comment on each.
+≥ 100 requests covering ≥ 24 hours. From the runtime ledger, which counts cache reads and
+writes on every call, each prompt's cache shares are learned too (`cache_hit_ratio`,
+`cache_write_ratio` under `[prompts.<id>]`, replacing the scenario's for that prompt).
+`apply_changes` writes the learned values into llm-cost.toml through manifest_edit, with a
+`# calibrated <date> from <file>` comment on each.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ Severity = Literal["ok", "warning", "error"]
 MetricName = Literal[
     "requests_per_month", "input_tokens_per_request", "output_tokens_per_request", "cost_per_month"
 ]
+
+
+RATIO_STEP = Decimal("0.01")  # cache shares are learned to a percent
 
 
 @dataclass(frozen=True)
@@ -220,6 +226,28 @@ def _prompt_changes(
     return changes
 
 
+def _cache_changes(result: PromptResult, actual: PromptActuals, comment: str) -> list[Change]:
+    """The prompt's measured cache shares of all its input (reads, writes), to 0.01. The hit
+    share is always written (0 too: no cache use is a fact); the write share when there were
+    writes or the prompt already has one. Rounded so that the two never exceed 1 together."""
+    if actual.input_tokens <= 0:
+        return []
+    hit = (actual.cached_tokens / actual.input_tokens).quantize(RATIO_STEP, ROUND_HALF_UP)
+    write = (actual.cache_write_tokens / actual.input_tokens).quantize(RATIO_STEP, ROUND_HALF_UP)
+    write = min(write, 1 - hit)
+    entry = result.entry
+    changes = []
+    for key, new, current in (
+        ("cache_hit_ratio", hit, entry.cache_hit_ratio if entry else None),
+        ("cache_write_ratio", write, entry.cache_write_ratio if entry else None),
+    ):
+        if new == current or (key == "cache_write_ratio" and new == 0 and current is None):
+            continue
+        refused = "locked" if entry is not None and entry.is_locked(key) else None
+        changes.append(Change(("prompts", result.prompt_id, key), current, new, comment, refused))
+    return changes
+
+
 def _tokenizer_changes(
     workspace: Workspace, tuned: Iterable[PromptCalibration], comment: str
 ) -> list[Change]:
@@ -293,11 +321,11 @@ def calibrate(
             continue
         metrics = _metrics(result.estimate, actual, actuals.requests_known, thresholds)
         reasons = tuple(_not_enough(actual, actuals.requests_known, thresholds))
-        changes = (
-            ()
-            if reasons
-            else tuple(_prompt_changes(result, actual, metrics, workspace.manifest, comment))
-        )
+        changes: tuple[Change, ...] = ()
+        if not reasons:
+            changes = tuple(_prompt_changes(result, actual, metrics, workspace.manifest, comment))
+            if actuals.cache_measured and result.estimate is not None:
+                changes += tuple(_cache_changes(result, actual, comment))
         prompts.append(
             PromptCalibration(prompt_id, actual, result.estimate, metrics, reasons, changes)
         )

@@ -163,6 +163,7 @@ def price_call(
     overrides: RateOverrides | None = None,
     assumed: tuple[str, ...] = (),
     cacheable_tokens: int | None = None,
+    measured_cache: str | None = None,
 ) -> Estimate:
     """Apply the formula for one prompt, at the prices in effect `on` (Workspace.price_day).
 
@@ -173,6 +174,8 @@ def price_call(
     Caching applies to the cacheable prefix only: `cacheable_tokens` (the prompt before its first
     filled variable; None: the whole input), and not at all when that prefix is shorter than the
     model's minimum cacheable prompt (OpenAI 1,024 tokens; Anthropic 1,024-4,096 per model).
+    `measured_cache` (where they were read) says the scenario's ratios were measured on this
+    prompt's real calls: shares of its whole input, which neither rule cuts again.
     """
     hit = _ratio("cache_hit_ratio", scenario.cache_hit_ratio)
     write = _ratio("cache_write_ratio", scenario.cache_write_ratio)
@@ -186,7 +189,13 @@ def price_call(
     told: list[str] = list(assumed)
     cacheable = total_in if cacheable_tokens is None else min(Decimal(cacheable_tokens), total_in)
     minimum = entry.min_cache_tokens
-    if (hit or write) and minimum is not None and cacheable < minimum:
+    if measured_cache is not None:
+        cacheable = total_in
+        told.append(
+            f"cache shares measured on this prompt's calls: {_share(hit)} of its input read "
+            f"from the cache, {_share(write)} written ({measured_cache})"
+        )
+    elif (hit or write) and minimum is not None and cacheable < minimum:
         told.append(
             f"no cache discount: the cacheable prefix of {cacheable:,} tokens is below "
             f"{entry.id}'s minimum cacheable prompt of {minimum:,} tokens"
@@ -285,6 +294,10 @@ def price_call(
         notes=(*told, *notes),
         per_call_range=span,
     )
+
+
+def _share(ratio: Decimal) -> str:
+    return f"{(ratio * 100).quantize(Decimal('0.1')).normalize():f}%"
 
 
 def _usd(value: Decimal) -> str:

@@ -126,7 +126,7 @@ Multiplier = Annotated[
 ]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 TokenRatio = Annotated[Decimal, BeforeValidator(_to_decimal), Field(gt=0, le=10), _DECIMAL_SCHEMA]
-CalibratedKey = Literal["calls_per_month", "output_tokens"]
+CalibratedKey = Literal["calls_per_month", "output_tokens", "cache_hit_ratio", "cache_write_ratio"]
 # off_peak: DeepSeek's off-peak hours (the standard price is its peak price, an upper bound)
 ScenarioMode = Literal["standard", "batch", "flex", "priority", "off_peak"]
 
@@ -204,6 +204,10 @@ class PromptEntry(_Table):
     budget_monthly_usd: Money | None = None
     max_cost_per_call_usd: Money | None = None
     scenario: str | None = None
+    # measured shares of ALL the prompt's input tokens (calibrate --actuals ledger --write);
+    # when either is set they replace the scenario's cache ratios for this prompt
+    cache_hit_ratio: Ratio | None = None
+    cache_write_ratio: Ratio | None = None
     locked: bool | tuple[CalibratedKey, ...] = Field(
         default=False,
         description="`llm-cost calibrate --write` never changes these keys (true: all of them).",
@@ -211,6 +215,17 @@ class PromptEntry(_Table):
 
     def is_locked(self, key: str) -> bool:
         return self.locked is True or (isinstance(self.locked, tuple) and key in self.locked)
+
+    @property
+    def measures_cache(self) -> bool:
+        return self.cache_hit_ratio is not None or self.cache_write_ratio is not None
+
+    @model_validator(mode="after")
+    def _cache_shares_fit(self) -> PromptEntry:
+        hit, write = self.cache_hit_ratio or 0, self.cache_write_ratio or 0
+        if hit + write > 1:
+            raise ValueError(f"cache_hit_ratio + cache_write_ratio is {hit + write}, more than 1")
+        return self
 
 
 class Scenario(_Table):

@@ -69,6 +69,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "budget_monthly_usd": f"Monthly budget of this prompt; over it is an error. {_MONEY}",
         "max_cost_per_call_usd": f"Limit on the cost of one call. {_MONEY}",
         "scenario": "The scenario this prompt is estimated under by default.",
+        "cache_hit_ratio": "Share of all this prompt's input tokens read from the prompt "
+        "cache, as measured (`llm-cost calibrate --actuals ledger --write`); replaces the "
+        "scenario's cache ratios.",
+        "cache_write_ratio": "Share of all this prompt's input tokens written to the prompt "
+        "cache, as measured; replaces the scenario's cache ratios.",
     },
     "Variable": {
         "tokens": "Tokens the variable adds per call.",

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from typing import TypeVar
 
 from llmcost_lsp.core.code import CODE_FORMATS
 from llmcost_lsp.core.code.collect import FileModel
@@ -58,6 +59,7 @@ __all__ = [
 
 # key path -> "calibrated <date> from …": the note `calibrate --write` left beside a value
 CalibrationNotes = Mapping[tuple[str, ...], str]
+_V = TypeVar("_V")
 
 
 class SampleOutside(InputError):
@@ -109,7 +111,7 @@ def _lookup_folded(table: dict[str, str], name: str) -> str | None:
     return next((v for k, v in table.items() if k.strip().lower() == wanted), None)
 
 
-def _from_manifest(value: int, calibrated: CalibrationNotes, *key: str) -> Sourced[int]:
+def _from_manifest(value: _V, calibrated: CalibrationNotes, *key: str) -> Sourced[_V]:
     """A manifest value with its key path, and the calibration note in its source when
     `calibrate --write` set it (`manifest: a.b.c (calibrated …)`)."""
     note = calibrated.get(key)
@@ -150,6 +152,18 @@ def calls_per_month(
         default = ("defaults", "calls_per_month")
         return _from_manifest(manifest.defaults.calls_per_month, calibrated, *default)
     return None
+
+
+def measured_cache(
+    prompt_id: str, entry: PromptEntry | None, calibrated: CalibrationNotes
+) -> Sourced[tuple[Decimal, Decimal]] | None:
+    """The prompt's own cache shares (hit, write), learned from its real calls, which replace
+    the scenario's both at once (an unset one is 0); None when it has none."""
+    if entry is None or not entry.measures_cache:
+        return None
+    key = "cache_hit_ratio" if entry.cache_hit_ratio is not None else "cache_write_ratio"
+    shares = (entry.cache_hit_ratio or Decimal(0), entry.cache_write_ratio or Decimal(0))
+    return _from_manifest(shares, calibrated, "prompts", prompt_id, key)
 
 
 def extra_input_tokens(entry: PromptEntry | None) -> int:

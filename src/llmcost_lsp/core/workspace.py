@@ -617,8 +617,19 @@ class Workspace:
         spec = prompt_settings.tokenizer(self.db, self.manifest, model_entry)
         extra = prompt_settings.extra_input_tokens(entry)
         tokens = self.counter.count_prompt(parsed, spec, sizes, extra, prompt_id)
+        measured = prompt_settings.measured_cache(prompt_id, entry, self._calibrated)
+        if measured is not None:
+            hit, write = measured.value
+            terms = replace(terms, cache_hit_ratio=hit, cache_write_ratio=write)
+            measured_source = measured.source
+        else:
+            measured_source = None
         caching = terms.cache_hit_ratio > 0 or terms.cache_write_ratio > 0
-        cacheable = self._prefix_tokens(parsed, spec) if caching and parsed.variables else None
+        cacheable = (
+            self._prefix_tokens(parsed, spec)
+            if caching and parsed.variables and measured is None
+            else None
+        )
         output_tokens = prompt_settings.output_tokens(
             prompt_id, parsed, entry, self.manifest, self._calibrated
         )
@@ -638,6 +649,7 @@ class Workspace:
                 on=self.price_day,
                 assumed=resolution.notes,
                 cacheable_tokens=cacheable,
+                measured_cache=measured_source,
             )
         except LlmCostError as error:
             issues.append(_issue_from_error(error, prompt.path))

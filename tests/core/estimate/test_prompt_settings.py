@@ -44,7 +44,7 @@ SCENARIO_TERMS = {
 # PromptEntry fields read by the estimate (tested below) and those read elsewhere
 PROMPT_ESTIMATED = {
     "model", "calls_per_month", "output_tokens", "max_tokens", "extra_input_tokens",
-    "variables", "tags",
+    "variables", "tags", "cache_hit_ratio", "cache_write_ratio",
 }  # fmt: skip
 PROMPT_READ_ELSEWHERE = {
     "path": "discovery (which file the prompt is)",
@@ -154,6 +154,8 @@ budget_monthly_usd = "100"
 max_cost_per_call_usd = "1"
 scenario = "launch"
 locked = true
+cache_hit_ratio = "0.5"
+cache_write_ratio = "0.25"
 
 [scenarios.launch]
 calls_multiplier = "2"
@@ -180,6 +182,15 @@ calls_multiplier = "2"
     text = count_text("user", spec).tokens + count_text(sent, spec).tokens
     assert estimate.input_tokens.tokens == text + 3 + 3 + 40 + 7
     assert result.tags == {"team": "search"}
+    # measured cache shares: of the whole input (not only the prefix before {{query}})
+    scenario = estimate.scenario
+    assert (scenario.cache_hit_ratio, scenario.cache_write_ratio) == (
+        Decimal("0.5"),
+        Decimal("0.25"),
+    )
+    kinds = {c.kind: c.tokens for c in estimate.components}
+    assert kinds["cached_input"] == Decimal(estimate.input_tokens.tokens) / 2
+    assert kinds["cache_write"] == Decimal(estimate.input_tokens.tokens) / 4
 
 
 @pytest.mark.xfail(
@@ -219,3 +230,59 @@ calls_multiplier = "2"
     assert estimate.output_tokens is not None and estimate.output_tokens.value == 150
     assert estimate.scenario.name == "busy"
     assert estimate.monthly_calls == 6_000
+
+
+MEASURED = """
+[defaults]
+model = "claude-sonnet-4-5"
+calls_per_month = 1_000
+output_tokens = 10
+
+[prompts.p]
+cache_hit_ratio = "0.8"   # calibrated 2026-11-30 from ledger
+
+[prompts.q]
+
+[scenarios.cached]
+cache_hit_ratio = "0.3"
+cache_write_ratio = "0.2"
+"""
+
+
+def test_a_prompts_measured_cache_shares_replace_the_scenarios(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    files = {"llm-cost.toml": MEASURED, "prompts/p.txt": "Hi {{name}}", "prompts/q.txt": "Hi"}
+    workspace = _workspace(tmp_path, small_db, files)
+    for scenario in (None, "cached"):
+        measured = _estimate(workspace.result("p", workspace.scenario(scenario)))
+        # both shares come from the prompt (an unset write share is 0), and the rules for an
+        # assumed share (only the prefix is cached, none under the model's minimum cacheable
+        # prompt) do not cut a measured one again: this short prompt's real calls hit the cache
+        assert (measured.scenario.cache_hit_ratio, measured.scenario.cache_write_ratio) == (
+            Decimal("0.8"), Decimal(0)
+        )  # fmt: skip
+        cached = next(c for c in measured.components if c.kind == "cached_input")
+        assert cached.tokens == Decimal(measured.input_tokens.tokens) * Decimal("0.8")
+        assert not any(c.kind == "cache_write" for c in measured.components)
+        note = next(n for n in measured.notes if n.startswith("cache shares measured"))
+        assert note == (
+            "cache shares measured on this prompt's calls: 80% of its input read from the "
+            "cache, 0% written (manifest: prompts.p.cache_hit_ratio (calibrated 2026-11-30 "
+            "from ledger))"
+        )
+    # a prompt without measured shares keeps the scenario's
+    other = _estimate(workspace.result("q", workspace.scenario("cached"))).scenario
+    assert (other.cache_hit_ratio, other.cache_write_ratio) == (Decimal("0.3"), Decimal("0.2"))
+
+
+def test_measured_cache_shares_over_one_are_a_located_manifest_error(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    text = MEASURED.replace(
+        'cache_hit_ratio = "0.8"', 'cache_hit_ratio = "0.8"\ncache_write_ratio = "0.3"'
+    )
+    workspace = _workspace(tmp_path, small_db, {"llm-cost.toml": text, "prompts/p.txt": "Hi"})
+    (issue,) = [i for i in workspace.manifest_issues if i.severity == "error"]
+    assert "cache_hit_ratio + cache_write_ratio is 1.1, more than 1" in issue.message
+    assert issue.location.line == 7  # [prompts.p]

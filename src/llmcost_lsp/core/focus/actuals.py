@@ -121,6 +121,9 @@ class Actuals:
     unmatched_rows: int = 0
     unmatched_keys: list[str] = field(default_factory=list)
     request_source: RequestSource | None = None
+    # cache reads and writes counted on every call (the runtime ledger): the shares are facts
+    # calibrate can write; a bill's optional cache columns may just be missing
+    cache_measured: bool = False
 
     @property
     def requests_known(self) -> bool:

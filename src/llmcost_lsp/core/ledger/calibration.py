@@ -1,13 +1,14 @@
 """`calibrate --actuals ledger`: the ledger's totals per prompt as calibrate's `Actuals`, one
 model per prompt: calls on another model than the one the estimate prices (a runtime switch or
-a fallback) are left out and named, so they never blur tokens per request or cost."""
+a fallback) are left out and named (with their own cache-hit share), so they never blur tokens
+per request, cost or the cache shares calibrate learns."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from llmcost_lsp.core.focus.actuals import Actuals, PromptActuals
 from llmcost_lsp.core.ledger.price import usd_from_pico
@@ -37,6 +38,7 @@ def ledger_actuals(
     (None when unknown: then every call of the prompt counts)."""
     actuals = Actuals(shown, "ledger")
     actuals.request_source = "ledger"
+    actuals.cache_measured = True
     notes: list[str] = []
     for (prompt_id, model), totals in sorted(
         store.prompt_totals(period.since_day, period.until_day, project)
@@ -51,9 +53,10 @@ def ledger_actuals(
         expected = models[prompt_id]
         if expected is not None and model != expected:
             actuals.ignored_rows += 1
+            hits = _share(totals.cache_read_tokens, totals.input_tokens)
             notes.append(
                 f"{prompt_id}: {totals.calls:,} calls on {model} left out "
-                f"(the estimate prices {expected})"
+                f"(the estimate prices {expected}){f'; their cache hits: {hits}' if hits else ''}"
             )
             continue
         if totals.unpriced:
@@ -76,6 +79,12 @@ def ledger_actuals(
         prompt.output_tokens += totals.output_tokens
         prompt.cost_usd += usd_from_pico(totals.cost_pusd)
     return LedgerActuals(actuals, notes)
+
+
+def _share(part: int, whole: int) -> str | None:
+    if whole <= 0:
+        return None
+    return f"{(Decimal(part) * 100 / whole).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
 
 
 def cache_hit_ratio(prompt: PromptActuals) -> Decimal | None:
