@@ -47,6 +47,7 @@ class PostgresStore(SqlStore):
             ) from None
         self.url = url
         self._months: set[str] = set()
+        self._staged: set[str] = set()  # staging tables this session has
         self._errors: tuple[type[Exception], ...] = (psycopg.Error,)
         try:
             self.connection: Any = psycopg.connect(
@@ -71,8 +72,21 @@ class PostgresStore(SqlStore):
         try:
             with self.connection.transaction(), self.connection.cursor() as cursor:
                 yield cursor
-        except self._errors as error:
-            raise LedgerError(f"the ledger {_safe(self.url)}: {error}") from None
+        except BaseException as error:
+            self._staged.clear()  # a rolled-back transaction takes the tables it made along
+            if isinstance(error, self._errors):
+                raise LedgerError(f"the ledger {_safe(self.url)}: {error}") from None
+            raise
+
+    def _stage(self, cursor: Any, table: str) -> str:
+        """`<table>_in`, a temporary copy of `table` emptied at every commit, made once."""
+        staged = f"{table}_in"
+        if staged not in self._staged:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {staged} (LIKE {table}) ON COMMIT DELETE ROWS"
+            )
+            self._staged.add(staged)
+        return staged
 
     def _migrate(self) -> None:
         with self._transaction() as cursor:
@@ -124,10 +138,7 @@ class PostgresStore(SqlStore):
         in `call_keys` and inserts just those calls: COPY is PostgreSQL's fast path, the key
         table keeps the ledger idempotent across partitions."""
         columns = ", ".join(COLUMNS)
-        # every time, not once: a rolled-back first batch would take the table with it
-        cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS calls_in (LIKE calls) ON COMMIT DELETE ROWS"
-        )
+        self._stage(cursor, "calls")
         with cursor.copy(f"COPY calls_in ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row.values())
@@ -152,13 +163,11 @@ class PostgresStore(SqlStore):
     ) -> None:
         """COPY the batch's groups to a staging table, then one upsert of them all."""
         names = ", ".join((*keys, *ROLLUP_FIELDS, *stamps))
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {table}_in (LIKE {table}) ON COMMIT DELETE ROWS"
-        )
-        with cursor.copy(f"COPY {table}_in ({names}) FROM STDIN") as copy:
+        staged = self._stage(cursor, table)
+        with cursor.copy(f"COPY {staged} ({names}) FROM STDIN") as copy:
             for group in params:
                 copy.write_row(group)
-        cursor.execute(upsert_sql(table, keys, f"SELECT {names} FROM {table}_in", stamps))
+        cursor.execute(upsert_sql(table, keys, f"SELECT {names} FROM {staged}", stamps))
 
     def close(self) -> None:
         self.connection.close()
