@@ -46,9 +46,8 @@ class LedgerSpanProcessor(SpanProcessor):
                 break
         else:
             return
-        context = span.context
-        # an ended span's attributes are frozen: no copy; ids are formatted on the writer
-        ids = (context.trace_id, context.span_id) if context else "span:?"
+        # an ended span's attributes are frozen: no copy; its ids are read on the writer
+        ids = span.context or "span:?"
         self.recorder.record(
             SpanUsage(attributes, span.end_time, ids, self._prompt_attribute), source="otel"
         )

@@ -91,14 +91,18 @@ class SpanUsage:
 
     attributes: Mapping[str, Any]
     end_ns: int | None
-    ids: str | tuple[int, int]  # a span key, or (trace id, span id) formatted on the writer
+    # a span key, or (trace id, span id), or the span's SpanContext: formatted on the writer
+    ids: Any
     prompt_attribute: str | None = None
 
     @property
     def span_key(self) -> str:
         if isinstance(self.ids, str):
             return self.ids
-        trace_id, span_id = self.ids
+        trace_id = getattr(self.ids, "trace_id", None)
+        span_id = getattr(self.ids, "span_id", None)
+        if trace_id is None or span_id is None:
+            trace_id, span_id = self.ids
         return f"span:{trace_id:032x}:{span_id:016x}"
 
     def call(self) -> SpanCall | None:
