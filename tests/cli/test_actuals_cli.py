@@ -101,6 +101,8 @@ def test_summary_formats_and_groups(
     }
     _, out, _ = run(capsys, *base, "--by", "day", "-f", "json")
     assert [g["key"] for g in json.loads(out)["groups"]] == ["2026-11-02", "2026-11-03"]
+    _, out, _ = run(capsys, *base[:-1], "2026-11-03", "--by", "day", "-f", "json")
+    assert [(g["key"], g["calls"]) for g in json.loads(out)["groups"]] == [("2026-11-03", 240)]
     _, out, _ = run(capsys, *base, "--by", "session", "-f", "json")
     assert len(json.loads(out)["groups"]) == 11  # 10 sessions and the calls without one
 
@@ -202,8 +204,17 @@ def test_reprice_picks_up_an_override(
     manifest = root / "llm-cost.toml"
     text = manifest.read_text()
     manifest.write_text(text[: text.index('[pricing.overrides."gpt-4o"]')])  # contract ended
+    # --since a day reprices from the start of its month (the month rollup is rebuilt whole),
+    # and says so; a later month has nothing to reprice
+    code, out, _ = run(capsys, "actuals", "reprice", "--ledger", str(ledger), "--root", str(root),
+                       "--since", "2026-11-03")  # fmt: skip
+    assert code == 0 and "repriced 520 calls since 2026-11-01 (the start of 2026-11)" in out
+    assert "240 changed" in out
+    code, out, _ = run(capsys, "actuals", "reprice", "--ledger", str(ledger), "--root", str(root),
+                       "--since", "2026-12-01")  # fmt: skip
+    assert code == 0 and "repriced 0 calls" in out
     code, out, _ = run(capsys, "actuals", "reprice", "--ledger", str(ledger), "--root", str(root))
-    assert code == 0 and "repriced 520 calls" in out and "240 changed" in out
+    assert code == 0 and "repriced 520 calls" in out and "0 changed" in out
     _, out, _ = run(capsys, "actuals", "summary", "--ledger", str(ledger), "--root", str(root),
                     "--since", "all", "--by", "model", "-f", "json")  # fmt: skip
     by_model = {g["key"]: g for g in json.loads(out)["groups"]}

@@ -4,8 +4,10 @@ mid-run (calls buffered, retried, counted, nothing blocked)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -84,19 +86,23 @@ def test_down_at_start_then_up(pg_server: str) -> None:
     url = pg_server.rsplit("/", 1)[0] + f"/{name}"
     with pytest.raises(LedgerError, match="cannot reach"):
         PostgresStore(url)  # the database does not exist yet: like a server not up
-    recorder = make_recorder(url, flush_interval_s=0.01, max_backoff_s=0.05)
-    for index in range(30):
-        assert recorder.record(OPENAI, model="gpt-4o", response_id=f"r{index}")
+    recorder = make_recorder(url, capacity=30, flush_interval_s=0.01, max_backoff_s=0.05)
+    # past the bounded buffer a call is dropped at once and counted: the app never waits
+    accepted = [recorder.record(OPENAI, model="gpt-4o", response_id=f"r{i}") for i in range(40)]
+    assert accepted == [True] * 30 + [False] * 10
     assert not recorder.flush(0.3)
     stats = recorder.stats()
     assert stats.write_errors >= 1 and stats.pending == 30 and stats.written == 0
+    assert stats.dropped == 10 and "cannot reach" in (stats.last_error or "")
     with psycopg.connect(pg_server, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {name}")
     assert recorder.flush(15)
     recorder.close()
-    assert recorder.stats().written == 30 and recorder.stats().dropped == 0
+    assert recorder.stats().written == 30 and recorder.stats().dropped == 10
     with open_store(url) as store:
         assert store.count() == 30
+        [saved] = store.writer_stats()  # what was lost is in the ledger for the exporter
+        assert (saved.recorded, saved.written, saved.dropped) == (40, 30, 10)
 
 
 def test_going_away_mid_run(pg_url: str, pg_server: str) -> None:
@@ -122,3 +128,81 @@ def test_going_away_mid_run(pg_url: str, pg_server: str) -> None:
     recorder.close()
     with open_store(pg_url) as store:
         assert store.count() == 21
+
+
+WRITER = """
+import sys
+from datetime import date
+from llmcost_lsp.core.ledger.api import make_pricer
+from llmcost_lsp.core.ledger.rows import make_row
+from llmcost_lsp.core.ledger.store import open_store
+from llmcost_lsp.core.ledger.usage import Usage
+url, size = sys.argv[1], int(sys.argv[2])
+pricer = make_pricer()
+store = open_store(url)
+usage = Usage(1000, 100, model_responded="gpt-4o")
+price = pricer.price(usage, date(2026, 11, 20))
+for batch in range(100_000):
+    store.write([make_row(usage, price, request_key=f"k{batch}-{i}", price_db=pricer.version,
+                          ts=1_795_000_000_000_000 + batch * 1000 + i, prompt_id="p",
+                          user_id=f"u{i % 7}") for i in range(size)])
+    print(batch, flush=True)
+"""
+
+
+def test_a_process_killed_mid_batch_leaves_no_half_batch(pg_url: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from .processes import spawn, stop
+
+    worker = spawn([sys.executable, "-c", WRITER, pg_url, "500"], stdout=subprocess.PIPE,
+                   text=True)  # fmt: skip
+    try:
+        assert worker.stdout is not None
+        for _ in range(3):
+            worker.stdout.readline()  # at least three batches committed
+        os.kill(worker.pid, signal.SIGKILL)  # most likely inside the next batch's COPY
+        worker.wait(30)
+    finally:
+        if worker.poll() is None:
+            stop(worker, signal.SIGKILL)
+    with open_store(pg_url) as store:
+        count = store.count()
+        assert count >= 1500 and count % 500 == 0  # whole batches only
+        assert dict(store.prompt_totals()) == _raw(store)  # rollups agree with the rows
+        users = Totals()
+        for _, totals in store.user_rollups():
+            users.add(totals)
+        assert users.calls == count
+
+
+def test_the_manifest_or_llmcost_ledger_names_a_postgresql_ledger(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from llmcost_lsp.cli.main import main
+    from llmcost_lsp.core.ledger.api import ledger_location
+    from llmcost_lsp.core.manifest import load_manifest
+
+    monkeypatch.delenv("LLMCOST_LEDGER", raising=False)
+    manifest_path = tmp_path / "llm-cost.toml"
+    manifest_path.write_text(f'[actuals]\nledger = "{pg_url}"\n')
+    manifest = load_manifest(manifest_path)
+    assert ledger_location(manifest, root=tmp_path) == pg_url
+    recorder = make_recorder(manifest=manifest)  # no location: the manifest's
+    recorder.record(OPENAI, model="gpt-4o", prompt_id="search", response_id="from-manifest")
+    recorder.close()
+    monkeypatch.setenv("LLMCOST_LEDGER", pg_url)  # the environment names it (and wins)
+    assert ledger_location(load_manifest(manifest_path), root=tmp_path) == pg_url
+    recorder = make_recorder(manifest=None)
+    recorder.record(OPENAI, model="gpt-4o", prompt_id="search", response_id="from-env")
+    recorder.close()
+    monkeypatch.delenv("LLMCOST_LEDGER")
+    # the CLI finds it through the manifest too, with no --ledger
+    assert (
+        main(["actuals", "summary", "--root", str(tmp_path), "--since", "all", "-f", "json"]) == 0
+    )
+    [group] = json.loads(capsys.readouterr().out)["groups"]
+    assert (group["key"], group["calls"]) == ("search", 2)

@@ -420,9 +420,11 @@ def run_reprice(args: argparse.Namespace) -> int:
     pricer = make_pricer(manifest)
     with open_ledger(args, manifest) as store:
         read, changed = store.reprice(pricer, since_ts)
+    # whole months: a month's rollup is rebuilt from every call of that month
+    start = f"{since.replace(day=1)} (the start of {since:%Y-%m})" if since else "the first call"
     print(
-        f"llm-cost: repriced {read:,} calls since {since or 'the first call'} with the price "
-        f"DB of {pricer.version}: {changed:,} changed"
+        f"llm-cost: repriced {read:,} calls since {start} with the price DB of "
+        f"{pricer.version}: {changed:,} changed"
     )
     return 0
 

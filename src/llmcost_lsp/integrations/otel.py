@@ -16,8 +16,8 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from llmcost_lsp.core.ledger.otlp import SpanUsage
 from llmcost_lsp.core.ledger.recorder import Recorder
 
-_USAGE_KEYS = ("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
-               "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")  # fmt: skip
+_USAGE_KEYS = frozenset(("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+                         "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"))  # fmt: skip
 
 
 class LedgerSpanProcessor(SpanProcessor):
@@ -37,20 +37,18 @@ class LedgerSpanProcessor(SpanProcessor):
         return None
 
     def on_end(self, span: ReadableSpan) -> None:
-        # the hot path of every span in the app: two dict lookups for a span without usage
+        # the hot path of every span in the app: a set test for a span without usage
         attributes = span.attributes
-        if not attributes:
+        if not attributes or _USAGE_KEYS.isdisjoint(attributes):
             return
-        for key in _USAGE_KEYS:
-            if key in attributes:
-                break
-        else:
+        try:
+            # an ended span's attributes are frozen: no copy; its ids are read on the writer
+            ids = span.context or "span:?"
+            self.recorder.record(
+                SpanUsage(attributes, span.end_time, ids, self._prompt_attribute), source="otel"
+            )
+        except Exception:  # the SDK does not catch a processor's error: the app's span would
             return
-        # an ended span's attributes are frozen: no copy; its ids are read on the writer
-        ids = span.context or "span:?"
-        self.recorder.record(
-            SpanUsage(attributes, span.end_time, ids, self._prompt_attribute), source="otel"
-        )
 
     def shutdown(self) -> None:
         self.recorder.flush(5.0)

@@ -22,14 +22,17 @@ def record_response(
     Never raises: a response without usage is counted as rejected by the recorder."""
     from llmcost_lsp.core.ledger.api import default_recorder
 
-    target = recorder or default_recorder()
     try:
-        usage = normalise_response(response, provider=provider)
-    except Exception:
-        return target.record(response, prompt_id=prompt_id, source="sdk", **fields)
-    return target.record(
-        usage, prompt_id=prompt_id, response_id=usage.response_id, source="sdk", **fields
-    )
+        target = recorder or default_recorder()
+        try:
+            usage = normalise_response(response, provider=provider)
+        except Exception:  # handed over as it is: the recorder counts it as rejected
+            return target.record(response, prompt_id=prompt_id, source="sdk", **fields)
+        return target.record(
+            usage, prompt_id=prompt_id, response_id=usage.response_id, source="sdk", **fields
+        )
+    except Exception:  # a bad keyword, a recorder that cannot be made: never the caller's
+        return False
 
 
 record_openai = record_response

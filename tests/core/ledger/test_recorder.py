@@ -3,6 +3,9 @@ full buffer drops and counts, malformed usage is rejected and counted, close() f
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -136,3 +139,21 @@ def test_close_with_a_backlog_never_touches_the_writers_connection(tmp_path: Pat
     assert recorder.stats().written == 30_000
     with SqliteLedger(tmp_path / "l.sqlite3") as ledger:
         assert ledger.count() == 30_000
+
+
+APP_THAT_JUST_EXITS = """
+from llmcost_lsp.core.ledger.api import record
+for index in range(500):
+    record({"prompt_tokens": 1200, "completion_tokens": 300}, model="gpt-4o",
+           prompt_id="search", response_id=f"r{index}")
+"""  # no close(), no flush(): the app returns and the interpreter exits
+
+
+def test_calls_still_buffered_at_exit_are_written(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    env = {**os.environ, "LLMCOST_LEDGER": str(path)}
+    done = subprocess.run([sys.executable, "-c", APP_THAT_JUST_EXITS], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with SqliteLedger(path) as ledger:
+        assert ledger.count() == 500

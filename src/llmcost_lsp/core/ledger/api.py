@@ -7,6 +7,7 @@ and the `[pricing.overrides]` of the manifest (`LLMCOST_MANIFEST`, else `./llm-c
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ LEDGER_ENV = "LLMCOST_LEDGER"
 PROJECT_ENV = "LLMCOST_PROJECT"
 MANIFEST_ENV = "LLMCOST_MANIFEST"
 LEDGER_FILENAME = "ledger.sqlite3"
+log = logging.getLogger(__name__)
 
 
 def default_ledger_path(env: Mapping[str, str] | None = None) -> Path:
@@ -88,6 +90,19 @@ def load_manifest_for_pricing(env: Mapping[str, str] | None = None) -> Manifest 
     return load_manifest(path) if path.is_file() else None
 
 
+def _app_manifest() -> Manifest | None:
+    """`load_manifest_for_pricing()` for a running app: a manifest that does not load (a typo
+    in the app's llm-cost.toml) must not break its LLM calls. Calls are then recorded at list
+    prices (their price id says so: no `+contract`) and the reason is logged; `actuals
+    reprice` prices them again once the manifest loads."""
+    try:
+        return load_manifest_for_pricing()
+    except Exception as error:
+        log.warning("llm-cost ledger: the manifest does not load, calls priced at list prices: %s",
+                    error)  # fmt: skip
+        return None
+
+
 def make_pricer(manifest: Manifest | None = None, db: PriceDB | None = None) -> Pricer:
     """A pricer with the price DB in use and `manifest`'s `[pricing.overrides]`."""
     from llmcost_lsp.core.pricing.db import load_price_db
@@ -109,15 +124,13 @@ def make_recorder(
     down. Calls recorded without a project get `ledger_project()` (`project=` overrides)."""
     where = location or ledger_location(manifest)
     if "project" not in options:
-        options["project"] = ledger_project(
-            manifest if manifest is not None else load_manifest_for_pricing()
-        )
+        options["project"] = ledger_project(manifest if manifest is not None else _app_manifest())
 
     def store() -> SqlStore:
         return open_store(where)
 
     def pricer() -> Pricer:
-        return make_pricer(manifest if manifest is not None else load_manifest_for_pricing())
+        return make_pricer(manifest if manifest is not None else _app_manifest())
 
     if capacity is not None:
         options["capacity"] = capacity
