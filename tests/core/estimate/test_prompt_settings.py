@@ -193,22 +193,31 @@ calls_multiplier = "2"
     assert kinds["cache_write"] == Decimal(estimate.input_tokens.tokens) / 4
 
 
-@pytest.mark.xfail(
-    strict=True, reason="[prompts.<id>] scenario is documented but no shell applies it yet"
-)
 def test_a_prompts_own_scenario_is_applied(tmp_path: Path, small_db: PriceDB) -> None:
     manifest = """
 [defaults]
 model = "gpt-4o"
+calls_per_month = 1_000
 
 [prompts.p]
 scenario = "launch"
 
 [scenarios.launch]
 calls_multiplier = "2"
+
+[scenarios.quiet]
+calls_multiplier = "0.5"
 """
-    workspace = _workspace(tmp_path, small_db, {"llm-cost.toml": manifest, "prompts/p.txt": "Hi"})
-    assert _estimate(workspace.result("p")).scenario.name == "launch"
+    files = {"llm-cost.toml": manifest, "prompts/p.txt": "Hi", "prompts/q.txt": "Hi"}
+    workspace = _workspace(tmp_path, small_db, files)
+    pinned, free = _estimate(workspace.result("p")), _estimate(workspace.result("q"))
+    assert pinned.scenario.name == "launch" and free.scenario.name != "launch"
+    assert pinned.monthly_calls == 2 * free.monthly_calls
+    # an explicit run scenario moves the other prompts, never the pinned one
+    report = workspace.report("quiet")
+    by_id = {r.prompt_id: _estimate(r) for r in report.results}
+    assert by_id["p"].scenario.name == "launch" and by_id["q"].scenario.name == "quiet"
+    assert by_id["p"].monthly_calls == 4 * by_id["q"].monthly_calls
 
 
 def test_every_defaults_field_is_read(tmp_path: Path, small_db: PriceDB) -> None:
