@@ -12,8 +12,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from llmcost_lsp.core.estimate import Estimate, ScenarioTerms
 from llmcost_lsp.core.manifest import Defaults, PriceOverride, PromptEntry, Scenario, Variable
 from llmcost_lsp.core.pricing.db import PriceDB
