@@ -217,3 +217,21 @@ def test_metrics_of_a_reader_show_only_its_projects(teams: dict[str, str]) -> No
     assert 'project="A"' not in first + second
     line = 'llmcost_requests_total{project="B",prompt_id="B/answer",model="gpt-4o"}'
     assert f"{line} 7" in first and f"{line} 10" in second
+
+
+def test_sent_alerts_belong_to_their_project(teams: dict[str, str]) -> None:
+    """`actuals alerts` run by a team's writer records what it sent in its project only: the
+    other team neither sees it nor can claim in its name."""
+    with PostgresStore(teams["svc_a"]) as a:
+        assert a.claim_alert("budget|A|workspace|2026-11|80%", "hook#1", "A", "budget", 10, 0)
+        a.settle_alert("budget|A|workspace|2026-11|80%", "hook#1", 11)
+        assert a.sent_alerts() == {("budget|A|workspace|2026-11|80%", "hook#1")}
+        # sent: a second run does not claim it again
+        assert not a.claim_alert("budget|A|workspace|2026-11|80%", "hook#1", "A", "budget", 12, 0)
+        with pytest.raises(LedgerError):  # in another team's name: refused by the policy
+            a.claim_alert("budget|B|workspace|2026-11|80%", "hook#1", "B", "budget", 10, 0)
+    with PostgresStore(teams["svc_b"]) as b:
+        assert b.sent_alerts() == set()
+        assert raw(teams["svc_b"], "SELECT count(*) FROM alerts_sent") == [(0,)]
+    with PostgresStore(teams["boss"]) as boss:
+        assert len(boss.sent_alerts()) == 1
