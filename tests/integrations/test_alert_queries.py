@@ -1,6 +1,7 @@
 """The queries of alerts and analytics (`hourly_cost`: spikes; `component_groups`: model
-efficiency; `daily_cost`: the forecast's series) give the same figures on SQLite, a real
-PostgreSQL and ClickHouse's engine (chdb): each has its own integer division and GROUP BY."""
+efficiency; `daily_cost`: the forecast's series; `session_totals`, `user_totals`: cost per
+session and user) give the same figures on SQLite, a real PostgreSQL and ClickHouse's engine
+(chdb): each has its own integer division and GROUP BY."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from llmcost_lsp.core.ledger.rows import CallRow, micros
+from llmcost_lsp.core.ledger.rows import CallRow, Totals, micros
 from llmcost_lsp.core.ledger.store import HOUR_US, open_store
+from llmcost_lsp.core.ledger.summary import Period, summarise
 
 from .conftest import require
 from .test_metrics_exporter import NOW, calls
@@ -62,3 +64,11 @@ def test_the_same_hours_and_groups_on_every_store(location: str, tmp_path: Path)
         assert sum(g.calls for g in groups) == len(rows())
         assert all(g.max_input_tokens == 1000 for g in groups)
         assert {g.day for g in groups} == {"2026-11-13", "2026-11-15"}
+        # sessions and users summed in the database: the totals of their calls one by one
+        for by, of in (("session", "session_id"), ("user", "user_id")):
+            one_by_one: dict[str, Totals] = {}
+            for row in rows():
+                if row.project == "a":
+                    one_by_one.setdefault(getattr(row, of), Totals()).add_row(row)
+            found = summarise(store, by, Period(None, None), project="a")  # type: ignore[arg-type]
+            assert {line.key: line.totals for line in found} == one_by_one

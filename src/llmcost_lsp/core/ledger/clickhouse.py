@@ -290,6 +290,28 @@ class ClickHouseStore(SqlStore):
         )
         return [((row[0], row[1]), _totals(row[2:])) for row in rows]
 
+    def user_totals(
+        self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
+    ) -> list[tuple[str, Totals]]:
+        rows = self.client.rows(
+            f"SELECT user_id, {_SUMS} FROM calls FINAL "
+            f"WHERE {_days(since_day, until_day, project)} GROUP BY user_id"
+        )
+        return [(str(row[0]), _totals(row[1:])) for row in rows]
+
+    def session_totals(
+        self, since_ts: int | None = None, until_ts: int | None = None, project: str | None = None
+    ) -> list[tuple[str, Totals]]:
+        where = f"ts >= {int(-(2**62) if since_ts is None else since_ts)} AND ts < " + str(
+            int(2**62 if until_ts is None else until_ts)
+        )
+        if project is not None:
+            where += f" AND project = {literal(project)}"
+        rows = self.client.rows(
+            f"SELECT session_id, {_SUMS} FROM calls FINAL WHERE {where} GROUP BY session_id"
+        )
+        return [(str(row[0]), _totals(row[1:])) for row in rows]
+
     def daily_cost(
         self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
     ) -> list[tuple[str, str, int]]:

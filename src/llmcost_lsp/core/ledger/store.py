@@ -103,6 +103,16 @@ GROUP_SUMS = (
 )
 
 
+# the Totals of a group of raw calls, in ROLLUP_FIELDS order (list cost of the priced calls)
+RAW_SUMS = (
+    "count(*), count(*) - count(cost_pusd), sum(input_tokens), sum(cache_read_tokens), "
+    "sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(output_tokens), "
+    "sum(reasoning_tokens), coalesce(sum(cost_pusd), 0), "
+    "coalesce(sum(CASE WHEN cost_pusd IS NULL THEN 0 ELSE coalesce(list_cost_pusd, 0) END), 0), "
+    "min(ts), max(ts)"
+)
+
+
 def component_group(row: Sequence[Any], day: str) -> ComponentGroup:
     return ComponentGroup(
         str(row[0]), str(row[1]), day, str(row[3]), *(int(v or 0) for v in row[5:15])
@@ -425,6 +435,37 @@ class SqlStore:
             params,
         )
         return [((row[0], row[1]), _totals(row[2:])) for row in rows]
+
+    def user_totals(
+        self, since_day: str | None = None, until_day: str | None = None, project: str | None = None
+    ) -> list[tuple[str, Totals]]:
+        """Totals per user summed in the database from the day × user rollup."""
+        where, params = _day_filter(since_day, until_day, project)
+        sums = ", ".join(
+            f"sum({name})" for name in ROLLUP_FIELDS if name not in ("first_ts", "last_ts")
+        )
+        rows = self._query(
+            f"SELECT user_id, {sums}, min(first_ts), max(last_ts) FROM rollup_user{where} "
+            "GROUP BY user_id",
+            params,
+        )
+        return [(str(row[0]), _totals(row[1:])) for row in rows]
+
+    def session_totals(
+        self, since_ts: int | None = None, until_ts: int | None = None, project: str | None = None
+    ) -> list[tuple[str, Totals]]:
+        """Totals per session of the calls in [since_ts, until_ts), summed in the database
+        from the raw rows (no rollup has sessions: one would be as large as the calls)."""
+        where = "ts >= ? AND ts < ?"
+        params: list[Any] = [-(2**62) if since_ts is None else since_ts,
+                             2**62 if until_ts is None else until_ts]  # fmt: skip
+        if project is not None:
+            where += " AND project = ?"
+            params.append(project)
+        rows = self._query(
+            f"SELECT session_id, {RAW_SUMS} FROM calls WHERE {where} GROUP BY session_id", params
+        )
+        return [(str(row[0]), _totals(row[1:])) for row in rows]
 
     def daily_cost(
         self, since_day: str | None = None, until_day: str | None = None, project: str | None = None

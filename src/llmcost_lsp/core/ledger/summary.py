@@ -1,5 +1,6 @@
 """`actuals summary`: totals by prompt, model, day and user from the rollups (milliseconds on
-a million calls), by session or tag from the raw rows of the period."""
+a million calls), by session summed in the database from the raw rows of the period, by tag
+from the raw rows read one by one (tags are JSON)."""
 
 from __future__ import annotations
 
@@ -96,8 +97,11 @@ def summarise(
         for day_key, totals in store.prompt_rollups(period.since_day, period.until_day, project):
             add(day_key.day if by == "day" else day_key.project, totals)
     elif by == "user":
-        for user_key, totals in store.user_rollups(period.since_day, period.until_day, project):
-            add(user_key.user_id, totals)
+        for user_id, totals in store.user_totals(period.since_day, period.until_day, project):
+            add(user_id, totals)
+    elif by == "session":
+        for session_id, totals in store.session_totals(*period.micros(), project):
+            add(session_id, totals)
     else:
         since_ts, until_ts = period.micros()
         for row in store.iter_rows(since_ts, until_ts):
@@ -105,9 +109,6 @@ def summarise(
                 continue
             one = Totals()
             one.add_row(row)
-            if by == "session":
-                add(row.session_id, one)
-                continue
             tags = row.tag_map()
             if tag_key is not None:
                 value = tags.get(tag_key)
