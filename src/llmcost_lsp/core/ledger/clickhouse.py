@@ -198,6 +198,14 @@ class ConnectClient:
         self._client.close()
 
 
+def _ts_range(since_ts: int | None, until_ts: int | None, project: str | None) -> str:
+    """Calls with since_ts <= ts < until_ts (None: unbounded), of `project` when given."""
+    where = f"ts >= {int(-(2**62) if since_ts is None else since_ts)} AND ts < " + str(
+        int(2**62 if until_ts is None else until_ts)
+    )
+    return where + (f" AND project = {literal(project)}" if project is not None else "")
+
+
 def _days(since_day: str | None, until_day: str | None, project: str | None) -> str:
     clauses = ["1"]
     if since_day is not None:
@@ -302,11 +310,7 @@ class ClickHouseStore(SqlStore):
     def session_totals(
         self, since_ts: int | None = None, until_ts: int | None = None, project: str | None = None
     ) -> list[tuple[str, Totals]]:
-        where = f"ts >= {int(-(2**62) if since_ts is None else since_ts)} AND ts < " + str(
-            int(2**62 if until_ts is None else until_ts)
-        )
-        if project is not None:
-            where += f" AND project = {literal(project)}"
+        where = _ts_range(since_ts, until_ts, project)
         rows = self.client.rows(
             f"SELECT session_id, {_SUMS} FROM calls FINAL WHERE {where} GROUP BY session_id"
         )
@@ -370,9 +374,7 @@ class ClickHouseStore(SqlStore):
     def hourly_cost(
         self, since_ts: int, until_ts: int, project: str | None = None
     ) -> list[tuple[str, int, int, int, int]]:
-        where = f"ts >= {int(since_ts)} AND ts < {int(until_ts)}"
-        if project is not None:
-            where += f" AND project = {literal(project)}"
+        where = _ts_range(since_ts, until_ts, project)
         rows = self.client.rows(
             f"SELECT prompt_id, intDiv({int(until_ts) - 1} - ts, {HOUR_US}) AS hour, count(), "
             "countIf(isNull(cost_pusd)), sum(coalesce(cost_pusd, 0)) FROM calls FINAL "
@@ -387,11 +389,7 @@ class ClickHouseStore(SqlStore):
         project: str | None,
         thresholds: Sequence[int] = (),
     ) -> list[ComponentGroup]:
-        where = f"ts >= {int(-(2**62) if since_ts is None else since_ts)} AND ts < " + str(
-            int(2**62 if until_ts is None else until_ts)
-        )
-        if project is not None:
-            where += f" AND project = {literal(project)}"
+        where = _ts_range(since_ts, until_ts, project)
         rows = self.client.rows(
             f"SELECT prompt_id, coalesce(model_id, model), intDiv(ts, {DAY_US}), service_tier, "
             f"{bracket_sql(thresholds)}, {GROUP_SUMS} FROM calls FINAL WHERE {where} "

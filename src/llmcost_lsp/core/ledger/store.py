@@ -456,12 +456,7 @@ class SqlStore:
     ) -> list[tuple[str, Totals]]:
         """Totals per session of the calls in [since_ts, until_ts), summed in the database
         from the raw rows (no rollup has sessions: one would be as large as the calls)."""
-        where = "ts >= ? AND ts < ?"
-        params: list[Any] = [-(2**62) if since_ts is None else since_ts,
-                             2**62 if until_ts is None else until_ts]  # fmt: skip
-        if project is not None:
-            where += " AND project = ?"
-            params.append(project)
+        where, params = _ts_filter(since_ts, until_ts, project)
         rows = self._query(
             f"SELECT session_id, {RAW_SUMS} FROM calls WHERE {where} GROUP BY session_id", params
         )
@@ -544,15 +539,11 @@ class SqlStore:
         """(prompt, hours ago, calls, unpriced calls, cost of the priced ones) of the calls in
         [since_ts, until_ts), in 60-minute windows counted back from `until_ts` (0: the last
         60 minutes). From the raw rows through the `ts` index: the rollups are by day."""
-        where = "ts >= ? AND ts < ?"
-        params: list[Any] = [until_ts - 1, since_ts, until_ts]
-        if project is not None:
-            where += " AND project = ?"
-            params.append(project)
+        where, params = _ts_filter(since_ts, until_ts, project)
         rows = self._query(
             f"SELECT prompt_id, (? - ts) / {HOUR_US}, count(*), count(*) - count(cost_pusd), "
             f"coalesce(sum(cost_pusd), 0) FROM calls WHERE {where} GROUP BY 1, 2",
-            params,
+            [until_ts - 1, *params],
         )
         return [(str(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
@@ -566,12 +557,7 @@ class SqlStore:
         """The calls of [since_ts, until_ts) summed per prompt, model, UTC day, service tier
         and input-size bracket (`thresholds`: input-token counts; a bracket is how many of
         them a call's input passes), from the raw rows."""
-        where = "ts >= ? AND ts < ?"
-        params: list[Any] = [-(2**62) if since_ts is None else since_ts,
-                             2**62 if until_ts is None else until_ts]  # fmt: skip
-        if project is not None:
-            where += " AND project = ?"
-            params.append(project)
+        where, params = _ts_filter(since_ts, until_ts, project)
         rows = self._query(
             f"SELECT prompt_id, coalesce(model_id, model), ts / {DAY_US}, service_tier, "
             f"{bracket_sql(thresholds)}, {GROUP_SUMS} FROM calls WHERE {where} "
@@ -693,6 +679,19 @@ def _key_values(key: PromptDayKey | UserDayKey | MonthKey) -> tuple[str, ...]:
 def _totals(values: Sequence[Any]) -> Totals:
     # PostgreSQL's sum(bigint) is numeric (a Decimal): back to exact ints
     return totals_from(None if v is None else int(v) for v in values)
+
+
+def _ts_filter(
+    since_ts: int | None, until_ts: int | None, project: str | None
+) -> tuple[str, list[Any]]:
+    """Calls with since_ts <= ts < until_ts (None: unbounded), of `project` when given."""
+    where = "ts >= ? AND ts < ?"
+    params: list[Any] = [-(2**62) if since_ts is None else since_ts,
+                         2**62 if until_ts is None else until_ts]  # fmt: skip
+    if project is not None:
+        where += " AND project = ?"
+        params.append(project)
+    return where, params
 
 
 def _day_filter(
