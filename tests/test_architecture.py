@@ -9,6 +9,9 @@
   (every shell's estimate) and by the documented what-if of core/suggest.py (the same tokens at
   another model's prices), nowhere else; its rate functions (`call_rates`, `priced_components`)
   are shared only with the ledger, which prices recorded calls with them.
+- The manifest package reads one way: `positions` knows nothing of the manifest, the schema
+  (`model`) nothing of reading, editing or the editors' JSON Schema, and the package nothing of
+  the parts that use a manifest (discovery, the workspace, the estimate).
 """
 
 from __future__ import annotations
@@ -115,6 +118,17 @@ def test_one_estimate_path() -> None:
     assert callers("priced_components") == ["core/estimate.py", "core/ledger/price.py"]
 
 
+def test_the_manifest_package_reads_one_way() -> None:
+    manifest = "llmcost_lsp.core.manifest"
+    assert violations(python_files("core/manifest/positions.py"), (manifest,)) == []
+    parts = ("load", "edit", "json_schema")
+    assert (
+        violations(python_files("core/manifest/model.py"), (f"{manifest}.{p}" for p in parts)) == []
+    )
+    users = ("discovery", "workspace", "estimate", "prompt_settings", "check", "findings", "init")
+    assert violations(python_files("core/manifest"), (f"llmcost_lsp.core.{u}" for u in users)) == []
+
+
 def test_the_checks_see_what_they_look_for() -> None:
     """The rules hold because the code keeps them, not because the scan is blind: the same scan
     finds the imports and calls that do exist."""
@@ -124,3 +138,5 @@ def test_the_checks_see_what_they_look_for() -> None:
                                  violations(python_files("server"), ("pygls",))}  # fmt: skip
     assert "core/diff/compare.py" in callers("check_report")  # module-level function calls
     assert "core/workspace.py" in callers("count_prompt")  # method calls on an attribute
+    loader = python_files("core/manifest/load.py")
+    assert violations(loader, ("llmcost_lsp.core.manifest.model",))  # within the package too

@@ -11,7 +11,7 @@ import pytest
 
 from golden import assert_golden
 from llmcost_lsp.cli.main import main
-from llmcost_lsp.core.manifest_edit import calibration_notes
+from llmcost_lsp.core.manifest.edit import calibration_notes
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "focus"

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.focus.actuals import read_actuals
     from llmcost_lsp.core.focus.export import BillingPeriod
     from llmcost_lsp.core.init import read_manifest_exactly
-    from llmcost_lsp.core.manifest_edit import write_atomic
+    from llmcost_lsp.core.manifest.edit import write_atomic
 
     period = BillingPeriod.parse(args.period) if args.period else None
     workspace = open_workspace(args)

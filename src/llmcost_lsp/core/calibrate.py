@@ -5,7 +5,7 @@ estimated vs actual, with drift = (actual − estimate) / estimate. A prompt is 
 ≥ 100 requests covering ≥ 24 hours. From the runtime ledger, which counts cache reads and
 writes on every call, each prompt's cache shares are learned too (`cache_hit_ratio`,
 `cache_write_ratio` under `[prompts.<id>]`, replacing the scenario's for that prompt).
-`apply_changes` writes the learned values into llm-cost.toml through manifest_edit, with a
+`apply_changes` writes the learned values into llm-cost.toml through manifest.edit, with a
 `# calibrated <date> from <file>` comment on each.
 """
 
@@ -20,7 +20,7 @@ from typing import Literal
 from llmcost_lsp.core.estimate import Estimate
 from llmcost_lsp.core.focus.actuals import Actuals, PromptActuals
 from llmcost_lsp.core.manifest import Manifest
-from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, Value, set_value
+from llmcost_lsp.core.manifest.edit import CALIBRATED_MARK, Value, set_value
 from llmcost_lsp.core.workspace import PromptResult, Report, Workspace
 
 Severity = Literal["ok", "warning", "error"]

@@ -24,15 +24,15 @@ from llmcost_lsp.core.manifest import (
     analyze_manifest,
     format_key_path,
 )
-from llmcost_lsp.core.manifest_edit import (
+from llmcost_lsp.core.manifest.edit import (
     PromptStub,
     add_prompts,
     add_table_comments,
     write_atomic,
 )
-from llmcost_lsp.core.manifest_schema import SCHEMA_DIRECTIVE
+from llmcost_lsp.core.manifest.json_schema import SCHEMA_DIRECTIVE
+from llmcost_lsp.core.manifest.positions import table_headers
 from llmcost_lsp.core.textfile import MANIFEST_LIMIT_BYTES_DEFAULT, decode_text, read_capped
-from llmcost_lsp.core.toml_positions import table_headers
 
 HEADER = f"""\
 {SCHEMA_DIRECTIVE}

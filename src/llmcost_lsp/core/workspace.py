@@ -42,7 +42,7 @@ from llmcost_lsp.core.manifest import (
     analyze_manifest,
     format_key_path,
 )
-from llmcost_lsp.core.manifest_edit import CALIBRATED_MARK, calibration_notes
+from llmcost_lsp.core.manifest.edit import CALIBRATED_MARK, calibration_notes
 from llmcost_lsp.core.pricing.db import ModelEntry, PriceDB, load_price_db
 from llmcost_lsp.core.prompt_tokens import CountJob, TokenCounter, VariableSize
 from llmcost_lsp.core.settings import Settings

@@ -8,7 +8,7 @@ from lsprotocol import types
 
 from llmcost_lsp.core.code.model import ModelRef
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
-from llmcost_lsp.core.manifest_edit import set_value
+from llmcost_lsp.core.manifest.edit import set_value
 from llmcost_lsp.server.capabilities import takes_document_changes
 from llmcost_lsp.server.convert import path_to_uri, units
 from llmcost_lsp.server.state import Folder, LlmCostServer

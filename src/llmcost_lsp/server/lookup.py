@@ -7,7 +7,7 @@ from pathlib import Path
 
 from llmcost_lsp.core.code import language_of
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
-from llmcost_lsp.core.toml_positions import table_headers
+from llmcost_lsp.core.manifest.positions import table_headers
 from llmcost_lsp.core.workspace import Workspace
 
 

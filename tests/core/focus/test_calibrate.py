@@ -16,7 +16,7 @@ from llmcost_lsp.core.calibrate import (
     calibrate,
 )
 from llmcost_lsp.core.focus.actuals import read_actuals
-from llmcost_lsp.core.manifest_edit import calibration_notes
+from llmcost_lsp.core.manifest.edit import calibration_notes
 
 from .conftest import REPO, load
 

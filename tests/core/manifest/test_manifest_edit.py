@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from llmcost_lsp.core.errors import ManifestError
-from llmcost_lsp.core.manifest_edit import PromptStub, add_prompts, set_value, write_atomic
+from llmcost_lsp.core.manifest.edit import PromptStub, add_prompts, set_value, write_atomic
 
 COMMENTED = """\
 # Acme prompts — owned by #ml-platform

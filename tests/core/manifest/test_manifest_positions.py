@@ -6,7 +6,7 @@ import tomlkit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmcost_lsp.core.toml_positions import key_positions, key_spans, table_headers
+from llmcost_lsp.core.manifest.positions import key_positions, key_spans, table_headers
 
 TEXT = '''# comment with [brackets] and key = "value"
 [defaults]

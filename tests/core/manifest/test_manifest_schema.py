@@ -195,7 +195,7 @@ def test_blank_prompt_id_is_rejected() -> None:
 
 
 def test_json_schema_file_is_current() -> None:
-    from llmcost_lsp.core.manifest_schema import editor_schema
+    from llmcost_lsp.core.manifest.json_schema import editor_schema
     from llmcost_lsp.core.pricing.db import load_price_db
 
     published = json.loads((REPO / "docs/schema/llm-cost.schema.json").read_text())
@@ -219,11 +219,11 @@ def test_example_manifest_validates_against_the_published_schema() -> None:
         jsonschema.validate({"defaults": {"calls_per_mnth": 1}}, schema)
 
 
-# -- the schema editors use (core/manifest_schema.py) -------------------------------------------
+# -- the schema editors use (core/manifest/json_schema.py) ------------------------------------
 
 
 def _tables(schema: dict) -> dict[str, dict]:
-    from llmcost_lsp.core.manifest_schema import _properties
+    from llmcost_lsp.core.manifest.json_schema import _properties
 
     found = {
         name: _properties(table)
@@ -247,7 +247,7 @@ def test_every_key_of_the_published_schema_has_a_description() -> None:
 
 
 def test_the_schema_offers_the_price_dbs_model_ids_and_bounds_ratios() -> None:
-    from llmcost_lsp.core.manifest_schema import editor_schema
+    from llmcost_lsp.core.manifest.json_schema import editor_schema
     from llmcost_lsp.core.pricing.db import load_price_db
 
     db = load_price_db()
@@ -264,7 +264,7 @@ def test_the_schema_offers_the_price_dbs_model_ids_and_bounds_ratios() -> None:
 
 def test_init_writes_the_schema_directive_first() -> None:
     from llmcost_lsp.core.init import HEADER
-    from llmcost_lsp.core.manifest_schema import SCHEMA_DIRECTIVE, SCHEMA_ID
+    from llmcost_lsp.core.manifest.json_schema import SCHEMA_DIRECTIVE, SCHEMA_ID
 
     assert HEADER.splitlines()[0] == SCHEMA_DIRECTIVE == f"#:schema {SCHEMA_ID}"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmcost_lsp.core.manifest import manifest_json_schema
+from llmcost_lsp.core.manifest.model import Manifest
 from llmcost_lsp.core.pricing.db import PriceDB
 
 SCHEMA_ID = (
@@ -206,3 +206,11 @@ _TYPED_KEYWORDS = {
     "string": {"pattern", "minLength", "maxLength"},
     "number": {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"},
 }
+
+
+def manifest_json_schema() -> dict[str, Any]:
+    """The JSON Schema of llm-cost.toml, as published in docs/schema/llm-cost.schema.json."""
+    schema = Manifest.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "llm-cost.toml"
+    return schema

@@ -20,7 +20,7 @@ from tomlkit.items import InlineTable, Item, Table
 
 from llmcost_lsp.core.atomic import write_atomic as write_atomic  # re-exported for callers
 from llmcost_lsp.core.errors import Location, ManifestError
-from llmcost_lsp.core.toml_positions import table_headers
+from llmcost_lsp.core.manifest.positions import table_headers
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 Scalar = str | int | bool | Decimal

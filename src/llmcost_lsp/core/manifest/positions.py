@@ -10,6 +10,9 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Mapping, Sequence
+
+from llmcost_lsp.core.errors import Location
 
 KeyPath = tuple[str | int, ...]
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
@@ -218,3 +221,15 @@ def table_headers(text: str) -> list[tuple[int, KeyPath]]:
     scanner = _Scanner(text)
     scanner.run()
     return scanner.headers
+
+
+def locate(
+    positions: Mapping[KeyPath, Span], key_path: Sequence[str | int], path: str | None
+) -> Location:
+    """Where `key_path` was written: its span, else its nearest written parent's, else the file."""
+    for end in range(len(key_path), 0, -1):
+        found = positions.get(tuple(key_path[:end]))
+        if found:
+            line, column, end_line, end_column = found
+            return Location(path, line, column, end_line, end_column)
+    return Location(path=path)
