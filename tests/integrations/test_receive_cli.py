@@ -78,3 +78,12 @@ def test_receive_refuses_a_bad_bind(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2 and "is not HOST:PORT" in done.stderr
+
+
+def test_receive_and_metrics_bind_loopback_unless_told() -> None:
+    from llmcost_lsp.cli.main import build_parser
+
+    parser = build_parser(["actuals", "receive"])
+    assert parser.parse_args(["actuals", "receive"]).bind == "127.0.0.1:4318"
+    parser = build_parser(["actuals", "metrics"])
+    assert parser.parse_args(["actuals", "metrics"]).bind == "127.0.0.1:9464"
