@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from llmcost_lsp.core.ledger.api import make_pricer, make_recorder
 from llmcost_lsp.core.ledger.recorder import Recorder
 from llmcost_lsp.core.ledger.sqlite import SqliteLedger
@@ -157,3 +159,30 @@ def test_calls_still_buffered_at_exit_are_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     with SqliteLedger(path) as ledger:
         assert ledger.count() == 500
+
+
+def test_the_ledger_is_under_the_user_data_dir_unless_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platformdirs
+
+    from llmcost_lsp.core.ledger.api import ledger_location
+    from llmcost_lsp.core.manifest import parse_manifest
+
+    default = Path(platformdirs.user_data_dir("llm-cost")) / "ledger.sqlite3"
+    assert ledger_location(None, env={}) == str(default)
+    assert ledger_location(None, env={"LLMCOST_DATA_DIR": str(tmp_path)}) == str(
+        tmp_path / "ledger.sqlite3"
+    )
+    manifest = parse_manifest('[actuals]\nledger = "var/l.sqlite3"\n')
+    # relative to the manifest's folder; LLMCOST_LEDGER wins over it
+    assert ledger_location(manifest, env={}, root=tmp_path) == str(tmp_path / "var/l.sqlite3")
+    assert ledger_location(manifest, env={"LLMCOST_LEDGER": "/x.db"}, root=tmp_path) == "/x.db"
+    # record() with nothing named writes there (the data dir moved to tmp_path)
+    monkeypatch.delenv("LLMCOST_LEDGER", raising=False)
+    monkeypatch.setenv("LLMCOST_DATA_DIR", str(tmp_path / "data"))
+    recorder = make_recorder()
+    recorder.record(OPENAI, model="gpt-4o", response_id="r1")
+    recorder.close()
+    with SqliteLedger(tmp_path / "data" / "ledger.sqlite3") as ledger:
+        assert ledger.count() == 1
