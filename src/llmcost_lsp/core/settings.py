@@ -8,7 +8,8 @@ reproducible runs do not depend on the calendar.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,6 +50,12 @@ class Settings:
     def now(self) -> datetime:
         """The current instant, UTC: the pinned one, else the system clock (read only here)."""
         return self.pinned_now or datetime.now(UTC)
+
+    def clock(self) -> Callable[[], float]:
+        """`now()` in Unix seconds, as a function for the runtime ledger's hot paths (a call's
+        time, a reservation's expiry): the pinned instant, else the system clock."""
+        pinned = self.pinned_now
+        return time.time if pinned is None else pinned.timestamp
 
     def today(self) -> date:
         """Today's date in UTC, the calendar of every price and deprecation date."""

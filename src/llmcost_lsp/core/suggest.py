@@ -180,11 +180,7 @@ def swap_suggestions(
     base = workspace.result(prompt_id, terms).estimate
     if base is None or base.monthly_usd is None:
         return []
-    candidates = [
-        (workspace.db.resolve(name), source)
-        for name, source in rule_suggestions(workspace.manifest, prompt_id)
-        if name in workspace.db
-    ]
+    candidates = rule_candidates(workspace, prompt_id)
     if not candidates:
         candidates = [
             (model, "same provider")
@@ -207,3 +203,17 @@ def swap_suggestions(
         found.append(alternative)
     found.sort(key=lambda a: (a.estimate.monthly_usd or Decimal(0), a.model_id))
     return found[:limit]
+
+
+def rule_candidates(workspace: Workspace, prompt_id: str) -> list[tuple[ModelEntry, str]]:
+    """The models of `rule_suggestions` the price DB knows, forbidden models left out, with
+    the rule each came from. The quick fix and `choose_model` (core/ledger/guard.py) both
+    walk it."""
+    forbidden = _forbidden(workspace)
+    found: list[tuple[ModelEntry, str]] = []
+    for name, source in rule_suggestions(workspace.manifest, prompt_id):
+        if name in workspace.db:
+            entry = workspace.db.resolve(name)
+            if entry.id.lower() not in forbidden:
+                found.append((entry, source))
+    return found

@@ -32,6 +32,7 @@ WRITER, READER, ADMIN = "llmcost_writer", "llmcost_reader", "llmcost_admin"
 PROJECT_TABLES: tuple[str, ...] = (
     "calls", "call_keys", "rollup_prompt", "rollup_user", "rollup_month", "recorders",
     "alerts_sent",
+    "reservations", "budget_decisions",
 )  # fmt: skip
 # what each group may do, per table ("rollup" = the write-time rollup tables)
 _WRITER_PRIVILEGES = {
@@ -42,7 +43,12 @@ _WRITER_PRIVILEGES = {
     "rollup_month": "SELECT, INSERT, UPDATE",
     "recorders": "SELECT, INSERT, UPDATE",
     "alerts_sent": "SELECT, INSERT, UPDATE",  # a writer's service may run `actuals alerts`
+    # budgets before the call: a writer settles (deletes) its project's reservations and
+    # completes its decisions
+    "reservations": "SELECT, INSERT, DELETE",
+    "budget_decisions": "SELECT, INSERT, UPDATE",
 }
+_WRITER_DELETES = {"reservations"}
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,9 @@ def install_statements(schema: str, tables: Sequence[str] = PROJECT_TABLES) -> l
             f"CREATE POLICY llmcost_update ON {t} FOR UPDATE USING ({writable} OR {admin}) "
             f"WITH CHECK ({writable} OR {admin})",
             f"DROP POLICY IF EXISTS llmcost_delete ON {t}",
-            f"CREATE POLICY llmcost_delete ON {t} FOR DELETE USING ({admin})",
+            f"CREATE POLICY llmcost_delete ON {t} FOR DELETE USING ("
+            + (f"{writable} OR " if table in _WRITER_DELETES else "")
+            + f"{admin})",
         ]
     return statements
 

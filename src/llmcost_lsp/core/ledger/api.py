@@ -1,4 +1,5 @@
-"""The ledger as an app or a shell opens it: where it is, how calls are priced, `record(...)`.
+"""The ledger as an app or a shell opens it: where it is, how calls are priced, `record(...)`,
+and budgets before the call: `guard(...)`, `choose_model(...)` (core/ledger/guard.py).
 
 Location: `LLMCOST_LEDGER` (a file path or a `postgresql://` URL), else the manifest's
 `[actuals] ledger`, else `ledger.sqlite3` under the user data dir. Prices: the price DB in use
@@ -20,6 +21,9 @@ from llmcost_lsp.core.ledger.recorder import Recorder
 from llmcost_lsp.core.ledger.store import SqlStore, open_store
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from llmcost_lsp.core.ledger.guard import Decision, Guard
     from llmcost_lsp.core.manifest import Manifest
     from llmcost_lsp.core.pricing.db import PriceDB
 
@@ -158,3 +162,82 @@ def record(usage: Any, **fields: Any) -> bool:
         return default_recorder().record(usage, **fields)
     except Exception:
         return False
+
+
+def manifest_root(env: Mapping[str, str] | None = None) -> Path:
+    """The workspace whose budgets and estimates a guard uses: the folder of
+    LLMCOST_MANIFEST, else the current folder."""
+    env = os.environ if env is None else env
+    named = env.get(MANIFEST_ENV)
+    return Path(named).resolve().parent if named else Path.cwd()
+
+
+def make_guard(
+    root: Path | None = None,
+    location: str | None = None,
+    *,
+    project: str | None = None,
+    db: PriceDB | None = None,
+    **options: Any,
+) -> Guard:
+    """A guard for the workspace at `root` (default: `manifest_root()`) and the ledger at
+    `location` (default: `ledger_location()` of that workspace's manifest). Nothing is read
+    until the first decision: the manifest and its prompts then, once."""
+    from llmcost_lsp.core.ledger.guard import Guard
+    from llmcost_lsp.core.ledger.guard_plan import GuardPlan
+    from llmcost_lsp.core.manifest import MANIFEST_FILENAME, load_manifest
+
+    folder = (root or manifest_root()).resolve()
+    manifest_file = folder / MANIFEST_FILENAME
+    manifest = None
+    if location is None or project is None:
+        try:
+            manifest = load_manifest(manifest_file) if manifest_file.is_file() else None
+        except Exception:
+            manifest = None  # the plan reports it; the default ledger is used
+    where = location or ledger_location(manifest, root=folder)
+
+    def store() -> SqlStore:
+        from llmcost_lsp.core.ledger.sqlite import SqliteLedger
+
+        opened = open_store(where)
+        if isinstance(opened, SqliteLedger):
+            # a guarded call waits at most this long for the ledger's write lock
+            opened.connection.execute("PRAGMA busy_timeout = 2000")
+        return opened
+
+    def plan() -> GuardPlan:
+        return GuardPlan(folder, db=db)
+
+    return Guard(store, plan, project=project or ledger_project(manifest), **options)
+
+
+_guard: Guard | None = None
+
+
+def default_guard() -> Guard:
+    """The process's guard, made on first use from the environment."""
+    global _guard
+    if _guard is None:
+        with _default_lock:
+            if _guard is None:
+                _guard = make_guard()
+    return _guard
+
+
+def guard(
+    prompt_id: str, model: str | None = None, *, estimate_usd: Decimal | None = None
+) -> Decision:
+    """Reserve a call of `prompt_id` (on `model`, default: the prompt's own) against every
+    budget it counts in, or refuse it when one would break. Settle the decision with the
+    call's usage (`decision.settle(response.usage)`) or `release()` it. Never raises."""
+    return default_guard().check(prompt_id, model, estimate_usd=estimate_usd)
+
+
+def choose_model(
+    prompt_id: str, preferred: str | None = None, *, estimate_usd: Decimal | None = None
+) -> Decision:
+    """Like `guard`, but when `preferred` would break a budget, the first cheaper model of
+    the manifest's `[[rules]] suggest` that fits is reserved instead (`decision.model`, and
+    `decision.reason` says why); the swap is recorded in the ledger. Never raises."""
+    return default_guard().choose(prompt_id, preferred, estimate_usd=estimate_usd)

@@ -26,6 +26,7 @@ from llmcost_lsp.core.ledger.store import (
 )
 
 _MIGRATION_LOCK = 7_391_553_017  # any constant: the advisory lock id of our migrations
+_BUDGET_LOCK = 739_155  # with hashtext(project): the advisory lock of a project's budgets
 
 
 def _safe(url: str) -> str:
@@ -87,6 +88,16 @@ class PostgresStore(SqlStore):
             )
             self._staged.add(staged)
         return staged
+
+    @contextmanager
+    def budget_transaction(self, project: str) -> Iterator[Any]:
+        """A transaction holding the project's budget lock until it ends: reservations and
+        settlements of one project are serialised, whatever row they touch."""
+        with self._transaction() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_BUDGET_LOCK, project]
+            )
+            yield cursor
 
     def _migrate(self) -> None:
         with self._transaction() as cursor:

@@ -93,10 +93,8 @@ class Recorder:
         if clock is None:
             from llmcost_lsp.core.settings import Settings
 
-            settings = Settings.from_env()
-            pinned = settings.pinned_now
             # the one clock: LLMCOST_NOW when pinned, else the system clock it would read
-            clock = time.time if pinned is None else pinned.timestamp
+            clock = Settings.from_env().clock()
         self._clock = clock
         self._wake = threading.Event()
         self._idle = threading.Event()

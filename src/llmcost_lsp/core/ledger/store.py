@@ -29,7 +29,7 @@ from llmcost_lsp.core.ledger.rows import (
     totals_from,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 HOUR_US = 3_600_000_000
 DAY_US = 86_400_000_000
 _BATCH_ROWS = 400  # 22 columns × 400 rows stays far below every driver's parameter limit
@@ -249,6 +249,30 @@ def migrations(integer: str, text: str) -> list[tuple[int, list[str]]]:
                     PRIMARY KEY (alert_key, destination))""",
             ],
         ),
+        (
+            # budgets before the call (core/ledger/guard.py): each open reservation holds a
+            # call's estimate until the call settles; each swap or refusal is kept with its
+            # reason, and, once settled, the call's cost and what it would have cost on the
+            # model it was moved from
+            5,
+            [
+                f"""CREATE TABLE reservations (
+                    reservation_id {text} PRIMARY KEY, project {text} NOT NULL,
+                    prompt_id {text} NOT NULL, model {text} NOT NULL, month {text} NOT NULL,
+                    amount_pusd {integer} NOT NULL, created_ts {integer} NOT NULL,
+                    expires_ts {integer} NOT NULL)""",
+                "CREATE INDEX reservations_month ON reservations (month, project)",
+                "CREATE INDEX reservations_expiry ON reservations (expires_ts)",
+                f"""CREATE TABLE budget_decisions (
+                    decision_id {text} PRIMARY KEY, ts {integer} NOT NULL,
+                    project {text} NOT NULL, prompt_id {text} NOT NULL, action {text} NOT NULL,
+                    preferred_model {text} NOT NULL, chosen_model {text} NOT NULL,
+                    scope {text} NOT NULL, reason {text} NOT NULL,
+                    preferred_estimate_pusd {integer}, chosen_estimate_pusd {integer},
+                    request_key {text}, cost_pusd {integer}, preferred_cost_pusd {integer})""",
+                "CREATE INDEX budget_decisions_ts ON budget_decisions (ts)",
+            ],
+        ),
     ]
 
 
@@ -314,16 +338,29 @@ class SqlStore:
         `stats` (the writer's counters before this batch) is stored with it, counting it."""
         if not rows and stats is None:
             return WriteResult(0, 0)
-        by_key = {(row.project, row.request_key): row for row in rows}
-        self._before_write(list(by_key.values()))
+        self._before_write(rows)
         with self._transaction() as cursor:
-            keys = self._insert_calls(cursor, list(by_key.values())) if by_key else []
-            inserted = [by_key[key] for key in keys]
-            self._add_rollups(cursor, inserted)
-            result = WriteResult(len(inserted), len(rows) - len(inserted))
-            if stats is not None:
-                self._save_stats(cursor, stats, result)
+            return self.write_in(cursor, rows, stats)
+
+    def write_in(
+        self, cursor: Any, rows: Sequence[CallRow], stats: WriterStats | None = None
+    ) -> WriteResult:
+        """`write` inside a transaction the caller holds (after `_before_write(rows)`): a
+        settled call is written in the same transaction that releases its reservation."""
+        by_key = {(row.project, row.request_key): row for row in rows}
+        keys = self._insert_calls(cursor, list(by_key.values())) if by_key else []
+        inserted = [by_key[key] for key in keys]
+        self._add_rollups(cursor, inserted)
+        result = WriteResult(len(inserted), len(rows) - len(inserted))
+        if stats is not None:
+            self._save_stats(cursor, stats, result)
         return result
+
+    def budget_transaction(self, project: str) -> AbstractContextManager[Any]:
+        """A write transaction that no other budget transaction of `project` runs beside
+        (core/ledger/guard.py): SQLite's write lock serialises every writer already;
+        PostgreSQL takes an advisory lock (`PostgresStore`)."""
+        return self._transaction()
 
     def _save_stats(self, cursor: Any, stats: WriterStats, result: WriteResult) -> None:
         from dataclasses import astuple, replace

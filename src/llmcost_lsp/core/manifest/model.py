@@ -335,6 +335,16 @@ class ActualsConfig(_Table):
         description="The editor flags a prompt whose month-to-date actual differs from the "
         "estimate for the same days by more than this share.",
     )
+    guard_unreachable: Literal["open", "closed"] = Field(
+        default="open",
+        description="What guard()/choose_model() do when the ledger cannot be reached: "
+        '"open" lets the call through unchecked (said in its reason), "closed" refuses it.',
+    )
+    reservation_ttl_s: Annotated[int, Field(ge=1, le=86_400, strict=True)] = Field(
+        default=600,
+        description="Seconds a call's reservation holds its estimate if the call never "
+        "settles (a crashed process); then it expires.",
+    )
 
 
 AlertKind = Literal["budget", "spike", "drift", "report"]
