@@ -326,13 +326,20 @@ def run_summary(args: argparse.Namespace) -> int:
             return _print(args, show.forecast_json(scoped, month),
                           show.forecast_text(scoped, month, markdown=markdown))  # fmt: skip
         lines = summarise(store, args.by, period, project=project, tag_key=args.tag_key)
+        from llmcost_lsp.core.ledger.swaps import decision_lines
+
+        decisions = decision_lines(store, *period.micros(), project)
     spread = None
     if args.by in ("user", "session"):
         from llmcost_lsp.core.ledger.trends import spread as spread_of
 
         spread = spread_of(lines)
     text = show.totals_text(args.by, lines, period, markdown=markdown, found=spread)
-    return _print(args, show.totals_json(args.by, period, lines, spread), text)
+    if decisions:
+        text += "\n\n" + show.decisions_text(decisions, markdown=markdown)
+    data = show.totals_json(args.by, period, lines, spread)
+    data["budget_decisions"] = show.decisions_json(decisions)
+    return _print(args, data, text)
 
 
 def _print(args: argparse.Namespace, data: dict[str, Any], text: str) -> int:

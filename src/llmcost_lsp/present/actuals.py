@@ -14,6 +14,7 @@ from llmcost_lsp.core.ledger.metrics import BudgetScope
 from llmcost_lsp.core.ledger.price import usd_from_pico
 from llmcost_lsp.core.ledger.rows import Totals
 from llmcost_lsp.core.ledger.summary import Period, SummaryLine
+from llmcost_lsp.core.ledger.swaps import DecisionLine
 from llmcost_lsp.core.ledger.trends import Spread, TrendLine
 from llmcost_lsp.present import decimal_text, markdown_text, money
 from llmcost_lsp.present.table import markdown_table, render_table
@@ -126,6 +127,54 @@ def totals_json(by: str, period: Period, lines: Sequence[SummaryLine],
 
 
 # -- model efficiency -------------------------------------------------------------------------
+
+
+def _decision_text(line: DecisionLine) -> str:
+    calls = f"{line.decisions:,} call{'s' if line.decisions != 1 else ''}"
+    if line.action != "swap":
+        return f"{line.prompt_id}: {calls} refused ({line.scope} budget)"
+    text = (
+        f"{line.prompt_id}: {calls} moved {line.preferred_model} → {line.chosen_model} "
+        f"({line.scope} budget)"
+    )
+    if line.priced:
+        text += (
+            f": {money(usd_from_pico(line.cost_pusd))} instead of "
+            f"{money(usd_from_pico(line.preferred_cost_pusd))} on {line.preferred_model}, "
+            f"saved {money(usd_from_pico(line.saving_pusd))}"
+        )
+    unknown = line.decisions - line.priced
+    return text + (f"; {unknown:,} not settled or unpriced: saving unknown" if unknown else "")
+
+
+def decisions_text(lines: Sequence[DecisionLine], *, markdown: bool) -> str:
+    """What budgets before the call did in the period (core/ledger/swaps.py), a line each."""
+    if not lines:
+        return ""
+    items = [_decision_text(line) for line in lines]
+    if markdown:
+        items = [markdown_text(item) for item in items]
+    return "Budgets before the call (choose_model):\n" + "\n".join(f"- {i}" for i in items)
+
+
+def decisions_json(lines: Sequence[DecisionLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "prompt_id": line.prompt_id,
+            "action": line.action,
+            "preferred_model": line.preferred_model,
+            "chosen_model": line.chosen_model or None,
+            "scope": line.scope,
+            "calls": line.decisions,
+            "settled_calls": line.settled,
+            "priced_calls": line.priced,
+            # over the priced calls; null when none (unknown, not $0)
+            "cost_usd": _usd(line.cost_pusd) if line.priced else None,
+            "preferred_cost_usd": _usd(line.preferred_cost_pusd) if line.priced else None,
+            "saving_usd": _usd(line.saving_pusd) if line.priced else None,
+        }
+        for line in lines
+    ]
 
 
 def _per(value: Decimal | None) -> str:

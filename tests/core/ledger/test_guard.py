@@ -268,3 +268,39 @@ def test_processes_racing_for_one_budget_never_overspend_it(root: Path, tmp_path
     assert calls == made == 41
     assert 120_000_000_000 - ESTIMATE < spent <= 120_000_000_000
     assert _rows(ledger, "SELECT count(*) FROM reservations") == [(0,)]
+
+
+def test_the_summary_shows_swaps_with_their_saving_and_refusals(
+    root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from llmcost_lsp.cli.main import main
+
+    set_budget(root, budget="0.0031")  # one gpt-4o call, then room for one gpt-4o-mini call
+    ledger = tmp_path / "l.sqlite3"
+    guard = _guard(root, ledger)
+    assert guard.check("answer").settle(exact_usage(root), model="gpt-4o")
+    choice = guard.choose("answer", "gpt-4o")
+    assert choice.swapped and choice.settle({"prompt_tokens": 358, "completion_tokens": 200})
+    assert not guard.choose("answer", "gpt-4o").allowed
+    args = ["actuals", "summary", "--ledger", str(ledger), "--root", str(root), "--since", "all"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.endswith(
+        "Budgets before the call (choose_model):\n"
+        "- answer: 1 call moved gpt-4o → gpt-4o-mini (prompt:answer budget): $0.00017 instead "
+        "of $0.0029 on gpt-4o, saved $0.0027\n"
+        "- answer: 1 call refused (prompt:answer budget)\n"
+    )
+    assert main([*args, "--format", "json"]) == 0
+    swap, refusal = json.loads(capsys.readouterr().out)["budget_decisions"]
+    assert (swap["calls"], swap["cost_usd"], swap["preferred_cost_usd"], swap["saving_usd"]) == (
+        1,
+        "0.0001737",
+        "0.002895",
+        "0.0027213",
+    )
+    assert (refusal["action"], refusal["chosen_model"], refusal["saving_usd"]) == (
+        "refuse",
+        None,
+        None,
+    )

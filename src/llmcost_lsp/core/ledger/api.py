@@ -23,7 +23,8 @@ from llmcost_lsp.core.ledger.store import SqlStore, open_store
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from llmcost_lsp.core.ledger.guard import Decision, Guard
+    from llmcost_lsp.core.ledger.guard import Guard
+    from llmcost_lsp.core.ledger.guard_decision import Decision
     from llmcost_lsp.core.manifest import Manifest
     from llmcost_lsp.core.pricing.db import PriceDB
 

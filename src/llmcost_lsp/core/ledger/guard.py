@@ -29,12 +29,20 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmcost_lsp.core.ledger.budget_state import MonthSpend
+from llmcost_lsp.core.ledger.guard_decision import (
+    Decision,
+    ScopeCheck,
+    breach,
+    breach_text,
+    money,
+)
 from llmcost_lsp.core.ledger.guard_plan import GuardPlan, Priced, usd_of
 from llmcost_lsp.core.ledger.rows import day_of, make_row, parse_day
 from llmcost_lsp.core.ledger.store import SqlStore
@@ -46,65 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SKEW_S = 60  # writers' clocks may differ this much before a reservation is taken for stale
-
-
-@dataclass(frozen=True)
-class ScopeCheck:
-    """One budget as a decision saw it (pico-USD)."""
-
-    scope: str
-    budget_pusd: int
-    spent_pusd: int  # priced calls this month (unpriced calls cannot count)
-    reserved_pusd: int  # open reservations, this call's not included
-
-    @property
-    def left_pusd(self) -> int:
-        return self.budget_pusd - self.spent_pusd - self.reserved_pusd
-
-
-@dataclass
-class Decision:
-    """What to do with one call. `allowed` False: do not make the call (`reason` says why).
-    Otherwise call `model` and then `settle(usage)` (or `release()` if the call failed); a
-    `with` block releases a decision left unsettled."""
-
-    prompt_id: str
-    allowed: bool
-    model: str | None  # the model to call; None when refused
-    preferred: str | None  # the model asked for (None: the prompt's own)
-    reason: str
-    estimate_usd: Decimal | None  # what was reserved for the call (None: nothing)
-    checks: tuple[ScopeCheck, ...] = ()
-    checked: bool = True  # False: the budgets could not be read (ledger unreachable)
-    reservation_id: str | None = None
-    decision_id: str | None = None  # the budget_decisions row of a swap or a refusal
-    _guard: Guard | None = field(default=None, repr=False, compare=False)
-    _open: bool = field(default=True, repr=False, compare=False)
-
-    @property
-    def swapped(self) -> bool:
-        return self.allowed and self.decision_id is not None
-
-    def settle(self, usage: Any, **fields: Any) -> bool:
-        """Record the call's real usage (any shape `record()` takes; `response_id`, `user`,
-        `session`, `tags`, `mode`, `model` as in `record`) and release the reservation.
-        False when the ledger could not take it now (the recorder then retries it)."""
-        if not self._open or self._guard is None:
-            return False
-        self._open = False
-        return self._guard.settle(self, usage, **fields)
-
-    def release(self) -> None:
-        """The call was not made or failed: give the reservation back."""
-        if self._open and self._guard is not None:
-            self._open = False
-            self._guard.release(self)
-
-    def __enter__(self) -> Decision:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
 
 
 def month_of(ts_us: int) -> str:
@@ -147,12 +96,7 @@ class Guard:
         self._store: SqlStore | None = None
         self._lock = threading.Lock()
         self._next_sweep = 0.0
-        # this month's spend, kept up to date from the rows written since `_seq`
-        self._month = ""
-        self._seq = -1
-        self._spend_rows: dict[tuple[str, str, str], int] = {}
-        self._spend_by_prompt: dict[str, int] = {}
-        self._spend_by_scope: dict[str, int] = {}
+        self._spend = MonthSpend(project)
         self.last_error: str | None = None
 
     # -- the plan (manifest) ---------------------------------------------------------------
@@ -170,41 +114,64 @@ class Guard:
             if plan.changed():
                 fresh = self._plan_factory()
                 if fresh.broken:
-                    log.warning("llm-cost.toml does not validate, budgets kept: %s", fresh.errors)
+                    log.warning(
+                        "llm-cost.toml does not validate, budgets kept: %s",
+                        fresh.errors,
+                    )
                     plan.stamp = fresh.stamp  # warn once per edit
                 else:
                     plan = self._plan = fresh
-                    self._spend_by_scope = self._scope_sums(plan)
+                    self._spend.rescope(plan)
         return plan
 
     # -- decisions -------------------------------------------------------------------------
 
     def check(
-        self, prompt_id: str, model: str | None = None, *, estimate_usd: Decimal | None = None
+        self,
+        prompt_id: str,
+        model: str | None = None,
+        *,
+        estimate_usd: Decimal | None = None,
     ) -> Decision:
         """Reserve a call of `prompt_id` on `model` (None: the prompt's own) or refuse it.
         `estimate_usd` replaces the workspace's estimate (e.g. a `max_tokens` worst case)."""
         return self._decide(prompt_id, model, estimate_usd, swap=False)
 
     def choose(
-        self, prompt_id: str, preferred: str | None = None, *, estimate_usd: Decimal | None = None
+        self,
+        prompt_id: str,
+        preferred: str | None = None,
+        *,
+        estimate_usd: Decimal | None = None,
+        among: Collection[str] | None = None,
     ) -> Decision:
         """Like `check`, but when `preferred` would break a budget, take the first model the
-        manifest's rules suggest that is cheaper and fits, and say so."""
-        return self._decide(prompt_id, preferred, estimate_usd, swap=True)
+        manifest's rules suggest that is cheaper and fits, and say so. `among` limits the
+        swaps to these models (price DB ids: what a LiteLLM model group deploys)."""
+        return self._decide(prompt_id, preferred, estimate_usd, swap=True, among=among)
 
     def _decide(
-        self, prompt_id: str, model: str | None, estimate_usd: Decimal | None, swap: bool
+        self,
+        prompt_id: str,
+        model: str | None,
+        estimate_usd: Decimal | None,
+        swap: bool,
+        among: Collection[str] | None = None,
     ) -> Decision:
         try:
             with self._lock:
-                return self._decide_locked(prompt_id, model, estimate_usd, swap)
+                return self._decide_locked(prompt_id, model, estimate_usd, swap, among)
         except Exception as error:  # never break the caller: a bug is an unreachable ledger
             log.exception("guard")
             return self._unchecked(prompt_id, model, f"{type(error).__name__}: {error}")
 
     def _decide_locked(
-        self, prompt_id: str, model: str | None, estimate_usd: Decimal | None, swap: bool
+        self,
+        prompt_id: str,
+        model: str | None,
+        estimate_usd: Decimal | None,
+        swap: bool,
+        among: Collection[str] | None,
     ) -> Decision:
         plan = self.plan()
         first = plan.priced(prompt_id, model)
@@ -221,6 +188,7 @@ class Guard:
             options += [
                 c for c in plan.candidates(prompt_id)
                 if c.estimate_pusd is not None and c.model != first.model
+                and (among is None or c.model in among)
                 and (first.estimate_pusd is None or c.estimate_pusd < first.estimate_pusd)
             ]  # fmt: skip
         store = self._open_store()
@@ -231,14 +199,14 @@ class Guard:
                 now_us = int(self._clock() * 1_000_000)
                 month = month_of(now_us)
                 self._sweep(store, cursor, now_us)
-                self._refresh_spend(store, cursor, month, plan)
-                reserved = self._reserved(store, cursor, month, plan)
+                self._spend.refresh(store, cursor, month, plan)
+                reserved = self._spend.reserved(store, cursor, month, plan)
                 checks = tuple(
                     ScopeCheck(plan.scopes[i].scope, plan.scopes[i].budget_pusd,
-                               self._spend_by_scope.get(plan.scopes[i].scope, 0), reserved[i])
+                               self._spend.by_scope.get(plan.scopes[i].scope, 0), reserved[i])
                     for i in scope_ids
                 )  # fmt: skip
-                chosen = next((o for o in options if _breach(checks, o) is None), None)
+                chosen = next((o for o in options if breach(checks, o) is None), None)
                 decision = self._decision(prompt_id, model, first, chosen, checks, swap)
                 if chosen is not None and chosen.estimate_pusd is not None:
                     decision.reservation_id = uuid.uuid4().hex
@@ -280,14 +248,14 @@ class Guard:
                 tightest = min(checks, key=lambda c: c.left_pusd)
                 left = tightest.left_pusd - (first.estimate_pusd or 0)
                 reason = (
-                    f"fits: {_money(first.estimate_pusd)} reserved; {tightest.scope} has "
-                    f"{_money(left)} of {usd(usd_of(tightest.budget_pusd))} left after it"
+                    f"fits: {money(first.estimate_pusd)} reserved; {tightest.scope} has "
+                    f"{money(left)} of {usd(usd_of(tightest.budget_pusd))} left after it"
                 )
             return Decision(prompt_id, True, first.model or model, model, reason, estimate,
                             checks, _guard=self)  # fmt: skip
-        broken = _breach(checks, first)
+        broken = breach(checks, first)
         assert broken is not None
-        why = _breach_text(broken, first)
+        why = breach_text(broken, first)
         if chosen is None:
             reason = f"refused: {why}" + (
                 "; no cheaper model the manifest's [[rules]] suggest for it fits" if swap else ""
@@ -296,7 +264,7 @@ class Guard:
                             _guard=self, _open=False)  # fmt: skip
         reason = (
             f"swapped {first.model} → {chosen.model}: {why}; {chosen.source} suggests "
-            f"{chosen.model} at {_money(chosen.estimate_pusd)}/call, which fits"
+            f"{chosen.model} at {money(chosen.estimate_pusd)}/call, which fits"
         )
         return Decision(prompt_id, True, chosen.model, model, reason, estimate, checks,
                         _guard=self)  # fmt: skip
@@ -310,7 +278,7 @@ class Guard:
         chosen: Priced | None,
         now_us: int,
     ) -> None:
-        broken = _breach(decision.checks, first)
+        broken = breach(decision.checks, first)
         cursor.execute(
             store._sql(
                 "INSERT INTO budget_decisions (decision_id, ts, project, prompt_id, action, "
@@ -399,7 +367,12 @@ class Guard:
                             "UPDATE budget_decisions SET request_key = ?, cost_pusd = ?, "
                             "preferred_cost_pusd = ? WHERE decision_id = ?"
                         ),
-                        [row.request_key, row.cost_pusd, preferred_cost, decision.decision_id],
+                        [
+                            row.request_key,
+                            row.cost_pusd,
+                            preferred_cost,
+                            decision.decision_id,
+                        ],
                     )
         except Exception as error:
             self._lost(error)
@@ -452,7 +425,7 @@ class Guard:
             except Exception as error:
                 self._lost(error)
                 return None
-            self._reset_spend("")
+            self._spend.reset("")
         return self._store
 
     def _lost(self, error: BaseException) -> None:
@@ -476,102 +449,21 @@ class Guard:
         """Expire reservations whose time is up by this writer's clock, less the skew allowed
         between writers (at most once a second)."""
         now = time.monotonic()
-        if now < self._next_sweep:
-            return
-        self._next_sweep = now + 1.0
-        sql = "DELETE FROM reservations WHERE expires_ts < ?"
-        params: list[Any] = [now_us - self._skew_us]
-        if self.project is not None:
-            sql += " AND project = ?"
-            params.append(self.project)
-        cursor.execute(store._sql(sql), params)
-
-    def _reset_spend(self, month: str) -> None:
-        self._month = month
-        self._seq = -1
-        self._spend_rows = {}
-        self._spend_by_prompt = {}
-        self._spend_by_scope = {}
-
-    def _refresh_spend(self, store: SqlStore, cursor: Any, month: str, plan: GuardPlan) -> None:
-        """Bring the month's spend up to date from the month rollup rows written since the
-        last read (their `seq`), and add each change to the scopes its prompt counts in."""
-        if month != self._month:
-            self._reset_spend(month)
-        sql = "SELECT project, prompt_id, model, cost_pusd, seq FROM rollup_month "
-        sql += "WHERE month = ? AND seq > ?"
-        params: list[Any] = [month, self._seq]
-        if self.project is not None:
-            sql += " AND project = ?"
-            params.append(self.project)
-        cursor.execute(store._sql(sql), params)
-        for project, prompt_id, model, cost, seq in cursor.fetchall():
-            key = (project, prompt_id, model)
-            cost = int(cost)
-            delta = cost - self._spend_rows.get(key, 0)
-            self._spend_rows[key] = cost
-            self._seq = max(self._seq, int(seq))
-            if delta:
-                self._spend_by_prompt[prompt_id] = self._spend_by_prompt.get(prompt_id, 0) + delta
-                for i in plan.scopes_of(prompt_id):
-                    scope = plan.scopes[i].scope
-                    self._spend_by_scope[scope] = self._spend_by_scope.get(scope, 0) + delta
-
-    def _scope_sums(self, plan: GuardPlan) -> dict[str, int]:
-        sums: dict[str, int] = {}
-        for prompt_id, cost in self._spend_by_prompt.items():
-            for i in plan.scopes_of(prompt_id):
-                sums[plan.scopes[i].scope] = sums.get(plan.scopes[i].scope, 0) + cost
-        return sums
-
-    def _reserved(
-        self, store: SqlStore, cursor: Any, month: str, plan: GuardPlan
-    ) -> dict[int, int]:
-        sql = "SELECT prompt_id, sum(amount_pusd) FROM reservations WHERE month = ?"
-        params: list[Any] = [month]
-        if self.project is not None:
-            sql += " AND project = ?"
-            params.append(self.project)
-        cursor.execute(store._sql(sql + " GROUP BY prompt_id"), params)
-        reserved = dict.fromkeys(range(len(plan.scopes)), 0)
-        for prompt_id, amount in cursor.fetchall():
-            for i in plan.scopes_of(prompt_id):
-                reserved[i] += int(amount)
-        return reserved
+        if now >= self._next_sweep:
+            self._next_sweep = now + 1.0
+            self._spend.sweep(store, cursor, now_us - self._skew_us)
 
 
 class _NothingHeld(Exception):
     """An unchecked decision: its call goes to the recorder."""
 
 
-_RECORD_FIELDS = ("response_id", "user", "session", "tags", "mode", "source", "provider")
-
-
-def _breach(checks: tuple[ScopeCheck, ...], option: Priced) -> ScopeCheck | None:
-    """The first budget this call would break: its estimate does not fit what is left, or,
-    with no estimate, nothing is left."""
-    for check in checks:
-        if option.estimate_pusd is None:
-            if check.left_pusd <= 0:
-                return check
-        elif option.estimate_pusd > check.left_pusd:
-            return check
-    return None
-
-
-def _money(pusd: int | None) -> str:
-    """An amount in a reason: four significant digits under $1 (a budget's last cents
-    matter), cents above."""
-    return usd(usd_of(pusd), per_call=True)
-
-
-def _breach_text(check: ScopeCheck, option: Priced) -> str:
-    this = (
-        f" + {_money(option.estimate_pusd)} this call on {option.model}"
-        if option.estimate_pusd is not None
-        else f" (no estimate for {option.model})"
-    )
-    return (
-        f"{check.scope} budget {usd(usd_of(check.budget_pusd))} would be exceeded: "
-        f"{_money(check.spent_pusd)} spent + {_money(check.reserved_pusd)} reserved{this}"
-    )
+_RECORD_FIELDS = (
+    "response_id",
+    "user",
+    "session",
+    "tags",
+    "mode",
+    "source",
+    "provider",
+)

@@ -9,6 +9,7 @@ killed process leaves either the whole batch or none of it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -276,10 +277,12 @@ def migrations(integer: str, text: str) -> list[tuple[int, list[str]]]:
     ]
 
 
+@functools.cache
 def _marks(keys: Sequence[str], stamps: Sequence[str] = ()) -> str:
     return ", ".join("?" for _ in (*keys, *ROLLUP_FIELDS, *stamps))
 
 
+@functools.cache  # the same few statements on every write
 def upsert_sql(table: str, keys: Sequence[str], source: str, stamps: Sequence[str] = ()) -> str:
     """Add `source`'s groups (a VALUES row or a SELECT) to the rollup `table`; the columns
     `stamps` (after the sums in `source`) are replaced, not added."""
