@@ -16,6 +16,8 @@ import pytest
 from llmcost_lsp.core.ledger.api import make_guard
 from llmcost_lsp.core.ledger.postgres import PostgresStore
 
+from .test_postgres_access import raw, teams  # noqa: F401 (teams: a fixture)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from guard_race import exact_usage, write_workspace
 
@@ -86,3 +88,35 @@ def test_an_unreachable_server_follows_the_manifest(
     assert decision.allowed is (mode == "open")
     assert decision.model == ("gpt-4o" if mode == "open" else None)
     assert decision.reason.endswith(f'[actuals] guard_unreachable = "{mode}"')
+
+
+def test_a_teams_writer_role_guards_its_project_under_row_level_security(
+    teams: dict[str, str],  # noqa: F811 (the fixture)
+    tmp_path: Path,
+) -> None:
+    """A service logged in as project A's writer reserves, swaps and settles (deleting its
+    reservation is allowed to writers on their project only); B's writer sees none of it."""
+    root = write_workspace(tmp_path / "ws", budget="0.0031")
+    a = make_guard(root, teams["svc_a"], project="A")
+    held = a.check("answer")
+    assert held.allowed and held.checked, held.reason
+    swap = a.choose("answer", "gpt-4o")
+    assert swap.model == "gpt-4o-mini" and swap.checked
+    assert swap.settle({"prompt_tokens": 358, "completion_tokens": 200}, response_id="a1")
+    assert held.settle(exact_usage(root), model="gpt-4o", response_id="a2")
+    b = make_guard(root, teams["svc_b"], project="B")
+    fresh = b.check("answer")  # B's budget is untouched: A's spend and swaps are invisible
+    assert fresh.allowed and fresh.checks[1].spent_pusd == 0
+    fresh.release()
+    assert raw(teams["svc_b"], "SELECT count(*) FROM budget_decisions") == [(0,)]
+    assert raw(teams["svc_a"], "SELECT count(*) FROM reservations") == [(0,)]
+    assert raw(teams["svc_a"], "SELECT action, cost_pusd FROM budget_decisions") == [
+        ("swap", 173_700_000)
+    ]
+    # B's writer cannot take A's budget: deleting A's reservations changes nothing
+    pending = a.check("answer")
+    assert raw(teams["svc_b"], "DELETE FROM reservations") == [(0,)]
+    pending.release()
+    assert raw(teams["svc_a"], "SELECT count(*) FROM reservations") == [(0,)]
+    a.close()
+    b.close()
