@@ -39,9 +39,9 @@ from llmcost_lsp.core.ledger.budget_state import MonthSpend
 from llmcost_lsp.core.ledger.guard_decision import (
     Decision,
     ScopeCheck,
+    amount_text,
     breach,
     breach_text,
-    money,
 )
 from llmcost_lsp.core.ledger.guard_plan import GuardPlan, Priced, usd_of
 from llmcost_lsp.core.ledger.rows import day_of, make_row, parse_day
@@ -248,8 +248,8 @@ class Guard:
                 tightest = min(checks, key=lambda c: c.left_pusd)
                 left = tightest.left_pusd - (first.estimate_pusd or 0)
                 reason = (
-                    f"fits: {money(first.estimate_pusd)} reserved; {tightest.scope} has "
-                    f"{money(left)} of {usd(usd_of(tightest.budget_pusd))} left after it"
+                    f"fits: {amount_text(first.estimate_pusd)} reserved; {tightest.scope} has "
+                    f"{amount_text(left)} of {usd(usd_of(tightest.budget_pusd))} left after it"
                 )
             return Decision(prompt_id, True, first.model or model, model, reason, estimate,
                             checks, _guard=self)  # fmt: skip
@@ -264,7 +264,7 @@ class Guard:
                             _guard=self, _open=False)  # fmt: skip
         reason = (
             f"swapped {first.model} → {chosen.model}: {why}; {chosen.source} suggests "
-            f"{chosen.model} at {money(chosen.estimate_pusd)}/call, which fits"
+            f"{chosen.model} at {amount_text(chosen.estimate_pusd)}/call, which fits"
         )
         return Decision(prompt_id, True, chosen.model, model, reason, estimate, checks,
                         _guard=self)  # fmt: skip
@@ -308,30 +308,25 @@ class Guard:
     def settle(self, decision: Decision, usage: Any, **fields: Any) -> bool:
         """Write the call and release its reservation in one transaction; when that fails
         (or the decision was unchecked) the recorder takes the call and retries."""
-        model = fields.pop("model", None) or decision.model
-        at: datetime | None = fields.pop("at", None)
+        # the model asked for when the usage does not name one; `at`: the call's time
+        fields = {**fields, "model": fields.get("model") or decision.model}
         try:
             with self._lock:
                 if decision.reservation_id is None and decision.decision_id is None:
                     raise _NothingHeld
-                return self._settle_locked(decision, usage, model, at, fields)
+                return self._settle_locked(decision, usage, fields)
         except Exception as error:
             if not isinstance(error, _NothingHeld):
                 log.warning("guard: settling in the ledger failed: %s", error)
-            return self._hand_to_recorder(decision, usage, model, at, fields)
+            return self._hand_to_recorder(decision, usage, fields)
 
-    def _settle_locked(
-        self,
-        decision: Decision,
-        usage: Any,
-        model: str | None,
-        at: datetime | None,
-        fields: Mapping[str, Any],
-    ) -> bool:
+    def _settle_locked(self, decision: Decision, usage: Any, fields: Mapping[str, Any]) -> bool:
         store = self._open_store()
         if store is None:
             raise ConnectionError(self.last_error)
         plan = self.plan()
+        model: str | None = fields["model"]
+        at: datetime | None = fields.get("at")
         if not isinstance(usage, Usage):
             usage = normalise_usage(usage, model=model)
         elif model and not usage.model:
@@ -379,14 +374,7 @@ class Guard:
             raise
         return True
 
-    def _hand_to_recorder(
-        self,
-        decision: Decision,
-        usage: Any,
-        model: str | None,
-        at: datetime | None,
-        fields: Mapping[str, Any],
-    ) -> bool:
+    def _hand_to_recorder(self, decision: Decision, usage: Any, fields: Mapping[str, Any]) -> bool:
         recorder = self._recorder
         if recorder is None:
             from llmcost_lsp.core.ledger.api import default_recorder
@@ -394,8 +382,8 @@ class Guard:
             recorder = self._recorder = default_recorder()
         options = {k: v for k, v in fields.items() if k in _RECORD_FIELDS}
         options.setdefault("source", "guard")
-        recorder.record(usage, prompt_id=decision.prompt_id, model=model, at=at,
-                        project=self.project, **options)  # fmt: skip
+        recorder.record(usage, prompt_id=decision.prompt_id, model=fields["model"],
+                        at=fields.get("at"), project=self.project, **options)  # fmt: skip
         return False
 
     def release(self, decision: Decision) -> None:

@@ -85,7 +85,7 @@ def breach(checks: tuple[ScopeCheck, ...], option: Priced) -> ScopeCheck | None:
     return None
 
 
-def money(pusd: int | None) -> str:
+def amount_text(pusd: int | None) -> str:
     """An amount in a reason: four significant digits under $1 (a budget's last cents
     matter), cents above."""
     return usd(usd_of(pusd), per_call=True)
@@ -93,11 +93,11 @@ def money(pusd: int | None) -> str:
 
 def breach_text(check: ScopeCheck, option: Priced) -> str:
     this = (
-        f" + {money(option.estimate_pusd)} this call on {option.model}"
+        f" + {amount_text(option.estimate_pusd)} this call on {option.model}"
         if option.estimate_pusd is not None
         else f" (no estimate for {option.model})"
     )
     return (
         f"{check.scope} budget {usd(usd_of(check.budget_pusd))} would be exceeded: "
-        f"{money(check.spent_pusd)} spent + {money(check.reserved_pusd)} reserved{this}"
+        f"{amount_text(check.spent_pusd)} spent + {amount_text(check.reserved_pusd)} reserved{this}"
     )
