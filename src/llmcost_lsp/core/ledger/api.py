@@ -205,6 +205,7 @@ def make_guard(
         if isinstance(opened, SqliteLedger):
             # a guarded call waits at most this long for the ledger's write lock
             opened.connection.execute("PRAGMA busy_timeout = 2000")
+            opened.checkpoint_in_background()
         return opened
 
     def plan() -> GuardPlan:
