@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import require
+from .conftest import require_installed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from guard_race import write_workspace
@@ -23,7 +23,7 @@ MINI_CALL = 13_500_000  # the same on gpt-4o-mini
 
 
 def test_the_router_hook_keeps_swaps_then_refuses(tmp_path: Path) -> None:
-    require_litellm()
+    require_installed("litellm")  # imported by the driver only: slow and process-wide
     root = write_workspace(tmp_path / "ws", budget="0.005")
     tight = write_workspace(tmp_path / "tight", budget="0.0001")
     ledger = tmp_path / "l.sqlite3"
@@ -57,11 +57,3 @@ def test_the_router_hook_keeps_swaps_then_refuses(tmp_path: Path) -> None:
     assert (action, preferred, chosen) == ("swap", "gpt-4o", "gpt-4o-mini")
     assert reason.startswith("swapped gpt-4o → gpt-4o-mini: prompt:answer budget $0.01")
     assert (cost, preferred_cost) == (MINI_CALL, GPT4O_CALL)  # the same tokens on gpt-4o
-
-
-def require_litellm() -> None:
-    """Installed, without importing it here (its import is slow and process-wide)."""
-    import importlib.util
-
-    if importlib.util.find_spec("litellm") is None:
-        require("litellm")  # skips with the reason (fails under CI=true)
