@@ -1,4 +1,5 @@
-"""Cheaper models for one prompt: re-priced comparisons (hover) and budget-aware swaps.
+"""Cheaper models for one prompt, budget-aware: what the hover lists and the quick fixes offer
+(server/suggestions.py), one answer to "what is cheaper?".
 
 Each candidate is priced through `Workspace.result(..., model=...)`, the same path as every
 estimate: its own tokenizer, the manifest's volumes and contracted prices, the same scenario.
@@ -11,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from llmcost_lsp.core.errors import LlmCostError
-from llmcost_lsp.core.estimate import Estimate, ScenarioTerms, Sourced, price_call
+from llmcost_lsp.core.estimate import Estimate, ScenarioTerms
 from llmcost_lsp.core.pricing.db import ModelEntry
 from llmcost_lsp.core.workspace import Workspace
 
@@ -85,75 +86,6 @@ def _comparable(base: ModelEntry, model: ModelEntry) -> bool:
     """A candidate does the same job on the same host: an embedding model is no cheaper chat
     model, and a host's copy (`azure/...`) is reached through another endpoint than the call's."""
     return model.kind == base.kind and model.hosted_by in (None, base.hosted_by)
-
-
-def _cost_key(estimate: Estimate) -> Decimal:
-    return (
-        estimate.per_call_usd if estimate.per_call_usd is not None else estimate.input_per_call_usd
-    )
-
-
-def _repriced(
-    workspace: Workspace, base: Estimate, model: ModelEntry, terms: ScenarioTerms
-) -> Estimate | None:
-    """The base estimate's very tokens and volumes at another model's prices."""
-    try:
-        return price_call(
-            prompt_id=base.prompt_id,
-            model=Sourced(model.id, "what-if: same tokens"),
-            entry=model,
-            input_tokens=base.input_tokens,
-            output_tokens=base.output_tokens,
-            calls_per_month=base.calls_per_month,
-            scenario=terms,
-            overrides=workspace.overrides_for(model),
-            on=workspace.price_day,
-        )
-    except LlmCostError:
-        return None  # no price on that date, or not offered in the scenario's mode
-
-
-def compare_models(
-    workspace: Workspace, prompt_id: str, terms: ScenarioTerms | None = None, limit: int = 3
-) -> list[Alternative]:
-    """The `limit` cheapest current models for this prompt that cost less than its own.
-
-    The same token count is re-priced (no other tokenizer is loaded, so a hover stays fast);
-    `tokenizer_differs` flags the models whose own count would differ.
-    """
-    terms = terms or workspace.scenario()
-    base = workspace.result(prompt_id, terms).estimate
-    if base is None or limit <= 0:
-        return []
-    forbidden = _forbidden(workspace)
-    found: list[Alternative] = []
-    for model in workspace.db.models():
-        if model.id == base.model_entry.id or model.id.lower() in forbidden:
-            continue
-        if not _comparable(base.model_entry, model):
-            continue
-        if model.is_deprecated(workspace.price_day):
-            continue
-        estimate = _repriced(workspace, base, model, terms)
-        if estimate is None or _cost_key(estimate) >= _cost_key(base):
-            continue
-        found.append(
-            Alternative(
-                model.id,
-                estimate,
-                _minus(base.per_call_usd, estimate.per_call_usd),
-                _minus(base.monthly_usd, estimate.monthly_usd),
-                None,
-                model.tokenizer != base.model_entry.tokenizer,
-                "price DB",
-            )
-        )
-    found.sort(key=lambda a: (_cost_key(a.estimate), a.model_id))
-    return found[:limit]
-
-
-def _minus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
-    return a - b if a is not None and b is not None else None
 
 
 def rule_suggestions(manifest: Manifest | None, prompt_id: str) -> list[tuple[str, str]]:

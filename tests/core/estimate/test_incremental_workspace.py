@@ -10,7 +10,7 @@ import pytest
 
 from llmcost_lsp.core.pricing.db import load_price_db
 from llmcost_lsp.core.prompt_tokens import CHUNKED_MIN_CHARS, TokenCounter, content_chunks
-from llmcost_lsp.core.suggest import compare_models, swap_suggestions
+from llmcost_lsp.core.suggest import swap_suggestions
 from llmcost_lsp.core.tokens.chunks import MAX_CHARS
 from llmcost_lsp.core.tokens.registry import counter_for
 from llmcost_lsp.core.workspace import Workspace
@@ -111,15 +111,6 @@ def test_swap_suggestions_bring_the_prompt_under_budget(examples: Workspace) -> 
     monthly = [s.estimate.monthly_usd for s in swaps]
     assert monthly == sorted(monthly)  # type: ignore[type-var]
     assert all((s.saving_monthly_usd or 0) > 0 for s in swaps)
-
-
-def test_compare_models_lists_cheaper_models_only(examples: Workspace) -> None:
-    base = examples.result("search/answer").estimate
-    assert base is not None and base.per_call_usd is not None
-    cheaper = compare_models(examples, "search/answer", limit=3)
-    assert 0 < len(cheaper) <= 3
-    assert all((a.estimate.per_call_usd or 0) < base.per_call_usd for a in cheaper)
-    assert all(a.estimate.model_entry.kind == "chat" for a in cheaper)
 
 
 def test_swaps_fall_back_to_the_same_provider_and_skip_forbidden(tmp_path: Path) -> None:
