@@ -17,9 +17,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from llmcost_lsp.cli.report_formats import report_json
 from llmcost_lsp.core.focus.export import BillingPeriod, ExportOptions, FocusExport, write_csv
 from llmcost_lsp.core.workspace import Workspace
+from llmcost_lsp.present.estimate import report_json
 
 MODELS = ("gpt-4o", "gpt-4o-mini", "claude-sonnet-4-6", "gemini-2.5-pro", "bedrock-llama-3.3-70b")
 

@@ -6,9 +6,9 @@
 - The shells do not import each other: the CLI never imports the server, the server never
   imports the CLI; the presentation layer and the integrations import only the core.
 - One estimate path: the cost formula (`core.estimate.price_call`) is called by the workspace
-  (every shell's estimate) and by the documented what-if of core/suggest.py (the same tokens at
-  another model's prices), nowhere else; its rate functions (`call_rates`, `priced_components`)
-  are shared only with the ledger, which prices recorded calls with them.
+  (every shell's estimate, the cheaper models of core/suggest.py too), nowhere else; its rate
+  functions (`call_rates`, `priced_components`) are shared only with the ledger, which prices
+  recorded calls with them.
 - The manifest package reads one way: `positions` knows nothing of the manifest, the schema
   (`model`) nothing of reading, editing or the editors' JSON Schema, and the package nothing of
   the parts that use a manifest (discovery, the workspace, the estimate).
@@ -26,7 +26,7 @@ PACKAGE = SRC / "llmcost_lsp"
 
 CLI = ("llmcost_lsp.cli",)
 SERVER = ("llmcost_lsp.server", "pygls", "lsprotocol")
-PRESENTATION = ("llmcost_lsp.present", "llmcost_lsp.present_diff")
+PRESENTATION = ("llmcost_lsp.present", "llmcost_lsp.present.diff")
 INTEGRATIONS = ("llmcost_lsp.integrations",)
 TERMINAL = ("argparse", "rich")
 
@@ -106,14 +106,14 @@ def test_the_cli_and_the_server_do_not_import_each_other() -> None:
 
 
 def test_the_presentation_layer_and_the_integrations_sit_on_the_core() -> None:
-    presentation = python_files("present", "present.py", "present_diff.py")
+    presentation = python_files("present")
     assert presentation, "the presentation layer moved: update PRESENTATION and this test"
     assert violations(presentation, (*CLI, *SERVER, *INTEGRATIONS)) == []
     assert violations(python_files("integrations"), (*CLI, *SERVER, *PRESENTATION)) == []
 
 
 def test_one_estimate_path() -> None:
-    assert callers("price_call") == ["core/suggest.py", "core/workspace.py"]
+    assert callers("price_call") == ["core/workspace.py"]
     assert callers("call_rates") == ["core/estimate.py", "core/ledger/price.py"]
     assert callers("priced_components") == ["core/estimate.py", "core/ledger/price.py"]
 

@@ -13,7 +13,7 @@ from llmcost_lsp.cli.main import main
 from llmcost_lsp.core.estimate import ASSUMED_MODEL
 from llmcost_lsp.core.init import plan_init
 from llmcost_lsp.core.workspace import Workspace
-from llmcost_lsp.server.breakdown import breakdown_markdown
+from llmcost_lsp.present.breakdown import breakdown_markdown
 from llmcost_lsp.server.config import HintSettings
 from llmcost_lsp.server.features.inlay_hints import hint_label
 

@@ -125,6 +125,27 @@ def test_the_comment_shows_the_budget_under_it_too_and_a_delta_chart(
     assert chart[0].count("█") == 24 > chart[1].count("█")  # the biggest change is the longest
 
 
+def test_the_budget_line_is_a_lower_bound_when_a_head_prompt_is_unpriced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """triage moves to a model the DB does not know: the head total leaves it out, so the
+    budget line must not read as a plain "under budget"."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    manifest = UNPRICED_BASE["llm-cost.toml"] + '\n[budgets]\nmonthly_usd = "100"\n'
+    repo.commit(UNPRICED_BASE | {"llm-cost.toml": manifest})
+    unknown = manifest.replace('"prompts/triage.txt"\nmodel = "gpt-4o"',
+                               '"prompts/triage.txt"\nmodel = "claude-opus-9-9"')  # fmt: skip
+    repo.commit({"llm-cost.toml": unknown})
+    _, out, _ = diff(repo, capsys, "-f", "markdown")
+    budget = next(line for line in out.splitlines() if line.startswith("Budget: "))
+    assert budget.startswith("Budget: at least $"), budget
+    assert budget.endswith(
+        "of $100.00 per month (10%); 1 prompt without a monthly cost, so the total is a lower bound"
+    ), budget
+    # and the check of the head says the budget may not hold, as a new finding of the change
+    assert "workspace-budget-unknown" in out
+
+
 def test_json_deltas_add_up(repo: GitRepoBuilder, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = diff(repo, capsys, "-f", "json")
     data = json.loads(out)

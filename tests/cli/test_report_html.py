@@ -105,6 +105,29 @@ def test_hostile_names_are_text_and_unpriced_prompts_are_grey_not_zero(
     assert "not priced" in html and "1 prompt without a monthly cost" in html
 
 
+def test_a_budget_with_an_unpriced_prompt_is_grey_and_at_least(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under the budget as far as known, with a prompt of unknown cost in it: the bar is grey
+    (not green) and its text says "at least" and how many prompts are unpriced."""
+    root = tmp_path / "ws"
+    (root / "prompts").mkdir(parents=True)
+    (root / "llm-cost.toml").write_text(
+        '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 100\noutput_tokens = 10\n\n'
+        '[prompts.a]\npath = "prompts/a.txt"\n\n'
+        '[prompts.lost]\npath = "prompts/b.txt"\nmodel = "no-such-model"\n\n'
+        '[budgets]\nmonthly_usd = "100"\n'
+    )
+    (root / "prompts" / "a.txt").write_text("Hello.\n")
+    (root / "prompts" / "b.txt").write_text("Hello.\n")
+    html = _page([str(root)], tmp_path, capsys)
+    outline = Outline()
+    outline.feed(html)
+    levels = [b["class"] for b in outline.bars if b.get("class", "").startswith("budget")]
+    assert levels == ["budget unknown"]
+    assert re.search(r"at least \$0\.\d+ of \$100\.00 \(0%\) · 1 unpriced", html)
+
+
 def test_the_diff_against_a_base_shows_the_deltas(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

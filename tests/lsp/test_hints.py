@@ -143,6 +143,15 @@ async def test_hover_shows_breakdown_and_cheaper_models(client: Any, ws: Path) -
     for row in ("| Input tokens |", "| Cached tokens |", "| Output tokens |", "| Price per Mtok |"):
         assert row in value
     assert "gpt-4o" in value and "Cheaper models for this prompt" in value
+    # the token parts of the very count the estimate used, adding up to its input tokens
+    workspace = Workspace(ws, use_persistent_cache=False)
+    workspace.load()
+    count = workspace.result("search/answer").estimate.input_tokens  # type: ignore[union-attr]
+    assert count.parts is not None
+    parts = count.parts
+    row = next(line for line in value.splitlines() if line.startswith("| Token parts |"))
+    assert f"| text {parts.text:,} + chat framing {parts.overhead:,} + variables " in row
+    assert parts.text + parts.unscaled == count.tokens and parts.variables > 0
     # away from the first line: nothing
     assert (
         await client.text_document_hover_async(

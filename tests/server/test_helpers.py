@@ -9,6 +9,7 @@ real editors. (No conftest.py here: tests/lsp imports its own as `conftest`.)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,10 +23,10 @@ from llmcost_lsp.core.errors import Location
 from llmcost_lsp.core.estimate import Estimate, ScenarioTerms, Sourced, price_call
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.pricing.db import PriceDB, parse_price_db
-from llmcost_lsp.core.tokens.spec import TokenCount
+from llmcost_lsp.core.tokens.spec import TokenCount, TokenParts
+from llmcost_lsp.present.breakdown import breakdown_markdown
 from llmcost_lsp.server import capabilities
 from llmcost_lsp.server.baseline import short_delta
-from llmcost_lsp.server.breakdown import breakdown_markdown
 from llmcost_lsp.server.config import HintSettings
 from llmcost_lsp.server.convert import line_getter, set_position_encoding, to_diagnostic, to_range
 from llmcost_lsp.server.edits import minimal_edit
@@ -152,6 +153,22 @@ def test_breakdown_markdown_names_the_source_of_each_figure(small_db: PriceDB) -
     assert "| 1,000 | exact |" in rows["Input tokens"]
     assert "$45.00" in rows["Per month"]
     assert markdown.startswith("**llm-cost · p**")
+
+
+def test_breakdown_markdown_shows_the_token_parts_of_the_same_count(small_db: PriceDB) -> None:
+    """The parts are read from the count the estimate used (issue 22), and add up to it."""
+    e = estimate(small_db)
+    counted = replace(e.input_tokens, parts=TokenParts(text=975, overhead=7, variables=0, extra=18))
+    e = replace(e, input_tokens=counted)
+    markdown = breakdown_markdown(SimpleNamespace(prompt_id="p", estimate=e))  # type: ignore[arg-type]
+    rows = {line.split("|")[1].strip(): line for line in markdown.splitlines() if "|" in line}
+    assert "| text 975 + chat framing 7 + extra_input_tokens 18 |" in rows["Token parts"]
+    assert 975 + 7 + 18 == e.input_tokens.tokens
+    # a count that is only text has no parts row (it would repeat the total)
+    only_text = replace(e, input_tokens=replace(counted, parts=TokenParts(1_000, 0, 0, 0)))
+    assert "Token parts" not in breakdown_markdown(
+        SimpleNamespace(prompt_id="p", estimate=only_text)
+    )  # type: ignore[arg-type]
 
 
 def test_breakdown_markdown_of_a_prompt_without_estimate_says_why() -> None:

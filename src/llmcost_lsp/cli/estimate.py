@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmcost_lsp.cli import report_formats as formats
+    from llmcost_lsp.present import estimate as formats
 
     progress = Progress(quiet=args.quiet)
     workspace = open_workspace(args, progress=progress)

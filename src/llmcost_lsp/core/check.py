@@ -1,7 +1,8 @@
 """Budgets and policy over a workspace report: every finding is a located Issue with a stable code.
 
 Codes (documented in docs/check.md): budget-exceeded, budget-near, tag-budget-exceeded,
-tag-budget-near, workspace-budget-exceeded, workspace-budget-near, per-call-limit,
+tag-budget-near, tag-budget-unknown, workspace-budget-exceeded, workspace-budget-near,
+workspace-budget-unknown, per-call-limit,
 forbidden-model, context-overflow, max-tokens-over-limit, output-over-limit, deprecated-model,
 tag-cardinality, unknown-volume — plus the workspace's own (manifest, discovery, unknown-model,
 unsized-variable …).
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -63,11 +64,14 @@ class CheckResult:
 @dataclass(frozen=True)
 class Spend:
     """What the findings over many prompts read: the monthly total and the total per tag value
-    (over the prompts whose monthly cost is known), and every tag value seen."""
+    (over the prompts whose monthly cost is known), every tag value seen, and how many prompts
+    (in all, per tag value) have no monthly cost: there the totals are lower bounds."""
 
     monthly_usd: Decimal
     by_tag: Mapping[str, Mapping[str, Decimal]]
     tag_values: Mapping[str, frozenset[str]]
+    unpriced: int = 0
+    unpriced_by_tag: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, prompts: Iterable[tuple[Mapping[str, str], Decimal | None]]) -> Spend:
@@ -75,14 +79,21 @@ class Spend:
         total = Decimal(0)
         by_tag: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         values: dict[str, set[str]] = defaultdict(set)
+        unpriced = 0
+        unpriced_by_tag: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for tags, monthly_usd in prompts:
-            if monthly_usd:
+            if monthly_usd is None:
+                unpriced += 1
+            else:
                 total += monthly_usd
             for key, value in tags.items():
                 values[key].add(value)
-                if monthly_usd:
+                if monthly_usd is None:
+                    unpriced_by_tag[key][value] += 1
+                else:
                     by_tag[key][value] += monthly_usd
-        return cls(total, by_tag, {key: frozenset(seen) for key, seen in values.items()})
+        seen = {key: frozenset(found) for key, found in values.items()}
+        return cls(total, by_tag, seen, unpriced, unpriced_by_tag)
 
     @classmethod
     def of_report(cls, report: Report) -> Spend:
@@ -187,14 +198,48 @@ def _level(spent: Decimal, budget: Decimal) -> Severity | None:
     return None
 
 
-def _budget_message(what: str, spent: Decimal, budget: Decimal, scenario: str) -> str:
+def _budget_message(
+    what: str, spent: Decimal, budget: Decimal, scenario: str, unpriced: int = 0
+) -> str:
+    """`tag team=search is over budget: $3,200.00/mo is 107% of $3,000.00/mo (scenario x)`;
+    with prompts that have no monthly cost the figure is a lower bound and says so."""
     share = f"{spent / budget:.0%}" if budget else "over 100%"
-    verb = "over" if spent > budget else "near"
     are = "are" if what == "all prompts" else "is"
+    if spent > budget:
+        state = f"{are} over budget"
+    elif spent >= budget * NEAR_BUDGET:
+        state = f"{are} near budget"
+    else:
+        state = "may be over budget"
+    if not unpriced:
+        return (
+            f"{what} {state}: {usd(spent)}/mo is {share} of {usd(budget)}/mo (scenario {scenario})"
+        )
     return (
-        f"{what} {are} {verb} budget: {usd(spent)}/mo is {share} of {usd(budget)}/mo "
-        f"(scenario {scenario})"
+        f"{what} {state}: at least {usd(spent)}/mo, {share} of {usd(budget)}/mo; "
+        f"{_unpriced_text(unpriced)}, so the total is a lower bound (scenario {scenario})"
     )
+
+
+def _unpriced_text(count: int) -> str:
+    return f"{count} prompt{'s have' if count != 1 else ' has'} no monthly cost"
+
+
+UNPRICED_HINT = (
+    "give those prompts a known model and calls_per_month (`llm-cost estimate` lists them)"
+)
+
+
+def _budget_level(spent: Decimal, budget: Decimal, unpriced: int) -> Severity | None:
+    """Over or near, or, when prompts in the budget have no monthly cost, a warning: what they
+    cost is unknown, so no total can say the budget holds."""
+    return _level(spent, budget) or ("warning" if unpriced else None)
+
+
+def _budget_code(scope: str, spent: Decimal, budget: Decimal, level: Severity) -> str:
+    if level == "error":
+        return f"{scope}-exceeded"
+    return f"{scope}-near" if _level(spent, budget) else f"{scope}-unknown"
 
 
 def _about(result: PromptResult, issues: list[Issue]) -> Iterator[Issue]:
@@ -233,13 +278,15 @@ def _tag_budgets(spend: Spend, manifest: Manifest, scenario: str) -> Iterator[Is
         spent = spend.by_tag.get(key, {})
         for value, budget in budgets.items():
             amount = spent.get(value, Decimal(0))
-            level = _level(amount, budget)
+            unpriced = spend.unpriced_by_tag.get(key, {}).get(value, 0)
+            level = _budget_level(amount, budget, unpriced)
             if level:
                 yield Issue(
-                    "tag-budget-exceeded" if level == "error" else "tag-budget-near",
-                    _budget_message(f"tag {key}={value}", amount, budget, scenario),
+                    _budget_code("tag-budget", amount, budget, level),
+                    _budget_message(f"tag {key}={value}", amount, budget, scenario, unpriced),
                     manifest.location_of("budgets", "tags", key, value),
                     level,
+                    UNPRICED_HINT if unpriced else None,
                     key=("tag", key, value),
                 )
 
@@ -248,13 +295,14 @@ def _workspace_budget(spend: Spend, manifest: Manifest, scenario: str) -> Iterat
     budget = manifest.budgets.monthly_usd
     if budget is None:
         return
-    level = _level(spend.monthly_usd, budget)
+    level = _budget_level(spend.monthly_usd, budget, spend.unpriced)
     if level:
         yield Issue(
-            "workspace-budget-exceeded" if level == "error" else "workspace-budget-near",
-            _budget_message("all prompts", spend.monthly_usd, budget, scenario),
+            _budget_code("workspace-budget", spend.monthly_usd, budget, level),
+            _budget_message("all prompts", spend.monthly_usd, budget, scenario, spend.unpriced),
             manifest.location_of("budgets", "monthly_usd"),
             level,
+            UNPRICED_HINT if spend.unpriced else None,
             key=("workspace",),
         )
 

@@ -48,8 +48,10 @@ def decimal_text(value: Decimal | None) -> str | None:
 
 def monthly_total(report: Report) -> str:
     """The monthly total for people: `?` while no prompt found has a monthly cost (a sum of
-    nothing known is unknown, not $0.00)."""
-    return "?" if report.monthly_unknown else money(report.monthly_usd)
+    nothing known is unknown, not $0.00), `at least $X` while some have none (a floor)."""
+    if report.monthly_unknown:
+        return "?"
+    return ("at least " if report.incomplete else "") + money(report.monthly_usd)
 
 
 # the one money formatter: the core's messages and every shell show dollars with it

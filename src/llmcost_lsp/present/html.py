@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
+from llmcost_lsp.core.check import Spend
 from llmcost_lsp.core.diff.model import CostDiff
 from llmcost_lsp.core.manifest import Manifest
 from llmcost_lsp.core.numbers import usd
 from llmcost_lsp.core.workspace import PromptResult, Report
 from llmcost_lsp.present import tokens_text
-from llmcost_lsp.present_diff import headline, signed_usd, why
+from llmcost_lsp.present.diff import headline, signed_usd, why
 
 CHART_ROWS = 25  # bars per chart; the rest is one "N others" bar
 WIDTH = 760
@@ -228,39 +229,51 @@ def _tag(key: str) -> Callable[[PromptResult], str | None]:
     return lambda result: result.tags.get(key, "(none)")
 
 
-def _budget_rows(page: Page) -> list[tuple[str, Decimal | None, Decimal]]:
-    """(what, spent, budget) for every budget of the manifest."""
+@dataclass(frozen=True)
+class _Budget:
+    what: str
+    spent: Decimal | None  # None: the prompt's own monthly cost is unknown
+    budget: Decimal
+    unpriced: int = 0  # prompts in a budget over many without a monthly cost: spent is a floor
+
+
+def _budget_rows(page: Page) -> list[_Budget]:
+    """Every budget of the manifest, with what is spent against it (check.Spend, the figures
+    the check reads)."""
     manifest, report = page.manifest, page.report
     if manifest is None:
         return []
-    rows: list[tuple[str, Decimal | None, Decimal]] = []
+    spend = Spend.of_report(report)
+    rows: list[_Budget] = []
     if manifest.budgets.monthly_usd is not None:
-        rows.append(("all prompts", report.monthly_usd, manifest.budgets.monthly_usd))
+        rows.append(_Budget("all prompts", spend.monthly_usd, manifest.budgets.monthly_usd,
+                            spend.unpriced))  # fmt: skip
     for key, budgets in sorted(manifest.budgets.tags.items()):
         for value, budget in sorted(budgets.items()):
-            spent = sum(
-                (_monthly(r) or Decimal(0) for r in report.results if r.tags.get(key) == value),
-                Decimal(0),
-            )
-            rows.append((f"tag {key}={value}", spent, budget))
+            spent = spend.by_tag.get(key, {}).get(value, Decimal(0))
+            unpriced = spend.unpriced_by_tag.get(key, {}).get(value, 0)
+            rows.append(_Budget(f"tag {key}={value}", spent, budget, unpriced))
     for result in report.results:
         if result.entry is not None and result.entry.budget_monthly_usd is not None:
-            rows.append((result.prompt_id, _monthly(result), result.entry.budget_monthly_usd))
+            rows.append(_Budget(result.prompt_id, _monthly(result),
+                                result.entry.budget_monthly_usd))  # fmt: skip
     return rows
 
 
 def _budgets(page: Page) -> str:
     """Each budget as a track (the budget) and a bar (the spend): green under 80%, amber from
-    80%, red over; a bar over its budget runs past the track's end (drawn up to 110%)."""
+    80%, red over, grey when prompts in it have no monthly cost (the bar is a floor, and the
+    text says "at least" and how many); a bar over its budget runs past the track's end (drawn
+    up to 110%)."""
     rows = _budget_rows(page)
     if not rows:
         return '<p class="note">No budget in llm-cost.toml ([budgets] monthly_usd, tags, or a ' \
             "prompt's budget_monthly_usd).</p>"  # fmt: skip
     track = (WIDTH - LABEL - 250) / 1.1  # room for 110% of a budget and its text
     parts = []
-    for index, (what, spent, budget) in enumerate(rows):
-        y = index * ROW
-        parts.append(_label(what, y))
+    for index, row in enumerate(rows):
+        y, spent, budget = index * ROW, row.spent, row.budget
+        parts.append(_label(row.what, y))
         parts.append(f'<rect x="{LABEL}" y="{y + 4}" width="{track:.1f}" height="16" '
                      f'fill="{COLOURS["track"]}"/>')  # fmt: skip
         if spent is None:
@@ -268,12 +281,17 @@ def _budgets(page: Page) -> str:
             continue
         share = spent / budget if budget else Decimal(2)
         level = "over" if spent > budget else "near" if share >= Decimal("0.8") else "good"
+        if row.unpriced and level == "good":
+            level = "unknown"  # under budget as far as known: nothing says it holds
         width = min(float(share), 1.1) * track
         parts.append(f'<rect class="budget {level}" x="{LABEL}" y="{y + 4}" width="{width:.1f}" '
                      f'height="16" fill="{COLOURS[level]}"/>')  # fmt: skip
         pct = f"{share:.0%}" if budget else "over"
         end = LABEL + max(track, width) + 6  # past an over-budget bar, not on it
-        parts.append(_text(end, y + 16, f"{usd(spent)} of {usd(budget)} ({pct})", "start"))
+        text = f"{usd(spent)} of {usd(budget)} ({pct})"
+        if row.unpriced:
+            text = f"at least {text} · {row.unpriced} unpriced"
+        parts.append(_text(end, y + 16, text, "start"))
     return _svg(len(rows) * ROW, parts)
 
 

@@ -13,7 +13,7 @@ from llmcost_lsp.core.diff.gitobjects import GitRepo
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.estimate import ScenarioTerms
 from llmcost_lsp.core.workspace import PromptResult, Workspace
-from llmcost_lsp.present_diff import signed_usd
+from llmcost_lsp.present.diff import signed_usd
 
 
 @dataclass

@@ -4,9 +4,9 @@ What a hover shows and what the breakdown view (`llmcost.breakdown`) renders."""
 from __future__ import annotations
 
 from llmcost_lsp.core.workspace import PromptResult
+from llmcost_lsp.present.breakdown import breakdown_markdown, comparison_markdown
 from llmcost_lsp.server import actuals
 from llmcost_lsp.server.analysis import resolve_scenario
-from llmcost_lsp.server.breakdown import breakdown_markdown, comparison_markdown
 from llmcost_lsp.server.state import Folder, LlmCostServer
 from llmcost_lsp.server.suggestions import cheaper_models
 

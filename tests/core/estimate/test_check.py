@@ -89,6 +89,61 @@ def test_tag_and_workspace_budgets(tmp_path: Path, small_db: PriceDB) -> None:
     assert found["workspace-budget-exceeded"] == "error"
 
 
+UNPRICED = (
+    BASE
+    + '\n[prompts.a]\npath = "prompts/a.txt"\ntags = { team = "search" }\n'
+    + '\n[prompts.b]\npath = "prompts/b.txt"\ntags = { team = "search" }\n'
+    + 'model = "gpt-9-imaginary"\n'
+    + '\n[prompts.c]\npath = "prompts/c.txt"\ntags = { team = "ops" }\ncalls_per_month = 0\n'
+)
+TWO_PROMPTS = {"prompts/a.txt": "A\n", "prompts/b.txt": "B\n", "prompts/c.txt": "C\n"}
+
+
+def test_an_unpriced_prompt_is_unknown_in_a_budget_never_zero(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    """'b' runs on a model the DB does not know: under the tag and workspace budgets the priced
+    prompts fit ($10.02 of $100), but what 'b' costs is unknown, so the budget may not hold."""
+    manifest = UNPRICED + '\n[budgets]\nmonthly_usd = "100"\ntags = { "team.search" = "50" }\n'
+    result = run_check(tmp_path, small_db, manifest, TWO_PROMPTS)
+    found = {i.code: i for i in result.issues}
+    workspace = found["workspace-budget-unknown"]
+    assert workspace.severity == "warning"
+    assert workspace.message == (
+        "all prompts may be over budget: at least $10.02/mo, 10% of $100.00/mo; 1 prompt has "
+        "no monthly cost, so the total is a lower bound (scenario baseline)"
+    )
+    assert workspace.hint and "calls_per_month" in workspace.hint
+    tag = found["tag-budget-unknown"]
+    assert tag.message.startswith("tag team=search may be over budget: at least $10.02/mo")
+    assert (tag.location.path, tag.location.line) == ("llm-cost.toml", 22)
+    assert result.exit_code() == 1  # the unknown model itself is an error
+    assert result.exit_code(strict=True) == 1
+
+
+def test_over_a_budget_with_unpriced_prompts_says_at_least(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    manifest = UNPRICED + '\n[budgets]\nmonthly_usd = "5"\ntags = { "team.search" = "9" }\n'
+    result = run_check(tmp_path, small_db, manifest, TWO_PROMPTS)
+    found = {i.code: i for i in result.issues}
+    assert "workspace-budget-unknown" not in found
+    assert found["workspace-budget-exceeded"].message == (
+        "all prompts are over budget: at least $10.02/mo, 200% of $5.00/mo; 1 prompt has no "
+        "monthly cost, so the total is a lower bound (scenario baseline)"
+    )
+    assert "at least $10.02/mo" in found["tag-budget-exceeded"].message
+
+
+def test_a_budget_whose_prompts_are_all_priced_says_nothing_of_unpriced_ones_elsewhere(
+    tmp_path: Path, small_db: PriceDB
+) -> None:
+    """The unpriced prompt 'b' is tagged team=search: the team=ops budget is not affected."""
+    manifest = UNPRICED + '\n[budgets]\ntags = { "team.ops" = "50" }\n'
+    result = run_check(tmp_path, small_db, manifest, TWO_PROMPTS)
+    assert not [i for i in result.issues if "budget" in i.code]
+
+
 def test_per_call_limit(tmp_path: Path, small_db: PriceDB) -> None:
     manifest = BASE + '\n[budgets]\nmax_cost_per_call_usd = "0.005"\n'
     issue = next(

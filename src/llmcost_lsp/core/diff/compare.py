@@ -99,10 +99,12 @@ def _issue_key(issue: Issue) -> tuple[str, ...]:
 
 
 def _subject_key(issue: Issue) -> tuple[str, ...]:
-    """A finding's identity whatever its level: `budget-near` and `budget-exceeded` of one
-    prompt are one budget at two levels."""
+    """A finding's identity whatever its level: `budget-near`, `budget-exceeded` and
+    `budget-unknown` of one budget are that budget at three levels."""
     code, *rest = _issue_key(issue)
-    return (code.removesuffix("-near").removesuffix("-exceeded"), *rest)
+    for level in ("-near", "-exceeded", "-unknown"):
+        code = code.removesuffix(level)
+    return (code, *rest)
 
 
 def _new_issues(

@@ -48,7 +48,8 @@ READ_FAILURES = frozenset(
 BUDGET_CODES = frozenset(
     {
         "budget-exceeded", "budget-near", "tag-budget-exceeded", "tag-budget-near",
-        "workspace-budget-exceeded", "workspace-budget-near", "per-call-limit",
+        "tag-budget-unknown", "workspace-budget-exceeded", "workspace-budget-near",
+        "workspace-budget-unknown", "per-call-limit",
     }
 )  # fmt: skip
 

@@ -24,7 +24,7 @@ from llmcost_lsp.core.diff.gitobjects import GitRepo
 from llmcost_lsp.core.diff.model import CostDiff
 from llmcost_lsp.core.errors import LlmCostError
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
-from llmcost_lsp.present_diff import headline, render_markdown
+from llmcost_lsp.present.diff import headline, render_markdown
 from llmcost_lsp.server.baseline import Baseline
 from llmcost_lsp.server.capabilities import shows_documents
 from llmcost_lsp.server.convert import path_to_uri, uri_to_path

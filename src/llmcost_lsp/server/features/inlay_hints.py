@@ -11,10 +11,10 @@ from lsprotocol import types
 from llmcost_lsp.core.estimate import Estimate
 from llmcost_lsp.core.workspace import PromptResult
 from llmcost_lsp.present import money
+from llmcost_lsp.present.breakdown import breakdown_markdown
 from llmcost_lsp.server import actuals
 from llmcost_lsp.server.analysis import resolve_scenario
 from llmcost_lsp.server.baseline import delta_text
-from llmcost_lsp.server.breakdown import breakdown_markdown
 from llmcost_lsp.server.config import HintSettings
 from llmcost_lsp.server.convert import line_getter, units, uri_to_path
 from llmcost_lsp.server.lookup import prompt_places

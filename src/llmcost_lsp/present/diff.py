@@ -1,5 +1,6 @@
-"""Cost diff for people: money deltas, the headline and the markdown PR comment, shared by
-`llm-cost diff` and the language server's `llmcost.diff` (neutral ground, like present.py)."""
+"""A cost diff for people and machines: money deltas, the headline, the text table, the JSON
+(`llm-cost.diff/1`) and the markdown PR comment, shared by `llm-cost diff` and the language
+server's `llmcost.diff`."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.numbers import usd
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import PromptResult
-from llmcost_lsp.present import markdown_code, markdown_text, money, tokens_text
+from llmcost_lsp.present import (
+    decimal_text,
+    issue_data,
+    markdown_code,
+    markdown_text,
+    money,
+    tokens_text,
+)
+from llmcost_lsp.present.table import render_table as table
 
+JSON_SCHEMA = "llm-cost.diff/1"
 MARKER = "<!-- llm-cost-diff -->"  # finds the sticky PR comment again (action/pr_comment.py)
 MARKDOWN_ROWS = 20  # the comment's main table; every prompt is in the details below it
 NO_CHANGE = "<!-- llm-cost: no change -->"  # a diff with nothing for a reviewer (action.yml)
@@ -90,13 +100,23 @@ def unpriced_text(diff: CostDiff) -> str:
 
 
 def budget_line(diff: CostDiff) -> str | None:
-    """`$1,745.27 of $5,000.00 per month (35%)`: the workspace budget, under it too."""
+    """`$1,745.27 of $5,000.00 per month (35%)`: the workspace budget, under it too. With head
+    prompts that have no monthly cost the total is a floor: `at least …; 2 prompts unpriced`,
+    never a plain "under budget"."""
     budget = diff.budget_monthly_usd
     if budget is None:
         return None
-    share = f" ({diff.head_monthly_usd / budget:.0%})" if budget else ""
-    over = " — over budget" if diff.head_monthly_usd > budget else ""
-    return f"{usd(diff.head_monthly_usd)} of {usd(budget)} per month{share}{over}"
+    spent = diff.head_monthly_usd
+    share = f" ({spent / budget:.0%})" if budget else ""
+    over = " — over budget" if spent > budget else ""
+    line = f"{usd(spent)} of {usd(budget)} per month{share}{over}"
+    unpriced = diff.head_incomplete
+    if not unpriced:
+        return line
+    return (
+        f"at least {line}; {unpriced} prompt{'s' * (unpriced != 1)} without a monthly cost, "
+        "so the total is a lower bound"
+    )
 
 
 def _count(value: Decimal | int) -> str:
@@ -359,3 +379,118 @@ _DETAIL_ROWS: list[tuple[str, Any]] = [
     ("calls per month", lambda s: _detail(s, "calls")),
     ("per month", lambda s: _detail(s, "monthly")),
 ]
+
+
+# -- text (a table) ---------------------------------------------------------------------------
+
+
+def render_table(diff: CostDiff, db: PriceDB) -> str:
+    lines = [
+        f"Cost diff: {diff.base_label} → {diff.head_label} (scenario {diff.scenario})",
+        f"Monthly: {totals_line(diff)}",
+        "",
+    ]
+    if diff.prompts:
+        rows = [
+            [
+                d.prompt_id,
+                change_text(d),
+                arrow(side_model(d.base), side_model(d.head), d),
+                arrow(side_tokens(d.base), side_tokens(d.head), d),
+                arrow(side_monthly(d, d.base), side_monthly(d, d.head), d),
+                signed_usd(d.monthly_usd_delta),
+            ]
+            for d in diff.prompts
+        ]
+        headers = ["PROMPT", "CHANGE", "MODEL", "IN TOK", "PER MONTH", "DELTA/MO"]
+        lines += [table(headers, rows, right_align=(3, 4, 5)), ""]
+    lines.append(counts(diff))
+    if diff.gate_changes:
+        lines += ["", "Changes to the gate itself:", *(f"  {c}" for c in diff.gate_changes)]
+    lines += renames(diff)
+    if diff.new_issues:
+        lines += ["", "New in this change:", *(f"  {issue_line(i)}" for i in diff.new_issues)]
+    if diff.resolved_issues:
+        lines += ["", "Resolved:", *(f"  {issue_line(i)}" for i in diff.resolved_issues)]
+    lines += ["", f"Prices: price DB {db.origin}, updated {db.updated_at:%Y-%m-%d}; USD."]
+    return "\n".join(lines)
+
+
+# -- json --------------------------------------------------------------------------------------
+
+
+def _side_json(side: PromptResult | None) -> dict[str, Any] | None:
+    if side is None:
+        return None
+    e = side.estimate
+    data: dict[str, Any] = {
+        "id": side.prompt_id,
+        "path": side.prompt.path,
+        "content_hash": side.prompt.content_hash,
+        "estimated": e is not None,
+    }
+    if e is not None:
+        data |= {
+            "model": e.model_entry.id,
+            "input_tokens": e.input_tokens.tokens,
+            "token_method": e.input_tokens.method,
+            "output_tokens": decimal_text(e.effective_output_tokens),
+            "input_per_mtok": decimal_text(e.rates.input),
+            "output_per_mtok": decimal_text(e.rates.output),
+            "contracted": e.contracted,
+            "per_call_usd": decimal_text(e.per_call_usd),
+            "monthly_calls": decimal_text(e.monthly_calls),
+            "monthly_usd": decimal_text(e.monthly_usd),
+        }
+    return data
+
+
+def diff_json(diff: CostDiff, db: PriceDB, threshold: Threshold | None = None) -> dict[str, Any]:
+    pct = diff.monthly_pct_delta
+    return {
+        "schema": JSON_SCHEMA,
+        "scenario": diff.scenario,
+        "base": {"label": diff.base_label, "monthly_usd": decimal_text(diff.base_monthly_usd)},
+        "head": {"label": diff.head_label, "monthly_usd": decimal_text(diff.head_monthly_usd)},
+        "price_db": {
+            "origin": db.origin,
+            "updated_at": db.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "totals": {
+            "base_monthly_usd": decimal_text(diff.base_monthly_usd),
+            "head_monthly_usd": decimal_text(diff.head_monthly_usd),
+            "delta_monthly_usd": decimal_text(diff.monthly_usd_delta),
+            "delta_pct": decimal_text(pct.quantize(Decimal("0.01"), ROUND_HALF_UP))
+            if pct is not None
+            else None,
+            "changed": len(diff.prompts),
+            "unchanged": diff.unchanged,
+            # the change over the prompts priced on both sides, and the changed prompts without
+            # a monthly cost on a side (then the change is unknown: delta_monthly_usd leaves
+            # them out)
+            "priced_delta_monthly_usd": decimal_text(diff.priced_delta_usd),
+            "unpriced": [d.prompt_id for d in diff.unpriced],
+        },
+        "prompts": [
+            {
+                "id": d.prompt_id,
+                "base_id": d.base_id,
+                "path": d.path,
+                "base_path": d.base_path,
+                "changes": list(d.changes),
+                "delta": {
+                    "input_tokens": d.input_tokens_delta,
+                    "monthly_usd": decimal_text(d.monthly_usd_delta),
+                },
+                "base": _side_json(d.base),
+                "head": _side_json(d.head),
+            }
+            for d in diff.prompts
+        ],
+        "gate_changes": list(diff.gate_changes),
+        "new_issues": [issue_data(i) for i in diff.new_issues],
+        "resolved_issues": [issue_data(i) for i in diff.resolved_issues],
+        "fail_on_increase": None
+        if threshold is None
+        else {"threshold": str(threshold), "exceeded": threshold.exceeded_by(diff)},
+    }

@@ -33,6 +33,24 @@ def _count_method(estimate: Estimate) -> str:
     return f"approximate{band}"
 
 
+def _parts_row(estimate: Estimate) -> list[tuple[str, str, str]]:
+    """Where the input tokens come from, as the estimate counted them (`TokenCount.parts`, not
+    recounted here): `text 1,900 + chat framing 7 + extra 18`; parts of 0 are left out."""
+    parts = estimate.input_tokens.parts
+    if parts is None:
+        return []
+    named = [
+        ("text", parts.text),
+        ("chat framing", parts.overhead),
+        ("variables", parts.variables),
+        ("extra_input_tokens", parts.extra),
+    ]
+    shown = [f"{name} {count:,}" for name, count in named if count or name == "text"]
+    if len(shown) == 1:
+        return []  # all of it is text: the row would repeat the total
+    return [("Token parts", " + ".join(shown), "the input tokens above, by where they come from")]
+
+
 def breakdown_markdown(result: PromptResult) -> str:
     """A table of the estimate of one prompt: tokens, rates, per call, per month, sources."""
     estimate = result.estimate
@@ -55,6 +73,7 @@ def breakdown_markdown(result: PromptResult) -> str:
             ),
         ),
         ("Input tokens", tokens_text(estimate.input_tokens), _count_method(estimate)),
+        *_parts_row(estimate),
         (
             "Cached tokens",
             tokens_text(estimate.cached_tokens),

@@ -11,13 +11,10 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from llmcost_lsp.cli.terminal import TABLE_ROWS
 from llmcost_lsp.core.estimate import ASSUMED_MODEL, Estimate
 from llmcost_lsp.core.issues import Issue
 from llmcost_lsp.core.pricing.db import PriceDB
 from llmcost_lsp.core.workspace import PromptResult, Report
-
-# money and token text are shared with the server (present.py); re-exported for the commands
 from llmcost_lsp.present import (
     decimal_text,
     issue_data,
@@ -47,7 +44,7 @@ def _by_cost(result: PromptResult) -> tuple[int, Decimal, str]:
     return (monthly is None, -(monthly or Decimal(0)), result.prompt_id)
 
 
-def render_table_report(report: Report, db: PriceDB, limit: int | None = TABLE_ROWS) -> str:
+def render_table_report(report: Report, db: PriceDB, limit: int | None) -> str:
     """The table of every prompt; over `limit` rows, the `limit` most expensive and one line
     for the rest (None: every prompt, `--all`)."""
     headers = ["PROMPT", "MODEL", "IN TOK", "OUT TOK", "PER CALL", "CALLS/MO", "PER MONTH"]
@@ -83,7 +80,7 @@ def render_table_report(report: Report, db: PriceDB, limit: int | None = TABLE_R
         together = money(sum(known, Decimal(0))) if known else "?"
         lines.append(
             f"… and {_plural(len(rest), 'more prompt')}: {together}/month together, the "
-            f"{TABLE_ROWS} most expensive are above (--all lists every prompt)"
+            f"{limit} most expensive are above (--all lists every prompt)"
         )
     lines += ["", _total_line(report)]
     lines += _footnotes(report, db, limit)
@@ -123,7 +120,7 @@ def _total_line(report: Report) -> str:
 VOLUME_NOTES = 10  # prompts without a volume named one by one (--all: every one)
 
 
-def _footnotes(report: Report, db: PriceDB, limit: int | None = TABLE_ROWS) -> list[str]:
+def _footnotes(report: Report, db: PriceDB, limit: int | None) -> list[str]:
     notes: list[str] = []
     bands = sorted(
         {
@@ -223,7 +220,8 @@ def render_markdown_report(report: Report, db: PriceDB) -> str:
             f"{_at_most(e, money(e.per_call_usd, per_call=True))} | "
             f"{_calls(e)} | {_at_most(e, money(e.monthly_usd))} |"
         )
-    notes = (_md(note) for note in _footnotes(report, db))  # a leading `*` is escaped too
+    # capped as the table is; a leading `*` is escaped too
+    notes = (_md(note) for note in _footnotes(report, db, VOLUME_NOTES))
     lines += ["", *(f"- {note}" for note in notes)]
     return "\n".join(lines)
 
