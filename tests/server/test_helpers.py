@@ -163,7 +163,7 @@ def test_breakdown_markdown_shows_the_token_parts_of_the_same_count(small_db: Pr
     markdown = breakdown_markdown(SimpleNamespace(prompt_id="p", estimate=e))  # type: ignore[arg-type]
     rows = {line.split("|")[1].strip(): line for line in markdown.splitlines() if "|" in line}
     assert "| text 975 + chat framing 7 + extra_input_tokens 18 |" in rows["Token parts"]
-    assert 975 + 7 + 18 == e.input_tokens.tokens
+    assert e.input_tokens.tokens == 975 + 7 + 18
     # a count that is only text has no parts row (it would repeat the total)
     only_text = replace(e, input_tokens=replace(counted, parts=TokenParts(1_000, 0, 0, 0)))
     assert "Token parts" not in breakdown_markdown(
