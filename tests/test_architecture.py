@@ -5,6 +5,10 @@
   inside a function. The shells sit on the core; the core is a library a notebook can use.
 - The shells do not import each other: the CLI never imports the server, the server never
   imports the CLI; the presentation layer and the integrations import only the core.
+- One presentation layer: the CLI and the server show figures through present/ (tables, JSON
+  documents, markdown); they neither draw a table nor dump a JSON document themselves, and the
+  renderers that lived beside them (present_diff.py, cli/report_formats.py, cli/table.py,
+  server/breakdown.py) are gone.
 - One estimate path: the cost formula (`core.estimate.price_call`) is called by the workspace
   (every shell's estimate, the cheaper models of core/suggest.py too), nowhere else; its rate
   functions (`call_rates`, `priced_components`) are shared only with the ledger, which prices
@@ -110,6 +114,17 @@ def test_the_presentation_layer_and_the_integrations_sit_on_the_core() -> None:
     assert presentation, "the presentation layer moved: update PRESENTATION and this test"
     assert violations(presentation, (*CLI, *SERVER, *INTEGRATIONS)) == []
     assert violations(python_files("integrations"), (*CLI, *SERVER, *PRESENTATION)) == []
+
+
+def test_the_shells_render_through_the_presentation_layer() -> None:
+    shells = python_files("cli", "server")
+    assert violations(shells, ("llmcost_lsp.present.table",)) == []
+    assert [c for c in callers("dumps") if c.startswith(("cli/", "server/"))] == []
+    gone = ("present_diff.py", "cli/report_formats.py", "cli/table.py", "server/breakdown.py")
+    assert [name for name in gone if (PACKAGE / name).exists()] == []
+    # the scan sees what it looks for: present/ does draw tables and dump JSON
+    assert "present/diff.py" in callers("dumps")
+    assert violations(python_files("present"), ("llmcost_lsp.present.table",))
 
 
 def test_one_estimate_path() -> None:

@@ -1,7 +1,8 @@
 """A golden file for every --format of every command that has the one --format vocabulary
-(cli/terminal.add_format_arg): estimate, check, diff, report, tokens and calibrate. The
-formats of estimate, check and diff are compared in their own test modules; this one adds
-the others and checks that no format is left without a golden file.
+(cli/terminal.add_format_arg): estimate, check, diff, report, tokens, calibrate, pricing list
+and show, actuals summary. The formats of estimate, check and diff are compared in their own
+test modules; this one adds the others and checks that no format is left without a golden file
+(subcommands too: every --format goes through present/).
 
 Regenerate after an intended change with `LLMCOST_UPDATE_GOLDEN=1 python -m pytest tests/cli`.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -39,25 +41,43 @@ GOLDENS = {
     ("tokens", "json"): "tokens_answer.json",
     ("calibrate", "text"): "calibrate_report.txt",
     ("calibrate", "json"): "calibrate_report.json",
+    ("pricing list", "text"): "pricing_list_small.txt",
+    ("pricing list", "json"): "pricing_list_small.json",
+    ("pricing show", "text"): "pricing_show_claude.txt",
+    ("pricing show", "json"): "pricing_show_claude.json",
+    ("pricing verify", "text"): "pricing_verify.txt",
+    ("pricing verify", "json"): "pricing_verify.json",
+    ("pricing status", "text"): "pricing_status.txt",
+    ("pricing status", "json"): "pricing_status.json",
+    # compared in tests/cli/test_actuals_views.py
+    ("actuals summary", "text"): "actuals_totals_prompt.txt",
+    ("actuals summary", "json"): "actuals_totals_prompt.json",
+    ("actuals summary", "markdown"): "actuals_totals_prompt.md",
+}
+# Formats without a golden file, and why (each is still one of the vocabulary's).
+WITHOUT_GOLDEN = {
+    "actuals alerts": "each alert as delivered: tests/integrations/test_alert_webhooks.py",
 }
 
 
-def _formats() -> set[tuple[str, str]]:
-    """(command, format) of every command whose --format is the shared vocabulary."""
+def _formats(
+    parser: argparse.ArgumentParser | None = None, command: str = ""
+) -> set[tuple[str, str]]:
+    """(command, format) of every command and subcommand with a --format option."""
     found = set()
-    for action in build_parser()._actions:
+    for action in (parser or build_parser())._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for name, parser in action.choices.items():
-                for option in parser._actions:
-                    if "--format" in option.option_strings and "table" in (option.choices or ()):
-                        found |= {(name, f) for f in option.choices or () if f != "table"}
-                    elif "--format" in option.option_strings and option.choices == ["html"]:
-                        found.add((name, "html"))
+            for name, sub in action.choices.items():
+                found |= _formats(sub, f"{command} {name}".strip())
+        elif "--format" in action.option_strings:
+            choices = list(action.choices or ())
+            assert choices == ["html"] or "table" in choices, (command, choices)  # the vocabulary
+            found |= {(command, f) for f in choices if f != "table"}
     return found
 
 
 def test_every_format_has_a_golden_file() -> None:
-    assert _formats() == set(GOLDENS)
+    assert {(c, f) for c, f in _formats() if c not in WITHOUT_GOLDEN} == set(GOLDENS)
     assert all((GOLDEN / name).exists() for name in GOLDENS.values())
 
 
@@ -94,3 +114,45 @@ def test_calibrate(
     out = _run([*args, "--format", fmt], capsys)
     shown = out.replace(str(tmp_path), "<tmp>").replace(str(REPO), "<repo>")
     assert_golden(GOLDEN / GOLDENS[("calibrate", fmt)], shown)
+
+
+SMALL_DB = REPO / "tests" / "core" / "pricing" / "small_prices.json"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_pricing_list_and_show(
+    fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LLMCOST_NOW", "2026-11-23")
+    for command, args in (("list", []), ("show", ["claude-sonnet-4-5"])):
+        out = _run(["pricing", command, *args, "--db", str(SMALL_DB), "-f", fmt], capsys,
+                   dated=False)  # fmt: skip
+        golden = GOLDENS[(f"pricing {command}", fmt)]
+        assert_golden(GOLDEN / golden, out.replace(str(REPO), "<repo>"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_pricing_verify_and_status(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A DB signed with a fixed organisation key (verify), and the bundled DB in use a day
+    after its date (status); run from a scratch folder, with relative folders, so the table's
+    widths do not depend on where pytest puts it."""
+    from test_pricing_trust_cli import BUNDLED, OrgKey
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LLMCOST_CONFIG_DIR", "config")
+    monkeypatch.setenv("LLMCOST_CACHE_DIR", "cache")
+    key = OrgKey()
+    key.seed, key.key_id = bytes(range(32)), bytes(range(8))  # the same signature every run
+    key.key_id_hex = key.key_id[::-1].hex().upper()
+    key.trust()
+    signed = key.write_db(tmp_path, 1)
+    now = BUNDLED.updated_at.date() + timedelta(days=1)
+    monkeypatch.setenv("LLMCOST_NOW", now.isoformat())
+    for name in ("CI", "GITHUB_ACTIONS"):  # status says whether it runs in CI
+        monkeypatch.delenv(name, raising=False)
+    verify = _run(["pricing", "verify", signed.name, "-f", fmt], capsys, dated=False)
+    assert_golden(GOLDEN / GOLDENS[("pricing verify", fmt)], verify)
+    status = _run(["pricing", "status", "-f", fmt], capsys, dated=False)
+    assert_golden(GOLDEN / GOLDENS[("pricing status", fmt)], status)

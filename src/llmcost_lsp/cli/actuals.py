@@ -5,12 +5,13 @@ what calls really cost, from the runtime ledger (docs/actuals.md). Exit 0; 1 whe
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from llmcost_lsp.cli.terminal import add_format_arg
 
 if TYPE_CHECKING:
     from llmcost_lsp.core.ledger.store import SqlStore
@@ -83,7 +84,7 @@ def register(subparsers: Any) -> None:
         help="YYYY-MM-DD, Nd (the last N days), month (default: this month, UTC) or all",
     )
     summary.add_argument("--tag-key", metavar="KEY", help="with --by tag: group by this tag only")
-    summary.add_argument("--format", "-f", choices=("table", "json", "markdown"), default="table")
+    add_format_arg(summary, ("text", "json", "markdown"))
     summary.add_argument(
         "--view",
         choices=VIEWS,
@@ -343,8 +344,10 @@ def run_summary(args: argparse.Namespace) -> int:
 
 
 def _print(args: argparse.Namespace, data: dict[str, Any], text: str) -> int:
+    from llmcost_lsp.present import json_document
+
     if args.format == "json":
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(json_document(data))
     else:
         print(text)
     return 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import sys
 import time
@@ -16,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from llmcost_lsp.cli.terminal import add_format_arg
 
 if TYPE_CHECKING:
     from llmcost_lsp.core.ledger.alerts import Alert
@@ -62,13 +63,7 @@ def register(commands: Any, command: Callable[..., argparse.ArgumentParser]) -> 
         action="store_true",
         help="show what would be sent, send nothing, record nothing",
     )
-    alerts.add_argument(
-        "--format",
-        "-f",
-        choices=("text", "json", "markdown"),
-        default="text",
-        help="text: one line per alert and destination; json; markdown: each alert's message",
-    )
+    add_format_arg(alerts, ("text", "json", "markdown"))
     alerts.add_argument("--scenario", "-s", help="scenario of the estimate drift compares with")
 
 
@@ -225,6 +220,7 @@ def deliver(
 def run_alerts(args: argparse.Namespace) -> int:
     from llmcost_lsp.cli.actuals import _manifest, _project, open_ledger
     from llmcost_lsp.core.settings import Settings
+    from llmcost_lsp.present import json_document
     from llmcost_lsp.present.alerts import json_payload, markdown, title
 
     manifest = _manifest(args)
@@ -248,8 +244,7 @@ def run_alerts(args: argparse.Namespace) -> int:
             }
             for alert in alerts
         ]  # fmt: skip
-        print(json.dumps({"schema": "llm-cost.alerts/1", "alerts": data}, indent=2,
-                         ensure_ascii=False))  # fmt: skip
+        print(json_document({"schema": "llm-cost.alerts/1", "alerts": data}))
     else:
         for alert in alerts:
             mine = [o for o in outcomes if o.alert is alert]

@@ -4,7 +4,6 @@ llm-cost.toml. Exit 0; 1 on error-level drift (≥ 50%) when not written; 2 on b
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -14,15 +13,7 @@ from llmcost_lsp.cli.terminal import add_format_arg
 from llmcost_lsp.cli.workspace_args import add_workspace_args
 
 if TYPE_CHECKING:
-    from llmcost_lsp.core.calibrate import CalibrationReport, Change, Metric
-
-JSON_SCHEMA = "llm-cost.calibrate/1"
-_LABELS = {
-    "requests_per_month": "requests/month",
-    "input_tokens_per_request": "input tok/request",
-    "output_tokens_per_request": "output tok/request",
-    "cost_per_month": "cost/month",
-}
+    from llmcost_lsp.core.calibrate import Change
 
 
 def register(subparsers: Any) -> None:
@@ -65,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.focus.export import BillingPeriod
     from llmcost_lsp.core.init import read_manifest_exactly
     from llmcost_lsp.core.manifest.edit import write_atomic
+    from llmcost_lsp.present.calibrate import (
+        calibration_json,
+        calibration_notes,
+        calibration_table,
+    )
 
     period = BillingPeriod.parse(args.period) if args.period else None
     workspace = open_workspace(args)
@@ -106,18 +102,13 @@ def run(args: argparse.Namespace) -> int:
     # everything shown is rendered before the manifest is touched: an input that fails to
     # render must not leave the manifest rewritten behind an error
     if args.format == "json":
-        data = _json(report, written)
-        data["notes"] = ledger_notes
-        output = json.dumps(data, indent=2, ensure_ascii=False)
+        output = calibration_json(report, written, ledger_notes)
     else:
-        output = _table(report)
+        notes = calibration_notes(report, written, args.write)
+        output = "\n".join([calibration_table(report), "", *notes, *ledger_notes])
     if updated is not None:
         write_atomic(workspace.manifest_path, updated)
     print(output)
-    if args.format != "json":
-        _print_notes(report, written, args.write)
-        for note in ledger_notes:
-            print(note)
     if report.worst == "error" and not args.write:
         return 1
     return 0
@@ -162,138 +153,3 @@ def _line_end(text: str) -> str | None:
     if lone_cr and not crlf and not lone_lf:
         return "\r"
     return None
-
-
-def _pct(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    percent = (value * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    return f"{'+' if percent > 0 else ''}{percent}%"
-
-
-def _number(value: Decimal | None, metric: str) -> str:
-    if value is None:
-        return "?"
-    if metric == "cost_per_month":
-        return f"${value.quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
-    return f"{value.quantize(Decimal(1), ROUND_HALF_UP):,}"
-
-
-def _table(report: CalibrationReport) -> str:
-    from llmcost_lsp.present.table import render_table
-
-    rows = []
-    for prompt in report.prompts:
-        for index, metric in enumerate(prompt.metrics):
-            if prompt.not_enough_data:
-                status = "too little data" if index == 0 else ""
-            else:
-                status = "" if metric.severity == "ok" else metric.severity
-            rows.append(
-                [
-                    prompt.prompt_id if index == 0 else "",
-                    _LABELS[metric.name],
-                    _number(metric.estimated, metric.name),
-                    _number(metric.actual, metric.name),
-                    _pct(metric.drift),
-                    status,
-                ]
-            )
-    headers = ["PROMPT", "METRIC", "ESTIMATE", "ACTUAL", "DRIFT", "STATUS"]
-    return render_table(headers, rows, right_align=(2, 3, 4))
-
-
-def _change_text(change: Change) -> str:
-    from llmcost_lsp.core.manifest import format_key_path
-
-    key = format_key_path(change.key_path)
-    old = "unset" if change.old is None else str(change.old)
-    return f"{key}: {old} -> {change.new}"
-
-
-def _rows(count: int) -> str:
-    return f"{count:,} row{'s' * (count != 1)}"
-
-
-def _print_notes(report: CalibrationReport, written: list[Change], write: bool) -> None:
-    actuals = report.actuals
-    print(
-        f"\n{actuals.rows_read:,} rows read from {actuals.path} ({actuals.format}); "
-        f"requests from {actuals.request_source or 'nowhere (no request counts in the file)'}; "
-        f"scenario {report.scenario}"
-    )
-    if actuals.ignored_rows:
-        print(
-            f"{_rows(actuals.ignored_rows)} ignored (not Usage, corrections, or outside --period)"
-        )
-    if actuals.unmatched_rows:
-        sample = ", ".join(actuals.unmatched_keys)
-        print(f"{_rows(actuals.unmatched_rows)} name no prompt of this workspace: {sample}")
-    for prompt in report.prompts:
-        if prompt.not_enough_data:
-            print(f"{prompt.prompt_id}: not tuned: {'; '.join(prompt.not_enough_data)}")
-    estimated = [p.prompt_id for p in report.prompts if p.actual.estimate_rows]
-    if estimated:
-        print(f"Note: the rows of {', '.join(estimated)} are llm-cost estimates, not bills")
-    if report.without_actuals:
-        print(f"No actuals for: {', '.join(report.without_actuals)}")
-    for change in report.changes:
-        if change.refused is not None:
-            print(f"kept {_change_text(change)} ({change.refused})")
-        elif not write:
-            print(f"would set {_change_text(change)}")
-    for change in written:
-        print(f"set {_change_text(change)}  # {change.comment}")
-    if not write and report.writable:
-        print("Run again with --write to store these values in llm-cost.toml.")
-
-
-def _metric_json(metric: Metric) -> dict[str, Any]:
-    return {
-        "estimated": None if metric.estimated is None else str(metric.estimated),
-        "actual": None if metric.actual is None else str(metric.actual),
-        "drift": None if metric.drift is None else str(metric.drift),
-        "severity": metric.severity,
-    }
-
-
-def _change_json(change: Change) -> dict[str, Any]:
-    return {
-        "key": list(change.key_path),
-        "old": None if change.old is None else str(change.old),
-        "new": str(change.new),
-        "refused": change.refused,
-    }
-
-
-def _json(report: CalibrationReport, written: list[Change]) -> dict[str, Any]:
-    actuals = report.actuals
-    return {
-        "schema": JSON_SCHEMA,
-        "actuals": {
-            "path": actuals.path,
-            "format": actuals.format,
-            "rows_read": actuals.rows_read,
-            "ignored_rows": actuals.ignored_rows,
-            "unmatched_rows": actuals.unmatched_rows,
-            "unmatched_ids": actuals.unmatched_keys,
-            "request_source": actuals.request_source,
-        },
-        "scenario": report.scenario,
-        "worst": report.worst,
-        "prompts": [
-            {
-                "id": p.prompt_id,
-                "requests": str(p.actual.requests),
-                "hours": str(p.actual.span_hours),
-                "severity": p.severity,
-                "not_enough_data": list(p.not_enough_data),
-                "metrics": {m.name: _metric_json(m) for m in p.metrics},
-                "changes": [_change_json(c) for c in p.changes],
-            }
-            for p in report.prompts
-        ],
-        "tokenizer_changes": [_change_json(c) for c in report.tokenizer_changes],
-        "without_actuals": list(report.without_actuals),
-        "written": [_change_json(c) for c in written],
-    }

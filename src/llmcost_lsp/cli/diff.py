@@ -7,7 +7,6 @@ shows) is rendered by llmcost_lsp/present/diff.py.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     )
     exceeded = threshold is not None and threshold.exceeded_by(diff)
     if args.format == "json":
-        print(json.dumps(diff_json(diff, db, threshold), indent=2, ensure_ascii=False))
+        print(diff_json(diff, db, threshold))
     elif args.format == "markdown":
         print(render_markdown(diff, db, threshold))
     else:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcost_lsp.present.table import render_table
+from llmcost_lsp.cli.terminal import add_format_arg
 
 if TYPE_CHECKING:  # the core loads lazily, inside `run`
     from llmcost_lsp.core.pricing.store import ImportedDb, PriceStore, VerifiedDb
@@ -20,7 +19,7 @@ def register(actions: Any) -> None:
     verify.add_argument("file", type=Path, metavar="FILE", help="price DB (JSON)")
     verify.add_argument("--sig", type=Path, metavar="FILE", help="signature (default FILE.minisig)")
     _legacy_flag(verify)
-    verify.add_argument("--format", choices=("table", "json"), default="table")
+    add_format_arg(verify, ("text", "json"))
     verify.set_defaults(run=run_verify)
 
     update = actions.add_parser(
@@ -48,7 +47,7 @@ def register(actions: Any) -> None:
     status = actions.add_parser(
         "status", help="which price DB is in use, its date, age, signer and freshness"
     )
-    status.add_argument("--format", choices=("table", "json"), default="table")
+    add_format_arg(status, ("text", "json"))
     status.set_defaults(run=run_status)
 
     rollback = actions.add_parser("rollback", help="go back to the previously installed price DB")
@@ -71,15 +70,15 @@ def _store() -> PriceStore:
 
 
 def _signer(entry: VerifiedDb | ImportedDb) -> str:
-    if not hasattr(entry, "verified"):
-        return f"nobody: unsigned import built on this machine from {entry.label}"
-    return f"{entry.verified.key_name} ({entry.verified.key_id})"
+    from llmcost_lsp.present.pricing_trust import signer_text
+
+    return signer_text(entry)
 
 
 def _stamp(entry: VerifiedDb | ImportedDb) -> str:
-    from llmcost_lsp.core.pricing.trust import format_rfc3339
+    from llmcost_lsp.present.pricing_trust import stamp
 
-    return format_rfc3339(entry.db.updated_at)
+    return stamp(entry)
 
 
 # ---- verify --------------------------------------------------------------------------------
@@ -101,35 +100,10 @@ def run_verify(args: argparse.Namespace) -> int:
         signature_origin=str(sig_path),
         allow_legacy=args.allow_legacy,
     )
-    if args.format == "json":
-        print(json.dumps(_verified_json(entry, args.file), indent=2))
-        return 0
-    print(f"verified: {args.file}")
-    rows = [
-        ("signed by", _signer(entry)),
-        ("key source", entry.verified.key_source),
-        ("signature", "prehashed (ED)" if entry.verified.prehashed else "legacy (Ed)"),
-        ("trusted comment", entry.verified.trusted_comment.replace("\t", "  ")),
-        ("DB updated_at", _stamp(entry)),
-        ("DB schema", str(entry.db.schema_version)),
-    ]
-    print(render_table(("field", "value"), rows))
+    from llmcost_lsp.present.pricing_trust import verified_json, verified_text
+
+    print((verified_json if args.format == "json" else verified_text)(entry, args.file))
     return 0
-
-
-def _verified_json(entry: VerifiedDb, path: Path) -> dict[str, Any]:
-    return {
-        "file": str(path),
-        "verified": True,
-        "key_id": entry.verified.key_id,
-        "key_name": entry.verified.key_name,
-        "key_source": entry.verified.key_source,
-        "prehashed": entry.verified.prehashed,
-        "trusted_comment": entry.verified.trusted_comment,
-        "updated_at": _stamp(entry),
-        "schema_version": entry.db.schema_version,
-        "sha256": entry.sha256,
-    }
 
 
 # ---- update --------------------------------------------------------------------------------
@@ -249,29 +223,9 @@ def run_status(args: argparse.Namespace) -> int:
     }
     for warning in selection.warnings:
         print(f"llm-cost: warning: {warning}", file=sys.stderr)
-    if args.format == "json":
-        print(json.dumps(report, indent=2))
-        return 0
-    previous = report["previous"]
-    rows = [
-        ("in use", f"{selection.source} DB ({selection.reason})"),
-        ("origin", report["origin"]),
-        ("updated", report["updated_at"]),
-        ("age", f"{freshness.age_days} days"),
-        ("freshness", f"{freshness.level}: {freshness.message}"),
-        (
-            "signer",
-            _signer(selection.imported)
-            if selection.imported is not None
-            else "— (bundled in the package)"
-            if installed is None
-            else _signer(installed),
-        ),
-        ("previous kept", "no" if previous is None else f"{previous['updated_at']}"),
-        ("store", report["store"]),
-        ("org keys from", report["config"]),
-    ]
-    print(render_table(("price DB", ""), rows))
+    from llmcost_lsp.present.pricing_trust import status_json, status_text
+
+    print((status_json if args.format == "json" else status_text)(report))
     return 0
 
 

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llmcost_lsp.cli.freshness import add_freshness_flags
 from llmcost_lsp.cli.terminal import add_format_arg
-
-if TYPE_CHECKING:
-    from llmcost_lsp.core.tokens.spec import TokenCount
-
-JSON_SCHEMA = "llm-cost.tokens/1"
 
 
 def register(subparsers: Any) -> None:
@@ -44,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from llmcost_lsp.core.textfile import decode_text
     from llmcost_lsp.core.tokens.cache import CountCache, count_text_cached
     from llmcost_lsp.core.tokens.registry import count_text
+    from llmcost_lsp.present.token_count import count_json, count_table
 
     db = load_price_db()
     apply_freshness(args, db)
@@ -59,20 +53,10 @@ def run(args: argparse.Namespace) -> int:
             count = count_text_cached(text, spec, cache)
     if not text:
         print(f"llm-cost: note: {shown} is empty", file=sys.stderr)
-    report = {
-        "schema": JSON_SCHEMA,
-        "model": entry.id,
-        "provider": entry.provider,
-        "tokenizer": count.tokenizer,
-        "tokens": count.tokens,
-        "method": count.method,
-        "error_band_pct": _decimal(count.error_band_pct),
-        "input": {"path": shown, "bytes": len(data), "characters": len(text)},
-    }
     if args.format == "json":
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(count_json(entry, count, shown, len(data), len(text)))
     else:
-        print(_table(entry.id, count))
+        print(count_table(entry.id, count))
     return 0
 
 
@@ -96,19 +80,3 @@ def _read_input(name: str, shown: str) -> bytes:
             hint="count a smaller file; prompts this large exceed every model's context window",
         )
     return data
-
-
-def _decimal(value: Decimal | None) -> str | None:
-    from llmcost_lsp.core.numbers import plain_decimal
-
-    return None if value is None else plain_decimal(value)
-
-
-def _table(model: str, count: TokenCount) -> str:
-    from llmcost_lsp.present.table import render_table
-
-    method: str = count.method
-    if count.error_band_pct is not None:
-        method = f"approximate (±{_decimal(count.error_band_pct)}%)"
-    row = [model, count.tokenizer, method, f"{count.tokens:,}"]
-    return render_table(["model", "tokenizer", "method", "tokens"], [row], right_align=[3])

@@ -7,6 +7,7 @@ Neutral ground so the server never imports the CLI; both format the same figures
 
 from __future__ import annotations
 
+import json
 import re
 import traceback
 from collections.abc import Sequence
@@ -37,6 +38,11 @@ def crash_message(program: str, error: BaseException, verbose: bool) -> str:
     if not verbose:
         return line + " (run again with -v for the traceback)."
     return "".join(traceback.format_exception(error)) + line + "."
+
+
+def json_document(data: Any) -> str:
+    """A JSON output (`--format json`) as every command writes it: indented, UTF-8 as is."""
+    return json.dumps(data, indent=2, ensure_ascii=False)
 
 
 def decimal_text(value: Decimal | None) -> str | None:

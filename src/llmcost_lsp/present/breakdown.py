@@ -1,4 +1,5 @@
-"""Markdown explanations of an estimate (hint tooltips, hovers): every figure and its source."""
+"""Markdown explanations of an estimate (hint tooltips, hovers, the breakdown view): every
+figure and its source, the token parts, the cheaper models."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ server's `llmcost.diff`."""
 
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -445,7 +446,12 @@ def _side_json(side: PromptResult | None) -> dict[str, Any] | None:
     return data
 
 
-def diff_json(diff: CostDiff, db: PriceDB, threshold: Threshold | None = None) -> dict[str, Any]:
+def diff_json(diff: CostDiff, db: PriceDB, threshold: Threshold | None = None) -> str:
+    """`llm-cost.diff/1` (docs/ci.md)."""
+    return json.dumps(_diff_data(diff, db, threshold), indent=2, ensure_ascii=False)
+
+
+def _diff_data(diff: CostDiff, db: PriceDB, threshold: Threshold | None) -> dict[str, Any]:
     pct = diff.monthly_pct_delta
     return {
         "schema": JSON_SCHEMA,
