@@ -46,3 +46,21 @@ def test_no_other_money_formatter_in_the_code() -> None:
         if cents.search(path.read_text()) and path.name != "numbers.py"
     ]
     assert found == []
+
+
+def test_the_editors_format_no_money() -> None:
+    """The VS Code extension and the Neovim plugin show the server's texts (`monthlyText`,
+    `perCallText`, `budgetText`; labels, lenses and hovers come formatted): a money formatter
+    of their own is how the status bar once said `$1,482/mo` beside a lens's `$1,481.80/mo`."""
+    editors = SRC.parents[1] / "editors"
+    sources = [*(editors / "vscode" / "src").glob("*.ts"), *(editors / "neovim").rglob("*.lua")]
+    assert len(sources) >= 6
+    money = re.compile(r"FractionDigits|toFixed\(|%[.0-9]*f|Intl\.NumberFormat")
+    found = [
+        f"{path.relative_to(editors)}:{number}: {line.strip()}"
+        for path in sources
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if money.search(line)
+    ]
+    assert found == []
+

@@ -17,7 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,8 @@ from e2e_support import (
     monthly_by_prompt,
     server_argv,
 )
+
+from llmcost_lsp.core.numbers import usd as money
 
 pytestmark = pytest.mark.e2e
 
@@ -258,10 +260,9 @@ def test_a_prompt_file_shows_its_cost_hint_screenshot(
 
 
 def status_total(usd: str) -> str:
-    """How the status bar writes a monthly total: "$1,482/mo" (cents only below $100)."""
-    value = Decimal(usd)
-    text = f"{value:,.2f}" if value < 100 else f"{value.quantize(Decimal(1), ROUND_HALF_UP):,}"
-    return f"${text}/mo"
+    """How the status bar writes a monthly total: the server's text, "$1,481.80/mo" (the
+    extension formats no money of its own)."""
+    return f"{money(Decimal(usd))}/mo"
 
 
 def test_a_python_llm_call_shows_its_cost_at_the_call(code_server: CodeServer) -> None:

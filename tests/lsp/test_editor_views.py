@@ -12,6 +12,8 @@ from lsp_helpers import open_doc, wait_for
 from lsprotocol import types
 from test_code_actions import actions_for
 
+from llmcost_lsp.core.numbers import usd as money
+
 CREATE = "Create llm-cost.toml for this workspace (llm-cost init)"
 
 
@@ -83,6 +85,13 @@ async def test_the_prompt_list_is_sorted_by_monthly_cost_with_budgets(
     over = {i["message"].split("'")[1] for i in checked["folders"][0]["issues"]
             if i["code"] == "budget-exceeded"}  # fmt: skip
     assert over == {r["id"] for r in rows if r["state"] == "over-budget"}
+    # every amount comes as the text people see, from the one money formatter: the editors
+    # show these as they are (no formatter of their own, so no second rounding rule)
+    assert answer["monthlyText"] == money(Decimal(answer["monthlyUsd"]))
+    assert answer["budgetText"] == money(Decimal(answer["budgetMonthlyUsd"])) == "$2,500.00"
+    assert answer["perCallText"] == money(Decimal(answer["perCallUsd"]), per_call=True)
+    assert folder["monthlyText"] == listed["monthlyText"] == money(Decimal(folder["monthlyUsd"]))
+    assert checked["monthlyText"] == checked["folders"][0]["monthlyText"] == folder["monthlyText"]
 
 
 async def test_the_hover_and_the_quick_fixes_offer_the_same_cheaper_models(

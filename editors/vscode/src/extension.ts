@@ -15,7 +15,7 @@ import {
 import { FolderPrompts, PromptRow, PromptTree } from "./prompts";
 import { showRendered, shown } from "./render";
 import { locateServer, ServerCommand } from "./server";
-import { formatMonthly, StatusBar, Totals, totalsFrom } from "./status";
+import { StatusBar, Totals, totalsFrom } from "./status";
 
 /** Source code languages whose LLM calls the server prices (docs/code-prompts.md). */
 export const CODE_LANGUAGES = [
@@ -351,7 +351,7 @@ async function showBreakdown(): Promise<void> {
     void vscode.window.showInformationMessage("llm-cost: no prompts found in this workspace.");
     return;
   }
-  const total = status.totals ? ` — ${formatMonthly(status.totals.monthly)} in all` : "";
+  const total = status.totals ? ` — ${status.totals.monthlyText}/mo in all` : "";
   const picked = await vscode.window.showQuickPick(
     rows.map((r) => ({ label: r.id, description: describeRow(r), row: r })),
     { title: `llm-cost: monthly cost per prompt${total}`, matchOnDescription: true },

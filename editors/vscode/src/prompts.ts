@@ -1,6 +1,7 @@
 // The "Prompts by cost" view: every prompt of the workspace with its monthly cost and budget,
 // from the server's llmcost.prompts command. Sorted by cost (highest first) or by name; a
-// folder without llm-cost.toml shows the one action that sets it up first.
+// folder without llm-cost.toml shows the one action that sets it up first. Every amount is the
+// server's text (the one money formatter); the figures are read only to sort.
 import * as vscode from "vscode";
 
 export interface PromptRow {
@@ -18,6 +19,10 @@ export interface PromptRow {
   state: "over-budget" | "near-budget" | "ok" | "unknown-volume" | "no-estimate";
   reason: string | null;
   delta: string | null;
+  /** The server's texts for the amounts above ("$1,322.50", "$0.00529", "?"): shown as they are. */
+  monthlyText: string;
+  perCallText: string | null;
+  budgetText: string | null;
 }
 
 export interface FolderPrompts {
@@ -27,25 +32,19 @@ export interface FolderPrompts {
   hasManifest: boolean;
   monthlyUsd: string;
   monthlyUnknown: boolean;
+  monthlyText: string;
   prompts: PromptRow[];
 }
 
 export type SortOrder = "cost" | "name";
 
-/** "$1,322.50/mo": cents always (the server's figures are exact decimals). */
-export function usd(value: string | null): string {
-  if (value === null) return "?";
-  const n = Number(value);
-  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
-
 /** What a row says after its id: monthly first, then the budget share, then the delta. */
 export function describe(row: PromptRow): string {
   if (row.state === "no-estimate") return `no estimate: ${row.reason ?? "?"}`;
-  const parts = [`${usd(row.monthlyUsd)}/mo`];
-  if (row.budgetMonthlyUsd !== null) {
+  const parts = [`${row.monthlyText}/mo`];
+  if (row.budgetText !== null) {
     const share = row.budgetShare !== null ? `${Math.round(Number(row.budgetShare) * 100)}% of ` : "";
-    parts.push(`${share}${usd(row.budgetMonthlyUsd)} budget`);
+    parts.push(`${share}${row.budgetText} budget`);
   }
   if (row.model) parts.push(row.model);
   if (row.delta) parts.push(row.delta);
@@ -114,7 +113,7 @@ export class PromptTree implements vscode.TreeDataProvider<Node> {
         vscode.Uri.parse(node.folder.uri).path.split("/").pop() ?? node.folder.root,
         vscode.TreeItemCollapsibleState.Expanded,
       );
-      item.description = `${node.folder.monthlyUnknown ? "?" : usd(node.folder.monthlyUsd)}/mo · scenario ${node.folder.scenario}`;
+      item.description = `${node.folder.monthlyText}/mo · scenario ${node.folder.scenario}`;
       return item;
     }
     if (node.kind === "setup") {
@@ -131,7 +130,7 @@ export class PromptTree implements vscode.TreeDataProvider<Node> {
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.tooltip = new vscode.MarkdownString(
       `**${row.id}** — ${row.path}\n\n${describe(row)}` +
-        (row.perCallUsd ? `\n\nper call: $${row.perCallUsd} · ${row.inputTokens?.toLocaleString("en-US")} input tokens` : ""),
+        (row.perCallText ? `\n\nper call: ${row.perCallText} · ${row.inputTokens?.toLocaleString("en-US")} input tokens` : ""),
     );
     item.contextValue = "llmcost.prompt";
     item.command = {

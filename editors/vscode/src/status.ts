@@ -1,11 +1,14 @@
 // The status-bar item: the workspace's monthly total (from the server's llmcost.check result);
 // clicking it opens the per-prompt list. Red only for a budget or limit breach; `?/mo` while no
 // prompt has a monthly cost (unknown, never $0.00); a folder without llm-cost.toml says so.
+// Money is the server's text (`monthlyText`): the extension formats no amount of its own.
 import * as vscode from "vscode";
 
 export interface FolderTotal {
   root: string;
   monthly: string;
+  /** The server's text for the total: "$1,481.80", "at least $32.80" or "?". */
+  monthlyText: string;
   scenario: string;
   /** Budget and limit breaches (the findings that make the item red). */
   breaches: number;
@@ -19,6 +22,8 @@ export interface FolderTotal {
 export interface Totals {
   /** Sum over the workspace folders, USD per month. */
   monthly: number;
+  /** The same as the server writes it (the one money formatter). */
+  monthlyText: string;
   folders: FolderTotal[];
 }
 
@@ -36,6 +41,7 @@ export function totalsFrom(value: unknown): Totals | undefined {
     rows.push({
       root: String(f.root ?? ""),
       monthly: f.monthlyUsd,
+      monthlyText: typeof f.monthlyText === "string" ? f.monthlyText : "?",
       scenario: String(f.scenario ?? ""),
       breaches: issues.filter((i) => i.severity === "error" && BREACH.test(String(i.code))).length,
       unknown: f.monthlyUnknown === true,
@@ -44,13 +50,12 @@ export function totalsFrom(value: unknown): Totals | undefined {
     });
   }
   if (rows.length === 0) return undefined;
-  return { monthly: rows.reduce((sum, r) => sum + Number(r.monthly), 0), folders: rows };
-}
-
-/** "$1,234/mo" with cents below $100, whole dollars above. */
-export function formatMonthly(usd: number): string {
-  const digits = Math.abs(usd) < 100 ? 2 : 0;
-  return `$${usd.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}/mo`;
+  const all = (value as { monthlyText?: unknown }).monthlyText;
+  return {
+    monthly: rows.reduce((sum, r) => sum + Number(r.monthly), 0),
+    monthlyText: typeof all === "string" ? all : "?",
+    folders: rows,
+  };
 }
 
 export class StatusBar implements vscode.Disposable {
@@ -70,11 +75,10 @@ export class StatusBar implements vscode.Disposable {
     if (!totals) return;
     this.totals = totals;
     this.item.command = this.breakdownCommand;
-    const unknown = totals.folders.every((f) => f.unknown);
     const setup = totals.folders.some((f) => !f.hasManifest);
-    this.item.text = `$(graph) ${unknown ? "?/mo" : formatMonthly(totals.monthly)}` + (setup ? " · set up llm-cost.toml" : "");
+    this.item.text = `$(graph) ${totals.monthlyText}/mo` + (setup ? " · set up llm-cost.toml" : "");
     const lines = totals.folders.map(
-      (f) => `${f.root}: ${f.unknown ? "?/mo (no prompt has a monthly cost yet)" : formatMonthly(Number(f.monthly))} (scenario ${f.scenario})` +
+      (f) => `${f.root}: ${f.unknown ? "?/mo (no prompt has a monthly cost yet)" : `${f.monthlyText}/mo`} (scenario ${f.scenario})` +
         (f.breaches ? `, ${f.breaches} budget/limit breach(es)` : "") +
         (f.hasManifest ? "" : ", no llm-cost.toml: 'llm-cost: Initialize manifest' creates it") +
         (f.coverage ? `\n${f.coverage}` : ""),

@@ -55,9 +55,17 @@ def decimal_text(value: Decimal | None) -> str | None:
 def monthly_total(report: Report) -> str:
     """The monthly total for people: `?` while no prompt found has a monthly cost (a sum of
     nothing known is unknown, not $0.00), `at least $X` while some have none (a floor)."""
-    if report.monthly_unknown:
+    return monthly_total_over([report])
+
+
+def monthly_total_over(reports: Sequence[Report]) -> str:
+    """The same over several reports (an editor's workspace folders): `?` when none has a
+    known total, `at least` when a prompt of any of them has no monthly cost. The editors show
+    this text as it is (their status bars format no money of their own)."""
+    if not reports or all(r.monthly_unknown for r in reports):
         return "?"
-    return ("at least " if report.incomplete else "") + money(report.monthly_usd)
+    floor = any(r.incomplete for r in reports)
+    return ("at least " if floor else "") + money(sum((r.monthly_usd for r in reports), Decimal(0)))
 
 
 # the one money formatter: the core's messages and every shell show dollars with it

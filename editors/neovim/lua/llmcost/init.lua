@@ -364,30 +364,18 @@ end
 local status_text = ""
 local status_pending = false
 
---- "llm-cost $1,482/mo" for a statusline (lualine: `{ require("llmcost").status }`); "?/mo"
+--- "llm-cost $1,481.80/mo" for a statusline (lualine: `{ require("llmcost").status }`); "?/mo"
 --- while no prompt has a monthly cost; a "!" count of prompts over budget. "" before the
 --- server answered.
 function M.status()
   return status_text
 end
 
-local function money(value)
-  local n = tonumber(value)
-  if not n then
-    return "?"
-  end
-  local whole, cents = string.format("%.2f", n):match("^(%-?%d+)%.(%d+)$")
-  whole = whole:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", ""):gsub("^%-,", "-")
-  return "$" .. whole .. "." .. cents
-end
-M.money = money
-
---- Formats an llmcost.prompts result for the statusline.
+--- Formats an llmcost.prompts result for the statusline. Money is the server's text
+--- (monthlyText): the plugin formats no amount of its own.
 function M.format_status(result)
-  local total, unknown, over, manifest = 0, true, 0, true
+  local over, manifest = 0, true
   for _, folder in ipairs(type(result) == "table" and result.folders or {}) do
-    total = total + (tonumber(folder.monthlyUsd) or 0)
-    unknown = unknown and folder.monthlyUnknown
     manifest = manifest and folder.hasManifest
     for _, p in ipairs(folder.prompts or {}) do
       if p.state == "over-budget" then
@@ -395,7 +383,8 @@ function M.format_status(result)
       end
     end
   end
-  local text = "llm-cost " .. (unknown and "?" or money(total)) .. "/mo"
+  local total = type(result) == "table" and result.monthlyText or "?"
+  local text = "llm-cost " .. total .. "/mo"
   if over > 0 then
     text = text .. " !" .. over
   end
@@ -435,9 +424,9 @@ function M.prompt_items(result)
       if p.state == "no-estimate" then
         table.insert(parts, "no estimate: " .. (p.reason or "?"))
       else
-        table.insert(parts, (p.monthlyUsd and money(p.monthlyUsd) or "?") .. "/mo")
-        if p.budgetMonthlyUsd then
-          table.insert(parts, "budget " .. money(p.budgetMonthlyUsd))
+        table.insert(parts, (p.monthlyText or "?") .. "/mo")
+        if p.budgetText then
+          table.insert(parts, "budget " .. p.budgetText)
         end
         if p.delta then
           table.insert(parts, p.delta)
@@ -523,14 +512,12 @@ function M.set_scenario(name)
   M.refresh_status()
 end
 
---- "$1,482/mo (scenario baseline)" per workspace folder, from an llmcost.check result.
+--- "$1,481.80/mo (scenario baseline)" per workspace folder, from an llmcost.check result.
 function M.format_totals(result)
   local parts = {}
   for _, folder in ipairs(type(result) == "table" and result.folders or {}) do
-    local usd = tonumber(folder.monthlyUsd)
-    if usd then
-      local whole = string.format("%.0f", usd):reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")
-      table.insert(parts, string.format("$%s/mo (scenario %s)", whole, folder.scenario or "?"))
+    if folder.monthlyText then
+      table.insert(parts, folder.monthlyText .. "/mo (scenario " .. (folder.scenario or "?") .. ")")
     end
   end
   return #parts > 0 and table.concat(parts, ", ") or nil

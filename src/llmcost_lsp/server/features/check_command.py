@@ -6,7 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from llmcost_lsp.present import issue_data, monthly_total
+from llmcost_lsp.present import issue_data, monthly_total, monthly_total_over
 from llmcost_lsp.server.features.commands import Command
 from llmcost_lsp.server.features.diagnostics import folder_findings, refresh
 from llmcost_lsp.server.state import LlmCostServer
@@ -16,6 +16,7 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
     folders: list[dict[str, Any]] = []
     errors = warnings = 0
     parts: list[str] = []
+    reports = []
     for folder in ls.folders:
         await folder.ready.wait()
         findings = await ls.run(folder_findings, ls, folder)
@@ -25,6 +26,7 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
         errors += findings.count("error")
         warnings += findings.count("warning")
         report = findings.report
+        reports.append(report)
         coverage = findings.coverage
         parts.append(
             f"{monthly_total(report)}/month (scenario {report.scenario.name}); {coverage.line()}"
@@ -36,6 +38,7 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
                 "exitCode": findings.exit_code,
                 "monthlyUsd": str(report.monthly_usd),
                 "monthlyUnknown": report.monthly_unknown,  # no prompt has one: `?`, not $0
+                "monthlyText": monthly_total(report),  # as the editors show it
                 "hasManifest": folder.workspace is not None
                 and folder.workspace.manifest_path.exists(),
                 "issues": [issue_data(i) for i in findings.issues],
@@ -48,7 +51,13 @@ async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
     summary += "".join(f" · {part}" for part in parts)
     kind = types.MessageType.Error if errors else types.MessageType.Info
     ls.window_show_message(types.ShowMessageParams(kind, summary))
-    return {"folders": folders, "errors": errors, "warnings": warnings, "summary": summary}
+    return {
+        "folders": folders,
+        "monthlyText": monthly_total_over(reports),  # every folder's, for a status bar
+        "errors": errors,
+        "warnings": warnings,
+        "summary": summary,
+    }
 
 
 COMMAND = Command("llmcost.check", "llm-cost: check budgets and policy", run)

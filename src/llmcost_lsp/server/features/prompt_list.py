@@ -4,7 +4,10 @@ the editors' prompt lists (VS Code's "Prompts by cost" view, Neovim's :LlmCostBr
 Result: `{"scenario", "folders": [{"root", "uri", "hasManifest", "monthlyUsd", "monthlyUnknown",
 "prompts": [{"id", "path", "uri", "line", "model", "monthlyUsd", "perCallUsd", "inputTokens",
 "tokensExact", "budgetMonthlyUsd", "budgetShare", "state", "reason", "delta"}]}]}`; money as
-decimal strings, unknown as null, prompts by monthly cost (highest first, unknown last).
+decimal strings, unknown as null, prompts by monthly cost (highest first, unknown last). Each
+amount also comes as the text people see (`monthlyText`, `perCallText`, `budgetText`, and
+`monthlyText` per folder and over all): the editors show it as it is, with no money formatter
+of their own.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from llmcost_lsp.core.check import NEAR_BUDGET
-from llmcost_lsp.core.workspace import PromptResult
+from llmcost_lsp.core.workspace import PromptResult, Report
+from llmcost_lsp.present import money, monthly_total, monthly_total_over
 from llmcost_lsp.server.analysis import resolve_scenario
 from llmcost_lsp.server.baseline import Baseline, delta_text
 from llmcost_lsp.server.convert import path_to_uri
@@ -64,11 +68,14 @@ def prompt_row(
         "state": state_of(result),
         "reason": None if estimate else short_reason(result),
         "delta": delta_text(baseline, scenario, result) or None,
+        "monthlyText": money(monthly),
+        "perCallText": None if estimate is None else money(estimate.per_call_usd, per_call=True),
+        "budgetText": None if budget is None else money(budget),
     }
 
 
-def folder_prompts(ls: LlmCostServer, folder: Folder) -> dict[str, Any] | None:
-    """Worker-side."""
+def folder_prompts(ls: LlmCostServer, folder: Folder) -> tuple[dict[str, Any], Report] | None:
+    """Worker-side: the folder's part of the result, and its report."""
     workspace = folder.workspace
     if workspace is None:
         return None
@@ -76,25 +83,28 @@ def folder_prompts(ls: LlmCostServer, folder: Folder) -> dict[str, Any] | None:
     report = workspace.report(terms.name)
     rows = [prompt_row(folder, r, folder.baseline, ls.config.scenario) for r in report.results]
     rows.sort(key=lambda r: (r["monthlyUsd"] is None, -Decimal(r["monthlyUsd"] or 0), r["id"]))
-    return {
+    listed = {
         "root": str(folder.root),
         "uri": path_to_uri(folder.root),
         "scenario": terms.name,
         "hasManifest": workspace.manifest_path.exists(),
         "monthlyUsd": str(report.monthly_usd),
         "monthlyUnknown": report.monthly_unknown,
+        "monthlyText": monthly_total(report),
         "prompts": rows,
     }
+    return listed, report
 
 
 async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
-    folders = []
+    folders, reports = [], []
     for folder in ls.folders:
         await folder.ready.wait()
-        listed = await ls.run(folder_prompts, ls, folder)
-        if listed is not None:
-            folders.append(listed)
-    return {"folders": folders}
+        found = await ls.run(folder_prompts, ls, folder)
+        if found is not None:
+            folders.append(found[0])
+            reports.append(found[1])
+    return {"folders": folders, "monthlyText": monthly_total_over(reports)}
 
 
 COMMAND = Command(NAME, "llm-cost: every prompt by monthly cost", run)
