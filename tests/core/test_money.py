@@ -63,4 +63,3 @@ def test_the_editors_format_no_money() -> None:
         if money.search(line)
     ]
     assert found == []
-

@@ -142,6 +142,82 @@ async def test_init_code_action_creates_the_manifest(client: Any, ws: Path) -> N
     ]
 
 
+AZURE_PROMPT = """---
+name: triage
+model:
+  api: chat
+  configuration:
+    type: azure_openai
+    azure_deployment: gpt4o-prod
+---
+system:
+You triage support tickets into one of five queues.
+
+user:
+{{ticket}}
+"""
+
+
+async def _unknown_deployment(client: Any, prompt: Path) -> types.Diagnostic:
+    uri = prompt.as_uri()
+    await wait_for(lambda: "unknown-model" in codes(client, prompt))
+    found = next(d for d in client.diagnostics[uri] if d.code == "unknown-model")
+    assert found.data == {"promptId": "triage", "model": "gpt4o-prod"}  # the name as written
+    return found
+
+
+async def test_an_azure_deployment_is_mapped_in_the_manifests_models_table(
+    client: Any, ws: Path
+) -> None:
+    """`azure_deployment: gpt4o-prod` is a name the user chose: Ctrl+. offers to map it to the
+    model it runs (gpt-4o first: the deployment words left out), written in [models]."""
+    prompt = ws / "prompts" / "triage.prompty"
+    prompt.write_text(AZURE_PROMPT)
+    await client.start(ws)
+    unknown = await _unknown_deployment(client, prompt)
+    actions = await actions_for(client, prompt.as_uri(), [unknown], unknown.range.start.line)
+    mapped = [a for a in actions if a.title.startswith("Map 'gpt4o-prod' to ")]
+    assert mapped[0].title == "Map 'gpt4o-prod' to gpt-4o in llm-cost.toml [models]"
+    assert mapped[0].is_preferred and mapped[0].kind == types.CodeActionKind.QuickFix
+    manifest = ws / "llm-cost.toml"
+    before = manifest.read_text()
+    assert mapped[0].edit is not None
+    apply_workspace_edit(mapped[0].edit)
+    after = manifest.read_text()
+    assert after.startswith(before)  # every line and comment kept, the table added at the end
+    assert after[len(before) :].strip() == '[models]\ngpt4o-prod = "gpt-4o"'
+    notify_changed(client, manifest)
+    await wait_for(lambda: "unknown-model" not in codes(client, prompt))
+    from llmcost_lsp.core.workspace import Workspace
+
+    workspace = Workspace(ws, use_persistent_cache=False)
+    workspace.load()
+    estimate = workspace.result("triage").estimate
+    assert estimate is not None and estimate.model_entry.id == "gpt-4o"
+
+
+async def test_on_a_first_run_mapping_a_deployment_also_creates_the_manifest(
+    client: Any, ws: Path
+) -> None:
+    (ws / "llm-cost.toml").unlink()
+    prompt = ws / "prompts" / "triage.prompty"
+    prompt.write_text(AZURE_PROMPT)
+    await client.start(ws)
+    unknown = await _unknown_deployment(client, prompt)
+    actions = await actions_for(client, prompt.as_uri(), [unknown], unknown.range.start.line)
+    titles = [a.title for a in actions]
+    assert "Map 'gpt4o-prod' to gpt-4o in a new llm-cost.toml [models]" in titles, titles
+    mapped = actions[titles.index("Map 'gpt4o-prod' to gpt-4o in a new llm-cost.toml [models]")]
+    assert mapped.command is not None and mapped.command.command == "llmcost.init"
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(mapped.command.command, mapped.command.arguments)
+    )
+    text = (ws / "llm-cost.toml").read_text()
+    assert '[prompts."support/triage"]' in text  # init mapped every prompt
+    assert '[models]\ngpt4o-prod = "gpt-4o"' in text
+    await wait_for(lambda: "unknown-model" not in codes(client, prompt))
+
+
 async def test_check_command_returns_findings_and_shows_summary(client: Any, ws: Path) -> None:
     (ws / "prompts" / "notes.py").write_text("print('not a prompt')\n")
     await client.start(ws, scenario="launch")

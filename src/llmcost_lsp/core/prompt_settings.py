@@ -75,7 +75,7 @@ def model_name(
 ) -> Sourced[str] | None:
     """The model a prompt names, through the manifest's `[models]` names (deployments).
     `sent`: the model of the call that sends this prompt file, if code does."""
-    named = _named_model(prompt_id, parsed, entry, manifest, sent)
+    named = named_model(prompt_id, parsed, entry, manifest, sent)
     if named is None or not manifest or not manifest.models:
         return named
     mapped = _lookup_folded(manifest.models, named.value)
@@ -84,13 +84,15 @@ def model_name(
     return Sourced(mapped, f"{named.source} = {named.value!r}, mapped by [models]", named.key)
 
 
-def _named_model(
+def named_model(
     prompt_id: str,
     parsed: ParsedPrompt,
     entry: PromptEntry | None,
     manifest: Manifest | None,
     sent: FileModel | None,
 ) -> Sourced[str] | None:
+    """The model as the manifest, the prompt file or the calling code writes it, before the
+    `[models]` names map it (an Azure deployment's name, say)."""
     if entry and entry.model:
         path = ("prompts", prompt_id, "model")  # where findings about it are placed
         return Sourced(entry.model, f"manifest: prompts.{prompt_id}.model", path)

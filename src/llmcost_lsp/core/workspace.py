@@ -713,6 +713,16 @@ class Workspace:
         sent = self.discovery.code.file_models.get(self._prompts[prompt_id].path)
         return prompt_settings.model_name(prompt_id, parsed, entry, self.manifest, sent)
 
+    def named_model(self, prompt_id: str) -> str | None:
+        """The model name this prompt is given before `[models]` maps it: what a quick fix
+        maps to a model of the price DB when the DB does not know it."""
+        entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
+        sent = self.discovery.code.file_models.get(self._prompts[prompt_id].path)
+        named = prompt_settings.named_model(
+            prompt_id, self.parsed(prompt_id), entry, self.manifest, sent
+        )
+        return named.value if named is not None else None
+
     def model_entry(self, prompt_id: str) -> ModelEntry | None:
         """The DB's model this prompt runs on; None when it names none or an unknown one."""
         entry = self.manifest.prompts.get(prompt_id) if self.manifest else None

@@ -1,10 +1,11 @@
-"""Code actions: model swaps on budget breaches, `llm-cost init` on a prompt without a manifest."""
+"""Code actions: model swaps on budget breaches, `llm-cost init` on a prompt without a manifest,
+an unknown model name mapped in `[models]`."""
 
 from __future__ import annotations
 
 from lsprotocol import types
 
-from llmcost_lsp.server.features import diff, init_command, switch_model
+from llmcost_lsp.server.features import diff, init_command, map_model, switch_model
 from llmcost_lsp.server.state import Folder, LlmCostServer
 
 
@@ -14,6 +15,7 @@ def compute_actions(
     """Worker-side."""
     ours = [d for d in params.context.diagnostics if d.source == "llm-cost"]
     actions = switch_model.code_actions(ls, folder, ours)
+    actions += map_model.code_actions(ls, folder, ours)
     actions += init_command.code_actions(ls, folder, params.text_document.uri, ours)
     actions += diff.code_actions(ls, folder, params.text_document.uri)
     only = [_kind(k) for k in params.context.only or ()]

@@ -64,7 +64,8 @@ def folder_diagnostics(
 
 def diagnostic_data(folder: Folder, issue: Issue) -> dict[str, str] | None:
     """What a quick fix needs, put in `Diagnostic.data` when the diagnostic is made (the client
-    sends it back with the code action request): the prompt the finding is about."""
+    sends it back with the code action request): the prompt the finding is about, and for an
+    unknown model the name as written (features/map_model.py maps it in [models])."""
     workspace = folder.workspace
     if workspace is None:
         return None
@@ -75,7 +76,11 @@ def diagnostic_data(folder: Folder, issue: Issue) -> dict[str, str] | None:
         else (issue.location.path, issue.location.line or 1)
     )
     prompt_id = prompt_at(workspace, path, line) if path else None
-    return {"promptId": prompt_id} if prompt_id else None
+    if not prompt_id:
+        return None
+    data = {"promptId": prompt_id}
+    named = workspace.named_model(prompt_id) if issue.code == "unknown-model" else None
+    return data | {"model": named} if named else data
 
 
 async def refresh(ls: LlmCostServer, folder: Folder) -> None:

@@ -6,12 +6,14 @@ resource operations, else written atomically to disk; either way the folder re-i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from lsprotocol import types
 
 from llmcost_lsp.core.init import InitPlan, apply_init, plan_init
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
+from llmcost_lsp.core.manifest_edit import set_value
 from llmcost_lsp.server.capabilities import creates_files
 from llmcost_lsp.server.convert import path_to_uri, uri_to_path
 from llmcost_lsp.server.edits import text_edit
@@ -68,14 +70,28 @@ def _reload(folder: Folder) -> None:
         folder.workspace.load()
 
 
+def _with_models(plan: InitPlan, models: Any) -> InitPlan:
+    """The plan with `[models]` names added (the map-model quick fix on a first run)."""
+    if not isinstance(models, dict):
+        return plan
+    text = plan.new_text
+    for name, model in models.items():
+        if isinstance(name, str) and isinstance(model, str):
+            text = set_value(text, ["models", name], model)
+    return replace(plan, new_text=text)
+
+
 async def run(ls: LlmCostServer, args: list[Any]) -> dict[str, Any]:
-    """Arguments: [folder URI] (default: the first folder)."""
+    """Arguments: [folder URI (default: the first folder), {"models": {name: model}}?]: the
+    options add `[models]` names to what init writes."""
     uri = args[0] if args and isinstance(args[0], str) else None
     folder = ls.folder_for(uri) if uri else (ls.folders[0] if ls.folders else None)
     if folder is None:
         raise CommandError("no workspace folder to initialise")
     await folder.ready.wait()
     plan = await ls.run(plan_init, folder.root)
+    options = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+    plan = _with_models(plan, options.get("models"))
     mapped = [{"path": m.path, "id": m.id, "status": m.status} for m in plan.mappings]
     if not plan.changed:
         return {"changed": False, "mapped": mapped, "applied": None}
