@@ -326,3 +326,50 @@ def test_lens_prompt_view_and_first_run_quick_fix_as_a_person_sees_them(
     assert "Create llm-cost.toml for this workspace" in seen["quickFixMenu"], seen["quickFixMenu"]
     for name in ("vscode-lens.png", "vscode-prompts-view.png", "vscode-first-run-quickfix.png"):
         assert (ARTIFACTS / name).stat().st_size > 10_000, name
+
+
+def test_the_breakdown_panel_and_the_export_dialog_as_a_person_sees_them(
+    code_server: CodeServer,
+) -> None:
+    """Screenshots of two panels: the code lens clicked opens the prompt's breakdown rendered
+    beside the editor (a table with every figure and its source, the token parts, the CLI's
+    monthly cost); "llm-cost: Export FOCUS" asks where to write with a save dialog proposing a
+    file name, and writes where the person said, not into the repository."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    names = ("vscode-breakdown.png", "vscode-export-dialog.png", "vscode-export-done.png")
+    for name in names:
+        (ARTIFACTS / name).unlink(missing_ok=True)
+    target = code_server.workspace.parent / "exports" / "focus-december.csv"
+    target.parent.mkdir(exist_ok=True)
+    target.unlink(missing_ok=True)
+    before = set(code_server.workspace.rglob("*.csv"))
+    proc = _node(
+        code_server,
+        "panels_shot.js",
+        code_server.url,
+        str(code_server.workspace),
+        str(target),
+        str(ARTIFACTS),
+        timeout=240,
+    )
+    assert proc.returncode == 0, f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    # the breakdown, rendered (no markdown pipes on screen): each figure with its source
+    monthly = money(Decimal(monthly_by_prompt(cli_json("estimate", str(code_server.workspace)))[
+        "support/triage"]))  # fmt: skip
+    text = seen["breakdown"]
+    assert text.startswith("llm-cost · support/triage"), text[:200]
+    for row in ("Model", "Input tokens", "Token parts", "Per call", "Calls per month", "Per month"):
+        assert row in text, (row, text[:1500])
+    assert monthly in text and "|" not in text.split("Cheaper models")[0], text[:1500]
+    assert seen["lens"].startswith(f"{monthly}/mo · "), seen["lens"]
+    assert any("support/triage" in tab for tab in seen["tabs"]), seen["tabs"]
+    # the export asks where: a save dialog titled for it, proposing a dated CSV name
+    assert "export the estimate as FOCUS CSV" in seen["dialogTitle"], seen
+    assert re.search(r"llm-cost-focus-\d{4}-\d\d\.csv$", seen["dialogProposal"]), seen
+    assert str(target) in seen["notification"], seen["notification"]
+    header = target.read_text().splitlines()[0]
+    assert "BilledCost" in header and "ChargePeriodStart" in header
+    assert set(code_server.workspace.rglob("*.csv")) == before  # nothing written into the repo
+    for name in names:
+        assert (ARTIFACTS / name).stat().st_size > 10_000, name
