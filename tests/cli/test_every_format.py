@@ -76,6 +76,25 @@ def _formats(
     return found
 
 
+def _writers(parser: argparse.ArgumentParser | None = None, command: str = "") -> dict[str, bool]:
+    """Every command and subcommand with a --format: whether it takes `-o FILE`."""
+    found: dict[str, bool] = {}
+    actions = (parser or build_parser())._actions
+    for action in actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found |= _writers(sub, f"{command} {name}".strip())
+    if any("--format" in a.option_strings for a in actions):
+        found[command] = any("-o" in a.option_strings for a in actions)
+    return found
+
+
+def test_every_command_that_writes_a_report_takes_o_file() -> None:
+    writers = _writers()
+    assert len(writers) == len({command for command, _ in GOLDENS})
+    assert [command for command, takes in writers.items() if not takes] == []
+
+
 def test_every_format_has_a_golden_file() -> None:
     assert {(c, f) for c, f in _formats() if c not in WITHOUT_GOLDEN} == set(GOLDENS)
     assert all((GOLDEN / name).exists() for name in GOLDENS.values())

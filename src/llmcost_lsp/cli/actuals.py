@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcost_lsp.cli.terminal import add_format_arg
+from llmcost_lsp.cli.terminal import add_format_arg, add_output_arg
 
 if TYPE_CHECKING:
     from llmcost_lsp.core.ledger.store import SqlStore
@@ -95,6 +95,7 @@ def register(subparsers: Any) -> None:
         "forecast: month-end forecast with its 95%% interval per budget scope",
     )
     summary.add_argument("--per", choices=("day", "week"), default="day", help="with --view trend")
+    add_output_arg(summary)
 
     formats = _group(commands, "export", "export_format", "export the ledger (FOCUS)", None)
     focus = _command(

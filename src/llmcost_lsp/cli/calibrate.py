@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcost_lsp.cli.terminal import add_format_arg
+from llmcost_lsp.cli.terminal import add_format_arg, add_output_arg
 from llmcost_lsp.cli.workspace_args import add_workspace_args
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ def register(subparsers: Any) -> None:
         "--write", action="store_true", help="update llm-cost.toml with the learned values"
     )
     add_format_arg(parser, ("text", "json"))
+    add_output_arg(parser)
     parser.set_defaults(run=run)
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcost_lsp.cli.terminal import add_format_arg
+from llmcost_lsp.cli.terminal import add_format_arg, add_output_arg
 
 if TYPE_CHECKING:  # the core loads lazily, inside `run`
     from llmcost_lsp.core.pricing.db import PriceDB
@@ -36,6 +36,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     from llmcost_lsp.cli.freshness import add_freshness_flags
 
     add_format_arg(parser, ("text", "json"))
+    add_output_arg(parser)
     parser.add_argument(
         "--db", type=Path, metavar="FILE", help="read this price file instead of the installed DB"
     )

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmcost_lsp.cli.terminal import add_format_arg
+from llmcost_lsp.cli.terminal import add_format_arg, add_output_arg
 
 if TYPE_CHECKING:  # the core loads lazily, inside `run`
     from llmcost_lsp.core.pricing.store import ImportedDb, PriceStore, VerifiedDb
@@ -20,6 +20,7 @@ def register(actions: Any) -> None:
     verify.add_argument("--sig", type=Path, metavar="FILE", help="signature (default FILE.minisig)")
     _legacy_flag(verify)
     add_format_arg(verify, ("text", "json"))
+    add_output_arg(verify)
     verify.set_defaults(run=run_verify)
 
     update = actions.add_parser(
@@ -48,6 +49,7 @@ def register(actions: Any) -> None:
         "status", help="which price DB is in use, its date, age, signer and freshness"
     )
     add_format_arg(status, ("text", "json"))
+    add_output_arg(status)
     status.set_defaults(run=run_status)
 
     rollback = actions.add_parser("rollback", help="go back to the previously installed price DB")

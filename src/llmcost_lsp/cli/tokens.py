@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from llmcost_lsp.cli.freshness import add_freshness_flags
-from llmcost_lsp.cli.terminal import add_format_arg
+from llmcost_lsp.cli.terminal import add_format_arg, add_output_arg
 
 
 def register(subparsers: Any) -> None:
@@ -23,6 +23,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("file", metavar="FILE", help="prompt file to count, or - for stdin")
     parser.add_argument("--model", "-m", required=True, help="model id or alias, e.g. gpt-4o")
     add_format_arg(parser, ("text", "json"))
+    add_output_arg(parser)
     parser.add_argument(
         "--no-cache", action="store_true", help="do not read or write the persistent count cache"
     )
