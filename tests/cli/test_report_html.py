@@ -86,20 +86,26 @@ def test_the_page_has_every_chart_and_loads_nothing(
     assert prompt_bars == sorted(prompt_bars, reverse=True)
 
 
-def test_hostile_names_are_text_and_unpriced_prompts_are_grey_not_zero(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _with_a_lost_prompt(tmp_path: Path, first: str, rest: str = "") -> Path:
+    """A workspace of two prompts on gpt-4o: `first` (its manifest table) and `lost`, on a model
+    the price DB does not know; `rest` ends the manifest."""
     root = tmp_path / "ws"
     (root / "prompts").mkdir(parents=True)
     (root / "llm-cost.toml").write_text(
         '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 100\noutput_tokens = 10\n\n'
-        '[prompts."<script>alert(1)</script>"]\npath = "prompts/a.txt"\n'
-        'tags = { team = "<b>x</b>" }\n\n'
-        '[prompts.lost]\npath = "prompts/b.txt"\nmodel = "no-such-model"\n'
+        f'{first}\n[prompts.lost]\npath = "prompts/b.txt"\nmodel = "no-such-model"\n{rest}'
     )
     (root / "prompts" / "a.txt").write_text("Hello.\n")
     (root / "prompts" / "b.txt").write_text("Hello.\n")
-    html = _page([str(root)], tmp_path, capsys)
+    return root
+
+
+def test_hostile_names_are_text_and_unpriced_prompts_are_grey_not_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = '[prompts."<script>alert(1)</script>"]\npath = "prompts/a.txt"\n'
+    first += 'tags = { team = "<b>x</b>" }\n'
+    html = _page([str(_with_a_lost_prompt(tmp_path, first))], tmp_path, capsys)
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>x</b>" not in html
     assert "not priced" in html and "1 prompt without a monthly cost" in html
@@ -110,16 +116,8 @@ def test_a_budget_with_an_unpriced_prompt_is_grey_and_at_least(
 ) -> None:
     """Under the budget as far as known, with a prompt of unknown cost in it: the bar is grey
     (not green) and its text says "at least" and how many prompts are unpriced."""
-    root = tmp_path / "ws"
-    (root / "prompts").mkdir(parents=True)
-    (root / "llm-cost.toml").write_text(
-        '[defaults]\nmodel = "gpt-4o"\ncalls_per_month = 100\noutput_tokens = 10\n\n'
-        '[prompts.a]\npath = "prompts/a.txt"\n\n'
-        '[prompts.lost]\npath = "prompts/b.txt"\nmodel = "no-such-model"\n\n'
-        '[budgets]\nmonthly_usd = "100"\n'
-    )
-    (root / "prompts" / "a.txt").write_text("Hello.\n")
-    (root / "prompts" / "b.txt").write_text("Hello.\n")
+    first = '[prompts.a]\npath = "prompts/a.txt"\n'
+    root = _with_a_lost_prompt(tmp_path, first, '\n[budgets]\nmonthly_usd = "100"\n')
     html = _page([str(root)], tmp_path, capsys)
     outline = Outline()
     outline.feed(html)
