@@ -120,7 +120,7 @@ def breakdown_markdown(result: PromptResult) -> str:
     lines = [
         f"**llm-cost · {_cell(result.prompt_id)}**",
         "",
-        "| | | source |",
+        "| | value | source |",
         "|---|---|---|",
     ]
     lines += [f"| {name} | {_cell(value)} | {_cell(source)} |" for name, value, source in rows]
