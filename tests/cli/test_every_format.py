@@ -90,7 +90,7 @@ def _writers(parser: argparse.ArgumentParser | None = None, command: str = "") -
 
 
 def test_every_command_that_writes_a_report_takes_o_file() -> None:
-    writers = _writers()
+    writers = {c: takes for c, takes in _writers().items() if c not in WITHOUT_GOLDEN}
     assert len(writers) == len({command for command, _ in GOLDENS})
     assert [command for command, takes in writers.items() if not takes] == []
 
