@@ -42,4 +42,22 @@ async function openFile(page, fileName, onFail = (e) => Promise.reject(e)) {
   await page.waitForSelector(".monaco-editor .view-lines", { timeout: 15000 }).catch(onFail);
 }
 
-module.exports = { launch, openFile };
+/** Loads the workbench at `url` and lets it settle. */
+async function workbench(page, url) {
+  await page.goto(url, { waitUntil: "domcontentloaded" });
+  await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
+  await page.waitForTimeout(1500);
+}
+
+/** `shot(name)` saves a screenshot in `outDir`; `failShot(name)` is a catch handler that saves
+ * `<name>-failed.png` and rethrows. */
+function screenshots(page, outDir) {
+  const shot = (name) => page.screenshot({ path: require("path").join(outDir, name) });
+  const failShot = (name) => async (e) => {
+    await shot(name.replace(/\.png$/, "-failed.png")).catch(() => undefined);
+    throw e;
+  };
+  return { shot, failShot };
+}
+
+module.exports = { launch, openFile, workbench, screenshots };

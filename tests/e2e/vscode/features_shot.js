@@ -3,14 +3,7 @@
 //  1. vscode-lens.png: support/triage.txt (a long first line) with the code lens above line 1;
 //  2. vscode-prompts-view.png: the "Prompts by cost" view opened from the activity bar;
 //  3. vscode-first-run-quickfix.png: a folder without llm-cost.toml, a prompt open, Ctrl+.
-const path = require("path");
-const { launch, openFile } = require("./browser");
-
-async function workbench(page, url) {
-  await page.goto(url, { waitUntil: "domcontentloaded" });
-  await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
-  await page.waitForTimeout(1500);
-}
+const { launch, openFile, workbench, screenshots } = require("./browser");
 
 const lensText = (page) =>
   page.evaluate(() => [...document.querySelectorAll(".monaco-editor .codelens-decoration")].map((e) => e.textContent.replace(/\u00a0/g, " ")));
@@ -19,11 +12,7 @@ const lensText = (page) =>
   const [base, workspace, fresh, outDir] = process.argv.slice(2);
   const { page, close } = await launch();
   const result = {};
-  const shot = (name) => page.screenshot({ path: path.join(outDir, name) });
-  const failShot = (name) => async (e) => {
-    await shot(name.replace(/\.png$/, "-failed.png")).catch(() => undefined);
-    throw e;
-  };
+  const { shot, failShot } = screenshots(page, outDir);
 
   // 1. the code lens above a long first line
   await workbench(page, `${base}/?folder=${workspace}`);

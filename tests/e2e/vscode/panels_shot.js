@@ -5,8 +5,7 @@
 //  2. vscode-export-dialog.png: "llm-cost: Export FOCUS" from the command palette: the save
 //     dialog asks where to write (its title and proposed name read from the screen); a path
 //     outside the workspace is typed and accepted (the file is checked by the test).
-const path = require("path");
-const { launch, openFile } = require("./browser");
+const { launch, openFile, workbench, screenshots } = require("./browser");
 
 const rowTexts = (page, selector) =>
   page.evaluate((s) => [...document.querySelectorAll(s)].map((e) => e.textContent.replace(/\u00a0/g, " ").trim()), selector);
@@ -34,15 +33,9 @@ async function until(what, fn, timeout) {
   const [base, workspace, target, outDir] = process.argv.slice(2);
   const { page, close } = await launch();
   const result = {};
-  const shot = (name) => page.screenshot({ path: path.join(outDir, name) });
-  const failShot = (name) => async (e) => {
-    await shot(name.replace(/\.png$/, "-failed.png")).catch(() => undefined);
-    throw e;
-  };
+  const { shot, failShot } = screenshots(page, outDir);
 
-  await page.goto(`${base}/?folder=${workspace}`, { waitUntil: "domcontentloaded" });
-  await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
-  await page.waitForTimeout(1500);
+  await workbench(page, `${base}/?folder=${workspace}`);
 
   // 1. the breakdown panel, from the code lens
   await openFile(page, "triage.txt", failShot("vscode-breakdown.png"));
