@@ -13,7 +13,7 @@ from lsprotocol import types
 
 from llmcost_lsp.core.init import InitPlan, apply_init, plan_init
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
-from llmcost_lsp.core.manifest_edit import set_value
+from llmcost_lsp.core.manifest.edit import set_value
 from llmcost_lsp.server.capabilities import creates_files
 from llmcost_lsp.server.convert import path_to_uri, uri_to_path
 from llmcost_lsp.server.edits import text_edit

@@ -12,7 +12,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from llmcost_lsp.core.manifest import MANIFEST_FILENAME
-from llmcost_lsp.core.manifest_edit import set_value
+from llmcost_lsp.core.manifest.edit import set_value
 from llmcost_lsp.core.pricing.deployments import models_for_name
 from llmcost_lsp.server.convert import path_to_uri
 from llmcost_lsp.server.edits import text_edit
