@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -119,6 +120,14 @@ def test_going_away_mid_run(pg_url: str, pg_server: str) -> None:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
             [database],
         )
+        # pg_terminate_backend only signals: wait until the backends are gone, or the recorder's
+        # next batch can still commit on a dying connection (seen under load: flush() was True)
+        deadline = time.monotonic() + 10
+        while admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [database]
+        ).fetchone() != (0,):
+            assert time.monotonic() < deadline, "the ledger's backends outlived termination"
+            time.sleep(0.02)
         for index in range(20):
             assert recorder.record(OPENAI, model="gpt-4o", response_id=f"r{index}")
         assert not recorder.flush(0.5)
