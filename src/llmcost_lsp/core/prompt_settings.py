@@ -197,6 +197,16 @@ def scenario_terms(name: str, scenario: Scenario) -> ScenarioTerms:
     )
 
 
+def own_scenario(entry: PromptEntry | None, manifest: Manifest | None) -> ScenarioTerms | None:
+    """`[prompts.<id>] scenario`: the scenario this prompt always runs under, whatever the run's
+    scenario (a pinned batch job stays batch under `--scenario launch`). An undefined name is the
+    manifest's `unknown-scenario` error already; the prompt then keeps the run's scenario."""
+    if entry is None or entry.scenario is None or manifest is None:
+        return None
+    own = manifest.scenarios.get(entry.scenario)
+    return scenario_terms(entry.scenario, own) if own is not None else None
+
+
 def rate_overrides(name: str, override: PriceOverride) -> RateOverrides:
     """`[pricing.overrides."<name>"]` as rates (`reason` is for the gate, core/gate.py)."""
     return RateOverrides(

@@ -533,22 +533,13 @@ class Workspace:
         `model` prices the prompt on another model (what-if: hover comparisons, swap
         suggestions). Results are cached until the prompt, the manifest or discovery changes.
         """
-        terms = self._own_scenario(prompt_id) or terms or self.scenario()
+        entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
+        terms = prompt_settings.own_scenario(entry, self.manifest) or terms or self.scenario()
         key = (prompt_id, terms, model)
         cached = self._results.get(key)
         if cached is None:
             cached = self._results[key] = self._compute_result(prompt_id, terms, model)
         return cached
-
-    def _own_scenario(self, prompt_id: str) -> ScenarioTerms | None:
-        """`[prompts.<id>] scenario`: the scenario this prompt always runs under, whatever the
-        run's scenario (a pinned batch job stays batch under `--scenario launch`). An undefined
-        name is the manifest's `unknown-scenario` error already; the prompt keeps the run's."""
-        entry = self.manifest.prompts.get(prompt_id) if self.manifest else None
-        if entry is None or entry.scenario is None or self.manifest is None:
-            return None
-        own = self.manifest.scenarios.get(entry.scenario)
-        return prompt_settings.scenario_terms(entry.scenario, own) if own is not None else None
 
     def _compute_result(
         self, prompt_id: str, terms: ScenarioTerms, what_if: str | None

@@ -42,7 +42,7 @@ SCENARIO_TERMS = {
 # PromptEntry fields read by the estimate (tested below) and those read elsewhere
 PROMPT_ESTIMATED = {
     "model", "calls_per_month", "output_tokens", "max_tokens", "extra_input_tokens",
-    "variables", "tags", "cache_hit_ratio", "cache_write_ratio",
+    "variables", "tags", "cache_hit_ratio", "cache_write_ratio", "scenario",
 }  # fmt: skip
 PROMPT_READ_ELSEWHERE = {
     "path": "discovery (which file the prompt is)",
@@ -50,9 +50,6 @@ PROMPT_READ_ELSEWHERE = {
     "max_cost_per_call_usd": "check (per-call-limit)",
     "locked": "calibrate (keys it must not write)",
 }
-# documented ("scenario this prompt always runs under", docs/manifest.md) but applied by no
-# shell: only checked to name a defined scenario (test_a_prompts_own_scenario_is_applied)
-PROMPT_NOT_APPLIED = {"scenario"}
 DEFAULTS_ESTIMATED = {"model", "calls_per_month", "output_tokens", "scenario"}
 
 
@@ -130,7 +127,6 @@ def test_every_prompt_entry_field_is_read(tmp_path: Path, small_db: PriceDB) -> 
     assert set(PromptEntry.model_fields) == {
         *PROMPT_ESTIMATED,
         *PROMPT_READ_ELSEWHERE,
-        *PROMPT_NOT_APPLIED,
     }
     assert set(Variable.model_fields) == {"tokens", "sample"}
     manifest = """
@@ -171,6 +167,7 @@ calls_multiplier = "2"
     estimate = _estimate(result)
     assert estimate.model.value == "gpt-4o"
     assert estimate.model.source == "manifest: prompts.p.model"
+    assert estimate.scenario.name == "launch"
     assert estimate.calls_per_month is not None and estimate.calls_per_month.value == 2_000
     assert estimate.output_tokens is not None and estimate.output_tokens.value == 300
     # max_tokens: an output above it is said (the estimate keeps the stated output)
